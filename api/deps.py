@@ -1,0 +1,86 @@
+"""Request dependencies: the settings, the one session that commits, the signed-in user, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from registry import accounts, security
+from registry.models import User
+from registry.settings import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The one place a request's work is committed, after the endpoint returns without error."""
+    with request.app.state.make_session() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in first: this needs a bearer token.",
+                            headers=_UNAUTHORIZED)
+    if token.startswith(security.API_TOKEN_PREFIX):
+        user = accounts.user_for_api_token(session, token)
+        if user is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "This API token is unknown, expired or revoked.", headers=_UNAUTHORIZED)
+    else:
+        try:
+            user_id = security.read_access_token(token, secret=settings.secret_key)
+        except security.InvalidToken as exc:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers=_UNAUTHORIZED) from exc
+        user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is disabled or no longer exists.",
+                            headers=_UNAUTHORIZED)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    allowed = frozenset(roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "Your account's role does not allow this. Ask an administrator if you need it.")
+        return user
+
+    check.__name__ = "require_" + "_or_".join(sorted(allowed))
+    return check
+
+
+OfficeUser = Annotated[User, Depends(require_roles("office_staff", "admin"))]
+AdminUser = Annotated[User, Depends(require_roles("admin"))]
+StaffReader = Annotated[User, Depends(require_roles("office_staff", "admin", "reviewer"))]
+
+Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="skip this many items")]

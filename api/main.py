@@ -1,0 +1,102 @@
+"""The application: REST under /api/v1, OpenAPI at /docs, health at /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.routes import auth, consents, events, people
+from registry.db import make_engine
+from registry.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+class BodyLimit:
+    """Refuses a request body larger than the limit before reading it."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            response = JSONResponse(
+                {"detail": f"The upload is larger than {self.max_bytes // (1024 * 1024)} MB."},
+                status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> dict:  # type: ignore[type-arg]
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            response = JSONResponse(
+                {"detail": f"The upload is larger than {self.max_bytes // (1024 * 1024)} MB."},
+                status_code=413)
+            await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def create_app(
+    settings: Settings | None = None, *, bind: Engine | Connection | None = None,
+) -> FastAPI:
+    """The app on the settings' database, or on `bind` (tests hand in a connection they roll back)."""
+    settings = settings or get_settings()
+    owns_engine = bind is None
+    bind = bind if bind is not None else make_engine(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine and isinstance(bind, Engine):
+            bind.dispose()
+
+    app = FastAPI(
+        title="Consent Registry",
+        description="Records consents and clears photos for posting under district policy.",
+        version="0.1.0", lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.bind = bind
+    app.state.make_session = partial(
+        Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for module in (auth, people, consents, events):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(request: Request) -> dict[str, str]:
+        with request.app.state.make_session() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    return app

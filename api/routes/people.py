@@ -1,0 +1,59 @@
+"""People and roster import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+
+from api.deps import Limit, Offset, OfficeUser, SessionDep, StaffReader
+from registry import people, roster
+from registry.schemas import Page, PersonCreate, PersonKind, PersonPublic, PersonStatus, PersonUpdate, RosterReport
+
+router = APIRouter(tags=["people"])
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+
+
+@router.get("/people", response_model=Page[PersonPublic])
+def list_people(
+    session: SessionDep, _: StaffReader,
+    q: Annotated[str | None, Query(max_length=100, description="part of a name or external id")] = None,
+    kind: PersonKind | None = None, school: Annotated[str | None, Query(max_length=120)] = None,
+    grade: Annotated[str | None, Query(max_length=20)] = None, status: PersonStatus | None = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> Page[PersonPublic]:
+    rows, total = people.list_people(session, query=q, kind=kind, school=school, grade=grade,
+                                     status=status, limit=limit, offset=offset)
+    return Page(items=[people.person_public(session, p) for p in rows], total=total, limit=limit,
+                offset=offset)
+
+
+@router.post("/people", response_model=PersonPublic, status_code=201)
+def add_person(data: PersonCreate, session: SessionDep, _: OfficeUser) -> PersonPublic:
+    return people.person_public(session, people.add_person(session, data=data))
+
+
+@router.get("/people/{person_id}", response_model=PersonPublic)
+def get_person(person_id: int, session: SessionDep, _: StaffReader) -> PersonPublic:
+    return people.person_public(session, people.get_person(session, person_id))
+
+
+@router.patch("/people/{person_id}", response_model=PersonPublic)
+def update_person(person_id: int, changes: PersonUpdate, session: SessionDep, _: OfficeUser) -> PersonPublic:
+    person = people.update_person(session, person=people.get_person(session, person_id), changes=changes)
+    return people.person_public(session, person)
+
+
+@router.post("/people/import", response_model=RosterReport)
+async def import_roster(
+    session: SessionDep, _: OfficeUser,
+    file: Annotated[UploadFile, File(description="CSV: external_id,name,kind,school,grade,guardian1_name,...")],
+    default_kind: Annotated[PersonKind, Form()] = "student",
+) -> RosterReport:
+    content = await file.read(MAX_ROSTER_BYTES + 1)
+    if len(content) > MAX_ROSTER_BYTES:
+        raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
+    try:
+        return roster.import_roster(session, content=content, default_kind=default_kind)
+    except roster.RosterFileError as exc:
+        raise HTTPException(422, str(exc)) from exc

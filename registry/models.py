@@ -1,0 +1,145 @@
+"""Database tables. API schemas live in registry/schemas.py; nothing here is sent as is."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from pydantic import NaiveDatetime
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Every stored timestamp is an aware UTC time; event times alone are the district's wall clock."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC time; a naive one is taken to be UTC already."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str = Field(max_length=200)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_by_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=200, index=True)
+    school: str | None = Field(default=None, max_length=120, index=True)
+    grade: str | None = Field(default=None, max_length=20)
+    status: str = Field(default="active", max_length=10)
+    departed_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Guardian(SQLModel, table=True):
+    __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("student_id", "name", name="uq_guardian_student_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="people.id", index=True)
+    name: str = Field(max_length=200)
+    relationship: str = Field(max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Consent(SQLModel, table=True):
+    """A signed form as recorded. Never edited: revocations and evidence are rows of their own."""
+
+    __tablename__ = "consents"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    kind: str = Field(max_length=20)
+    status: str = Field(max_length=10)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    signer_name: str = Field(max_length=200)
+    signer_relationship: str = Field(max_length=20)
+    signed_on: date
+    valid_from: date
+    valid_until: date
+    note: str | None = Field(default=None, max_length=1000)
+    corrects_id: int | None = Field(default=None, foreign_key="consents.id")
+    entered_by_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsentRevocation(SQLModel, table=True):
+    __tablename__ = "consent_revocations"
+    id: int | None = Field(default=None, primary_key=True)
+    consent_id: int = Field(foreign_key="consents.id", unique=True)
+    reason: str = Field(max_length=1000)
+    revoked_by_id: int = Field(foreign_key="users.id")
+    revoked_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsentEvidence(SQLModel, table=True):
+    __tablename__ = "consent_evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    consent_id: int = Field(foreign_key="consents.id", index=True)
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=40)
+    size_bytes: int
+    filename: str = Field(max_length=255)
+    uploaded_by_id: int = Field(foreign_key="users.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class FaceTemplate(SQLModel, table=True):
+    __tablename__ = "face_templates"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    encoding: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    model: str = Field(max_length=60)
+    box_top: int
+    box_right: int
+    box_bottom: int
+    box_left: int
+    source_width: int
+    source_height: int
+    thumbnail: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_by_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=30)
+    public: bool
+    starts_at: NaiveDatetime
+    ends_at: NaiveDatetime
+    location: str | None = Field(default=None, max_length=200)
+    school: str | None = Field(default=None, max_length=120)
+    created_by_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)

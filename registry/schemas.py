@@ -1,0 +1,262 @@
+"""API schemas: what a request may carry and what a response shows. Requests forbid unknown fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+Role = Literal["employee", "office_staff", "reviewer", "admin"]
+PersonKind = Literal["student", "employee", "community_member"]
+PersonStatus = Literal["active", "departed"]
+ConsentKind = Literal["image_release", "biometric", "logo_use"]
+ConsentStatus = Literal["granted", "refused"]
+Relationship = Literal["parent", "guardian", "self"]
+GuardianRelationship = Literal["parent", "guardian"]
+Destination = Literal[
+    "personal_social_media", "district_social_media", "district_website", "print"
+]
+EventKind = Literal[
+    "sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"
+]
+
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserCreate(Request):
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    password: str = Field(min_length=10, max_length=200)
+    person_id: int | None = None
+
+
+class UserUpdate(Request):
+    role: Role | None = None
+    active: bool | None = None
+    person_id: int | None = None
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    person_id: int | None
+    active: bool
+    created_at: datetime
+
+
+class ApiTokenCreate(Request):
+    name: str = Field(min_length=1, max_length=100)
+    user_id: int | None = Field(None, description="the account the token acts as; yours by default")
+    expires_at: datetime | None = None
+
+
+class ApiTokenPublic(BaseModel):
+    id: int
+    name: str
+    user_id: int
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    token: str = Field(description="shown once: store it now, it cannot be read again")
+
+
+# --- people ---------------------------------------------------------------------------------
+
+class GuardianIn(Request):
+    name: str = Field(min_length=1, max_length=200)
+    relationship: GuardianRelationship = "parent"
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=40)
+
+
+class GuardianPublic(BaseModel):
+    id: int
+    name: str
+    relationship: str
+    email: str | None
+    phone: str | None
+
+
+class PersonCreate(Request):
+    external_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")
+    kind: PersonKind
+    name: str = Field(min_length=1, max_length=200)
+    school: str | None = Field(None, max_length=120)
+    grade: str | None = Field(None, max_length=20)
+    guardians: list[GuardianIn] = Field(default_factory=list, max_length=6)
+
+    @model_validator(mode="after")
+    def _guardians_only_for_students(self) -> PersonCreate:
+        if self.guardians and self.kind != "student":
+            raise ValueError("Only students have guardians.")
+        return self
+
+
+class PersonUpdate(Request):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    school: str | None = Field(None, max_length=120)
+    grade: str | None = Field(None, max_length=20)
+    status: PersonStatus | None = None
+    departed_on: date | None = None
+
+
+class PersonPublic(BaseModel):
+    id: int
+    external_id: str
+    kind: PersonKind
+    name: str
+    school: str | None
+    grade: str | None
+    status: PersonStatus
+    departed_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    guardians: list[GuardianPublic] = Field(default_factory=list)
+    face_templates: int = 0
+
+
+# --- consents -------------------------------------------------------------------------------
+
+class ConsentCreate(Request):
+    person_id: int
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[Destination] = Field(
+        default_factory=list, description="destinations covered; required for image_release"
+    )
+    signer_name: str = Field(min_length=1, max_length=200)
+    signer_relationship: Relationship
+    signed_on: date
+    valid_from: date | None = Field(None, description="defaults to the signing date")
+    valid_until: date | None = Field(None, description="defaults to the end of the school year, 30 June")
+    note: str | None = Field(None, max_length=1000)
+    corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
+
+    @field_validator("scopes")
+    @classmethod
+    def _no_repeated_scopes(cls, scopes: list[str]) -> list[str]:
+        return sorted(set(scopes))
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ConsentCreate:
+        valid_from = self.valid_from or self.signed_on
+        if self.valid_until is not None and self.valid_until < valid_from:
+            raise ValueError(
+                f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
+                "a consent must end after it starts."
+            )
+        if self.kind == "image_release" and self.status == "granted" and not self.scopes:
+            raise ValueError("An image release must name at least one destination in scopes.")
+        return self
+
+
+class ConsentRevoke(Request):
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class EvidencePublic(BaseModel):
+    id: int
+    sha256: str
+    content_type: str
+    size_bytes: int
+    filename: str
+    uploaded_at: datetime
+
+
+class RevocationPublic(BaseModel):
+    reason: str
+    revoked_at: datetime
+    revoked_by_id: int
+
+
+class ConsentPublic(BaseModel):
+    id: int
+    person_id: int
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[str]
+    signer_name: str
+    signer_relationship: Relationship
+    signed_on: date
+    valid_from: date
+    valid_until: date
+    note: str | None
+    corrects_id: int | None
+    entered_by_id: int
+    created_at: datetime
+    state: Literal["active", "refused", "revoked", "expired", "not_yet_valid"]
+    revocation: RevocationPublic | None = None
+    evidence: list[EvidencePublic] = Field(default_factory=list)
+
+
+# --- events ---------------------------------------------------------------------------------
+
+class EventCreate(Request):
+    name: str = Field(min_length=1, max_length=200)
+    kind: EventKind
+    public: bool
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None = Field(None, max_length=200)
+    school: str | None = Field(None, max_length=120)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventCreate:
+        if self.ends_at < self.starts_at:
+            raise ValueError(f"ends_at ({self.ends_at}) is before starts_at ({self.starts_at}).")
+        return self
+
+
+class EventPublic(BaseModel):
+    id: int
+    name: str
+    kind: EventKind
+    public: bool
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    school: str | None
+    created_at: datetime
+
+
+# --- roster ---------------------------------------------------------------------------------
+
+class RosterRowProblem(BaseModel):
+    line: int
+    external_id: str | None
+    problem: str
+
+
+class RosterReport(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RosterRowProblem]

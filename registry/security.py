@@ -1,0 +1,69 @@
+"""Password hashes (Argon2id), signed access tokens and long-lived API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 low-memory parameters
+API_TOKEN_PREFIX = "crt_"
+JWT_ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 10
+
+
+class InvalidToken(Exception):
+    """The bearer token is expired, forged or malformed."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    return None
+
+
+def issue_access_token(*, user_id: int, secret: str, minutes: int) -> tuple[str, int]:
+    now = datetime.now(timezone.utc)
+    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), minutes * 60
+
+
+def read_access_token(token: str, *, secret: str) -> int:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("Your session has expired; sign in again.") from exc
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("The access token is not valid; sign in again.") from exc
+    if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit():
+        raise InvalidToken("The access token is not valid; sign in again.")
+    return int(claims["sub"])
+
+
+def new_api_token() -> tuple[str, str]:
+    """Returns (the token shown once to its creator, the hash that is stored)."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, api_token_hash(token)
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(15)

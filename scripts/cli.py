@@ -1,0 +1,112 @@
+"""The administrators' command line: `./scripts/registry --help`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry import accounts, roster
+from registry.db import make_engine, unit_of_work
+from registry.migrate import upgrade
+from registry.schemas import UserCreate
+from registry.settings import Settings, get_settings, remember_secret_key
+
+app = typer.Typer(help="Consent Registry: run the service and do the administrators' bulk work.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def _settings() -> Settings:
+    if not os.environ.get("REGISTRY_SECRET_KEY"):
+        data_dir = Path(os.environ.get("REGISTRY_DATA_DIR", "data"))
+        os.environ["REGISTRY_SECRET_KEY"] = remember_secret_key(data_dir)
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        typer.secho(f"Configuration problem: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    engine.dispose()
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="API worker processes")] = 1,
+) -> None:
+    """Migrate, make sure there is an administrator, and serve the web pages and the API."""
+    import uvicorn
+
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        created = accounts.ensure_first_admin(
+            session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"),
+            password=os.environ.get("REGISTRY_ADMIN_PASSWORD"))
+    engine.dispose()
+    if created is not None:
+        user, generated = created
+        typer.secho(f"First administrator: {user.email}", fg="green", bold=True)
+        if generated:
+            typer.secho(f"Password (shown once, change it after signing in): {generated}",
+                        fg="green", bold=True)
+    typer.echo(f"Consent Registry on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)
+
+
+@app.command("create-user")
+def create_user(
+    email: str, full_name: str,
+    role: Annotated[str, typer.Option(help="employee, office_staff, reviewer or admin")] = "employee",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create an account."""
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        user = accounts.add_user(session, data=UserCreate(
+            email=email, full_name=full_name, role=role, password=password))  # type: ignore[arg-type]
+        typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@app.command("import-roster")
+def import_roster(
+    csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the roster CSV")],
+    kind: Annotated[str, typer.Option(help="kind for rows without a kind column")] = "student",
+) -> None:
+    """Import people from a CSV roster, by external id: created, updated or rejected with line numbers."""
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    try:
+        with unit_of_work(engine) as session:
+            report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind)
+    except roster.RosterFileError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+               f"rejected {len(report.rejected)}")
+    for problem in report.rejected:
+        typer.echo(f"  line {problem.line} ({problem.external_id or 'no id'}): {problem.problem}")
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

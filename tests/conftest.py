@@ -1,0 +1,127 @@
+"""Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; the app; users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from api.main import create_app
+from registry import accounts, security
+from registry.db import make_engine
+from registry.migrate import upgrade
+from registry.schemas import UserCreate
+from registry.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = (ROOT / ".." / "shared" / "faces").resolve()
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery"
+
+
+def _pg(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def sqlalchemy_pg_url(database: str) -> str:
+    base = _pg(PG_ADMIN_URL).rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
+
+
+def create_pg_database(prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_pg(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(_pg(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    name = create_pg_database("registry_test")
+    engine = make_engine(sqlalchemy_pg_url(name))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_pg_database(name)
+
+
+@pytest.fixture
+def connection(migrated_engine: Engine) -> Iterator[Connection]:
+    """One transaction per test, rolled back at the end: every test starts from an empty database."""
+    with migrated_engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    with Session(connection, expire_on_commit=False, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32)
+
+
+@pytest.fixture
+def app(settings: Settings, connection: Connection):  # type: ignore[no-untyped-def]
+    return create_app(settings, bind=connection)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def make_user(session: Session, settings: Settings) -> Callable[..., dict[str, str]]:
+    """Creates an account with a role and returns the Authorization header of a fresh access token."""
+    counter = iter(range(1_000_000))
+
+    def make(role: str, *, person_id: int | None = None) -> dict[str, str]:
+        n = next(counter)
+        user = accounts.add_user(session, data=UserCreate(
+            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,  # type: ignore[arg-type]
+            password=PASSWORD, person_id=person_id))
+        session.commit()
+        assert user.id is not None
+        token, _ = security.issue_access_token(user_id=user.id, secret=settings.secret_key, minutes=5)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def office(make_user: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return make_user("office_staff")
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return make_user("admin")
+
+
+@pytest.fixture
+def employee(make_user: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return make_user("employee")
