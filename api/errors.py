@@ -40,7 +40,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def _sentence(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
-        return "The request body is not valid JSON: " + str(error.get("ctx", {}).get("error", "check commas and quotes"))
+        problem = error.get("ctx", {}).get("error", "check commas and quotes")
+        return f"The request body is not valid JSON: {problem}"
     if error.get("type") == "extra_forbidden":
         return f"{_field(error['loc'])}: this field is not accepted here (check its spelling)"
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")

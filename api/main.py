@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routes import auth, consents, events, people
@@ -41,7 +41,7 @@ class BodyLimit:
             return
         received = 0
 
-        async def limited_receive() -> dict:  # type: ignore[type-arg]
+        async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from registry import security
 from registry.errors import Conflict, Invalid, NotFound
-from registry.models import ApiToken, Person, User, as_utc, utcnow
+from registry.models import ApiToken, Person, User, as_utc, id_of, utcnow
 from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
 
 
@@ -98,8 +98,8 @@ def create_api_token(session: Session, *, data: ApiTokenCreate, created_by: User
     owner = get_user(session, data.user_id) if data.user_id is not None else created_by
     token, digest = security.new_api_token()
     record = ApiToken(
-        name=data.name, user_id=owner.id, token_hash=digest, prefix=token[:10],
-        created_by_id=created_by.id,
+        name=data.name, user_id=id_of(owner), token_hash=digest, prefix=token[:10],
+        created_by_id=id_of(created_by),
         expires_at=as_utc(data.expires_at) if data.expires_at else None,
     )
     session.add(record)

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
-from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, utcnow
+from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of, utcnow
 from registry.people import get_person
 from registry.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 
@@ -71,7 +71,7 @@ def revocation_of(session: Session, consent_id: int) -> ConsentRevocation | None
 def revoke_consent(session: Session, *, consent: Consent, reason: str, revoked_by_id: int) -> ConsentRevocation:
     if revocation_of(session, consent.id or 0) is not None:
         raise Invalid(f"Consent {consent.id} was already revoked.")
-    revocation = ConsentRevocation(consent_id=consent.id, reason=reason, revoked_by_id=revoked_by_id)
+    revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id)
     session.add(revocation)
     session.flush()
     return revocation
@@ -113,7 +113,7 @@ def attach_evidence(
         partial.write_bytes(data)
         partial.replace(target)
     evidence = ConsentEvidence(
-        consent_id=consent.id, sha256=digest, content_type=content_type, size_bytes=len(data),
+        consent_id=id_of(consent), sha256=digest, content_type=content_type, size_bytes=len(data),
         filename=Path(filename or "scan").name[:255] or "scan", uploaded_by_id=uploaded_by_id,
     )
     session.add(evidence)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pydantic import NaiveDatetime
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
@@ -11,12 +11,20 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     """Every stored timestamp is an aware UTC time; event times alone are the district's wall clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """An aware UTC time; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def id_of(row: SQLModel) -> int:
+    """The primary key of a row that has been flushed."""
+    value = getattr(row, "id", None)
+    if value is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet; flush the session first")
+    return int(value)
 
 
 class User(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -38,7 +38,7 @@ def password_problem(password: str) -> str | None:
 
 
 def issue_access_token(*, user_id: int, secret: str, minutes: int) -> tuple[str, int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), minutes * 60
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 
-from api.deps import Limit, Offset, OfficeUser, SessionDep, SettingsDep
+from api.deps import Limit, OfficeUser, Offset, SessionDep, SettingsDep
 from registry import consents
 from registry.errors import NotFound
 from registry.schemas import ConsentCreate, ConsentKind, ConsentPublic, ConsentRevoke, ConsentStatus, Page

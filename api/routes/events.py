@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, Limit, Offset, OfficeUser, SessionDep
+from api.deps import CurrentUser, Limit, OfficeUser, Offset, SessionDep
 from registry import events
 from registry.schemas import EventCreate, EventKind, EventPublic, Page
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
-from api.deps import Limit, Offset, OfficeUser, SessionDep, StaffReader
+from api.deps import Limit, OfficeUser, Offset, SessionDep, StaffReader
 from registry import people, roster
 from registry.schemas import Page, PersonCreate, PersonKind, PersonPublic, PersonStatus, PersonUpdate, RosterReport
 
