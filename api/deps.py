@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Query, Request, UploadFile, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from registry import accounts, security
 from registry.models import User
+from registry.policy import PolicyPack
 from registry.settings import Settings
+from registry.templates import TemplateCache
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -84,3 +86,28 @@ StaffReader = Annotated[User, Depends(require_roles("office_staff", "admin", "re
 
 Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="skip this many items")]
+
+
+async def read_upload_limited(upload: UploadFile, max_bytes: int) -> bytes:
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    if not data:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The file is empty.")
+    return data
+
+
+def get_pack(request: Request) -> PolicyPack:
+    pack: PolicyPack = request.app.state.pack
+    return pack
+
+
+def get_templates(request: Request) -> TemplateCache:
+    templates: TemplateCache = request.app.state.templates
+    return templates
+
+
+PackDep = Annotated[PolicyPack, Depends(get_pack)]
+TemplatesDep = Annotated[TemplateCache, Depends(get_templates)]
+ReviewerUser = Annotated[User, Depends(require_roles("reviewer", "admin"))]

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from media.images import ImageRejected
 from registry.errors import RegistryError
 
 
@@ -63,6 +64,12 @@ async def _registry_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
 
+async def _image_rejected(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ImageRejected)
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ImageRejected, _image_rejected)
     app.add_exception_handler(RegistryError, _registry_error)

@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routes import auth, consents, events, people
+from api.routes import auth, clearances, consents, events, faces, people
+from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.db import make_engine
+from registry.policy import PolicyPack, load_builtin_pack, load_pack
 from registry.settings import Settings, get_settings
+from registry.templates import TemplateCache
 
 API_PREFIX = "/api/v1"
 
@@ -62,6 +67,12 @@ class _BodyTooLarge(Exception):
     pass
 
 
+def load_active_pack(name: str) -> PolicyPack:
+    """A built-in pack by id, or a district's own pack file; a bad pack stops start-up (PackError)."""
+    path = Path(name)
+    return load_pack(path) if path.suffix == ".toml" else load_builtin_pack(name)
+
+
 def create_app(
     settings: Settings | None = None, *, bind: Engine | Connection | None = None,
 ) -> FastAPI:
@@ -82,15 +93,19 @@ def create_app(
         version="0.1.0", lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.pack = load_active_pack(settings.policy_pack)
+    app.state.templates = TemplateCache()
     app.state.bind = bind
     app.state.make_session = partial(
         Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, consents, events):
+    for module in (auth, people, faces, consents, events, clearances):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(web_router())
+    app.mount("/static", static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict[str, str]:
@@ -98,5 +113,7 @@ def create_app(
             session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_https_only)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     return app

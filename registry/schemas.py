@@ -260,3 +260,141 @@ class RosterReport(BaseModel):
     updated: int
     unchanged: int
     rejected: list[RosterRowProblem]
+
+
+# --- faces and clearances -------------------------------------------------------------------
+
+class BoxPublic(BaseModel):
+    top: int
+    right: int
+    bottom: int
+    left: int
+
+
+class FaceTemplatePublic(BaseModel):
+    """An enrolled face, described; the encoding itself never leaves the server."""
+
+    id: int
+    person_id: int
+    model: str
+    box: BoxPublic
+    source_width: int
+    source_height: int
+    created_at: datetime
+
+
+class CandidatePublic(BaseModel):
+    person_id: int
+    name: str | None
+    distance: float
+
+
+class FaceReviewPublic(BaseModel):
+    resolution: Literal["person", "nobody", "reject"]
+    person_id: int | None
+    reviewer_id: int
+    reviewed_at: datetime
+    note: str | None
+
+
+class ClearanceFacePublic(BaseModel):
+    index: int
+    box: BoxPublic
+    band: Literal["identified", "possible", "unknown"]
+    person_id: int | None
+    person_name: str | None
+    distance: float | None
+    margin: float | None
+    candidates: list[CandidatePublic]
+    match_reason: str
+    verdict: Literal["allowed", "blocked", "needs_review"]
+    rule: str
+    clause: str
+    message: str
+    consent_id: int | None
+    redactable: bool
+    review: FaceReviewPublic | None = None
+
+
+class ReasonPublic(BaseModel):
+    rule: str
+    clause: str
+    message: str
+    verdict: Literal["allowed", "blocked", "needs_review"]
+
+
+class EngineUsed(BaseModel):
+    model: str
+    detector: str
+    detect_max_side: int
+    match_threshold: float
+    review_threshold: float
+    min_margin: float
+    min_face_px: int
+
+
+class ClearancePublic(BaseModel):
+    id: int
+    decision: Literal["allowed", "blocked", "needs_review"]
+    reasons: list[ReasonPublic]
+    faces: list[ClearanceFacePublic]
+    uploader_id: int
+    event_id: int | None
+    context_kind: EventKind
+    context_public: bool
+    destination: Destination
+    tags: list[str]
+    caption: str | None
+    review_reasons: list[str]
+    context_confirmed: bool
+    redaction_offered: bool
+    redacted_of_id: int | None
+    pack_id: str
+    pack_version: str
+    engine: EngineUsed
+    consents_relied_on: list[int]
+    photo_width: int
+    photo_height: int
+    photo_sha256: str
+    photo_kept: bool
+    taken_at: datetime | None
+    created_at: datetime
+    decided_at: datetime
+
+
+class ClearanceSummary(BaseModel):
+    id: int
+    decision: Literal["allowed", "blocked", "needs_review"]
+    uploader_id: int
+    context_kind: EventKind
+    context_public: bool
+    destination: Destination
+    faces: int
+    caption: str | None
+    created_at: datetime
+
+
+class FaceResolution(Request):
+    index: int = Field(ge=0)
+    resolution: Literal["person", "nobody", "reject"]
+    person_id: int | None = Field(None, description="who the face is, when the resolution is 'person'")
+
+    @model_validator(mode="after")
+    def _person_only_with_person(self) -> FaceResolution:
+        if (self.resolution == "person") != (self.person_id is not None):
+            raise ValueError("Give person_id exactly when the resolution is 'person'.")
+        return self
+
+
+class ClearanceReviewRequest(Request):
+    faces: list[FaceResolution] = Field(default_factory=list, max_length=200)
+    context_confirmed: bool = Field(False, description="the reviewer checked the photo belongs to the event")
+    note: str | None = Field(None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> ClearanceReviewRequest:
+        if not self.faces and not self.context_confirmed:
+            raise ValueError("Resolve at least one face, or confirm the context.")
+        if len({f.index for f in self.faces}) != len(self.faces):
+            raise ValueError("Each face may be resolved once per review.")
+        return self

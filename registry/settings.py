@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(30, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(15, ge=1)
+    session_https_only: bool = Field(False, description="web sign-in cookie sent over HTTPS only (behind TLS)")
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:

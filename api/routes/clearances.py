@@ -1,0 +1,102 @@
+"""Photo clearances: upload and decide, fetch, review, and the blurred copy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+
+from api.deps import (
+    CurrentUser,
+    Limit,
+    Offset,
+    PackDep,
+    ReviewerUser,
+    SessionDep,
+    SettingsDep,
+    TemplatesDep,
+    read_upload_limited,
+)
+from registry import clearances, reviews
+from registry.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary, Destination, EventKind, Page
+
+router = APIRouter(tags=["clearances"])
+JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
+
+
+def _tags(values: list[str]) -> list[str]:
+    """Tags as repeated form fields or one comma-separated field."""
+    return sorted({t.strip() for value in values for t in value.split(",") if t.strip()})
+
+
+@router.post("/clearances", response_model=ClearancePublic, status_code=201)
+async def clear_photo(
+    session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep, user: CurrentUser,
+    photo: Annotated[UploadFile, File(description="the photo to post: JPEG, PNG or WebP")],
+    destination: Annotated[Destination, Form()],
+    event_id: Annotated[int | None, Form(description="the district event it was taken at")] = None,
+    context_kind: Annotated[EventKind | None, Form(description="without an event: where it was taken")] = None,
+    context_public: Annotated[bool | None, Form(description="without an event: open to the public?")] = None,
+    tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior, floor_plan")] = [],  # noqa: B006
+    caption: Annotated[str | None, Form(max_length=2000)] = None,
+) -> ClearancePublic:
+    data = await read_upload_limited(photo, settings.max_upload_bytes)
+    clearance = clearances.clear_photo(
+        session, photo=data, uploader=user, destination=destination, event_id=event_id,
+        context_kind=context_kind, context_public=context_public, tags=_tags(tags), caption=caption,
+        settings=settings, pack=pack, templates=templates)
+    return reviews.clearance_public(session, clearance)
+
+
+@router.get("/clearances", response_model=Page[ClearanceSummary])
+def list_clearances(
+    session: SessionDep, user: CurrentUser, decision: str | None = None, mine: bool = False,
+    limit: Limit = 50, offset: Offset = 0,
+) -> Page[ClearanceSummary]:
+    rows, total = clearances.list_clearances(session, user=user, decision=decision, mine=mine,
+                                             limit=limit, offset=offset)
+    return Page(items=[reviews.clearance_summary(session, c) for c in rows], total=total, limit=limit,
+                offset=offset)
+
+
+@router.get("/clearances/{clearance_id}", response_model=ClearancePublic)
+def get_clearance(clearance_id: int, session: SessionDep, user: CurrentUser) -> ClearancePublic:
+    return reviews.clearance_public(session, clearances.get_clearance_for(session, clearance_id, user))
+
+
+@router.get("/clearances/{clearance_id}/photo", response_class=Response, responses=JPEG)
+def clearance_photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    return Response(reviews.photo_jpeg(settings, clearance), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/clearances/{clearance_id}/faces/{index}/crop", response_class=Response, responses=JPEG)
+def face_crop(
+    clearance_id: int, index: int, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    return Response(reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/clearances/{clearance_id}/redacted", response_class=Response, responses=JPEG)
+def redacted_copy(
+    clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    user: CurrentUser,
+) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
+                                          templates=templates)
+    return Response(blurred, media_type="image/jpeg", headers={
+        "Content-Disposition": f'attachment; filename="cleared-{copy.id}-blurred.jpg"',
+        "X-Clearance-Id": str(copy.id), "Cache-Control": "private, no-store"})
+
+
+@router.post("/clearances/{clearance_id}/review", response_model=ClearancePublic)
+def review_clearance(
+    clearance_id: int, data: ClearanceReviewRequest, session: SessionDep, pack: PackDep, reviewer: ReviewerUser,
+) -> ClearancePublic:
+    clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
+    return reviews.clearance_public(
+        session, reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, pack=pack))

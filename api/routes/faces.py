@@ -1,0 +1,56 @@
+"""Enrolled reference faces of a person. Encodings never leave the server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+
+from api.deps import OfficeUser, SessionDep, SettingsDep, StaffReader, read_upload_limited
+from registry import enrolment
+from registry.errors import NotFound
+from registry.models import FaceTemplate, id_of
+from registry.people import get_person
+from registry.schemas import BoxPublic, FaceTemplatePublic
+
+router = APIRouter(tags=["faces"])
+
+
+def template_public(template: FaceTemplate) -> FaceTemplatePublic:
+    return FaceTemplatePublic(
+        id=id_of(template), person_id=template.person_id, model=template.model,
+        box=BoxPublic(**enrolment.template_box(template).as_dict()), source_width=template.source_width,
+        source_height=template.source_height, created_at=template.created_at)
+
+
+@router.get("/people/{person_id}/faces", response_model=list[FaceTemplatePublic])
+def list_faces(person_id: int, session: SessionDep, _: StaffReader) -> list[FaceTemplatePublic]:
+    get_person(session, person_id)
+    return [template_public(t) for t in enrolment.list_templates(session, person_id)]
+
+
+@router.post("/people/{person_id}/faces", response_model=FaceTemplatePublic, status_code=201)
+async def enrol_face(
+    person_id: int, session: SessionDep, settings: SettingsDep, user: OfficeUser,
+    photo: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo of this person")],
+    face_index: Annotated[int | None, Form(ge=0, le=200, description="which face, from the left")] = None,
+) -> FaceTemplatePublic:
+    data = await read_upload_limited(photo, settings.max_upload_bytes)
+    template = enrolment.enrol_face(session, person=get_person(session, person_id), photo=data,
+                                    face_index=face_index, created_by=user, settings=settings)
+    return template_public(template)
+
+
+@router.get("/people/{person_id}/faces/{template_id}/thumbnail", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def face_thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffReader) -> Response:
+    template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
+    if template.thumbnail is None:
+        raise NotFound("No thumbnail is kept for this face.")
+    return Response(template.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@router.delete("/people/{person_id}/faces/{template_id}", status_code=204)
+def remove_face(person_id: int, template_id: int, session: SessionDep, _: OfficeUser) -> Response:
+    enrolment.delete_template(session, person_id=person_id, template_id=template_id)
+    return Response(status_code=204)

@@ -1,0 +1,218 @@
+"""Safe decoding of uploaded photos, and metadata-free JPEG output.
+
+Uploads are judged by their content only: the first bytes decide the format, the header decides
+whether the pixel count is acceptable, and only then are pixels decoded. Every refusal is an
+``ImageRejected`` carrying the HTTP status an API should answer with and a message that tells a
+school secretary what to do about it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 40_000_000
+# Longer than any camera or phone sensor; anything beyond it is a crafted file, not a photo.
+MAX_SIDE = 30_000
+
+_EXIF_IFD = 0x8769
+_DATETIME = 0x0132
+_DATETIME_ORIGINAL = 0x9003
+
+# What Pillow raises on truncated or malformed data, depending on the plugin and the damage.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, struct.error)
+
+# Truncated uploads must be refused, never padded with grey and passed on as a photo.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class ImageRejected(ValueError):
+    """An upload that will not be processed; ``str(e)`` is meant for the person who sent it."""
+
+    status_code: int = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnsupportedImage(ImageRejected):
+    status_code = 415
+
+
+class ImageTooLarge(ImageRejected):
+    status_code = 413
+
+
+class CorruptImage(ImageRejected):
+    status_code = 422
+
+
+@dataclass(frozen=True, eq=False)
+class Photo:
+    """A decoded photo, upright (EXIF orientation applied), alpha flattened onto white."""
+
+    rgb: np.ndarray = field(repr=False)
+    width: int
+    height: int
+    format: str
+    taken_at: datetime | None = None
+
+
+def sniff_format(data: bytes) -> str:
+    """Name the format from the file's first bytes: "JPEG", "PNG" or "WEBP"."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    raise UnsupportedImage(
+        "This file is not a JPEG, PNG or WebP photo. Please export or save it as JPEG and upload it again."
+    )
+
+
+def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    image, fmt = _open_checked(data, max_pixels=max_pixels)
+    taken_at = _taken_at(image)
+    rgb = _upright_rgb(image)
+    return Photo(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt, taken_at=taken_at)
+
+
+def decode_for_detection(
+    data: bytes, *, max_side: int, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[np.ndarray, float]:
+    """An upright RGB copy whose longest side is at most ``max_side``, and the factor that maps
+    its coordinates back onto the full-resolution ``Photo`` of the same bytes."""
+    image, _ = _open_checked(data, max_pixels=max_pixels)
+    full_w, full_h = _upright_size(image)
+    if image.format == "JPEG" and max(image.size) > max_side:
+        # The JPEG decoder can scale by 1/2, 1/4 or 1/8 while decoding: much less work and memory.
+        ratio = max_side / max(image.size)
+        image.draft("RGB", (max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
+    rgb = _upright_rgb(image)
+    small, _ = downscale(rgb, max_side=max_side)
+    return small, full_w / small.shape[1]
+
+
+def downscale(rgb: np.ndarray, *, max_side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the longest side is at most ``max_side``; return it and the factor back to
+    ``rgb``'s coordinates. Images already small enough are returned as they are."""
+    height, width = rgb.shape[:2]
+    if max(width, height) <= max_side:
+        return rgb, 1.0
+    ratio = max_side / max(width, height)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    small = Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.asarray(small), width / size[0]
+
+
+def strip_metadata_jpeg(rgb: np.ndarray, *, quality: int = 90) -> bytes:
+    """Encode pixels alone as JPEG: no EXIF (so no GPS or camera serial), no ICC, no comments."""
+    out = io.BytesIO()
+    Image.fromarray(_as_rgb_array(rgb), "RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def thumbnail_jpeg(rgb: np.ndarray, *, max_side: int, quality: int = 85) -> bytes:
+    image = Image.fromarray(_as_rgb_array(rgb), "RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _as_rgb_array(rgb: np.ndarray) -> np.ndarray:
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an H×W×3 array, got shape {rgb.shape}")
+    return np.ascontiguousarray(rgb, dtype=np.uint8)
+
+
+def _open_checked(data: bytes, *, max_pixels: int) -> tuple[Image.Image, str]:
+    fmt = sniff_format(data)
+    try:
+        # Only the plugin the magic bytes named may parse the file.
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+    except Image.DecompressionBombError as exc:
+        raise _too_large(max_pixels) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _corrupt() from exc
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise _corrupt()
+    if width * height > max_pixels or max(width, height) > MAX_SIDE:
+        raise _too_large(max_pixels)
+    return image, fmt
+
+
+def _upright_rgb(image: Image.Image) -> np.ndarray:
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # face_recognition sets it to True when first imported; a damaged upload must not pass.
+        warnings.warn("PIL LOAD_TRUNCATED_IMAGES was True; set back to False", stacklevel=2)
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        rgb = _flatten(upright)
+    except _DECODE_ERRORS as exc:
+        raise _corrupt() from exc
+    array = np.asarray(rgb, dtype=np.uint8)
+    array.flags.writeable = False
+    return array
+
+
+def _upright_size(image: Image.Image) -> tuple[int, int]:
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # unreadable EXIF means no orientation, as in exif_transpose
+        orientation = None
+    if orientation in (5, 6, 7, 8):
+        return image.height, image.width
+    return image.width, image.height
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info)
+    if not has_alpha:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _taken_at(image: Image.Image) -> datetime | None:
+    try:
+        exif = image.getexif()
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+    except Exception:  # a garbled EXIF block only loses the date
+        return None
+    if isinstance(raw, bytes):
+        raw = raw.decode("ascii", "replace")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _too_large(max_pixels: int) -> ImageTooLarge:
+    megapixels = max_pixels / 1_000_000
+    return ImageTooLarge(
+        f"This photo is too large to check (the limit is {megapixels:g} megapixels). Please "
+        "resize it, for example with your phone's or computer's 'export smaller' option, and "
+        "upload it again."
+    )
+
+
+def _corrupt() -> CorruptImage:
+    return CorruptImage(
+        "This photo could not be read: the file looks damaged or incomplete (an interrupted "
+        "download or copy often does this). Please upload the original again."
+    )

@@ -1,0 +1,251 @@
+"""Clearing a photo: find and identify the faces, decide under the pack, record why."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, col, delete, select
+
+from media.faces import DETECTOR, ENGINE, Box, find_faces
+from media.matching import match_faces
+from registry.errors import Invalid, NotFound
+from registry.events import get_event
+from registry.facts import consent_facts, person_facts
+from registry.models import (
+    Clearance,
+    ClearanceConsent,
+    ClearanceFace,
+    ClearanceReview,
+    Event,
+    User,
+    id_of,
+    utcnow,
+)
+from registry.policy import ClearanceRequest, Context, Decision, FaceInput, PolicyPack, decide
+from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
+from registry.settings import Settings
+from registry.templates import TemplateCache
+
+SEES_EVERY_CLEARANCE = frozenset({"reviewer", "admin"})
+
+
+@dataclass(frozen=True)
+class PhotoContext:
+    kind: str
+    public: bool
+    event: Event | None
+
+
+def resolve_context(
+    session: Session, *, event_id: int | None, context_kind: str | None, context_public: bool | None,
+) -> PhotoContext:
+    if event_id is not None:
+        event = get_event(session, event_id)
+        if context_kind is not None and context_kind != event.kind:
+            raise Invalid(f"Event {event_id} is a {event.kind}; leave context_kind out or make it match.")
+        return PhotoContext(event.kind, event.public, event)
+    if context_kind is None or context_public is None:
+        raise Invalid("Say where the photo was taken: choose an event, or give context_kind and "
+                      "context_public (was the event open to the public?).")
+    if context_kind not in CONTEXT_KINDS:
+        raise Invalid(f"context_kind must be one of {', '.join(sorted(CONTEXT_KINDS))}.")
+    return PhotoContext(context_kind, context_public, None)
+
+
+def check_request_words(*, destination: str, tags: Sequence[str], pack: PolicyPack) -> None:
+    if destination not in DESTINATIONS:
+        raise Invalid(f"destination must be one of {', '.join(sorted(DESTINATIONS))}.")
+    unknown = sorted(set(tags) - pack.tag_names)
+    if unknown:
+        raise Invalid(f"Unknown tag(s) {', '.join(unknown)}; this district's tags are "
+                      f"{', '.join(sorted(pack.tag_names))}.")
+
+
+def context_review_reasons(event: Event | None, taken_at: datetime | None, margin_minutes: int) -> list[str]:
+    """A photo whose camera clock puts it outside the event it names needs a person to check."""
+    if event is None or taken_at is None:
+        return []
+    margin = timedelta(minutes=margin_minutes)
+    if event.starts_at - margin <= taken_at <= event.ends_at + margin:
+        return []
+    return [
+        f"the photo's camera time ({taken_at:%Y-%m-%d %H:%M}) is outside the event "
+        f"'{event.name}' ({event.starts_at:%Y-%m-%d %H:%M}–{event.ends_at:%H:%M}) by more than "
+        f"{margin_minutes} minutes: check that it was taken there"
+    ]
+
+
+def clear_photo(
+    session: Session, *, photo: bytes, uploader: User, destination: str, event_id: int | None,
+    context_kind: str | None, context_public: bool | None, tags: Sequence[str], caption: str | None,
+    settings: Settings, pack: PolicyPack, templates: TemplateCache,
+    redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
+) -> Clearance:
+    context = resolve_context(session, event_id=event_id, context_kind=context_kind,
+                              context_public=context_public)
+    check_request_words(destination=destination, tags=tags, pack=pack)
+    decoded, faces = find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+    matches = match_faces(
+        faces, templates.index(session), match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold, min_margin=settings.min_margin,
+        min_face_px=settings.min_face_px,
+    )
+    clearance = Clearance(
+        uploader_id=id_of(uploader), event_id=context.event.id if context.event else None,
+        context_kind=context.kind, context_public=context.public, destination=destination,
+        tags=sorted(set(tags)), caption=caption, decision="needs_review",
+        review_reasons=context_review_reasons(context.event, decoded.taken_at,
+                                              settings.event_time_margin_minutes),
+        redacted_of_id=redacted_of.id if redacted_of else None,
+        pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
+        detect_max_side=settings.detect_max_side, match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold, min_margin=settings.min_margin,
+        min_face_px=settings.min_face_px, photo_sha256=_sha256(photo),
+        photo_width=decoded.width, photo_height=decoded.height, taken_at=decoded.taken_at,
+    )
+    session.add(clearance)
+    session.flush()
+    for index, (face, match) in enumerate(zip(faces, matches, strict=True)):
+        session.add(ClearanceFace(
+            clearance_id=id_of(clearance), index=index, box_top=face.box.top, box_right=face.box.right,
+            box_bottom=face.box.bottom, box_left=face.box.left, band=match.band, person_id=match.person_id,
+            distance=match.distance, margin=match.margin,
+            candidates=[[float(p), float(d)] for p, d in match.candidates], match_reason=match.reason[:300],
+            verdict="needs_review", rule="", clause="", message="",
+            blurred=any(_inside(face.box, b) for b in blurred_boxes),
+        ))
+    session.flush()
+    decide_again(session, clearance=clearance, pack=pack, uploader=uploader)
+    clearance.photo_file = store_upload(settings.uploads_dir, photo)
+    session.add(clearance)
+    session.flush()
+    return clearance
+
+
+def decide_again(
+    session: Session, *, clearance: Clearance, pack: PolicyPack, uploader: User | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
+    uploader = uploader or session.get(User, clearance.uploader_id)
+    faces = faces_of(session, id_of(clearance))
+    reviews = latest_reviews(session, id_of(clearance))
+    inputs = []
+    for face in faces:
+        review = reviews.get(face.index)
+        band, person_id = face.band, face.person_id
+        if review is not None and review.resolution == "person":
+            band, person_id = "identified", review.person_id
+        elif review is not None and review.resolution == "nobody":
+            band, person_id = "unknown", None
+        inputs.append((face, band, person_id, review is not None and review.resolution == "reject"))
+    candidate_ids = {int(c[0]) for face in faces for c in face.candidates}
+    people = person_facts(session, {p for _, _, p, _ in inputs if p} | candidate_ids
+                          | ({uploader.person_id} if uploader and uploader.person_id else set()))
+    request = ClearanceRequest(
+        faces=tuple(
+            FaceInput(index=face.index, band=band, person=people.get(person_id) if person_id else None,
+                      candidates=tuple(people[int(c[0])] for c in face.candidates if int(c[0]) in people),
+                      distance=face.distance, margin=face.margin, reason=face.match_reason,
+                      rejected_by_reviewer=rejected, blurred=face.blurred)
+            for face, band, person_id, rejected in inputs
+        ),
+        context=Context(clearance.context_kind, clearance.context_public),
+        destination=clearance.destination, tags=frozenset(clearance.tags),
+        uploader_person_id=uploader.person_id if uploader else None,
+        consents=consent_facts(session, people.keys()), at=at or utcnow(),
+        extra_review_reasons=() if clearance.context_confirmed else tuple(clearance.review_reasons),
+    )
+    decision = decide(request, pack)
+    _record(session, clearance=clearance, faces=faces, decision=decision)
+    return decision
+
+
+def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace], decision: Decision) -> None:
+    verdicts = {v.index: v for v in decision.faces}
+    for face in faces:
+        verdict = verdicts[face.index]
+        face.verdict, face.rule, face.clause = verdict.verdict, verdict.rule, verdict.clause
+        face.message, face.consent_id, face.redactable = verdict.message, verdict.consent_id, verdict.redactable
+        session.add(face)
+    clearance.decision = decision.decision
+    clearance.reasons = [
+        {"rule": r.rule, "clause": r.clause, "message": r.message, "verdict": r.verdict} for r in decision.reasons
+    ]
+    clearance.redaction_offered = decision.redaction_offered
+    clearance.pack_id, clearance.pack_version = decision.pack_id, decision.pack_version
+    clearance.decided_at = utcnow()
+    session.add(clearance)
+    session.exec(delete(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id))  # type: ignore[call-overload]
+    for consent_id in decision.consents_relied_on:
+        session.add(ClearanceConsent(clearance_id=id_of(clearance), consent_id=consent_id))
+    session.flush()
+
+
+def faces_of(session: Session, clearance_id: int) -> list[ClearanceFace]:
+    return list(session.exec(
+        select(ClearanceFace).where(ClearanceFace.clearance_id == clearance_id).order_by(col(ClearanceFace.index))))
+
+
+def latest_reviews(session: Session, clearance_id: int) -> dict[int, ClearanceReview]:
+    rows = session.exec(
+        select(ClearanceReview).where(ClearanceReview.clearance_id == clearance_id,
+                                      col(ClearanceReview.face_index).is_not(None))
+        .order_by(col(ClearanceReview.id)))
+    return {int(r.face_index): r for r in rows if r.face_index is not None}
+
+
+def get_clearance_for(session: Session, clearance_id: int, user: User) -> Clearance:
+    """The clearance, if this user may see it: employees see their own only (others look absent)."""
+    clearance = session.get(Clearance, clearance_id)
+    if clearance is None or (user.role not in SEES_EVERY_CLEARANCE and clearance.uploader_id != user.id):
+        raise NotFound(f"No clearance with id {clearance_id}.")
+    return clearance
+
+
+def list_clearances(
+    session: Session, *, user: User, decision: str | None = None, mine: bool = False,
+    limit: int = 50, offset: int = 0,
+) -> tuple[list[Clearance], int]:
+    from sqlalchemy import func
+
+    statement = select(Clearance)
+    if mine or user.role not in SEES_EVERY_CLEARANCE:
+        statement = statement.where(Clearance.uploader_id == user.id)
+    if decision:
+        statement = statement.where(Clearance.decision == decision)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(Clearance.id).desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def store_upload(directory: Path, photo: bytes) -> str:
+    """Keeps the original for reviewers and blurred copies until retention deletes it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = uuid.uuid4().hex
+    partial = directory / f"{name}.partial"
+    partial.write_bytes(photo)
+    partial.replace(directory / name)
+    return name
+
+
+def read_upload(directory: Path, clearance: Clearance) -> bytes | None:
+    if not clearance.photo_file:
+        return None
+    path = directory / clearance.photo_file
+    return path.read_bytes() if path.exists() else None
+
+
+def _inside(box: Box, area: Box) -> bool:
+    middle_y, middle_x = (box.top + box.bottom) / 2, (box.left + box.right) / 2
+    return area.top <= middle_y <= area.bottom and area.left <= middle_x <= area.right
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,93 @@
+"""Enrolling reference faces of a person, with their biometric consent, and removing them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from media.faces import ENGINE, Box, Face, find_faces
+from media.images import Photo
+from media.redact import face_thumbnail_jpeg
+from registry.errors import Forbidden, Invalid, NotFound
+from registry.facts import biometric_consent_in_force
+from registry.models import FaceTemplate, Person, User, id_of, utcnow
+from registry.settings import Settings
+from registry.templates import bump_templates_version, encoding_to_bytes
+
+
+def preview_faces(photo: bytes, *, settings: Settings) -> tuple[Photo, list[Face]]:
+    """The faces found in a reference photo, left to right, before anything is saved."""
+    return find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+
+
+def enrol_face(
+    session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
+    settings: Settings,
+) -> FaceTemplate:
+    if person.status != "active":
+        raise Invalid(f"{person.name} has departed: no new faces are enrolled for them.")
+    if biometric_consent_in_force(session, person, utcnow()) is None:
+        who = "a parent or guardian" if person.kind == "student" else person.name
+        raise Forbidden(
+            f"{person.name} has no biometric consent in force: record the form signed by {who} "
+            "before enrolling a face."
+        )
+    decoded, faces = preview_faces(photo, settings=settings)
+    if not faces:
+        raise Invalid("No face was found in this photo. Use a clear, front-facing photo of one person.")
+    if face_index is None:
+        if len(faces) > 1:
+            raise Invalid(
+                f"This photo has {len(faces)} faces. Use a photo of {person.name} alone, or choose "
+                f"which face (face_index 0 to {len(faces) - 1}, counted from the left)."
+            )
+        face_index = 0
+    if not 0 <= face_index < len(faces):
+        raise Invalid(f"face_index must be between 0 and {len(faces) - 1}: the photo has {len(faces)} faces.")
+    face = faces[face_index]
+    if face.box.size < settings.min_face_px:
+        raise Invalid(
+            f"The face is only {face.box.size} pixels across; a reference photo needs at least "
+            f"{settings.min_face_px}. Use a closer or larger photo."
+        )
+    template = FaceTemplate(
+        person_id=id_of(person), encoding=encoding_to_bytes(face.encoding), model=ENGINE,
+        box_top=face.box.top, box_right=face.box.right, box_bottom=face.box.bottom, box_left=face.box.left,
+        source_width=decoded.width, source_height=decoded.height,
+        thumbnail=face_thumbnail_jpeg(decoded, face.box, max_side=120), created_by_id=id_of(created_by),
+    )
+    session.add(template)
+    bump_templates_version(session)
+    session.flush()
+    return template
+
+
+def list_templates(session: Session, person_id: int) -> list[FaceTemplate]:
+    return list(session.exec(
+        select(FaceTemplate).where(FaceTemplate.person_id == person_id).order_by(col(FaceTemplate.id))))
+
+
+def get_template(session: Session, *, person_id: int, template_id: int) -> FaceTemplate:
+    template = session.get(FaceTemplate, template_id)
+    if template is None or template.person_id != person_id:
+        raise NotFound(f"Person {person_id} has no enrolled face with id {template_id}.")
+    return template
+
+
+def delete_template(session: Session, *, person_id: int, template_id: int) -> None:
+    session.delete(get_template(session, person_id=person_id, template_id=template_id))
+    bump_templates_version(session)
+    session.flush()
+
+
+def delete_person_templates(session: Session, *, person_id: int) -> int:
+    templates = list_templates(session, person_id)
+    for template in templates:
+        session.delete(template)
+    if templates:
+        bump_templates_version(session)
+        session.flush()
+    return len(templates)
+
+
+def template_box(template: FaceTemplate) -> Box:
+    return Box(top=template.box_top, right=template.box_right, bottom=template.box_bottom, left=template.box_left)

@@ -1,0 +1,277 @@
+"""The decision: may this photo be posted here, face by face and tag by tag, under this pack?
+
+A pure function of the request and the pack. It fails closed: no face is treated as
+consented unless a consent in force says so, a possible match always goes to a human, and
+the whole photo is as restrictive as its most restrictive face, tag or review reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.policy import vocabulary as v
+from registry.policy.facts import (
+    ClearanceRequest,
+    ConsentFacts,
+    FaceInput,
+    PersonFacts,
+    check_request,
+    deciding_act,
+    why_no_grant,
+)
+from registry.policy.pack import PolicyPack
+from registry.policy.rules import Rule
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    index: int
+    verdict: str
+    rule: str
+    clause: str
+    message: str
+    consent_id: int | None  # the act that decided: the grant relied on, or the refusal
+    redactable: bool
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    clause: str
+    message: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    faces: tuple[FaceVerdict, ...]
+    reasons: tuple[Reason, ...]
+    pack_id: str
+    pack_version: str
+    consents_relied_on: tuple[int, ...]  # grants behind allowed faces and tags: revoking one
+    redaction_offered: bool  # of them turns this clearance into a takedown
+
+
+# Decisions the engine makes whatever the pack says; shown beside the pack's own rules.
+ENGINE_RULES: dict[str, tuple[str, str]] = {
+    "recorded-refusal": (
+        "Consent Registry — a recorded refusal is always honoured",
+        "A refusal on record blocks this face even where the policy would not need consent.",
+    ),
+    "same-person-twice": (
+        "Consent Registry — one person, one face",
+        "Two faces were matched to the same person, so at least one match is wrong: "
+        "a reviewer must check who they are.",
+    ),
+    "reviewer-rejected": (
+        "Consent Registry — a reviewer's decision",
+        "A reviewer looked at this face and decided it may not be posted.",
+    ),
+    "blurred-face": (
+        "Consent Registry — blurred beyond recognition",
+        "This face was blurred by the service and no longer matches anyone.",
+    ),
+    "review-requested": (
+        "Consent Registry — review requested",
+        "Something about this upload needs a person to look at it.",
+    ),
+}
+
+
+def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
+    check_request(request, pack.tag_names)
+    seen = [f.person.id for f in request.faces if f.band == "identified" and f.person]
+    twice = {person_id for person_id in seen if seen.count(person_id) > 1}
+    faces = tuple(_face_verdict(face, request, pack, twice) for face in request.faces)
+    tag_outcomes = [_tag_outcome(tag, request, pack) for tag in sorted(request.tags)]
+    reviews = [
+        _engine_reason("review-requested", f"Review requested: {reason}", v.NEEDS_REVIEW)
+        for reason in request.extra_review_reasons
+    ]
+    tag_reasons = [reason for reason, _ in tag_outcomes]
+    decision = v.worst([f.verdict for f in faces] + [r.verdict for r in tag_reasons + reviews])
+    blocked = [f for f in faces if f.verdict == v.BLOCKED]
+    redaction_offered = (
+        pack.redaction_allowed
+        and bool(blocked)
+        and all(f.redactable for f in blocked)
+        and all(f.verdict != v.NEEDS_REVIEW for f in faces)
+        and all(r.verdict == v.ALLOWED for r in tag_reasons)
+        and not reviews
+    )
+    relied = {f.consent_id for f in faces if f.verdict == v.ALLOWED and f.consent_id is not None}
+    relied |= {consent_id for _, consent_id in tag_outcomes if consent_id is not None}
+    face_reasons = [
+        Reason(f.rule, f.clause, f"Face {f.index}: {f.message}", f.verdict)
+        for f in faces
+        if f.verdict != v.ALLOWED
+    ]
+    summary = _summary(decision, faces, tag_reasons, request.destination, redaction_offered, pack)
+    return Decision(
+        decision=decision,
+        faces=faces,
+        reasons=(*face_reasons, *tag_reasons, *reviews, summary),
+        pack_id=pack.id,
+        pack_version=pack.version,
+        consents_relied_on=tuple(sorted(relied)),
+        redaction_offered=redaction_offered,
+    )
+
+
+def _subject(face: FaceInput, uploader_person_id: int | None) -> str:
+    if face.band != "identified" or face.person is None:
+        return face.band
+    if face.person.id == uploader_person_id:
+        return "uploader"
+    return face.person.kind
+
+
+def _face_verdict(
+    face: FaceInput, request: ClearanceRequest, pack: PolicyPack, twice: set[int]
+) -> FaceVerdict:
+    if face.rejected_by_reviewer:
+        clause, message = ENGINE_RULES["reviewer-rejected"]
+        return FaceVerdict(
+            face.index, v.BLOCKED, "reviewer-rejected", clause, message, None, pack.redaction_allowed
+        )
+    if face.blurred and face.band == "unknown":
+        clause, message = ENGINE_RULES["blurred-face"]
+        return FaceVerdict(face.index, v.ALLOWED, "blurred-face", clause, message, None, False)
+    subject = _subject(face, request.uploader_person_id)
+    rule = pack.rule_for(subject, request.destination, request.context.kind, request.context.public)
+    person = face.person if face.band == "identified" else None
+    if person is not None and person.id in twice:  # even the uploader: one match is wrong
+        clause, message = ENGINE_RULES["same-person-twice"]
+        detail = f"{_person_label(person)}: {message}"
+        return FaceVerdict(
+            face.index, v.NEEDS_REVIEW, "same-person-twice", clause, detail, None, False
+        )
+    if person is None or subject == "uploader":
+        return _verdict(face, rule, str(rule.verdict), _describe_face(face), None, pack)
+    who = _person_label(person)
+    act = deciding_act(
+        request.consents,
+        person_id=person.id,
+        kind="image_release",
+        destination=request.destination,
+        at=request.at,
+        signers=v.SIGNERS_FOR[person.kind],
+    )
+    if act is not None and act.status == v.REFUSED:
+        refusal = f"{who}: image release refused ({_act_label(act).rstrip(',')})"
+        if rule.requires is None and rule.verdict != v.BLOCKED:
+            clause, message = ENGINE_RULES["recorded-refusal"]
+            redactable = pack.redaction_allowed
+            return FaceVerdict(
+                face.index,
+                v.BLOCKED,
+                "recorded-refusal",
+                clause,
+                f"{refusal}. {message}",
+                act.id,
+                redactable,
+            )
+        return _verdict(face, rule, v.BLOCKED, refusal, act.id, pack)
+    if rule.requires is None:
+        return _verdict(face, rule, str(rule.verdict), who, None, pack)
+    if act is not None:
+        covers = v.DESTINATION_LABELS[request.destination]
+        detail = f"{who}: image-release {_act_label(act)} covers {covers}"
+        return _verdict(face, rule, v.ALLOWED, detail, act.id, pack)
+    why = why_no_grant(
+        request.consents, person=person, destination=request.destination, at=request.at
+    )
+    return _verdict(face, rule, str(rule.otherwise), f"{who}: {why}", None, pack)
+
+
+def _verdict(
+    face: FaceInput, rule: Rule, verdict: str, detail: str, consent_id: int | None, pack: PolicyPack
+) -> FaceVerdict:
+    redactable = verdict != v.ALLOWED and rule.redactable and pack.redaction_allowed
+    return FaceVerdict(
+        face.index,
+        verdict,
+        rule.id,
+        rule.clause,
+        f"{detail}. {rule.message}",
+        consent_id,
+        redactable,
+    )
+
+
+def _tag_outcome(
+    tag: str, request: ClearanceRequest, pack: PolicyPack
+) -> tuple[Reason, int | None]:
+    rule = pack.rule_for(
+        v.TAG_SUBJECT, request.destination, request.context.kind, request.context.public, tag
+    )
+    verdict, detail, consent_id = str(rule.verdict), f"Tag '{tag}'", None
+    if rule.unless == v.LOGO_USE_CONSENT and request.uploader_person_id is not None:
+        act = deciding_act(
+            request.consents,
+            person_id=request.uploader_person_id,
+            kind="logo_use",
+            destination=request.destination,
+            at=request.at,
+            signers=None,
+        )
+        if act is not None and act.status == v.GRANTED:
+            verdict, consent_id = v.ALLOWED, act.id
+            detail += f": the uploader holds written logo-use consent #{act.id}"
+    message = f"{detail} ({v.VERDICT_LABELS[verdict]}). {rule.message}"
+    return Reason(rule.id, rule.clause, message, verdict), consent_id
+
+
+def _engine_reason(rule_id: str, message: str, verdict: str) -> Reason:
+    return Reason(rule_id, ENGINE_RULES[rule_id][0], message, verdict)
+
+
+def _summary(
+    decision: str,
+    faces: tuple[FaceVerdict, ...],
+    tag_reasons: list[Reason],
+    destination: str,
+    redaction_offered: bool,
+    pack: PolicyPack,
+) -> Reason:
+    where = v.DESTINATION_LABELS[destination]
+    if decision == v.ALLOWED:
+        cleared = f"all {_count(len(faces), 'face')} cleared" if faces else "no faces found"
+        message = f"Allowed on {where}: {cleared}, and nothing else stops it."
+    elif decision == v.NEEDS_REVIEW:
+        message = f"Needs review: a reviewer must decide before this photo goes on {where}."
+    else:
+        n_faces = sum(f.verdict == v.BLOCKED for f in faces)
+        n_tags = sum(r.verdict == v.BLOCKED for r in tag_reasons)
+        parts = [_count(n, word) for n, word in ((n_faces, "face"), (n_tags, "tag")) if n]
+        message = f"Blocked: {' and '.join(parts)} stop this photo going on {where}."
+        if redaction_offered:
+            message += " A copy with those faces blurred may be posted."
+    return Reason("summary", pack.policy_reference, message, decision)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _person_label(person: PersonFacts) -> str:
+    kind = person.kind.replace("_", " ")
+    return f"{person.name} ({kind}{'' if person.active else ', departed'})"
+
+
+def _act_label(act: ConsentFacts) -> str:
+    return (
+        f"consent #{act.id}, signed by {act.signer_relationship} on "
+        f"{act.signed_on.isoformat()}, valid until {act.valid_until.isoformat()},"
+    )
+
+
+def _describe_face(face: FaceInput) -> str:
+    if face.band == "possible":
+        people = [p for p in (face.person, *face.candidates) if p is not None]
+        names = " or ".join(dict.fromkeys(_person_label(p) for p in people))
+        return f"Possibly {names}"
+    if face.band == "unknown":
+        return f"Unidentified face{f' ({face.reason})' if face.reason else ''}"
+    return f"{_person_label(face.person) if face.person else 'You'}: your own face"

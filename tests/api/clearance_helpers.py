@@ -1,0 +1,59 @@
+"""Enrolling the people of ../shared/faces and clearing their photos through the API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import FACES
+
+TODAY = date.today()
+
+
+def add_person(client: TestClient, headers: dict[str, str], external_id: str, kind: str, name: str) -> int:
+    response = client.post("/api/v1/people", json={"external_id": external_id, "kind": kind, "name": name},
+                           headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def record(client: TestClient, headers: dict[str, str], person_id: int, kind: str = "image_release", *,
+           status: str = "granted", scopes: tuple[str, ...] = ("personal_social_media",),
+           signer: str = "parent", **dates: str) -> dict:
+    response = client.post("/api/v1/consents", json={
+        "person_id": person_id, "kind": kind, "status": status,
+        "scopes": list(scopes) if kind != "biometric" else [], "signer_name": "Signer",
+        "signer_relationship": signer, "signed_on": dates.pop("signed_on", str(TODAY - timedelta(days=30))),
+        **dates}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def enrol(client: TestClient, headers: dict[str, str], person_id: int, photo: str, *, signer: str) -> dict:
+    record(client, headers, person_id, "biometric", signer=signer)
+    with open(FACES / photo, "rb") as handle:
+        response = client.post(f"/api/v1/people/{person_id}/faces", files={"photo": (photo, handle, "image/jpeg")},
+                               headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def clear(client: TestClient, headers: dict[str, str], photo: str, *, destination: str = "personal_social_media",
+          context_kind: str | None = "classroom", public: bool | None = False, event_id: int | None = None,
+          tags: tuple[str, ...] = ()):
+    data: dict[str, object] = {"destination": destination}
+    if event_id is not None:
+        data["event_id"] = str(event_id)
+    else:
+        data["context_kind"] = context_kind
+        data["context_public"] = str(public).lower()
+    if tags:
+        data["tags"] = list(tags)
+    with open(FACES / photo, "rb") as handle:
+        return client.post("/api/v1/clearances", data=data, files={"photo": (photo.rsplit("/", 1)[-1], handle,
+                                                                              "image/jpeg")}, headers=headers)
+
+
+def face_of(clearance: dict, name: str) -> dict:
+    return next(f for f in clearance["faces"] if f["person_name"] == name)

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import face_recognition
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from media.faces import Box, Face, find_faces
+from media.images import Photo
+from media.matching import Match, TemplateIndex, match_faces
+from tests.media.conftest import BIDEN, OBAMA, read_photo
+
+FacesOf = Callable[[str], tuple[Photo, list[Face]]]
+
+
+def bands(matches: list[Match]) -> list[tuple[str, int | None]]:
+    return [(m.band, m.person_id) for m in matches]
+
+
+@pytest.mark.parametrize(
+    ("file", "person"),
+    [("people/obama/obama-2.jpg", OBAMA), ("people/biden/biden-2.jpg", BIDEN)],
+)
+def test_other_photos_of_enrolled_people_are_identified(
+    file: str, person: int, faces_of: FacesOf, obama_biden_index: TemplateIndex
+) -> None:
+    [match] = match_faces(faces_of(file)[1], obama_biden_index)
+    assert (match.band, match.person_id) == ("identified", person)
+    assert match.distance is not None and match.distance <= 0.5
+    assert match.margin is not None and match.margin >= 0.06
+    assert match.candidates[0][0] == person
+
+
+def test_the_unenrolled_child_is_never_identified(faces_of: FacesOf, obama_biden_index: TemplateIndex) -> None:
+    biden, obama, child = match_faces(faces_of("groups/biden-obama-child.jpg")[1], obama_biden_index)
+    assert bands([biden, obama]) == [("identified", BIDEN), ("identified", OBAMA)]
+    assert child.band in ("unknown", "possible")
+
+
+def test_two_faces_nearest_to_one_person_identify_only_one(faces_of: FacesOf, obama_biden_index: TemplateIndex) -> None:
+    faces = faces_of("people/obama/obama-2.jpg")[1] + faces_of("people/obama/obama-3.jpg")[1]
+    matches = match_faces(faces, obama_biden_index)
+    assert [m.person_id for m in matches] == [OBAMA, OBAMA]
+    assert sorted(m.band for m in matches) == ["identified", "possible"]
+    kept = min(matches, key=lambda m: m.distance or 1.0)
+    demoted = max(matches, key=lambda m: m.distance or 1.0)
+    assert kept.band == "identified"
+    assert "another face in this photo" in demoted.reason
+
+
+def test_a_face_too_small_to_identify_is_unknown(obama_biden_index: TemplateIndex) -> None:
+    portrait = Image.open(io.BytesIO(read_photo("people/obama/obama-portrait.jpg")))
+    tiny = io.BytesIO()
+    portrait.resize((120, 150)).save(tiny, "PNG")
+    _, [face] = find_faces(tiny.getvalue())
+    assert face.box.size < 40
+    [match] = match_faces([face], obama_biden_index)
+    assert (match.band, match.person_id) == ("unknown", None)
+    assert match.reason == f"too small to identify ({face.box.size} px)"
+
+
+def test_someone_enrolled_with_a_near_identical_face_makes_it_a_review(
+    faces_of: FacesOf,
+) -> None:
+    obama = faces_of("people/obama/obama-portrait.jpg")[1][0].encoding
+    biden = faces_of("people/biden/biden-portrait.jpg")[1][0].encoding
+    twin = obama + np.random.default_rng(1).normal(0, 0.001, 128)
+    index = TemplateIndex([OBAMA, BIDEN, 3], np.stack([obama, biden, twin]))
+
+    [match] = match_faces(faces_of("people/obama/obama-2.jpg")[1], index)
+    assert match.band == "possible"
+    assert match.margin is not None and match.margin < 0.06
+    assert {p for p, _ in match.candidates} >= {OBAMA, 3}
+    assert "two people" in match.reason
+    [biden_match] = match_faces(faces_of("people/biden/biden-2.jpg")[1], index)
+    assert (biden_match.band, biden_match.person_id) == ("identified", BIDEN)
+
+
+def test_nobody_enrolled_means_everyone_unknown(faces_of: FacesOf) -> None:
+    matches = match_faces(faces_of("groups/biden-obama-child.jpg")[1], TemplateIndex.empty())
+    assert bands(matches) == [("unknown", None)] * 3
+    assert match_faces([], TemplateIndex.empty()) == []
+
+
+def test_a_stranger_is_unknown(faces_of: FacesOf, obama_biden_index: TemplateIndex) -> None:
+    [match] = match_faces(faces_of("people/kit_harington/kit-1.jpg")[1], obama_biden_index)
+    assert (match.band, match.person_id, match.candidates) == ("unknown", None, ())
+    assert match.reason == "no enrolled person within 0.6"
+
+
+def test_thresholds_are_the_callers(faces_of: FacesOf, obama_biden_index: TemplateIndex) -> None:
+    faces = faces_of("people/obama/obama-2.jpg")[1]
+    [match] = match_faces(faces, obama_biden_index, match_threshold=0.1, review_threshold=0.2)
+    assert match.band == "unknown"
+    with pytest.raises(ValueError):
+        match_faces(faces, obama_biden_index, match_threshold=0.7, review_threshold=0.6)
+
+
+def test_person_distance_is_the_nearest_of_their_templates(faces_of: FacesOf) -> None:
+    rng = np.random.default_rng(3)
+    seeds = np.stack([faces_of("people/obama/obama-portrait.jpg")[1][0].encoding] * 50)
+    templates = seeds + rng.normal(0, 0.05, seeds.shape)
+    ids = rng.integers(0, 12, len(templates))
+    probe = faces_of("people/obama/obama-2.jpg")[1][0].encoding
+    per_template = face_recognition.face_distance(templates, probe)
+    index = TemplateIndex(ids.tolist(), templates)
+    got = dict(zip(index.person_ids.tolist(), index.person_distances(probe)[0], strict=True))
+    want = {int(p): per_template[ids == p].min() for p in np.unique(ids)}
+    assert got.keys() == want.keys()
+    assert all(abs(got[p] - want[p]) < 1e-4 for p in want)
+
+
+def test_index_refuses_malformed_encodings() -> None:
+    with pytest.raises(ValueError):
+        TemplateIndex([1], np.zeros((1, 64)))
+    with pytest.raises(ValueError):
+        TemplateIndex([1], np.full((1, 128), np.nan))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    faces=st.integers(1, 6),
+    people=st.integers(1, 8),
+    spread=st.floats(0.0, 0.08),
+)
+def test_never_identified_without_confidence_and_never_twice(seed: int, faces: int, people: int, spread: float) -> None:
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(0, 0.09, 128)
+    ids = rng.integers(0, people, people * 2)
+    index = TemplateIndex(ids.tolist(), centre + rng.normal(0, spread, (len(ids), 128)))
+    sizes = rng.integers(20, 200, faces)
+    probes = [
+        Face(
+            box=Box(top=0, right=int(s), bottom=int(s), left=0),
+            encoding=centre + rng.normal(0, spread, 128),
+        )
+        for s in sizes
+    ]
+    matches = match_faces(probes, index)
+    identified = [m.person_id for m in matches if m.band == "identified"]
+    assert len(identified) == len(set(identified))
+    for face, m in zip(probes, matches, strict=True):
+        if m.band == "identified":
+            assert face.box.size >= 40 and m.distance is not None and m.distance <= 0.5
+            assert m.margin is None or m.margin >= 0.06
+        if m.band == "unknown":
+            assert m.person_id is None and m.candidates == ()
+        assert len(m.candidates) <= 3
