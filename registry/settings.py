@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     max_pixels: int = Field(40_000_000, ge=10_000)
-    detect_max_side: int = Field(1280, ge=320)
+    detect_max_side: int = Field(1600, ge=320, description="measured in benchmarks/faces.py")
     match_threshold: float = Field(0.5, gt=0, lt=1)
     review_threshold: float = Field(0.6, gt=0, lt=1)
     min_margin: float = Field(0.06, ge=0, lt=1)

@@ -50,7 +50,16 @@ def serve(
     """Migrate, make sure there is an administrator, and serve the web pages and the API."""
     import uvicorn
 
+    from api.main import load_active_pack
+    from registry.policy import PackError
+
     settings = _settings()
+    try:
+        pack = load_active_pack(settings.policy_pack)
+    except (PackError, OSError) as exc:
+        typer.secho(f"The policy pack cannot be used, so the service will not start:\n  {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Policy pack: {pack.title} (version {pack.version})")
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine) as session:

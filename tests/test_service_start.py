@@ -94,3 +94,19 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_a_malformed_policy_pack_stops_start_up_naming_the_line(tmp_path):
+    from registry.policy.pack import PACKS_DIR
+
+    text = (PACKS_DIR / "litchfield-4118.51.toml").read_text()
+    broken = text.replace('destinations = ["personal_social_media"]', 'destinations = ["facebook"]', 1)
+    assert broken != text
+    pack = tmp_path / "litchfield-4118.51.toml"
+    pack.write_text(broken)
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if '"facebook"' in row)
+    process = start(tmp_path / "data", free_port(), REGISTRY_POLICY_PACK=str(pack))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "will not start" in output and "facebook" in output
+    assert f"line {line}" in output

@@ -1,0 +1,97 @@
+"""The web pages without a browser: sign-in, CSRF, roles, and the session cookie kept out of the API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from registry import accounts
+from registry.schemas import UserCreate
+from tests.conftest import PASSWORD
+
+PUBLIC_PAGES = ("/login",)
+
+
+def _page_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path or ""
+        if not isinstance(route, APIRoute) or path.startswith(("/api/", "/healthz")) or path in PUBLIC_PAGES:
+            continue
+        assert not route.include_in_schema, f"{path} is a page and must stay out of the API schema"
+        routes += [(method, re.sub(r"\{[^}]+\}", "1", path)) for method in sorted(route.methods)]
+    return routes
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, session: Session, role: str) -> str:
+    email = f"web-{role}@district.example.org"
+    accounts.add_user(session, data=UserCreate(email=email, full_name=f"Web {role}", role=role,  # type: ignore[arg-type]
+                                               password=PASSWORD))
+    session.commit()
+    token = _csrf(client.get("/login").text)
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return _csrf(client.get("/").text)
+
+
+def test_every_page_sends_a_stranger_to_the_sign_in_form(app, client: TestClient) -> None:
+    routes = _page_routes(app)
+    assert len(routes) > 20
+    for method, path in routes:
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == 303, (method, path, response.status_code)
+        assert response.headers["location"].startswith("/login"), (method, path)
+
+
+def test_a_wrong_password_is_refused_on_the_page(client: TestClient, session: Session) -> None:
+    _sign_in(client, session, "employee")
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/").text)})
+    response = client.post("/login", data={"email": "web-employee@district.example.org", "password": "wrong-one!!",
+                                            "csrf_token": _csrf(client.get("/login").text)})
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.text
+    assert 'value="web-employee@district.example.org"' in response.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient, session: Session) -> None:
+    _sign_in(client, session, "office_staff")
+    response = client.post("/people/new", data={"kind": "student", "name": "Maya Lopez", "external_id": "S-1"})
+    assert response.status_code == 403
+    assert "The form has expired" in response.text
+    response = client.post("/login", data={"email": "x@y.org", "password": "whatever"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/people", "/roster", "/events", "/admin/users", "/review"])
+def test_an_employee_gets_a_refusal_page_not_the_data(client: TestClient, session: Session, path: str) -> None:
+    _sign_in(client, session, "employee")
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "This page is not available to you" in response.text
+    assert 'href="/people"' not in response.text
+
+
+def test_the_api_does_not_accept_the_page_cookie(client: TestClient, session: Session) -> None:
+    _sign_in(client, session, "admin")
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/people").status_code == 401
+
+
+def test_a_bad_form_keeps_what_was_typed_and_says_what_is_wrong(client: TestClient, session: Session) -> None:
+    token = _sign_in(client, session, "office_staff")
+    response = client.post("/people/new", data={"csrf_token": token, "kind": "student", "name": "Maya Lopez",
+                                                "external_id": "S 1", "guardian1_name": "Ana Lopez"})
+    assert response.status_code == 422
+    assert "Use only letters, digits" in response.text
+    assert 'value="Maya Lopez"' in response.text and 'value="Ana Lopez"' in response.text
