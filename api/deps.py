@@ -61,6 +61,7 @@ def get_current_user(
     if user is None or not user.active:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is disabled or no longer exists.",
                             headers=_UNAUTHORIZED)
+    session.info["actor"] = f"user:{user.id}"  # who the audit log names for this request's writes
     return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import registry.models  # noqa: F401  (registers the tables)
+import registry.tables  # noqa: F401  (registers every table)
 from registry.db import make_engine
 from registry.settings import get_settings
 

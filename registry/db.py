@@ -43,9 +43,13 @@ def _begin_immediate(connection: Any) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """A command's transaction: commits when the block ends normally, rolls back otherwise."""
+def unit_of_work(engine: Engine, *, actor: str = "system") -> Iterator[Session]:
+    """A command's transaction: commits when the block ends normally, rolls back otherwise.
+
+    `actor` is who the audit log names for the writes (e.g. "cli:import-roster", "system:expiry").
+    """
     with Session(engine, expire_on_commit=False) as session:
+        session.info["actor"] = actor
         try:
             yield session
             session.commit()

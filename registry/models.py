@@ -244,3 +244,20 @@ class ClearanceReview(SQLModel, table=True):
     decision_before: str = Field(max_length=20)
     decision_after: str = Field(max_length=20)
     reviewed_at: datetime = Field(default_factory=utcnow)
+
+
+class Takedown(SQLModel, table=True):
+    """A request to an uploader to take a posted photo down: a consent it relied on is gone."""
+
+    __tablename__ = "takedowns"
+    __table_args__ = (UniqueConstraint("clearance_id", "consent_id", name="uq_takedown_clearance_consent"),)
+    id: int | None = Field(default=None, primary_key=True)
+    clearance_id: int = Field(foreign_key="clearances.id", index=True)
+    consent_id: int = Field(foreign_key="consents.id")
+    person_id: int = Field(foreign_key="people.id")
+    uploader_id: int = Field(foreign_key="users.id", index=True)
+    cause: str = Field(max_length=20)  # revoked, expired, departed
+    reason: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    confirmed_by_id: int | None = Field(default=None, foreign_key="users.id")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from registry import accounts, roster
 from registry.db import make_engine, unit_of_work
@@ -29,6 +30,14 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def database() -> tuple[Settings, Engine]:
+    """The settings and a migrated database, for a command to work on."""
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    return settings, engine
 
 
 @app.command()
@@ -62,7 +71,7 @@ def serve(
     typer.echo(f"Policy pack: {pack.title} (version {pack.version})")
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine, actor="cli:serve") as session:
         created = accounts.ensure_first_admin(
             session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"),
             password=os.environ.get("REGISTRY_ADMIN_PASSWORD"))
@@ -85,10 +94,8 @@ def create_user(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create an account."""
-    settings = _settings()
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    with unit_of_work(engine) as session:
+    _, engine = database()
+    with unit_of_work(engine, actor="cli:create-user") as session:
         user = accounts.add_user(session, data=UserCreate(
             email=email, full_name=full_name, role=role, password=password))  # type: ignore[arg-type]
         typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
@@ -100,11 +107,9 @@ def import_roster(
     kind: Annotated[str, typer.Option(help="kind for rows without a kind column")] = "student",
 ) -> None:
     """Import people from a CSV roster, by external id: created, updated or rejected with line numbers."""
-    settings = _settings()
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
+    _, engine = database()
     try:
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, actor="cli:import-roster") as session:
             report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind)
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)
@@ -115,6 +120,10 @@ def import_roster(
         typer.echo(f"  line {problem.line} ({problem.external_id or 'no id'}): {problem.problem}")
     if report.rejected:
         raise typer.Exit(1)
+
+
+# Command groups kept in modules of their own; each module defines register(app).
+# (one line per module below)
 
 
 if __name__ == "__main__":

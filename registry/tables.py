@@ -1,0 +1,4 @@
+"""Imports every module that defines tables, so that SQLModel.metadata holds them all
+(Alembic's environment and the schema test read it). One line per module."""
+
+import registry.models  # noqa: F401
