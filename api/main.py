@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routes import auth, clearances, consents, events, faces, people
+from api.routes import auth, clearances, consents, events, faces, people, takedowns
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.db import make_engine
 from registry.policy import PolicyPack, load_builtin_pack, load_pack
@@ -101,7 +101,7 @@ def create_app(
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, faces, consents, events, clearances):
+    for module in (auth, people, faces, consents, events, clearances, takedowns):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(web_router())

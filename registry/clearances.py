@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 from media.faces import DETECTOR, ENGINE, Box, find_faces
+from media.images import thumbnail_jpeg
 from media.matching import match_faces
 from registry.errors import Invalid, NotFound
 from registry.events import get_event
@@ -31,6 +32,7 @@ from registry.settings import Settings
 from registry.templates import TemplateCache
 
 SEES_EVERY_CLEARANCE = frozenset({"reviewer", "admin"})
+THUMBNAIL_SIDE = 240
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def clear_photo(
         review_threshold=settings.review_threshold, min_margin=settings.min_margin,
         min_face_px=settings.min_face_px, photo_sha256=_sha256(photo),
         photo_width=decoded.width, photo_height=decoded.height, taken_at=decoded.taken_at,
+        thumbnail=thumbnail_jpeg(decoded.rgb, max_side=THUMBNAIL_SIDE),
     )
     session.add(clearance)
     session.flush()

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry import takedowns
 from registry.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
 from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of, utcnow
 from registry.people import get_person
@@ -74,6 +75,7 @@ def revoke_consent(session: Session, *, consent: Consent, reason: str, revoked_b
     revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id)
     session.add(revocation)
     session.flush()
+    takedowns.on_revocation(session, consent=consent, revocation=revocation)
     return revocation
 
 

@@ -192,6 +192,9 @@ class Clearance(SQLModel, table=True):
     photo_file: str | None = Field(default=None, max_length=80)
     photo_width: int
     photo_height: int
+    # A 240-px copy kept with the decision after the original's retention ends, so that a
+    # takedown request can show the uploader which photo to take down.
+    thumbnail: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     taken_at: NaiveDatetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime = Field(default_factory=utcnow)

@@ -36,6 +36,7 @@ def add_person(session: Session, *, data: PersonCreate) -> Person:
 
 def update_person(session: Session, *, person: Person, changes: PersonUpdate) -> Person:
     values = changes.model_dump(exclude_unset=True)
+    departing = values.get("status") == "departed" and person.status != "departed"
     if values.get("status") == "departed" and not values.get("departed_on") and not person.departed_on:
         values["departed_on"] = utcnow().date()
     if values.get("status") == "active":
@@ -45,6 +46,10 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate) ->
     person.updated_at = utcnow()
     session.add(person)
     session.flush()
+    if departing:
+        from registry import takedowns
+
+        takedowns.on_departure(session, person=person)
     return person
 
 

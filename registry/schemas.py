@@ -398,3 +398,18 @@ class ClearanceReviewRequest(Request):
         if len({f.index for f in self.faces}) != len(self.faces):
             raise ValueError("Each face may be resolved once per review.")
         return self
+
+
+class TakedownPublic(BaseModel):
+    id: int
+    clearance_id: int
+    consent_id: int
+    person_id: int
+    person_name: str
+    uploader_id: int
+    cause: Literal["revoked", "expired", "departed"]
+    reason: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    age_days: int = Field(description="days open (or days it took, once confirmed)")
+    thumbnail_url: str | None = Field(description="a small copy of the photo, to find the post")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import Engine
 
-from registry import accounts, roster
+from registry import accounts, roster, takedowns
 from registry.db import make_engine, unit_of_work
 from registry.migrate import upgrade
 from registry.schemas import UserCreate
@@ -76,6 +76,10 @@ def serve(
             session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"),
             password=os.environ.get("REGISTRY_ADMIN_PASSWORD"))
     engine.dispose()
+    with unit_of_work(engine, actor="system:expiry-scan") as session:
+        expired = takedowns.scan_expired(session)
+    if expired:
+        typer.echo(f"Expired consents: {len(expired)} new takedown request(s).")
     if created is not None:
         user, generated = created
         typer.secho(f"First administrator: {user.email}", fg="green", bold=True)
@@ -120,6 +124,16 @@ def import_roster(
         typer.echo(f"  line {problem.line} ({problem.external_id or 'no id'}): {problem.problem}")
     if report.rejected:
         raise typer.Exit(1)
+
+
+@app.command("expiry-scan")
+def expiry_scan() -> None:
+    """Find consents that have expired and ask the uploaders of photos that relied on them to take
+    those photos down. Safe to run every day (e.g. from cron); the service also runs it at start."""
+    _, engine = database()
+    with unit_of_work(engine, actor="cli:expiry-scan") as session:
+        created = takedowns.scan_expired(session)
+    typer.echo(f"{len(created)} new takedown request(s).")
 
 
 # Command groups kept in modules of their own; each module defines register(app).

@@ -1,4 +1,5 @@
-"""Takedown requests: one per clearance and consent it relied on, until the uploader confirms.
+"""Takedown requests: one per clearance and consent it relied on, until the uploader confirms;
+and a small thumbnail kept with each clearance so the request can show which photo it means.
 
 Reviewed: matches registry/models.py Takedown; dropped whole on downgrade.
 
@@ -20,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('clearances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('thumbnail', sa.LargeBinary(), nullable=True))
     op.create_table('takedowns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clearance_id', sa.Integer(), nullable=False),
@@ -46,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('clearances', schema=None) as batch_op:
+        batch_op.drop_column('thumbnail')
     with op.batch_alter_table('takedowns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_takedowns_uploader_id'))
         batch_op.drop_index(batch_op.f('ix_takedowns_clearance_id'))

@@ -1,0 +1,58 @@
+"""Takedown requests: the uploader's list and confirmation; administrators see them all."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from api.deps import CurrentUser, Limit, Offset, SessionDep
+from registry import takedowns
+from registry.errors import NotFound
+from registry.models import Clearance, Person, Takedown
+from registry.schemas import Page, TakedownPublic
+
+router = APIRouter(tags=["takedowns"])
+JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
+
+
+def takedown_public(session: Session, takedown: Takedown) -> TakedownPublic:
+    person = session.get(Person, takedown.person_id)
+    clearance = session.get(Clearance, takedown.clearance_id)
+    has_thumbnail = clearance is not None and clearance.thumbnail is not None
+    return TakedownPublic.model_validate({
+        **takedown.model_dump(), "person_name": person.name if person else "(removed)",
+        "age_days": takedowns.age_in_days(takedown),
+        "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
+    })
+
+
+@router.get("/takedowns", response_model=Page[TakedownPublic])
+def list_takedowns(
+    session: SessionDep, user: CurrentUser,
+    state: Annotated[Literal["open", "confirmed"] | None, Query(description="open or confirmed")] = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> Page[TakedownPublic]:
+    rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=limit, offset=offset)
+    return Page(items=[takedown_public(session, t) for t in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/takedowns/{takedown_id}", response_model=TakedownPublic)
+def get_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
+    return takedown_public(session, takedowns.get_takedown_for(session, takedown_id, user))
+
+
+@router.post("/takedowns/{takedown_id}/confirm", response_model=TakedownPublic)
+def confirm_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
+    takedown = takedowns.get_takedown_for(session, takedown_id, user)
+    return takedown_public(session, takedowns.confirm_takedown(session, takedown=takedown, user=user))
+
+
+@router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG)
+def takedown_thumbnail(takedown_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    takedown = takedowns.get_takedown_for(session, takedown_id, user)
+    clearance = session.get(Clearance, takedown.clearance_id)
+    if clearance is None or clearance.thumbnail is None:
+        raise NotFound("No copy of this photo is kept.")
+    return Response(clearance.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
