@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from registry import accounts, security
+from registry.db import committed
 from registry.models import User
 from registry.policy import PolicyPack
 from registry.settings import Settings
@@ -25,13 +26,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The one place a request's work is committed, after the endpoint returns without error."""
-    with request.app.state.make_session() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with committed(request.app.state.make_session(), actor="anonymous") as session:
+        yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

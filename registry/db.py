@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -43,12 +43,12 @@ def _begin_immediate(connection: Any) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine, *, actor: str = "system") -> Iterator[Session]:
-    """A command's transaction: commits when the block ends normally, rolls back otherwise.
+def committed(session: Session, *, actor: str) -> Iterator[Session]:
+    """Commits the session's work when the block ends normally, rolls it back otherwise.
 
-    `actor` is who the audit log names for the writes (e.g. "cli:import-roster", "system:expiry").
+    `actor` is who the audit log names for the writes (e.g. "cli:import-roster", "user:3").
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with session:
         session.info["actor"] = actor
         try:
             yield session
@@ -56,3 +56,8 @@ def unit_of_work(engine: Engine, *, actor: str = "system") -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def unit_of_work(engine: Engine, *, actor: str = "system") -> AbstractContextManager[Session]:
+    """A command's transaction."""
+    return committed(Session(engine, expire_on_commit=False), actor=actor)
