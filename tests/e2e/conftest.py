@@ -20,6 +20,7 @@ from registry.db import make_engine, unit_of_work
 from registry.migrate import upgrade
 from registry.schemas import UserCreate
 from registry.settings import Settings
+from tests.conftest import GENEROUS_RATE_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 FACES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "faces").resolve()
@@ -52,7 +53,7 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("e2e")
     settings = Settings(environment="test", data_dir=data, database_url=f"sqlite:///{data / 'registry.db'}",
-                        secret_key="e2e-secret-" + "x" * 40)
+                        secret_key="e2e-secret-" + "x" * 40, **GENEROUS_RATE_LIMITS)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine) as session:

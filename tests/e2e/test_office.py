@@ -65,6 +65,7 @@ def test_office_records_a_consent_with_its_scan_and_revokes_it(
     expect(consent.locator(".badge")).to_have_text(re.compile("Revoked"))
     expect(consent).to_contain_text("Parent phoned the office")
     expect(consent.get_by_role("link", name="Revoke…")).to_have_count(0)
+    shoot(page, "person-revoked")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     page.get_by_label("Name or ID").fill("maya")

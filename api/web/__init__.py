@@ -1,0 +1,1 @@
+"""The web interface: server-rendered pages for office staff, employees, reviewers and administrators."""

@@ -1,0 +1,137 @@
+"""Everyone: clear a photo before posting it, see the decision face by face, and earlier photos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import PackDep, SessionDep, SettingsDep, TemplatesDep
+from api.web.auth import FormDep, PageRoute, PageUser
+from api.web.forms import FORM, checked, optional, text_values, uploaded
+from api.web.templating import render
+from media.images import ImageRejected
+from registry import clearances, events, reviews
+from registry.errors import RegistryError
+from registry.policy import PolicyPack
+from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+HISTORY_PAGE_SIZE = 25
+JPEG_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _form_page(request: Request, session: Session, pack: PolicyPack, *, values: dict[str, Any],
+               errors: dict[str, str], status_code: int = 200) -> Response:
+    recent, _total = events.list_events(session, limit=100)
+    return render(request, "clearances/new.html", {
+        "events": recent, "tags": pack.tags, "values": values, "errors": errors, "pack": pack,
+    }, status_code=status_code)
+
+
+@router.get("/clearances/new")
+def new_clearance_form(request: Request, session: SessionDep, pack: PackDep, _: PageUser) -> Response:
+    return _form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []},
+                      errors={})
+
+
+def _check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not has_photo:
+        errors["photo"] = "Choose the photo you want to post."
+    if values.get("destination") not in DESTINATIONS:
+        errors["destination"] = "Choose where you want to post the photo."
+    event_id = optional(values, "event_id")
+    if event_id is not None and not event_id.isdigit():
+        errors["event_id"] = "Choose an event from the list."
+    if event_id is None and values.get("context_kind") not in CONTEXT_KINDS:
+        errors["event_id"] = ("Choose the event the photo was taken at, or, if it is not in the list, "
+                              "say what kind of occasion it was.")
+    return errors
+
+
+@router.post("/clearances/new")
+def clear_photo(
+    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    user: PageUser,
+) -> Response:
+    values = text_values(form)
+    values["tags"] = checked(form, "tags")
+    photo = uploaded(form, "photo")
+    errors = _check_request(values, photo is not None)
+    if not errors and photo is not None:
+        event_id = optional(values, "event_id")
+        data = photo.file.read(settings.max_upload_bytes + 1)
+        try:
+            if len(data) > settings.max_upload_bytes:
+                raise ImageRejected(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
+            with session.begin_nested():
+                clearance = clearances.clear_photo(
+                    session, photo=data, uploader=user, destination=str(values["destination"]),
+                    event_id=int(event_id) if event_id else None,
+                    context_kind=None if event_id else str(values.get("context_kind")),
+                    context_public=None if event_id else values.get("context_public") == "yes",
+                    tags=values["tags"], caption=optional(values, "caption"), settings=settings, pack=pack,
+                    templates=templates)
+        except ImageRejected as exc:
+            errors["photo"] = exc.message
+        except RegistryError as exc:
+            errors[FORM] = exc.message
+    if errors:
+        return _form_page(request, session, pack, values={**values, "photo_lost": photo is not None},
+                          errors=errors, status_code=422)
+    return RedirectResponse(f"/clearances/{clearance.id}", status_code=303)
+
+
+@router.get("/clearances")
+def history(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
+    page = max(page, 1)
+    rows, total = clearances.list_clearances(session, user=user, mine=True, limit=HISTORY_PAGE_SIZE,
+                                             offset=(page - 1) * HISTORY_PAGE_SIZE)
+    return render(request, "clearances/list.html", {
+        "clearances": [reviews.clearance_summary(session, c) for c in rows], "total": total, "page": page,
+        "pages": max(1, -(-total // HISTORY_PAGE_SIZE))})
+
+
+def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, Any]:
+    """What a result page and a review page both show: the decision, faces, and the other reasons."""
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    public = reviews.clearance_public(session, clearance)
+    other_reasons = [r for r in public.reasons if r.rule != "summary" and not r.message.startswith("Face ")]
+    summary = next((r.message for r in public.reasons if r.rule == "summary"), "")
+    event = events.get_event(session, public.event_id) if public.event_id else None
+    return {"clearance": public, "summary": summary, "other_reasons": other_reasons, "event": event}
+
+
+@router.get("/clearances/{clearance_id}")
+def result(request: Request, clearance_id: int, session: SessionDep, user: PageUser) -> Response:
+    return render(request, "clearances/result.html", clearance_view(session, clearance_id, user))
+
+
+@router.get("/clearances/{clearance_id}/photo")
+def photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    return Response(reviews.photo_jpeg(settings, clearance), media_type="image/jpeg", headers=JPEG_HEADERS)
+
+
+@router.get("/clearances/{clearance_id}/faces/{index}/crop")
+def face_crop(clearance_id: int, index: int, session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    return Response(reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg",
+                    headers=JPEG_HEADERS)
+
+
+@router.get("/clearances/{clearance_id}/blurred")
+def blurred_copy(
+    clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    user: PageUser,
+) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
+                                          templates=templates)
+    return Response(blurred, media_type="image/jpeg", headers={
+        **JPEG_HEADERS, "Content-Disposition": f'attachment; filename="photo-{copy.id}-blurred.jpg"'})
+
+

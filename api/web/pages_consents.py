@@ -1,0 +1,124 @@
+"""Office staff: record a consent from a paper form (with its scan), revoke one, download a scan."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import SessionDep, SettingsDep
+from api.web.auth import FormDep, OfficePage, PageRoute
+from api.web.forms import FORM, checked, field_errors, move_form_error, optional, text_values, uploaded
+from api.web.templating import flash, render
+from registry import consents, people
+from registry.consents import end_of_school_year
+from registry.errors import NotFound, RegistryError
+from registry.models import Person, utcnow
+from registry.schemas import ConsentCreate, ConsentRevoke
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _defaults(person: Person) -> dict[str, object]:
+    today = utcnow().date()
+    return {"kind": "image_release", "status": "granted", "signed_on": today.isoformat(),
+            "valid_until": end_of_school_year(today).isoformat(),
+            "signer_relationship": "parent" if person.kind == "student" else "self",
+            "signer_name": "" if person.kind == "student" else person.name, "scopes": []}
+
+
+@router.get("/people/{person_id}/consents/new")
+def new_consent_form(request: Request, person_id: int, session: SessionDep, _: OfficePage) -> Response:
+    person = people.get_person(session, person_id)
+    return render(request, "consents/new.html", {
+        "person": person, "public": people.person_public(session, person), "values": _defaults(person),
+        "errors": {}})
+
+
+@router.post("/people/{person_id}/consents/new")
+def record_consent(
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, user: OfficePage,
+) -> Response:
+    person = people.get_person(session, person_id)
+    values = text_values(form)
+    values["scopes"] = checked(form, "scopes")
+    scan = uploaded(form, "scan")
+    errors: dict[str, str] = {}
+    try:
+        data = ConsentCreate.model_validate({
+            "person_id": person_id, "kind": values.get("kind", ""), "status": values.get("status", ""),
+            "scopes": values["scopes"], "signer_name": values.get("signer_name", ""),
+            "signer_relationship": values.get("signer_relationship", ""),
+            "signed_on": values.get("signed_on", ""), "valid_until": optional(values, "valid_until"),
+            "note": optional(values, "note"),
+        })
+        with session.begin_nested():
+            consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0)
+            if scan is not None:
+                consents.attach_evidence(
+                    session, consent=consent, data=scan.file.read(settings.max_evidence_bytes + 1),
+                    filename=scan.filename or "scan", directory=settings.evidence_dir,
+                    max_bytes=settings.max_evidence_bytes, uploaded_by_id=user.id or 0)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        move_form_error(errors, mentioning="destination in scopes", to="scopes",
+                        message="Tick at least one place where the form allows photos to be posted.")
+        move_form_error(errors, mentioning="valid_until", to="valid_until",
+                        message="The consent must end after the day it starts (the signing date).")
+    except RegistryError as exc:
+        errors = {"scan" if exc.status_code in (413, 415) else FORM: exc.message}
+    if errors:
+        return render(request, "consents/new.html", {
+            "person": person, "public": people.person_public(session, person), "values": values,
+            "errors": errors, "scan_lost": scan is not None}, status_code=422)
+    flash(request, f"The {('photo release' if data.kind == 'image_release' else 'consent')} "
+                   f"for {person.name} has been recorded.")
+    return RedirectResponse(f"/people/{person_id}#consent-{consent.id}", status_code=303)
+
+
+@router.get("/consents/{consent_id}/revoke")
+def revoke_form(request: Request, consent_id: int, session: SessionDep, _: OfficePage) -> Response:
+    consent = consents.get_consent(session, consent_id)
+    return render(request, "consents/revoke.html", {
+        "consent": consents.consent_public(session, consent),
+        "person": people.get_person(session, consent.person_id), "values": {}, "errors": {}})
+
+
+@router.post("/consents/{consent_id}/revoke")
+def revoke(request: Request, form: FormDep, consent_id: int, session: SessionDep, user: OfficePage) -> Response:
+    consent = consents.get_consent(session, consent_id)
+    person = people.get_person(session, consent.person_id)
+    values = text_values(form)
+    errors: dict[str, str] = {}
+    try:
+        data = ConsentRevoke.model_validate({"reason": values.get("reason", "")})
+        with session.begin_nested():
+            consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id or 0)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "reason" in errors:
+            errors["reason"] = "Write a short reason (at least 3 characters), e.g. “Parent phoned the office”."
+    except RegistryError as exc:
+        errors = {FORM: exc.message}
+    if errors:
+        return render(request, "consents/revoke.html", {
+            "consent": consents.consent_public(session, consent), "person": person, "values": values,
+            "errors": errors}, status_code=422)
+    flash(request, f"The consent for {person.name} has been revoked.")
+    return RedirectResponse(f"/people/{person.id}#consent-{consent_id}", status_code=303)
+
+
+@router.get("/consents/{consent_id}/scans/{evidence_id}")
+def download_scan(
+    consent_id: int, evidence_id: int, session: SessionDep, settings: SettingsDep, _: OfficePage,
+) -> Response:
+    for evidence in consents.evidence_of(session, consent_id):
+        if evidence.id == evidence_id:
+            path = settings.evidence_dir / evidence.sha256
+            if not path.exists():
+                raise NotFound("The scan's file is missing from storage; ask an administrator to restore it.")
+            extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[evidence.content_type]
+            return Response(path.read_bytes(), media_type=evidence.content_type, headers={
+                "Content-Disposition": f'inline; filename="consent-{consent_id}-scan.{extension}"',
+                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+    raise NotFound(f"This consent has no scan numbered {evidence_id}.")

@@ -1,0 +1,117 @@
+"""Office staff: enrol a person's reference face (preview the face found, then save) and remove one."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import SessionDep, SettingsDep
+from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
+from api.web.forms import text_values, uploaded
+from api.web.templating import flash, render
+from media.images import ImageRejected
+from media.redact import face_thumbnail_jpeg
+from registry import enrolment, people
+from registry.errors import Invalid, NotFound, RegistryError
+from registry.settings import Settings
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PREVIEW_KEY = "enrol_preview"
+PREVIEW_LIFETIME_SECONDS = 30 * 60
+
+
+def _preview_dir(settings: Settings) -> Path:
+    return settings.data_dir / "enrol-previews"
+
+
+def _forget_old_previews(directory: Path) -> None:
+    """Uploaded reference photos are kept only while someone decides; stale ones go."""
+    if not directory.exists():
+        return
+    cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
+    for path in directory.iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _person_redirect(person_id: int) -> Response:
+    return RedirectResponse(f"/people/{person_id}#faces", status_code=303)
+
+
+@router.post("/people/{person_id}/faces/preview")
+def preview(
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, _: OfficePage,
+) -> Response:
+    person = people.get_person(session, person_id)
+    upload = uploaded(form, "photo")
+    if upload is None:
+        flash(request, "Choose a photo of the person's face first.", kind="error")
+        return _person_redirect(person_id)
+    data = upload.file.read(settings.max_upload_bytes + 1)
+    try:
+        if len(data) > settings.max_upload_bytes:
+            raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
+        decoded, faces = enrolment.preview_faces(data, settings=settings)
+    except (ImageRejected, RegistryError) as exc:
+        flash(request, exc.message, kind="error")
+        return _person_redirect(person_id)
+    crops = [base64.b64encode(face_thumbnail_jpeg(decoded, f.box)).decode() for f in faces]
+    directory = _preview_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    _forget_old_previews(directory)
+    token = secrets.token_urlsafe(24)
+    (directory / token).write_bytes(data)
+    request.session[PREVIEW_KEY] = [token, person_id]
+    small = [f.box.size < settings.min_face_px for f in faces]
+    return render(request, "people/face_preview.html", {
+        "person": person, "crops": list(zip(crops, small, strict=True)), "token": token})
+
+
+@router.post("/people/{person_id}/faces")
+def save(
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, user: OfficePage,
+) -> Response:
+    person = people.get_person(session, person_id)
+    values = text_values(form)
+    remembered = request.session.get(PREVIEW_KEY) or [None, None]
+    token = values.get("token")
+    if token != remembered[0] or remembered[1] != person_id or not isinstance(token, str):
+        raise NotFound("This preview has expired or belongs to another person: upload the photo again.")
+    path = _preview_dir(settings) / token
+    if not path.exists():
+        raise NotFound("This preview has expired: upload the photo again.")
+    index = values.get("face_index", "0")
+    try:
+        with session.begin_nested():
+            enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
+                                 face_index=int(index) if str(index).isdigit() else 0, created_by=user,
+                                 settings=settings)
+    except (ImageRejected, RegistryError) as exc:
+        flash(request, exc.message, kind="error")
+        return _person_redirect(person_id)
+    finally:
+        path.unlink(missing_ok=True)
+        request.session.pop(PREVIEW_KEY, None)
+    flash(request, f"The face has been enrolled for {person.name}.")
+    return _person_redirect(person_id)
+
+
+@router.post("/people/{person_id}/faces/{template_id}/remove")
+def remove(request: Request, person_id: int, template_id: int, session: SessionDep, _: OfficePage) -> Response:
+    enrolment.delete_template(session, person_id=person_id, template_id=template_id)
+    flash(request, "The enrolled face has been removed.")
+    return _person_redirect(person_id)
+
+
+@router.get("/people/{person_id}/faces/{template_id}/thumbnail")
+def thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffPage) -> Response:
+    template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
+    if template.thumbnail is None:
+        raise NotFound("No thumbnail is kept for this face.")
+    return Response(template.thumbnail, media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,87 @@
+"""Office staff: roster import with its per-row report, and district events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import SessionDep
+from api.web.auth import FormDep, OfficePage, PageRoute
+from api.web.forms import FORM, field_errors, move_form_error, optional, text_values, uploaded
+from api.web.templating import flash, render
+from registry import events, roster
+from registry.errors import RegistryError
+from registry.schemas import EventCreate
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+MAX_ROSTER_BYTES = 20 * 1024 * 1024
+EVENT_PAGE_SIZE = 50
+
+
+@router.get("/roster")
+def roster_form(request: Request, _: OfficePage) -> Response:
+    return render(request, "roster.html", {"values": {"default_kind": "student"}, "errors": {}, "report": None})
+
+
+@router.post("/roster")
+def import_roster(request: Request, form: FormDep, session: SessionDep, _: OfficePage) -> Response:
+    values = text_values(form)
+    default_kind = values.get("default_kind") if values.get("default_kind") in (
+        "student", "employee", "community_member") else "student"
+    upload = uploaded(form, "file")
+    errors: dict[str, str] = {}
+    report = None
+    if upload is None:
+        errors["file"] = "Choose the roster file (a .csv file) to import."
+    else:
+        content = upload.file.read(MAX_ROSTER_BYTES + 1)
+        if len(content) > MAX_ROSTER_BYTES:
+            errors["file"] = "The roster file is larger than 20 MB; split it into smaller files."
+        else:
+            try:
+                with session.begin_nested():
+                    report = roster.import_roster(session, content=content, default_kind=str(default_kind))
+            except roster.RosterFileError as exc:
+                errors["file"] = str(exc)
+    return render(request, "roster.html", {
+        "values": values, "errors": errors, "report": report,
+        "filename": upload.filename if upload else None}, status_code=422 if errors else 200)
+
+
+@router.get("/events")
+def list_events(request: Request, session: SessionDep, _: OfficePage, page: int = 1) -> Response:
+    page = max(page, 1)
+    rows, total = events.list_events(session, limit=EVENT_PAGE_SIZE, offset=(page - 1) * EVENT_PAGE_SIZE)
+    return render(request, "events/list.html", {
+        "events": rows, "total": total, "page": page, "pages": max(1, -(-total // EVENT_PAGE_SIZE))})
+
+
+@router.get("/events/new")
+def new_event_form(request: Request, _: OfficePage) -> Response:
+    return render(request, "events/new.html", {"values": {"kind": "sporting_event"}, "errors": {}})
+
+
+@router.post("/events/new")
+def add_event(request: Request, form: FormDep, session: SessionDep, user: OfficePage) -> Response:
+    values = text_values(form)
+    errors: dict[str, str] = {}
+    try:
+        data = EventCreate.model_validate({
+            "name": values.get("name", ""), "kind": values.get("kind", ""),
+            "public": {"yes": True, "no": False}.get(str(values.get("public"))),
+            "starts_at": values.get("starts_at", ""),
+            "ends_at": values.get("ends_at", ""), "location": optional(values, "location"),
+            "school": optional(values, "school"),
+        })
+        with session.begin_nested():
+            event = events.add_event(session, data=data, created_by_id=user.id or 0)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+    except RegistryError as exc:
+        errors = {FORM: exc.message}
+    if errors:
+        move_form_error(errors, mentioning="ends_at", to="ends_at", message="The event must end after it starts.")
+        return render(request, "events/new.html", {"values": values, "errors": errors}, status_code=422)
+    flash(request, f"The event “{event.name}” has been added.")
+    return RedirectResponse("/events", status_code=303)

@@ -1,0 +1,43 @@
+"""Takedown requests: the uploader's list with a "taken down" confirmation; the district-wide view."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import SessionDep
+from api.routes.takedowns import takedown_public
+from api.web.auth import PageRoute, PageUser
+from api.web.templating import flash, render
+from registry import takedowns
+from registry.errors import NotFound
+from registry.models import Clearance
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/takedowns")
+def takedown_list(request: Request, session: SessionDep, user: PageUser, state: str = "open") -> Response:
+    state = state if state in ("open", "confirmed") else "open"
+    rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=PAGE_SIZE)
+    return render(request, "takedowns/list.html", {
+        "takedowns": [takedown_public(session, t) for t in rows], "total": total, "state": state,
+        "district_wide": user.role in takedowns.SEES_EVERY_TAKEDOWN})
+
+
+@router.post("/takedowns/{takedown_id}/confirm")
+def confirm(request: Request, takedown_id: int, session: SessionDep, user: PageUser) -> Response:
+    takedown = takedowns.get_takedown_for(session, takedown_id, user)
+    takedowns.confirm_takedown(session, takedown=takedown, user=user)
+    flash(request, "Thank you: the photo is recorded as taken down.")
+    return RedirectResponse("/takedowns", status_code=303)
+
+
+@router.get("/takedowns/{takedown_id}/thumbnail")
+def thumbnail(takedown_id: int, session: SessionDep, user: PageUser) -> Response:
+    takedown = takedowns.get_takedown_for(session, takedown_id, user)
+    clearance = session.get(Clearance, takedown.clearance_id)
+    if clearance is None or clearance.thumbnail is None:
+        raise NotFound("No copy of this photo is kept.")
+    return Response(clearance.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
