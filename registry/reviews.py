@@ -7,7 +7,15 @@ from sqlmodel import Session, col, select
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
-from registry.clearances import clear_photo, decide_again, faces_of, latest_reviews, read_upload
+from registry.clearances import (
+    clear_photo,
+    decide_again,
+    faces_of,
+    latest_reviews,
+    read_upload,
+    reviewed,
+    reviews_of,
+)
 from registry.errors import Conflict, Invalid, NotFound
 from registry.models import Clearance, ClearanceConsent, ClearanceReview, User, id_of
 from registry.people import get_person
@@ -38,6 +46,8 @@ def review_clearance(
             get_person(session, resolution.person_id)
     if data.context_confirmed and not clearance.review_reasons:
         raise Invalid("This photo's context was not in question; there is nothing to confirm.")
+    if data.tags_approved and not clearance.tags:
+        raise Invalid("This photo has no tags to approve.")
     before = clearance.decision
     acts = [
         ClearanceReview(clearance_id=id_of(clearance), face_index=r.index, resolution=r.resolution,
@@ -47,9 +57,11 @@ def review_clearance(
     ]
     if data.context_confirmed:
         clearance.context_confirmed = True
-        acts.append(ClearanceReview(
-            clearance_id=id_of(clearance), face_index=None, resolution="context_confirmed", note=data.note,
-            reviewer_id=id_of(reviewer), decision_before=before, decision_after=before))
+    for confirmed, what in ((data.context_confirmed, "context_confirmed"), (data.tags_approved, "tags_approved")):
+        if confirmed:
+            acts.append(ClearanceReview(
+                clearance_id=id_of(clearance), face_index=None, resolution=what, note=data.note,
+                reviewer_id=id_of(reviewer), decision_before=before, decision_after=before))
     session.add_all(acts)
     session.flush()
     decision = decide_again(session, clearance=clearance, pack=pack)
@@ -112,9 +124,11 @@ def face_crop(session: Session, settings: Settings, clearance: Clearance, index:
 
 def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
     faces = faces_of(session, id_of(clearance))
+    acts = reviews_of(session, id_of(clearance))
     reviews = latest_reviews(session, id_of(clearance))
+    identities = {f.index: reviewed(f, [a for a in acts if a.face_index == f.index]).person_id for f in faces}
     ids = {f.person_id for f in faces if f.person_id} | {int(c[0]) for f in faces for c in f.candidates}
-    ids |= {r.person_id for r in reviews.values() if r.person_id}
+    ids |= {p for p in identities.values() if p}
     from registry.facts import person_facts
 
     names = {pid: p.name for pid, p in person_facts(session, ids).items()}
@@ -123,7 +137,7 @@ def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
     public_faces = []
     for face in faces:
         review = reviews.get(face.index)
-        person_id = review.person_id if review and review.resolution == "person" else face.person_id
+        person_id = identities[face.index]
         public_faces.append(ClearanceFacePublic(
             index=face.index, box=BoxPublic(**_box(face).as_dict()), band=face.band,  # type: ignore[arg-type]
             person_id=person_id, person_name=names.get(person_id) if person_id else None,

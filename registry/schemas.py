@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema, field_validator, model_validator
 
 Role = Literal["employee", "office_staff", "reviewer", "admin"]
 PersonKind = Literal["student", "employee", "community_member"]
@@ -22,6 +22,12 @@ EventKind = Literal[
 ]
 
 T = TypeVar("T")
+
+# A wall-clock time at the school, as a camera or a timetable gives it: no offset, so not an
+# RFC 3339 "date-time". The document says so, so that clients do not expect one.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+    "description": "local time at the school, without a UTC offset", "examples": ["2026-05-04T09:30:00"]})]
 
 
 class Request(BaseModel):
@@ -240,8 +246,8 @@ class EventPublic(BaseModel):
     name: str
     kind: EventKind
     public: bool
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     location: str | None
     school: str | None
     created_at: datetime
@@ -290,7 +296,7 @@ class CandidatePublic(BaseModel):
 
 
 class FaceReviewPublic(BaseModel):
-    resolution: Literal["person", "nobody", "reject"]
+    resolution: Literal["person", "nobody", "reject", "approve"]
     person_id: int | None
     reviewer_id: int
     reviewed_at: datetime
@@ -357,7 +363,7 @@ class ClearancePublic(BaseModel):
     photo_height: int
     photo_sha256: str
     photo_kept: bool
-    taken_at: datetime | None
+    taken_at: LocalDateTime | None
     created_at: datetime
     decided_at: datetime
 
@@ -376,7 +382,9 @@ class ClearanceSummary(BaseModel):
 
 class FaceResolution(Request):
     index: int = Field(ge=0)
-    resolution: Literal["person", "nobody", "reject"]
+    resolution: Literal["person", "nobody", "reject", "approve"] = Field(
+        description="person: it is person_id; nobody: nobody enrolled; reject: may not be posted; "
+                    "approve: the identified person may be posted (settles a policy's review only)")
     person_id: int | None = Field(None, description="who the face is, when the resolution is 'person'")
 
     @model_validator(mode="after")
@@ -389,12 +397,14 @@ class FaceResolution(Request):
 class ClearanceReviewRequest(Request):
     faces: list[FaceResolution] = Field(default_factory=list, max_length=200)
     context_confirmed: bool = Field(False, description="the reviewer checked the photo belongs to the event")
+    tags_approved: bool = Field(False, description="the reviewer approves what the tags show (e.g. a floor plan "
+                                                   "on the district website); a tag that blocks stays blocked")
     note: str | None = Field(None, max_length=1000)
 
     @model_validator(mode="after")
     def _something_to_do(self) -> ClearanceReviewRequest:
-        if not self.faces and not self.context_confirmed:
-            raise ValueError("Resolve at least one face, or confirm the context.")
+        if not self.faces and not self.context_confirmed and not self.tags_approved:
+            raise ValueError("Resolve at least one face, approve the tags, or confirm the context.")
         if len({f.index for f in self.faces}) != len(self.faces):
             raise ValueError("Each face may be resolved once per review.")
         return self

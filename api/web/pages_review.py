@@ -47,8 +47,10 @@ def _review_page(request: Request, session: Session, clearance_id: int, user: Us
                  errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     view = clearance_view(session, clearance_id, user)
     to_review = [f for f in view["clearance"].faces if f.verdict == "needs_review"]
+    tags_waiting = [r for r in view["other_reasons"] if r.verdict == "needs_review" and r.message.startswith("Tag ")]
     return render(request, "review/detail.html", {
         **view, "to_review": [(f, _candidates(session, f)) for f in to_review], "errors": errors or {},
+        "tags_waiting": tags_waiting,
     }, status_code=status_code)
 
 
@@ -69,6 +71,7 @@ def resolve(
     try:
         data = ClearanceReviewRequest.model_validate({
             "faces": faces, "context_confirmed": values.get("context_confirmed") == "yes",
+            "tags_approved": values.get("tags_approved") == "yes",
             "note": optional(values, "note")})
         with session.begin_nested():
             reviews.review_clearance(session, clearance=clearance, reviewer=user, data=data, pack=pack)

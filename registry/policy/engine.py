@@ -72,6 +72,10 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Consent Registry — blurred beyond recognition",
         "This face was blurred by the service and no longer matches anyone.",
     ),
+    "reviewer-approved": (
+        "Consent Registry — a reviewer's decision",
+        "A reviewer looked and decided this may be posted.",
+    ),
     "review-requested": (
         "Consent Registry — review requested",
         "Something about this upload needs a person to look at it.",
@@ -83,8 +87,12 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
     check_request(request, pack.tag_names)
     seen = [f.person.id for f in request.faces if f.band == "identified" and f.person]
     twice = {person_id for person_id in seen if seen.count(person_id) > 1}
-    faces = tuple(_face_verdict(face, request, pack, twice) for face in request.faces)
+    faces = tuple(_approved(_face_verdict(face, request, pack, twice), face) for face in request.faces)
     tag_outcomes = [_tag_outcome(tag, request, pack) for tag in sorted(request.tags)]
+    tag_outcomes = [
+        (_approved_tag(reason, tag, request), consent_id)
+        for (reason, consent_id), tag in zip(tag_outcomes, sorted(request.tags), strict=True)
+    ]
     reviews = [
         _engine_reason("review-requested", f"Review requested: {reason}", v.NEEDS_REVIEW)
         for reason in request.extra_review_reasons
@@ -117,6 +125,22 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
         consents_relied_on=tuple(sorted(relied)),
         redaction_offered=redaction_offered,
     )
+
+
+def _approved(verdict: FaceVerdict, face: FaceInput) -> FaceVerdict:
+    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block."""
+    if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or face.band != "identified":
+        return verdict
+    clause, message = ENGINE_RULES["reviewer-approved"]
+    return FaceVerdict(verdict.index, v.ALLOWED, "reviewer-approved", clause,
+                       f"{verdict.message} {message}", verdict.consent_id, False)
+
+
+def _approved_tag(reason: Reason, tag: str, request: ClearanceRequest) -> Reason:
+    if tag not in request.approved_tags or reason.verdict != v.NEEDS_REVIEW:
+        return reason
+    clause, message = ENGINE_RULES["reviewer-approved"]
+    return Reason("reviewer-approved", clause, f"{reason.message} {message}", v.ALLOWED)
 
 
 def _subject(face: FaceInput, uploader_person_id: int | None) -> str:
@@ -245,7 +269,7 @@ def _summary(
         n_faces = sum(f.verdict == v.BLOCKED for f in faces)
         n_tags = sum(r.verdict == v.BLOCKED for r in tag_reasons)
         parts = [_count(n, word) for n, word in ((n_faces, "face"), (n_tags, "tag")) if n]
-        message = f"Blocked: {' and '.join(parts)} stop this photo going on {where}."
+        message = f"Blocked on {where} because of {' and '.join(parts)}."
         if redaction_offered:
             message += " A copy with those faces blurred may be posted."
     return Reason("summary", pack.policy_reference, message, decision)

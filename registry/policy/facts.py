@@ -49,6 +49,7 @@ class FaceInput:
     margin: float | None = None
     reason: str = ""  # from the matcher, e.g. "too small to identify"
     rejected_by_reviewer: bool = False  # a reviewer looked and said this face may not be posted
+    approved_by_reviewer: bool = False  # settles a pack's needs_review for an identified face only
     blurred: bool = False  # lies in a region the service itself blurred (a redacted copy)
 
 
@@ -68,6 +69,7 @@ class ClearanceRequest:
     consents: tuple[ConsentFacts, ...]  # of the face people and the uploader; all acts, any state
     at: datetime
     extra_review_reasons: tuple[str, ...] = ()  # from the caller: at least needs_review
+    approved_tags: frozenset[str] = frozenset()  # a reviewer settled these tags' needs_review
 
 
 def in_force(consent: ConsentFacts, at: datetime) -> bool:

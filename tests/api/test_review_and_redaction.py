@@ -102,3 +102,28 @@ def test_taken_at_is_recorded_from_exif(client, employee, tmp_path):
                                                        "context_public": "false"},
                            files={"photo": ("dated.jpg", handle, "image/jpeg")}, headers=employee).json()
     assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 10, 3, 16, 5)
+
+
+def test_a_reviewer_approves_a_parent_the_policy_does_not_name(client, office, employee, make_user):
+    rose = add_person(client, office, "C-ROSE", "community_member", "Rose Leslie")
+    enrol(client, office, rose, "people/rose_leslie/rose-1.jpg", signer="self")
+    pending = clear(client, employee, "people/rose_leslie/rose-2.jpg").json()
+    assert pending["decision"] == "needs_review" and pending["faces"][0]["person_name"] == "Rose Leslie"
+    reviewer = make_user("reviewer")
+    url = f"/api/v1/clearances/{pending['id']}/review"
+    approved = client.post(url, json={"faces": [{"index": 0, "resolution": "approve"}],
+                                      "note": "Parent volunteer, agreed on the day"}, headers=reviewer).json()
+    assert approved["decision"] == "allowed" and approved["faces"][0]["rule"] == "reviewer-approved"
+    assert approved["faces"][0]["person_name"] == "Rose Leslie"
+
+
+def test_a_reviewer_approves_a_floor_plan_for_the_district_website(client, employee, make_user):
+    plan = clear(client, employee, "people/obama/obama-2.jpg", destination="district_website",
+                 tags=("floor_plan",)).json()
+    reviewer = make_user("reviewer")
+    url = f"/api/v1/clearances/{plan['id']}/review"
+    after = client.post(url, json={"tags_approved": True}, headers=reviewer).json()
+    # the floor plan is settled, but the unknown face still blocks: an approval never lifts a block
+    assert not any(r["verdict"] == "needs_review" for r in after["reasons"])
+    assert after["decision"] == "blocked"
+    assert client.post(url, json={}, headers=reviewer).status_code == 422

@@ -123,3 +123,26 @@ def test_a_reviewer_resolves_a_face_the_machine_may_not_decide(
     page.get_by_role("button", name="Reject").click()
     expect(page.get_by_text("The photo now may not be posted")).to_be_visible()
     expect(page.get_by_role("link", name=f"Review photo {clearance_id}")).to_have_count(0)
+
+
+def test_a_reviewer_allows_a_volunteer_the_policy_does_not_name(
+    page: Page, server: Server, sign_in: Callable[[str], Page],
+) -> None:
+    app = server.app
+    with unit_of_work(app.state.bind) as session:
+        alex = _person(session, "C-ALEX", "Alex Lacamoire", "community_member", "biometric")
+        employee = find_user_by_email(session, server.email("employee"))
+        assert employee is not None
+        enrolment.enrol_face(session, person=alex, photo=(FACES / "people/alex_lacamoire/alex-1.jpg").read_bytes(),
+                             face_index=None, created_by=employee, settings=server.settings)
+        clearance = clearances.clear_photo(
+            session, photo=(FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(), uploader=employee,
+            destination="personal_social_media", event_id=None, context_kind="field_trip", context_public=False,
+            tags=[], caption="Museum trip", settings=server.settings, pack=app.state.pack,
+            templates=app.state.templates)
+        assert clearance.decision == "needs_review"
+        clearance_id = clearance.id
+    sign_in("reviewer")
+    page.goto(f"/review/{clearance_id}")
+    page.get_by_role("button", name="Allow Alex Lacamoire in this photo").click()
+    expect(page.get_by_text("The photo now may be posted")).to_be_visible()

@@ -14,6 +14,7 @@ from .builders import (
     KIT_UPLOADER,
     OBAMA_STUDENT,
     PUBLIC_GAME,
+    ROSE_PARENT,
     consent,
     face,
     identified,
@@ -162,3 +163,22 @@ def test_a_blurred_face_is_allowed_only_while_it_matches_no_one(pack):
     assert decide(request(still_biden), pack).decision == "blocked"
     still_possible = replace(possible(BIDEN), blurred=True)
     assert decide(request(still_possible), pack).decision == "needs_review"
+
+
+def test_a_reviewer_approval_settles_only_what_the_pack_sent_to_review(litchfield):
+    parent = replace(identified(ROSE_PARENT), approved_by_reviewer=True)
+    assert decide(request(identified(ROSE_PARENT)), litchfield).decision == "needs_review"
+    approved = decide(request(parent), litchfield)
+    assert approved.decision == "allowed" and face(approved, 0).rule == "reviewer-approved"
+    doubtful = replace(possible(BIDEN), approved_by_reviewer=True)  # an identity is not approved, it is named
+    assert decide(request(doubtful), litchfield).decision == "needs_review"
+    blocked = replace(identified(BIDEN), approved_by_reviewer=True)
+    assert decide(request(blocked), litchfield).decision == "blocked"
+
+
+def test_a_reviewer_approval_of_a_tag_never_lifts_a_block(litchfield):
+    plan = request(destination="district_website", tags=("floor_plan",))
+    assert decide(plan, litchfield).decision == "needs_review"
+    assert decide(replace(plan, approved_tags=frozenset({"floor_plan"})), litchfield).decision == "allowed"
+    personal = request(tags=("floor_plan",))
+    assert decide(replace(personal, approved_tags=frozenset({"floor_plan"})), litchfield).decision == "blocked"
