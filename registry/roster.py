@@ -24,10 +24,23 @@ class RosterFileError(ValueError):
 
 
 def _describe(error: ValidationError) -> str:
+    """Pydantic's findings in the words of the roster's columns."""
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "row"
-        parts.append(f"{where}: {item['msg']}")
+        loc = [str(p) for p in item["loc"]]
+        where = f"guardian{int(loc[1]) + 1}_{loc[2]}" if loc[:1] == ["guardians"] and len(loc) == 3 else (
+            ".".join(loc) or "row")
+        kind, context = item["type"], item.get("ctx", {})
+        if kind == "string_too_short" and context.get("min_length") == 1:
+            parts.append(f"{where} is empty")
+        elif kind == "literal_error":
+            parts.append(f"{where} must be {context.get('expected', 'one of the listed words')}")
+        elif kind == "string_pattern_mismatch":
+            parts.append(f"{where} may hold only letters, digits, '.', '_' and '-'")
+        elif kind == "string_too_long":
+            parts.append(f"{where} is longer than {context.get('max_length')} characters")
+        else:
+            parts.append(f"{where}: {str(item['msg']).removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 
