@@ -11,7 +11,7 @@ from api.deps import SessionDep
 from api.web.auth import AdminPage, FormDep, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import ROLE_LABELS, flash, render
-from registry import accounts
+from registry import accounts, people
 from registry.errors import RegistryError
 from registry.models import User
 from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
@@ -34,10 +34,17 @@ def users(request: Request, session: SessionDep, _: AdminPage) -> Response:
 def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage) -> Response:
     values = text_values(form)
     errors: dict[str, str] = {}
+    external_id = optional(values, "external_id")
+    person = people.find_by_external_id(session, external_id) if external_id else None
+    if external_id and person is None:
+        values.pop("password", None)
+        return _users_page(request, session, values=values, status_code=422, errors={
+            "external_id": f"No one in the registry has the ID {external_id}; add them first or leave it empty."})
     try:
         data = UserCreate.model_validate({
             "email": values.get("email", ""), "full_name": values.get("full_name", ""),
-            "role": values.get("role", ""), "password": values.get("password", "")})
+            "role": values.get("role", ""), "password": values.get("password", ""),
+            "person_id": person.id if person else None})
         with session.begin_nested():
             user = accounts.add_user(session, data=data)
     except ValidationError as exc:

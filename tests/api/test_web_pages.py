@@ -95,3 +95,21 @@ def test_a_bad_form_keeps_what_was_typed_and_says_what_is_wrong(client: TestClie
     assert response.status_code == 422
     assert "Use only letters, digits" in response.text
     assert 'value="Maya Lopez"' in response.text and 'value="Ana Lopez"' in response.text
+
+
+def test_an_admin_links_a_new_account_to_the_staff_members_record(client: TestClient, session: Session) -> None:
+    from registry import people
+    from registry.schemas import PersonCreate
+
+    people.add_person(session, data=PersonCreate(external_id="E-77", kind="employee", name="Coach Rivera"))
+    session.commit()
+    token = _sign_in(client, session, "admin")
+    form = {"csrf_token": token, "full_name": "Coach Rivera", "email": "rivera@district.example.org",
+            "role": "employee", "password": "a long first password"}
+    unknown = client.post("/admin/users", data={**form, "external_id": "E-78"})
+    assert unknown.status_code == 422 and "No one in the registry has the ID E-78" in unknown.text
+    assert accounts.find_user_by_email(session, "rivera@district.example.org") is None
+    created = client.post("/admin/users", data={**form, "external_id": "E-77"}, follow_redirects=False)
+    assert created.status_code == 303
+    user = accounts.find_user_by_email(session, "rivera@district.example.org")
+    assert user is not None and user.person_id == people.find_by_external_id(session, "E-77").id  # type: ignore[union-attr]
