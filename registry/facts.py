@@ -21,10 +21,18 @@ def person_facts(session: Session, person_ids: Iterable[int]) -> dict[int, Perso
     return {int(p.id or 0): PersonFacts(int(p.id or 0), p.kind, p.name, p.status == "active") for p in rows}
 
 
-def consent_facts(session: Session, person_ids: Iterable[int]) -> tuple[ConsentFacts, ...]:
+def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = False) -> tuple[ConsentFacts, ...]:
+    """Every consent act of these people, with its revocation time if revoked.
+
+    With `lock`, the consent rows are share-locked first (PostgreSQL; SQLite serialises writers
+    anyway): a revocation or departure, which locks them for update, then waits for this decision
+    to commit and its takedown scan sees the clearance, or this decision waits and sees it revoked.
+    """
     ids = sorted(set(person_ids))
     if not ids:
         return ()
+    if lock:
+        session.exec(select(Consent.id).where(col(Consent.person_id).in_(ids)).with_for_update(read=True)).all()
     rows = session.exec(
         select(Consent, ConsentRevocation.revoked_at)
         .join(ConsentRevocation, col(ConsentRevocation.consent_id) == col(Consent.id), isouter=True)

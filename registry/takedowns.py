@@ -52,7 +52,8 @@ def on_revocation(session: Session, *, consent: Consent, revocation: ConsentRevo
 
 def on_departure(session: Session, *, person: Person) -> list[Takedown]:
     created: list[Takedown] = []
-    for consent in session.exec(select(Consent).where(Consent.person_id == person.id)):
+    # Locked for update: a clearance deciding on these consents right now finishes first (see facts.consent_facts).
+    for consent in session.exec(select(Consent).where(Consent.person_id == person.id).with_for_update()).all():
         created += request_takedowns(
             session, consent=consent, cause="departed",
             reason=f"{person.name} has left the district (recorded {person.departed_on or utcnow().date()}).")
