@@ -31,7 +31,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the answer is sent, so a client never holds a 201 for a write that a
+# crash (or a failed commit) then lost, nor reads before its own write is visible.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
@@ -85,8 +87,11 @@ Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items"
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="skip this many items")]
 
 
-async def read_upload_limited(upload: UploadFile, max_bytes: int) -> bytes:
-    data = await upload.read(max_bytes + 1)
+def read_upload_limited(upload: UploadFile, max_bytes: int) -> bytes:
+    """Reads an uploaded file in the worker thread. Endpoints that touch the database are plain
+    functions (run in the thread pool): an async one would wait for SQLite's write lock on the
+    event loop, which the lock's holder needs to finish."""
+    data = upload.file.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                             f"The file is larger than {max_bytes // (1024 * 1024)} MB.")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 
 from media.images import ImageRejected
 from registry.errors import RegistryError
+
+log = logging.getLogger(__name__)
 
 
 class ErrorResponse(BaseModel):
@@ -19,7 +23,9 @@ class ErrorResponse(BaseModel):
 
 class ValidationErrorResponse(BaseModel):
     detail: str
-    errors: list[dict[str, Any]]
+    # Only when fields of the request failed validation; other 422s (an unreadable photo, a rule of
+    # the registry) say what is wrong in `detail` alone.
+    errors: list[dict[str, Any]] = Field(default_factory=list, description="one entry per field at fault")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -69,7 +75,19 @@ async def _image_rejected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value that passed validation but that the database cannot hold: an id beyond the
+    database's integers (PostgreSQL: 2^31, SQLite: 2^63) or text with a NUL byte (PostgreSQL)."""
+    log.warning("refused an unstorable value in %s %s: %s", request.method, request.url.path,
+                str(exc).splitlines()[0])
+    return JSONResponse({"detail": "A value in the request cannot be used: a number is far too large, or "
+                                   "a text contains a character that is not allowed (such as a NUL byte)."},
+                        status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(OverflowError, _unstorable_value)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ImageRejected, _image_rejected)
     app.add_exception_handler(RegistryError, _registry_error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 from pathlib import Path
 
@@ -16,8 +16,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routes import auth, clearances, consents, events, faces, people, takedowns
+from api.ratelimit import RateLimit
+from api.routes import albums, audit, auth, clearances, consents, events, faces, people, takedowns
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
+from registry.album_runner import AlbumRunner
+from registry.analysis_pool import pool_size, shared_pool
 from registry.db import make_engine
 from registry.policy import PolicyPack, load_builtin_pack, load_pack
 from registry.settings import Settings, get_settings
@@ -27,44 +30,65 @@ API_PREFIX = "/api/v1"
 
 
 class BodyLimit:
-    """Refuses a request body larger than the limit before reading it."""
+    """Refuses a request body larger than the limit before reading it (``larger``: per-path limits)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             response = JSONResponse(
-                {"detail": f"The upload is larger than {self.max_bytes // (1024 * 1024)} MB."},
+                {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."},
                 status_code=413)
             await response(scope, receive, send)
             return
         received = 0
+        state = {"started": False, "refused": False}
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
+                # Answer now: the app may catch the error below and answer a vaguer 400 of its own.
+                if not state["started"] and not state["refused"]:
+                    state["refused"] = True
+                    await JSONResponse(
+                        {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."},
+                        status_code=413)(scope, receive, send)
                 raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            response = JSONResponse(
-                {"detail": f"The upload is larger than {self.max_bytes // (1024 * 1024)} MB."},
-                status_code=413)
-            await response(scope, receive, send)
+        async def guarded_send(message: Message) -> None:
+            if not state["refused"]:  # after the 413, whatever the app answers is dropped
+                state["started"] = True
+                await send(message)
+
+        # Refused above, or the app had already started its answer: either way nothing more to send.
+        with suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def start_album_runner(app: FastAPI) -> AlbumRunner | None:
+    """Clears album photos in the background; not on a test's shared connection (one thread per connection)."""
+    if not isinstance(app.state.bind, Engine):
+        return None
+    runner = AlbumRunner(app.state.bind, settings=app.state.settings, pack=app.state.pack,
+                         templates=app.state.templates, pool=app.state.analysis_pool)
+    runner.start()
+    app.state.album_runner = runner
+    return runner
 
 
 def load_active_pack(name: str) -> PolicyPack:
@@ -83,7 +107,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = start_album_runner(app)
         yield
+        if runner is not None:
+            runner.stop()
+        app.state.analysis_pool.shutdown()  # a later app in this process starts it again (tests do)
         if owns_engine and isinstance(bind, Engine):
             bind.dispose()
 
@@ -98,10 +126,11 @@ def create_app(
     app.state.bind = bind
     app.state.make_session = partial(
         Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    app.state.analysis_pool = shared_pool(pool_size(settings))
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, faces, consents, events, clearances, takedowns):
+    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(web_router())
@@ -113,7 +142,10 @@ def create_app(
             session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_https_only)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024,
+                       larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes,
+                               "/albums/new": settings.max_album_bytes})
     return app

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, delete, select
 
-from media.faces import DETECTOR, ENGINE, Box, find_faces
-from media.images import thumbnail_jpeg
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
+from media.faces import DETECTOR, ENGINE, Box
 from media.matching import match_faces
+from registry.crash_safety import crash_here_if_testing
 from registry.errors import Invalid, NotFound
 from registry.events import get_event
 from registry.facts import consent_facts, person_facts
@@ -32,7 +33,6 @@ from registry.settings import Settings
 from registry.templates import TemplateCache
 
 SEES_EVERY_CLEARANCE = frozenset({"reviewer", "admin"})
-THUMBNAIL_SIDE = 240
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,29 @@ def clear_photo(
     settings: Settings, pack: PolicyPack, templates: TemplateCache,
     redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
 ) -> Clearance:
+    """Both halves in this process; the API and albums run ``analyse_photo`` in worker processes."""
     context = resolve_context(session, event_id=event_id, context_kind=context_kind,
                               context_public=context_public)
     check_request_words(destination=destination, tags=tags, pack=pack)
-    decoded, faces = find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+    analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
+                                                     max_pixels=settings.max_pixels))
+    clearance = record_clearance(
+        session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
+        caption=caption, settings=settings, pack=pack, templates=templates, redacted_of=redacted_of,
+        blurred_boxes=blurred_boxes)
+    clearance.photo_file = store_upload(settings.uploads_dir, photo)
+    session.add(clearance)
+    session.flush()
+    return clearance
+
+
+def record_clearance(
+    session: Session, *, analysis: PhotoAnalysis, uploader: User, context: PhotoContext, destination: str,
+    tags: Sequence[str], caption: str | None, settings: Settings, pack: PolicyPack, templates: TemplateCache,
+    photo_file: str | None = None, redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
+) -> Clearance:
+    """The cheap half: match the analysed faces against the templates in force now, decide, record."""
+    faces = analysis.faces
     matches = match_faces(
         faces, templates.index(session), match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold, min_margin=settings.min_margin,
@@ -100,15 +119,15 @@ def clear_photo(
         uploader_id=id_of(uploader), event_id=context.event.id if context.event else None,
         context_kind=context.kind, context_public=context.public, destination=destination,
         tags=sorted(set(tags)), caption=caption, decision="needs_review",
-        review_reasons=context_review_reasons(context.event, decoded.taken_at,
+        review_reasons=context_review_reasons(context.event, analysis.taken_at,
                                               settings.event_time_margin_minutes),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
         detect_max_side=settings.detect_max_side, match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold, min_margin=settings.min_margin,
-        min_face_px=settings.min_face_px, photo_sha256=_sha256(photo),
-        photo_width=decoded.width, photo_height=decoded.height, taken_at=decoded.taken_at,
-        thumbnail=thumbnail_jpeg(decoded.rgb, max_side=THUMBNAIL_SIDE),
+        min_face_px=settings.min_face_px, photo_sha256=analysis.sha256, photo_file=photo_file,
+        photo_width=analysis.width, photo_height=analysis.height, taken_at=analysis.taken_at,
+        thumbnail=analysis.thumbnail,
     )
     session.add(clearance)
     session.flush()
@@ -123,9 +142,6 @@ def clear_photo(
         ))
     session.flush()
     decide_again(session, clearance=clearance, pack=pack, uploader=uploader)
-    clearance.photo_file = store_upload(settings.uploads_dir, photo)
-    session.add(clearance)
-    session.flush()
     return clearance
 
 
@@ -136,32 +152,26 @@ def decide_again(
     """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
     uploader = uploader or session.get(User, clearance.uploader_id)
     faces = faces_of(session, id_of(clearance))
-    reviews = latest_reviews(session, id_of(clearance))
-    inputs = []
-    for face in faces:
-        review = reviews.get(face.index)
-        band, person_id = face.band, face.person_id
-        if review is not None and review.resolution == "person":
-            band, person_id = "identified", review.person_id
-        elif review is not None and review.resolution == "nobody":
-            band, person_id = "unknown", None
-        inputs.append((face, band, person_id, review is not None and review.resolution == "reject"))
+    acts = reviews_of(session, id_of(clearance))
+    inputs = [reviewed(face, [a for a in acts if a.face_index == face.index]) for face in faces]
     candidate_ids = {int(c[0]) for face in faces for c in face.candidates}
-    people = person_facts(session, {p for _, _, p, _ in inputs if p} | candidate_ids
+    people = person_facts(session, {r.person_id for r in inputs if r.person_id} | candidate_ids
                           | ({uploader.person_id} if uploader and uploader.person_id else set()))
     request = ClearanceRequest(
         faces=tuple(
-            FaceInput(index=face.index, band=band, person=people.get(person_id) if person_id else None,
+            FaceInput(index=face.index, band=r.band, person=people.get(r.person_id) if r.person_id else None,
                       candidates=tuple(people[int(c[0])] for c in face.candidates if int(c[0]) in people),
                       distance=face.distance, margin=face.margin, reason=face.match_reason,
-                      rejected_by_reviewer=rejected, blurred=face.blurred)
-            for face, band, person_id, rejected in inputs
+                      rejected_by_reviewer=r.rejected, approved_by_reviewer=r.approved, blurred=face.blurred)
+            for face, r in zip(faces, inputs, strict=True)
         ),
         context=Context(clearance.context_kind, clearance.context_public),
         destination=clearance.destination, tags=frozenset(clearance.tags),
         uploader_person_id=uploader.person_id if uploader else None,
-        consents=consent_facts(session, people.keys()), at=at or utcnow(),
+        consents=consent_facts(session, people.keys(), lock=True), at=at or utcnow(),
         extra_review_reasons=() if clearance.context_confirmed else tuple(clearance.review_reasons),
+        approved_tags=frozenset(clearance.tags) if any(a.resolution == "tags_approved" for a in acts)
+        else frozenset(),
     )
     decision = decide(request, pack)
     _record(session, clearance=clearance, faces=faces, decision=decision)
@@ -194,12 +204,34 @@ def faces_of(session: Session, clearance_id: int) -> list[ClearanceFace]:
         select(ClearanceFace).where(ClearanceFace.clearance_id == clearance_id).order_by(col(ClearanceFace.index))))
 
 
+@dataclass(frozen=True)
+class ReviewedFace:
+    band: str
+    person_id: int | None
+    rejected: bool
+    approved: bool
+
+
+def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
+    """The face as the reviewers' acts, in order, leave it: naming someone anew clears any verdict."""
+    state = ReviewedFace(face.band, face.person_id, False, False)
+    for act in acts:
+        if act.resolution == "person":
+            state = ReviewedFace("identified", act.person_id, False, False)
+        elif act.resolution == "nobody":
+            state = ReviewedFace("unknown", None, False, False)
+        elif act.resolution in ("reject", "approve"):
+            state = ReviewedFace(state.band, state.person_id, act.resolution == "reject", act.resolution == "approve")
+    return state
+
+
+def reviews_of(session: Session, clearance_id: int) -> list[ClearanceReview]:
+    return list(session.exec(
+        select(ClearanceReview).where(ClearanceReview.clearance_id == clearance_id).order_by(col(ClearanceReview.id))))
+
+
 def latest_reviews(session: Session, clearance_id: int) -> dict[int, ClearanceReview]:
-    rows = session.exec(
-        select(ClearanceReview).where(ClearanceReview.clearance_id == clearance_id,
-                                      col(ClearanceReview.face_index).is_not(None))
-        .order_by(col(ClearanceReview.id)))
-    return {int(r.face_index): r for r in rows if r.face_index is not None}
+    return {int(r.face_index): r for r in reviews_of(session, clearance_id) if r.face_index is not None}
 
 
 def get_clearance_for(session: Session, clearance_id: int, user: User) -> Clearance:
@@ -233,6 +265,7 @@ def store_upload(directory: Path, photo: bytes) -> str:
     partial = directory / f"{name}.partial"
     partial.write_bytes(photo)
     partial.replace(directory / name)
+    crash_here_if_testing("upload-written")  # the file exists; the row naming it is not committed yet
     return name
 
 
@@ -246,9 +279,3 @@ def read_upload(directory: Path, clearance: Clearance) -> bytes | None:
 def _inside(box: Box, area: Box) -> bool:
     middle_y, middle_x = (box.top + box.bottom) / 2, (box.left + box.right) / 2
     return area.top <= middle_y <= area.bottom and area.left <= middle_x <= area.right
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry import takedowns
+from registry import retention, takedowns
 from registry.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
 from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of, utcnow
 from registry.people import get_person
@@ -70,12 +71,17 @@ def revocation_of(session: Session, consent_id: int) -> ConsentRevocation | None
 
 
 def revoke_consent(session: Session, *, consent: Consent, reason: str, revoked_by_id: int) -> ConsentRevocation:
+    # Two people revoking one form at once: on PostgreSQL the second waits for this row lock and then
+    # finds the first one's revocation (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
+    session.exec(select(Consent.id).where(Consent.id == id_of(consent)).with_for_update()).one()
     if revocation_of(session, consent.id or 0) is not None:
         raise Invalid(f"Consent {consent.id} was already revoked.")
     revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id)
     session.add(revocation)
     session.flush()
     takedowns.on_revocation(session, consent=consent, revocation=revocation)
+    if consent.kind == "biometric":  # the templates go with the consent (unless another is in force)
+        retention.forget_biometrics_without_consent(session, person=get_person(session, consent.person_id))
     return revocation
 
 
@@ -102,6 +108,12 @@ def sniff_evidence(data: bytes, *, max_bytes: int) -> str:
     raise UnsupportedMedia("The scan must be a PDF, JPEG or PNG file.")
 
 
+def base_name(filename: str) -> str:
+    """The sent file name without any folders (either slash) or control characters, for display only."""
+    name = re.split(r"[/\\]", "".join(c for c in filename if c.isprintable()))[-1].strip()[:255]
+    return "scan" if name in ("", ".", "..") else name
+
+
 def attach_evidence(
     session: Session, *, consent: Consent, data: bytes, filename: str, directory: Path,
     max_bytes: int, uploaded_by_id: int,
@@ -116,7 +128,7 @@ def attach_evidence(
         partial.replace(target)
     evidence = ConsentEvidence(
         consent_id=id_of(consent), sha256=digest, content_type=content_type, size_bytes=len(data),
-        filename=Path(filename or "scan").name[:255] or "scan", uploaded_by_id=uploaded_by_id,
+        filename=base_name(filename), uploaded_by_id=uploaded_by_id,
     )
     session.add(evidence)
     session.flush()

@@ -22,6 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
+    # Sized for a worker's 40 request threads: a burst of slow requests (a photo being cleared keeps
+    # its connection) must make the others wait for a connection, not fail after the default 30 s.
+    kwargs = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 120, **kwargs}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

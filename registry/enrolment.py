@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import ENGINE, Box, Face, find_faces
 from media.images import Photo
-from media.redact import face_thumbnail_jpeg
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.facts import biometric_consent_in_force
 from registry.models import FaceTemplate, Person, User, id_of, utcnow
@@ -19,10 +19,8 @@ def preview_faces(photo: bytes, *, settings: Settings) -> tuple[Photo, list[Face
     return find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
 
 
-def enrol_face(
-    session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
-    settings: Settings,
-) -> FaceTemplate:
+def check_enrolable(session: Session, person: Person) -> None:
+    """Before any face of the person is read: active, with a biometric consent in force."""
     if person.status != "active":
         raise Invalid(f"{person.name} has departed: no new faces are enrolled for them.")
     if biometric_consent_in_force(session, person, utcnow()) is None:
@@ -31,7 +29,25 @@ def enrol_face(
             f"{person.name} has no biometric consent in force: record the form signed by {who} "
             "before enrolling a face."
         )
-    decoded, faces = preview_faces(photo, settings=settings)
+
+
+def enrol_face(
+    session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
+    settings: Settings,
+) -> FaceTemplate:
+    check_enrolable(session, person)
+    analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
+                                                     max_pixels=settings.max_pixels, face_thumbnails=True))
+    return enrol_analysed(session, person=person, analysis=analysis, face_index=face_index, created_by=created_by,
+                          settings=settings)
+
+
+def enrol_analysed(
+    session: Session, *, person: Person, analysis: PhotoAnalysis, face_index: int | None, created_by: User,
+    settings: Settings,
+) -> FaceTemplate:
+    """Saves one face of an analysed reference photo (made with face_thumbnails); call check_enrolable first."""
+    faces = analysis.faces
     if not faces:
         raise Invalid("No face was found in this photo. Use a clear, front-facing photo of one person.")
     if face_index is None:
@@ -52,8 +68,9 @@ def enrol_face(
     template = FaceTemplate(
         person_id=id_of(person), encoding=encoding_to_bytes(face.encoding), model=ENGINE,
         box_top=face.box.top, box_right=face.box.right, box_bottom=face.box.bottom, box_left=face.box.left,
-        source_width=decoded.width, source_height=decoded.height,
-        thumbnail=face_thumbnail_jpeg(decoded, face.box, max_side=120), created_by_id=id_of(created_by),
+        source_width=analysis.width, source_height=analysis.height,
+        thumbnail=analysis.face_thumbnails[face_index] if analysis.face_thumbnails else None,
+        created_by_id=id_of(created_by),
     )
     session.add(template)
     bump_templates_version(session)

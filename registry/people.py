@@ -47,9 +47,10 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate) ->
     session.add(person)
     session.flush()
     if departing:
-        from registry import takedowns
+        from registry import retention, takedowns
 
         takedowns.on_departure(session, person=person)
+        retention.forget_biometrics_without_consent(session, person=person)  # templates go when they depart
     return person
 
 

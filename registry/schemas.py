@@ -33,6 +33,14 @@ LocalDateTime = Annotated[datetime, WithJsonSchema({
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        # PostgreSQL cannot store them and SQLite would; refused alike on both.
+        if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
+            raise ValueError("text may not contain NUL (\\x00) characters")
+        return value
+
 
 class Page(BaseModel, Generic[T]):
     items: list[T]

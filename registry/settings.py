@@ -36,7 +36,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(30, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(15, ge=1)
+    # Per worker process (see api/ratelimit.py); 0 turns a limit off.
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    rate_limit_sign_in_per_client: int = Field(30, ge=0, description="sign-ins per window from one address")
+    rate_limit_sign_in_per_account: int = Field(10, ge=0, description="sign-ins per window naming one account")
+    rate_limit_uploads_per_client: int = Field(120, ge=0, description="uploads per window from one address")
+    rate_limit_uploads_per_account: int = Field(60, ge=0, description="uploads per window by one account")
     session_https_only: bool = Field(False, description="web sign-in cookie sent over HTTPS only (behind TLS)")
+    analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
+    max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
+    max_album_bytes: int = Field(4 * 1024**3, ge=1024, description="one album upload, zips counted uncompressed")
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from registry import accounts, roster, takedowns
+from registry.crash_safety import sweep_orphans
 from registry.db import make_engine, unit_of_work
 from registry.migrate import upgrade
 from registry.schemas import UserCreate
@@ -78,6 +79,8 @@ def serve(
     engine.dispose()
     with unit_of_work(engine, actor="system:expiry-scan") as session:
         expired = takedowns.scan_expired(session)
+    with unit_of_work(engine, actor="system:start") as session:
+        sweep_orphans(session, settings)  # before any request: files an interrupted write left behind
     if expired:
         typer.echo(f"Expired consents: {len(expired)} new takedown request(s).")
     if created is not None:
@@ -87,8 +90,12 @@ def serve(
             typer.secho(f"Password (shown once, change it after signing in): {generated}",
                         fg="green", bold=True)
     typer.echo(f"Consent Registry on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    if workers > 1:  # each API worker has its own face-engine pool: share the cores out between them
+        os.environ.setdefault("REGISTRY_ANALYSIS_PROCESSES", str(max(1, (os.cpu_count() or 1) // workers)))
+    # A worker importing the face engine holds the interpreter for seconds on a small or busy server;
+    # uvicorn's default 5 s health check then takes it for hung and restarts it, again and again.
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)
+                log_level="info", proxy_headers=False, timeout_worker_healthcheck=60)
 
 
 @app.command("create-user")
@@ -138,6 +145,12 @@ def expiry_scan() -> None:
 
 # Command groups kept in modules of their own; each module defines register(app).
 # (one line per module below)
+import scripts.cli_trust  # noqa: E402  (audit, retention, purge, biometrics-report, backup, restore)
+
+scripts.cli_trust.register(app)
+import scripts.cli_album  # noqa: E402  (clear, enrol-folder)
+
+scripts.cli_album.register(app)
 
 
 if __name__ == "__main__":

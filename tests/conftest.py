@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FACES = (ROOT / ".." / "shared" / "faces").resolve()
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+# High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.
+GENEROUS_RATE_LIMITS = {f"rate_limit_{what}": 100_000 for what in (
+    "sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")}
 
 
 def _pg(url: str) -> str:
@@ -80,7 +83,8 @@ def session(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32)
+    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32,
+                    **GENEROUS_RATE_LIMITS)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from api.clearing import clear_uploaded_photo
 from api.deps import (
     CurrentUser,
     Limit,
@@ -30,8 +31,9 @@ def _tags(values: list[str]) -> list[str]:
 
 
 @router.post("/clearances", response_model=ClearancePublic, status_code=201)
-async def clear_photo(
-    session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep, user: CurrentUser,
+def clear_photo(
+    request: Request, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    user: CurrentUser,
     photo: Annotated[UploadFile, File(description="the photo to post: JPEG, PNG or WebP")],
     destination: Annotated[Destination, Form()],
     event_id: Annotated[int | None, Form(description="the district event it was taken at")] = None,
@@ -40,9 +42,9 @@ async def clear_photo(
     tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior, floor_plan")] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> ClearancePublic:
-    data = await read_upload_limited(photo, settings.max_upload_bytes)
-    clearance = clearances.clear_photo(
-        session, photo=data, uploader=user, destination=destination, event_id=event_id,
+    data = read_upload_limited(photo, settings.max_upload_bytes)
+    clearance = clear_uploaded_photo(
+        request, session, photo=data, uploader=user, destination=destination, event_id=event_id,
         context_kind=context_kind, context_public=context_public, tags=_tags(tags), caption=caption,
         settings=settings, pack=pack, templates=templates)
     return reviews.clearance_public(session, clearance)

@@ -45,13 +45,13 @@ def revoke_consent(consent_id: int, data: ConsentRevoke, session: SessionDep, us
 
 
 @router.post("/consents/{consent_id}/evidence", response_model=ConsentPublic, status_code=201)
-async def attach_evidence(
+def attach_evidence(
     consent_id: int, session: SessionDep, settings: SettingsDep, user: OfficeUser,
     file: Annotated[UploadFile, File(description="the signed form: PDF, JPEG or PNG")],
 ) -> ConsentPublic:
     assert user.id is not None
     consent = consents.get_consent(session, consent_id)
-    data = await file.read(settings.max_evidence_bytes + 1)
+    data = file.file.read(settings.max_evidence_bytes + 1)
     consents.attach_evidence(
         session, consent=consent, data=data, filename=file.filename or "scan",
         directory=settings.evidence_dir, max_bytes=settings.max_evidence_bytes, uploaded_by_id=user.id,

@@ -30,12 +30,12 @@ def list_faces(person_id: int, session: SessionDep, _: StaffReader) -> list[Face
 
 
 @router.post("/people/{person_id}/faces", response_model=FaceTemplatePublic, status_code=201)
-async def enrol_face(
+def enrol_face(
     person_id: int, session: SessionDep, settings: SettingsDep, user: OfficeUser,
     photo: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo of this person")],
     face_index: Annotated[int | None, Form(ge=0, le=200, description="which face, from the left")] = None,
 ) -> FaceTemplatePublic:
-    data = await read_upload_limited(photo, settings.max_upload_bytes)
+    data = read_upload_limited(photo, settings.max_upload_bytes)
     template = enrolment.enrol_face(session, person=get_person(session, person_id), photo=data,
                                     face_index=face_index, created_by=user, settings=settings)
     return template_public(template)

@@ -45,12 +45,12 @@ def update_person(person_id: int, changes: PersonUpdate, session: SessionDep, _:
 
 
 @router.post("/people/import", response_model=RosterReport)
-async def import_roster(
+def import_roster(
     session: SessionDep, _: OfficeUser,
     file: Annotated[UploadFile, File(description="CSV: external_id,name,kind,school,grade,guardian1_name,...")],
     default_kind: Annotated[PersonKind, Form()] = "student",
 ) -> RosterReport:
-    content = await file.read(MAX_ROSTER_BYTES + 1)
+    content = file.file.read(MAX_ROSTER_BYTES + 1)
     if len(content) > MAX_ROSTER_BYTES:
         raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
     try:

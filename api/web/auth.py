@@ -62,6 +62,7 @@ def _session_user(request: Request, session: SessionDep) -> User:
         request.session.pop(USER_KEY, None)
         raise LoginRequired
     request.state.user = user
+    session.info["actor"] = f"user:{user.id}"  # who the audit log names for this page's writes
     return user
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
+from api.clearing import clear_uploaded_photo
 from api.deps import PackDep, SessionDep, SettingsDep, TemplatesDep
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
@@ -23,21 +24,22 @@ HISTORY_PAGE_SIZE = 25
 JPEG_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _form_page(request: Request, session: Session, pack: PolicyPack, *, values: dict[str, Any],
-               errors: dict[str, str], status_code: int = 200) -> Response:
+def form_page(request: Request, session: Session, pack: PolicyPack, *, values: dict[str, Any],
+              errors: dict[str, str], status_code: int = 200, album: bool = False) -> Response:
+    """The upload form, for one photo or (``album``) many at once."""
     recent, _total = events.list_events(session, limit=100)
     return render(request, "clearances/new.html", {
-        "events": recent, "tags": pack.tags, "values": values, "errors": errors, "pack": pack,
+        "events": recent, "tags": pack.tags, "values": values, "errors": errors, "pack": pack, "album": album,
     }, status_code=status_code)
 
 
 @router.get("/clearances/new")
 def new_clearance_form(request: Request, session: SessionDep, pack: PackDep, _: PageUser) -> Response:
-    return _form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []},
+    return form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []},
                       errors={})
 
 
-def _check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
+def check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not has_photo:
         errors["photo"] = "Choose the photo you want to post."
@@ -60,28 +62,29 @@ def clear_photo(
     values = text_values(form)
     values["tags"] = checked(form, "tags")
     photo = uploaded(form, "photo")
-    errors = _check_request(values, photo is not None)
+    errors = check_request(values, photo is not None)
     if not errors and photo is not None:
         event_id = optional(values, "event_id")
         data = photo.file.read(settings.max_upload_bytes + 1)
         try:
             if len(data) > settings.max_upload_bytes:
                 raise ImageRejected(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
-            with session.begin_nested():
-                clearance = clearances.clear_photo(
-                    session, photo=data, uploader=user, destination=str(values["destination"]),
-                    event_id=int(event_id) if event_id else None,
-                    context_kind=None if event_id else str(values.get("context_kind")),
-                    context_public=None if event_id else values.get("context_public") == "yes",
-                    tags=values["tags"], caption=optional(values, "caption"), settings=settings, pack=pack,
-                    templates=templates)
+            clearance = clear_uploaded_photo(
+                request, session, photo=data, uploader=user, destination=str(values["destination"]),
+                event_id=int(event_id) if event_id else None,
+                context_kind=None if event_id else str(values.get("context_kind")),
+                context_public=None if event_id else values.get("context_public") == "yes",
+                tags=values["tags"], caption=optional(values, "caption"), settings=settings, pack=pack,
+                templates=templates)
         except ImageRejected as exc:
+            session.rollback()  # nothing of a refused photo is kept
             errors["photo"] = exc.message
         except RegistryError as exc:
+            session.rollback()
             errors[FORM] = exc.message
     if errors:
-        return _form_page(request, session, pack, values={**values, "photo_lost": photo is not None},
-                          errors=errors, status_code=422)
+        return form_page(request, session, pack, values={**values, "photo_lost": photo is not None},
+                         errors=errors, status_code=422)
     return RedirectResponse(f"/clearances/{clearance.id}", status_code=303)
 
 

@@ -44,6 +44,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("/", "Home", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/clearances/new", "Clear a photo", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/clearances", "My photos", frozenset({"employee", "office_staff", "reviewer", "admin"})),
+    ("/albums", "Albums", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/takedowns", "Take down", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/people", "People", frozenset({"office_staff", "admin"})),
     ("/roster", "Import roster", frozenset({"office_staff", "admin"})),

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-import registry.models  # noqa: F401
+import registry.tables  # noqa: F401
 from registry.db import make_engine
 from registry.migrate import downgrade, upgrade
 from tests.conftest import create_pg_database, drop_pg_database, sqlalchemy_pg_url

@@ -1,0 +1,180 @@
+"""Album throughput, in this process: the pool of worker processes against the same work in one process.
+
+Both runs do the whole job per photo (decode, detect, encode, match against enrolled people,
+decide, record, keep the file) on a SQLite database seeded identically. Memory is sampled as the
+proportional set size (PSS: shared pages split between the processes sharing them) of this
+process and all its descendants, so the pool's shared face models are not counted twice.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from api.main import load_active_pack
+from benchmarks.service import ENROLLED, FACES
+from registry import accounts, consents, people
+from registry.album_runner import AlbumRunner
+from registry.albums import AlbumItem, add_photo, start_album
+from registry.analysis_pool import AnalysisPool
+from registry.clearances import clear_photo
+from registry.db import make_engine, unit_of_work
+from registry.enrolment import enrol_face
+from registry.migrate import upgrade
+from registry.models import User
+from registry.schemas import ConsentCreate, PersonCreate, UserCreate
+from registry.settings import Settings
+from registry.templates import TemplateCache
+
+CONTEXT: dict[str, Any] = {"destination": "personal_social_media", "event_id": None, "context_kind": "sporting_event",
+           "context_public": True, "tags": [], "caption": None}
+
+
+@dataclass(frozen=True)
+class AlbumResult:
+    photos: int
+    seconds: float
+    peak_mib: float
+
+    @property
+    def per_second(self) -> float:
+        return self.photos / self.seconds
+
+
+def seeded_database(folder: Path) -> Path:
+    """A migrated SQLite file with an administrator and three enrolled, consenting employees."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    settings = Settings(environment="test", data_dir=folder)
+    signed = date.today() - timedelta(days=10)
+    with unit_of_work(engine, actor="bench") as session:
+        admin = accounts.add_user(session, data=UserCreate(email="bench@district.example.org", full_name="Bench",
+                                                           role="admin", password="benchmark password"))
+        for external_id, name, photo in ENROLLED:
+            person = people.add_person(session, data=PersonCreate(external_id=external_id, kind="employee",
+                                                                  name=name))
+            for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
+                consents.record_consent(session, data=ConsentCreate(
+                    person_id=int(person.id or 0), kind=kind, status="granted", scopes=scopes,  # type: ignore[arg-type]
+                    signer_name=name, signer_relationship="self", signed_on=signed), entered_by_id=int(admin.id or 0))
+            enrol_face(session, person=person, photo=(FACES / photo).read_bytes(), face_index=None,
+                       created_by=admin, settings=settings)
+    engine.dispose()
+    return path
+
+
+def _fresh(seed: Path, folder: Path) -> tuple[Settings, object]:
+    folder.mkdir(parents=True)
+    shutil.copy(seed, folder / "registry.db")
+    settings = Settings(environment="test", data_dir=folder)
+    return settings, make_engine(settings.sqlalchemy_url)
+
+
+def album_in_pool(seed: Path, folder: Path, photos: list[bytes], processes: int) -> AlbumResult:
+    settings, engine = _fresh(seed, folder)
+    pack = load_active_pack(settings.policy_pack)
+    pool = AnalysisPool(processes)
+    for future in [pool.submit(photos[0], _how(settings)) for _ in range(processes)]:
+        future.result()  # a running service keeps its pool warm: start-up is not the album's cost
+    with unit_of_work(engine, actor="bench") as session:  # type: ignore[arg-type]
+        user = session.get(User, 1)
+        assert user is not None
+        job = start_album(session, uploader=user, source="cli", pack=pack, **CONTEXT)  # type: ignore[arg-type]
+        for n, photo in enumerate(photos):
+            add_photo(session, job=job, position=n, name=f"{n}.jpg", data=photo, error=None, settings=settings)
+        job_id = int(job.id or 0)
+    runner = AlbumRunner(engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool,  # type: ignore[arg-type]
+                         poll_seconds=0.05, only_job=job_id)
+    with MemorySampler() as memory:
+        start = time.perf_counter()
+        while _unfinished(engine, job_id):
+            runner.run_pass()
+        seconds = time.perf_counter() - start
+    pool.shutdown()
+    return AlbumResult(len(photos), seconds, memory.peak_mib)
+
+
+def album_in_one_process(seed: Path, folder: Path, photos: list[bytes]) -> AlbumResult:
+    settings, engine = _fresh(seed, folder)
+    pack, templates = load_active_pack(settings.policy_pack), TemplateCache()
+    with MemorySampler() as memory:
+        start = time.perf_counter()
+        for photo in photos:
+            with unit_of_work(engine, actor="bench") as session:  # type: ignore[arg-type]
+                user = session.get(User, 1)
+                assert user is not None
+                clear_photo(session, photo=photo, uploader=user, settings=settings, pack=pack, templates=templates,
+                            **CONTEXT)  # type: ignore[arg-type]
+        seconds = time.perf_counter() - start
+    return AlbumResult(len(photos), seconds, memory.peak_mib)
+
+
+def _how(settings: Settings):  # type: ignore[no-untyped-def]
+    from registry.analysis_pool import analysis_settings
+
+    return analysis_settings(settings)
+
+
+def _unfinished(engine: object, job_id: int) -> int:
+    with Session(engine) as session:  # type: ignore[arg-type]
+        return int(session.exec(select(func.count()).select_from(AlbumItem).where(
+            AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))).one())
+
+
+def tree_pss_mib(root: int) -> float:
+    """PSS of ``root`` and every process descended from it (forkserver and pool workers included)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total_kib = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kib / 1024
+
+
+class MemorySampler:
+    """Peak PSS of this process tree, sampled every 50 ms while the block runs."""
+
+    def __init__(self) -> None:
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mib = max(self.peak_mib, tree_pss_mib(os.getpid()))
+
+    def __enter__(self) -> MemorySampler:
+        self.peak_mib = tree_pss_mib(os.getpid())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()

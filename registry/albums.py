@@ -1,0 +1,191 @@
+"""Album clearance: many photos cleared in the background, each an item with its own outcome.
+
+Every uploaded photo is written to the uploads folder before the upload is answered, so the work
+outlives the process that accepted it: registry/album_runner.py claims queued items, and hands
+items abandoned by a stopped process back to the queue (see ``recover_abandoned`` there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, ForeignKey, Integer, func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from registry.clearances import (
+    SEES_EVERY_CLEARANCE,
+    check_request_words,
+    get_clearance_for,
+    resolve_context,
+    store_upload,
+)
+from registry.errors import NotFound
+from registry.models import User, id_of, utcnow
+from registry.policy import PolicyPack
+from registry.settings import Settings
+
+ItemStatus = Literal["queued", "running", "done", "failed"]
+STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
+DECISIONS: tuple[str, ...] = ("allowed", "blocked", "needs_review")
+
+
+class AlbumJob(SQLModel, table=True):
+    __tablename__ = "album_jobs"
+    id: int | None = Field(default=None, primary_key=True)
+    uploader_id: int = Field(foreign_key="users.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="events.id")
+    context_kind: str | None = Field(default=None, max_length=30)
+    context_public: bool | None = None
+    destination: str = Field(max_length=30)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    caption: str | None = Field(default=None, max_length=2000)
+    source: str = Field(max_length=20, description="api, web or cli")
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class AlbumItem(SQLModel, table=True):
+    __tablename__ = "album_items"
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="album_jobs.id", index=True)
+    position: int
+    name: str = Field(max_length=255)
+    photo_file: str | None = Field(default=None, max_length=80)
+    status: str = Field(max_length=10, index=True)
+    error: str | None = Field(default=None, max_length=500)
+    # A purge may delete the clearance; the item then only says what became of the photo.
+    clearance_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("clearances.id", ondelete="SET NULL"), nullable=True))
+    decision: str | None = Field(default=None, max_length=20)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claimed_at: datetime | None = None
+
+
+class AlbumItemPublic(BaseModel):
+    id: int
+    position: int
+    name: str
+    status: ItemStatus
+    error: str | None
+    clearance_id: int | None
+    decision: Literal["allowed", "blocked", "needs_review"] | None
+    thumbnail_url: str | None
+
+
+class AlbumPublic(BaseModel):
+    id: int
+    uploader_id: int
+    event_id: int | None
+    context_kind: str | None
+    context_public: bool | None
+    destination: str
+    tags: list[str]
+    caption: str | None
+    source: str
+    created_at: datetime
+    finished_at: datetime | None
+    finished: bool
+    total: int
+    counts: dict[str, int]
+    decisions: dict[str, int]
+    items: list[AlbumItemPublic]
+
+
+def start_album(
+    session: Session, *, uploader: User, destination: str, event_id: int | None, context_kind: str | None,
+    context_public: bool | None, tags: Sequence[str], caption: str | None, source: str, pack: PolicyPack,
+) -> AlbumJob:
+    """Checks the request as a single clearance would, before any photo is accepted."""
+    resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
+    check_request_words(destination=destination, tags=tags, pack=pack)
+    job = AlbumJob(uploader_id=id_of(uploader), event_id=event_id,
+                   context_kind=None if event_id is not None else context_kind,
+                   context_public=None if event_id is not None else context_public,
+                   destination=destination, tags=sorted(set(tags)), caption=caption, source=source)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def add_photo(
+    session: Session, *, job: AlbumJob, position: int, name: str, data: bytes | None, error: str | None,
+    settings: Settings,
+) -> AlbumItem:
+    """Queues a photo (kept on disk first), or records at once why it cannot be cleared."""
+    item = AlbumItem(job_id=id_of(job), position=position, name=name[:255], status="failed" if error else "queued",
+                     error=error[:500] if error else None)
+    if error is None and data is not None:
+        item.photo_file = store_upload(settings.uploads_dir, data)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def finish_if_done(session: Session, job_id: int) -> None:
+    job = session.get(AlbumJob, job_id)
+    if job is None or job.finished_at is not None:
+        return
+    left = session.exec(select(func.count()).select_from(AlbumItem).where(
+        AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))).one()
+    if not left:
+        job.finished_at = utcnow()
+        session.add(job)
+        session.flush()
+
+
+def get_album_for(session: Session, album_id: int, user: User) -> AlbumJob:
+    """The album, if this user may see it: employees see their own only (others look absent)."""
+    job = session.get(AlbumJob, album_id)
+    if job is None or (user.role not in SEES_EVERY_CLEARANCE and job.uploader_id != user.id):
+        raise NotFound(f"No album with id {album_id}.")
+    return job
+
+
+def list_albums(session: Session, *, user: User, limit: int, offset: int) -> tuple[list[AlbumJob], int]:
+    statement = select(AlbumJob)
+    if user.role not in SEES_EVERY_CLEARANCE:
+        statement = statement.where(AlbumJob.uploader_id == user.id)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(AlbumJob.id).desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def album_items(session: Session, job_id: int) -> list[AlbumItem]:
+    return list(session.exec(
+        select(AlbumItem).where(AlbumItem.job_id == job_id).order_by(col(AlbumItem.position), col(AlbumItem.id))))
+
+
+def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> AlbumPublic:
+    """Progress by status and by decision, and every item; ``thumbnail_url`` has {album} and {item}."""
+    items = album_items(session, id_of(job))
+    counts = dict.fromkeys(STATUSES, 0)
+    decisions = dict.fromkeys(DECISIONS, 0)
+    for item in items:
+        counts[item.status] += 1
+        if item.decision:
+            decisions[item.decision] += 1
+    return AlbumPublic(
+        **job.model_dump(exclude={"finished_at"}), finished_at=job.finished_at,
+        finished=counts["queued"] == counts["running"] == 0, total=len(items), counts=counts, decisions=decisions,
+        items=[AlbumItemPublic(
+            id=id_of(i), position=i.position, name=i.name, status=i.status,  # type: ignore[arg-type]
+            error=i.error, clearance_id=i.clearance_id, decision=i.decision,  # type: ignore[arg-type]
+            thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None)
+            for i in items],
+    )
+
+
+def item_thumbnail(session: Session, *, album_id: int, item_id: int, user: User) -> bytes:
+    """The 240 px copy of one cleared photo of an album this user may see."""
+    job = get_album_for(session, album_id, user)
+    item = session.get(AlbumItem, item_id)
+    if item is None or item.job_id != job.id or item.clearance_id is None:
+        raise NotFound(f"Album {album_id} has no cleared photo {item_id}.")
+    clearance = get_clearance_for(session, item.clearance_id, user)
+    if clearance.thumbnail is None:
+        raise NotFound("No thumbnail is kept for this photo.")
+    return clearance.thumbnail

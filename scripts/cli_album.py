@@ -1,0 +1,148 @@
+"""Bulk photo work from a terminal: `clear` a folder of photos, `enrol-folder` of reference photos.
+
+Exit codes of `clear`, so that it can gate a script (fail closed: 0 only when every photo may be posted):
+0 every photo allowed · 1 something blocked · 2 usage error · 3 a photo could not be checked
+(and nothing blocked) · 4 some photos need a reviewer (and nothing blocked or failed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session, col, select
+
+from registry import albums
+from registry.album_files import check_photo
+from registry.album_runner import AlbumRunner
+from registry.analysis_pool import AnalysisPool, pool_size
+from registry.db import unit_of_work
+from registry.errors import RegistryError
+from registry.models import User
+from registry.templates import TemplateCache
+from scripts.album_report import album_rows, summary_table, write_report
+from scripts.cli_enrol import enrol_folder
+
+EXIT_BLOCKED, EXIT_USAGE, EXIT_FAILED, EXIT_REVIEW = 1, 2, 3, 4
+console = Console(stderr=True)
+
+
+def acting_user(session: Session, email: str | None) -> User:
+    """The account the work is recorded under: --as, or the first active administrator."""
+    statement = select(User).where(User.active == True)  # noqa: E712
+    statement = statement.where(User.email == email.lower()) if email else statement.where(User.role == "admin")
+    user = session.exec(statement.order_by(col(User.id))).first()
+    if user is None:
+        console.print(f"[red]No active account {email}.[/red]" if email else "[red]No active administrator; "
+                      "create one (create-user) or name an account with --as.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    return user
+
+
+def clear(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="folder of JPEG, PNG or WebP photos")],
+    destination: Annotated[str, typer.Option(help="personal_social_media, district_social_media, district_website "
+                                                  "or print")],
+    event_id: Annotated[int | None, typer.Option(help="the district event they were taken at")] = None,
+    context_kind: Annotated[str | None, typer.Option(help="without an event: sporting_event, classroom, ...")] = None,
+    public: Annotated[bool | None, typer.Option("--public/--not-public", help="without an event: open to the "
+                                                                               "public?")] = None,
+    tags: Annotated[list[str] | None, typer.Option("--tag", help="e.g. district_logo (repeat or comma-separate)")]
+    = None,
+    caption: Annotated[str | None, typer.Option(help="caption for every photo")] = None,
+    as_email: Annotated[str | None, typer.Option("--as", help="record under this account (default: first admin)")]
+    = None,
+    report: Annotated[Path | None, typer.Option(help="write a per-photo report: .csv or .json")] = None,
+) -> None:
+    """Clear every photo in FOLDER as one album, with a progress bar and a summary by decision.
+
+    Exit code: 0 all allowed, 1 something blocked, 2 usage error, 3 a photo could not be checked,
+    4 some need a reviewer. Interrupted? The service finishes the album (or run it again).
+    """
+    from api.main import load_active_pack
+    from scripts.cli import database
+
+    if report is not None and report.suffix.lower() not in (".csv", ".json"):
+        console.print("[red]--report must end in .csv or .json[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        console.print(f"[red]{folder} holds no files.[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    settings, engine = database()
+    pack = load_active_pack(settings.policy_pack)
+    tag_list = sorted({t.strip() for value in tags or [] for t in value.split(",") if t.strip()})
+    try:
+        with unit_of_work(engine, actor="cli:clear") as session:
+            user = acting_user(session, as_email)
+            job = albums.start_album(
+                session, uploader=user, destination=destination, event_id=event_id, context_kind=context_kind,
+                context_public=public, tags=tag_list, caption=caption, source="cli", pack=pack)
+            session.info["actor"] = f"user:{user.id}"
+            for position, path in enumerate(files):
+                incoming = check_photo(path.name, _read(path, settings.max_upload_bytes),
+                                       max_bytes=settings.max_upload_bytes)
+                albums.add_photo(session, job=job, position=position, name=incoming.name, data=incoming.data,
+                                 error=incoming.error, settings=settings)
+            job_id = int(job.id or 0)
+    except RegistryError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    pool = AnalysisPool(pool_size(settings))
+    runner = AlbumRunner(engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool,
+                         poll_seconds=0.2, only_job=job_id)
+    columns = (TextColumn("[bold]Clearing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("", total=len(files))
+            while True:
+                runner.run_pass()
+                public_view = _progress(engine, job_id)
+                counts, decisions = public_view.counts, public_view.decisions
+                progress.update(task, completed=counts["done"] + counts["failed"], description=" ".join(
+                    f"{k.replace('_', ' ')} {v}" for k, v in {**decisions, "failed": counts["failed"]}.items() if v))
+                if public_view.finished:
+                    break
+    except KeyboardInterrupt:
+        console.print(f"[yellow]Stopped. Album {job_id} is kept: the service finishes it when it runs.[/yellow]")
+        raise typer.Exit(130) from None
+    finally:
+        pool.shutdown()
+    with Session(engine) as session:
+        rows = album_rows(session, job_id)
+    console.print(summary_table(rows, title=f"Album {job_id}: {len(rows)} photos ({destination})"))
+    if report is not None:
+        write_report(report, rows)
+        console.print(f"Report: {report}")
+    raise typer.Exit(_exit_code(public_view))
+
+
+def _progress(engine: object, job_id: int) -> albums.AlbumPublic:
+    with Session(engine) as session:  # type: ignore[arg-type]
+        job = session.get(albums.AlbumJob, job_id)
+        assert job is not None
+        return albums.album_public(session, job, thumbnail_url="")
+
+
+def _exit_code(view: albums.AlbumPublic) -> int:
+    if view.decisions["blocked"]:
+        return EXIT_BLOCKED
+    if view.counts["failed"]:
+        return EXIT_FAILED
+    if view.decisions["needs_review"]:
+        return EXIT_REVIEW
+    return 0
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("clear")(clear)
+    app.command("enrol-folder")(enrol_folder)

@@ -1,0 +1,125 @@
+"""`enrol-folder`: reference photos named by external id, enrolled in parallel on every core.
+
+Consent is checked before a photo is read: the face of someone without a biometric consent in
+force is never encoded, not even to be thrown away.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlmodel import Session
+
+from media.analysis import PhotoAnalysis
+from media.images import ImageRejected
+from registry.analysis_pool import AnalysisPool, analysis_settings, pool_size
+from registry.db import unit_of_work
+from registry.enrolment import check_enrolable, enrol_analysed
+from registry.errors import RegistryError
+from registry.models import Person, User
+from registry.people import find_by_external_id
+from scripts.album_report import write_report
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+_NUMBERED = re.compile(r"^(?P<id>.+)_(?P<n>\d+)$")
+console = Console(stderr=True)
+
+
+def person_for(session: Session, stem: str) -> Person | None:
+    """S-1001 → S-1001; S-1001_2 → S-1001 (a second photo), unless S-1001_2 is itself an external id."""
+    person = find_by_external_id(session, stem)
+    numbered = _NUMBERED.match(stem)
+    if person is None and numbered:
+        person = find_by_external_id(session, numbered["id"])
+    return person
+
+
+def enrol_folder(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="reference photos named by "
+                                                                              "external id")],
+    as_email: Annotated[str | None, typer.Option("--as", help="record under this account (default: first admin)")]
+    = None,
+    report: Annotated[Path | None, typer.Option(help="write a per-file report: .csv or .json")] = None,
+) -> None:
+    """Enrol a folder of reference photos: S-1001.jpg (and S-1001_2.jpg for another photo of S-1001).
+
+    Each photo must show one face. People without a biometric consent in force, or departed, are
+    skipped and listed. Exit code: 0 done (skips included), 2 usage error, 3 some photos failed.
+    """
+    from scripts.cli import database
+    from scripts.cli_album import acting_user
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        console.print(f"[red]{folder} holds no JPEG, PNG or WebP files.[/red]")
+        raise typer.Exit(2)
+    settings, engine = database()
+    rows: list[dict[str, Any]] = []
+    plan: list[tuple[Path, int]] = []
+    with Session(engine) as session:
+        user_id = int(acting_user(session, as_email).id or 0)
+        for path in files:
+            person = person_for(session, path.stem)
+            try:
+                if person is None:
+                    raise RegistryError(f"No person has the external id {path.stem!r}.")
+                check_enrolable(session, person)
+            except RegistryError as exc:
+                rows.append(_row(path, "skipped" if person else "failed", exc.message))
+                continue
+            plan.append((path, int(person.id or 0)))
+    pool = AnalysisPool(pool_size(settings))
+    how = analysis_settings(settings, face_thumbnails=True)
+    in_flight: deque[tuple[Path, int, Future[PhotoAnalysis]]] = deque()
+
+    def finish() -> None:
+        path, person_id, future = in_flight.popleft()
+        try:
+            analysis = pool.result(future)
+            with unit_of_work(engine, actor=f"user:{user_id}") as session:
+                person, creator = session.get(Person, person_id), session.get(User, user_id)
+                assert person is not None and creator is not None
+                check_enrolable(session, person)  # consent may have been withdrawn meanwhile
+                enrol_analysed(session, person=person, analysis=analysis, face_index=None, created_by=creator,
+                               settings=settings)
+            rows.append(_row(path, "enrolled", ""))
+        except (ImageRejected, RegistryError) as exc:
+            rows.append(_row(path, "failed", exc.message))
+
+    try:
+        with Progress(TextColumn("[bold]Enrolling"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
+            task = progress.add_task("", total=len(plan))
+            for path, person_id in plan:
+                in_flight.append((path, person_id, pool.submit(path.read_bytes(), how)))
+                if len(in_flight) > pool.processes:
+                    finish()
+                    progress.advance(task)
+            while in_flight:
+                finish()
+                progress.advance(task)
+    finally:
+        pool.shutdown()
+    outcome = Counter(row["outcome"] for row in rows)
+    table = Table(title=f"{len(files)} reference photos")
+    for column in ("outcome", "photos", "for example"):
+        table.add_column(column)
+    for name in ("enrolled", "skipped", "failed"):
+        example = next((r for r in rows if r["outcome"] == name and r["problem"]), None)
+        if outcome[name]:
+            table.add_row(name, str(outcome[name]), f"{example['file']}: {example['problem']}" if example else "")
+    console.print(table)
+    if report is not None:
+        write_report(report, rows, fields=("file", "outcome", "problem"))
+    raise typer.Exit(3 if outcome["failed"] else 0)
+
+
+def _row(path: Path, outcome: str, problem: str) -> dict[str, Any]:
+    return {"file": path.name, "outcome": outcome, "problem": problem}
