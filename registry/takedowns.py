@@ -99,6 +99,15 @@ def get_takedown_for(session: Session, takedown_id: int, user: User) -> Takedown
     return takedown
 
 
+def takedown_thumbnail(session: Session, takedown_id: int, user: User) -> bytes:
+    """The small copy of the photo kept with its clearance, so the uploader can find the post."""
+    takedown = get_takedown_for(session, takedown_id, user)
+    clearance = session.get(Clearance, takedown.clearance_id)
+    if clearance is None or clearance.thumbnail is None:
+        raise NotFound("No copy of this photo is kept.")
+    return clearance.thumbnail
+
+
 def confirm_takedown(session: Session, *, takedown: Takedown, user: User) -> Takedown:
     if takedown.uploader_id != user.id:
         raise Invalid("Only the person who posted the photo can confirm they took it down.")

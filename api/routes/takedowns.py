@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, SessionDep
 from registry import takedowns
-from registry.errors import NotFound
 from registry.models import Clearance, Person, Takedown
 from registry.schemas import Page, TakedownPublic
 
@@ -51,8 +50,5 @@ def confirm_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -
 
 @router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG)
 def takedown_thumbnail(takedown_id: int, session: SessionDep, user: CurrentUser) -> Response:
-    takedown = takedowns.get_takedown_for(session, takedown_id, user)
-    clearance = session.get(Clearance, takedown.clearance_id)
-    if clearance is None or clearance.thumbnail is None:
-        raise NotFound("No copy of this photo is kept.")
-    return Response(clearance.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(takedowns.takedown_thumbnail(session, takedown_id, user), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})

@@ -10,8 +10,6 @@ from api.routes.takedowns import takedown_public
 from api.web.auth import PageRoute, PageUser
 from api.web.templating import flash, render
 from registry import takedowns
-from registry.errors import NotFound
-from registry.models import Clearance
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -36,8 +34,5 @@ def confirm(request: Request, takedown_id: int, session: SessionDep, user: PageU
 
 @router.get("/takedowns/{takedown_id}/thumbnail")
 def thumbnail(takedown_id: int, session: SessionDep, user: PageUser) -> Response:
-    takedown = takedowns.get_takedown_for(session, takedown_id, user)
-    clearance = session.get(Clearance, takedown.clearance_id)
-    if clearance is None or clearance.thumbnail is None:
-        raise NotFound("No copy of this photo is kept.")
-    return Response(clearance.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(takedowns.takedown_thumbnail(session, takedown_id, user), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})
