@@ -60,7 +60,18 @@ def get_current_user(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is disabled or no longer exists.",
                             headers=_UNAUTHORIZED)
     session.info["actor"] = f"user:{user.id}"  # who the audit log names for this request's writes
+    end_lookup(session)
     return user
+
+
+def end_lookup(session: Session) -> None:
+    """Ends the sign-in lookup's transaction before the request moves to another worker thread.
+
+    On SQLite every transaction holds the write lock (BEGIN IMMEDIATE). Between this dependency and the
+    endpoint the request waits for a free thread; if every thread is taken by requests waiting for that
+    lock, a lock held across the wait would never be released (they would fail with "database is locked").
+    """
+    session.commit()
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

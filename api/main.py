@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
@@ -76,6 +77,30 @@ class BodyLimit:
             await self.app(scope, limited_receive, guarded_send)
 
 
+class InFlightLimit:
+    """At most `limit` requests in progress at once in this worker; the others wait on the event loop.
+
+    Each request uses one worker thread at a time but hops between threads (dependencies, endpoint,
+    response). With more requests in progress than threads, a request holding SQLite's write lock
+    could wait for a thread that every other request holds while waiting for that lock. Keeping
+    in-progress requests below the thread pool's 40 leaves a thread free for every hop.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int = 20) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -145,6 +170,7 @@ def create_app(
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_https_only)
+    app.add_middleware(InFlightLimit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024,
                        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes,
                                "/albums/new": settings.max_album_bytes})

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep
+from api.deps import SessionDep, end_lookup
 from api.web.templating import CSRF_KEY, render
 from registry.errors import RegistryError
 from registry.models import User
@@ -63,6 +63,7 @@ def _session_user(request: Request, session: SessionDep) -> User:
         raise LoginRequired
     request.state.user = user
     session.info["actor"] = f"user:{user.id}"  # who the audit log names for this page's writes
+    end_lookup(session)
     return user
 
 
