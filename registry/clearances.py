@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
@@ -230,10 +231,6 @@ def reviews_of(session: Session, clearance_id: int) -> list[ClearanceReview]:
         select(ClearanceReview).where(ClearanceReview.clearance_id == clearance_id).order_by(col(ClearanceReview.id))))
 
 
-def latest_reviews(session: Session, clearance_id: int) -> dict[int, ClearanceReview]:
-    return {int(r.face_index): r for r in reviews_of(session, clearance_id) if r.face_index is not None}
-
-
 def get_clearance_for(session: Session, clearance_id: int, user: User) -> Clearance:
     """The clearance, if this user may see it: employees see their own only (others look absent)."""
     clearance = session.get(Clearance, clearance_id)
@@ -246,8 +243,6 @@ def list_clearances(
     session: Session, *, user: User, decision: str | None = None, mine: bool = False,
     limit: int = 50, offset: int = 0,
 ) -> tuple[list[Clearance], int]:
-    from sqlalchemy import func
-
     statement = select(Clearance)
     if mine or user.role not in SEES_EVERY_CLEARANCE:
         statement = statement.where(Clearance.uploader_id == user.id)

@@ -11,12 +11,12 @@ from registry.clearances import (
     clear_photo,
     decide_again,
     faces_of,
-    latest_reviews,
     read_upload,
     reviewed,
     reviews_of,
 )
 from registry.errors import Conflict, Invalid, NotFound
+from registry.facts import person_facts
 from registry.models import Clearance, ClearanceConsent, ClearanceReview, User, id_of
 from registry.people import get_person
 from registry.policy import PolicyPack
@@ -125,12 +125,10 @@ def face_crop(session: Session, settings: Settings, clearance: Clearance, index:
 def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
     faces = faces_of(session, id_of(clearance))
     acts = reviews_of(session, id_of(clearance))
-    reviews = latest_reviews(session, id_of(clearance))
+    reviews = {int(a.face_index): a for a in acts if a.face_index is not None}  # the latest act per face
     identities = {f.index: reviewed(f, [a for a in acts if a.face_index == f.index]).person_id for f in faces}
     ids = {f.person_id for f in faces if f.person_id} | {int(c[0]) for f in faces for c in f.candidates}
     ids |= {p for p in identities.values() if p}
-    from registry.facts import person_facts
-
     names = {pid: p.name for pid, p in person_facts(session, ids).items()}
     relied = session.exec(select(ClearanceConsent.consent_id).where(
         ClearanceConsent.clearance_id == clearance.id).order_by(col(ClearanceConsent.consent_id))).all()
