@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from benchmarks.machine import OtherLoad
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces
 from media.images import Photo, decode_photo
 from media.matching import IDENTIFIED, TemplateIndex, match_faces
@@ -212,6 +213,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a reduced run, about a minute")
     args = parser.parse_args()
+    with OtherLoad() as other:
+        report(quick=args.quick)
+    print("\n" + other.sentence() + "\n")
+
+
+def report(*, quick: bool) -> None:
     entries = manifest()
 
     counts, notes, enrolled = match_accuracy(entries)
@@ -220,11 +227,11 @@ def main() -> None:
     print("| " + " | ".join(str(v) for v in counts.values()) + " |\n")
     print("\n".join(notes) + "\n" if notes else "", end="")
 
-    sizes = QUICK_SIZES if args.quick else SIZES
-    chosen = [e for e in entries if e.file in QUICK_FILES] if args.quick else entries
+    sizes = QUICK_SIZES if quick else SIZES
+    chosen = [e for e in entries if e.file in QUICK_FILES] if quick else entries
     print(f"## Detection on 12 MP JPEG upscales ({len(chosen)} photos, HOG, upsample 1)\n")
     print("\n".join(detection_table(chosen, sizes)) + "\n")
-    if not args.quick:
+    if not quick:
         print("## Synthetic 12 MP class photo (24 faces, 8 at each width)\n")
         print("\n".join(class_photo_table(entries, sizes)) + "\n")
 

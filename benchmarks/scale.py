@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -21,21 +20,13 @@ import httpx
 
 from benchmarks.album_bench import album_in_one_process, album_in_pool, seeded_database
 from benchmarks.faces import manifest, read, upscaled_jpeg
+from benchmarks.machine import OtherLoad, machine
 from benchmarks.service import ROOT, clear, enrol_people, fresh_postgres, running_service, sign_in
 from media.images import decode_photo
 
 QUICK_PHOTOS = ("groups/biden-obama-child.jpg", "groups/kit-rose.jpg", "people/obama/obama-2.jpg")
 SMALL_LOAD_PHOTOS = ("groups/biden-obama.jpg", "people/obama/obama-2.jpg", "people/kit_harington/kit-2.jpg",
                      "groups/kit-rose.jpg")
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return (f"{model}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
 
 
 def twelve_mp(folder: Path, files: list[str]) -> list[Path]:
@@ -94,9 +85,9 @@ def api_versus_script(data_dir: Path, photos: list[Path]) -> dict[str, float]:
 def one_photo_memory(path: Path) -> dict[str, float]:
     """Peak RSS of a fresh worker process analysing one 12 MP photo, and its RSS with the engine loaded."""
     # VmHWM, not ru_maxrss: the latter keeps the peak of the forked parent across exec.
-    code = ("import sys, json\nfrom media.analysis import analyse_photo, warm_up\n"
+    code = ("import sys, json\nfrom media.analysis import analyse_photo, start_worker\n"
             "hwm = lambda: int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
-            "warm_up()\nloaded = hwm()\nanalyse_photo(open(sys.argv[1], 'rb').read())\n"
+            "start_worker()\nloaded = hwm()\nanalyse_photo(open(sys.argv[1], 'rb').read())\n"
             "print(json.dumps({'loaded': loaded / 1024, 'peak': hwm() / 1024}))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
@@ -122,42 +113,43 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a reduced run (under five minutes with faces.py)")
     args = parser.parse_args()
     files = list(QUICK_PHOTOS) if args.quick else [e.file for e in manifest() if e.faces > 0]
+    in_manifest = sum(e.faces for e in manifest() if e.file in files)
     album_size, requests = (24, 24) if args.quick else (200, 120)
     cores = os.cpu_count() or 1
     print(f"## Scale ({'quick' if args.quick else 'full'} run) on {machine()}\n", flush=True)
-    print(f"Load average at the start: {os.getloadavg()[0]:.1f}\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp:
         root = Path(tmp)
         (root / "photos").mkdir()
         photos = twelve_mp(root / "photos", files)
-        api = api_versus_script(root / "api", photos)
-        memory = one_photo_memory(max(photos, key=lambda p: p.stat().st_size))
-        seed = seeded_database(root / "seed")
-        album = [photos[n % len(photos)].read_bytes() for n in range(album_size)]
-        pooled = album_in_pool(seed, root / "pooled", album, cores)
-        single = album_in_one_process(seed, root / "single", album)
+        # PostgreSQL's server processes are not this benchmark's descendants: measure before them.
+        with OtherLoad() as other:
+            api = api_versus_script(root / "api", photos)
+            memory = one_photo_memory(max(photos, key=lambda p: p.stat().st_size))
+            seed = seeded_database(root / "seed")
+            album = [photos[n % len(photos)].read_bytes() for n in range(album_size)]
+            pooled = album_in_pool(seed, root / "pooled", album, cores)
+            single = album_in_one_process(seed, root / "single", album)
         sqlite = load_test(root / "sqlite", None, requests, 8)
         with fresh_postgres() as url:
             postgres = load_test(root / "postgres", url, requests, 8)
     rows = [
         ("12 MP photo through the HTTP API (s/photo)", f"{api['api']:.2f} s",
          f"{api['script']:.2f} s (face_recognition script, full resolution)", api["script"] / api["api"], "≥ 4×"),
-        (f"faces found in the {len(photos)} photos", f"{api['api_faces']}",
+        (f"faces found in the {len(photos)} photos ({in_manifest} in the manifest)", f"{api['api_faces']}",
          f"{api['script_faces']} ({api['both']} found by both)", None, "same faces"),
         (f"album of {album_size} 12 MP photos, {cores} processes (photos/s)", f"{pooled.per_second:.2f}",
          f"{single.per_second:.2f} (one process)", pooled.per_second / single.per_second, "≥ 1.7×"),
         ("peak memory, one 12 MP photo (worker process)", f"{memory['peak']:.0f} MiB",
          f"{memory['loaded']:.0f} MiB with the engine loaded", None, ""),
         (f"peak memory, album run (PSS, all {cores + 2} processes)", f"{pooled.peak_mib:.0f} MiB",
-         f"{single.peak_mib:.0f} MiB (one process)", None, "flat"),
+         f"{single.peak_mib:.0f} MiB (one process)", None, "bounded"),
         (f"4 API workers, {requests} clearances, 8 at a time (req/s)", f"{postgres['rps']:.2f} PostgreSQL",
          f"{sqlite['rps']:.2f} SQLite", postgres["rps"] / sqlite["rps"], ""),
         ("4 API workers, p95 latency (p50)", f"{postgres['p95']:.2f} s ({postgres['p50']:.2f} s) PostgreSQL",
          f"{sqlite['p95']:.2f} s ({sqlite['p50']:.2f} s) SQLite", None,
          f"errors {int(postgres['errors'])}/{int(sqlite['errors'])}"),
     ]
-    print(f"Load average from other processes at the end: {os.getloadavg()[0]:.1f} on {cores} cores "
-          f"(above ~0.5 the ratios understate what an idle machine gives).\n")
+    print(other.sentence("the API and album measurements") + "\n")
     print("| measurement | this service | baseline, same run | ratio | target |\n|---|---|---|---|---|")
     for name, value, baseline, ratio, target in rows:
         print(f"| {name} | {value} | {baseline} | {f'{ratio:.1f}×' if ratio else ''} | {target} |")

@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, warm_up
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
 from media.images import ImageRejected
 from registry.settings import Settings
 
@@ -54,7 +54,7 @@ class AnalysisPool:
             if self._executor is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["media.analysis"])
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=context, initializer=warm_up,
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_worker,
                                                      initargs=(os.getpid(),))
             return self._executor
 
