@@ -17,7 +17,7 @@ from registry.schemas import UserCreate
 from registry.settings import Settings, get_settings, remember_secret_key
 
 app = typer.Typer(help="Consent Registry: run the service and do the administrators' bulk work.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 
 
 def _settings() -> Settings:
@@ -100,11 +100,17 @@ def serve(
 
 @app.command("create-user")
 def create_user(
-    email: str, full_name: str,
+    email: Annotated[str, typer.Argument(help="the address they sign in with")],
+    full_name: Annotated[str, typer.Argument(help='their name as staff know it, in quotes: "Ana Ruiz"')],
     role: Annotated[str, typer.Option(help="employee, office_staff, reviewer or admin")] = "employee",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="asked for (twice, not shown) when not given")] = "",
 ) -> None:
-    """Create an account."""
+    """Create an account that signs in with an email address and a password.
+
+    Roles: employee (clears their own photos), office_staff (people, consents, enrolment),
+    reviewer (the review queue), admin (everything, including accounts).
+    """
     _, engine = database()
     with unit_of_work(engine, actor="cli:create-user") as session:
         user = accounts.add_user(session, data=UserCreate(
