@@ -22,6 +22,9 @@ def clear_uploaded_photo(
 ) -> Clearance:
     """Checks the request, reads the faces in a worker process, then decides and records.
 
+    A photo that would be allowed is searched again on a larger copy first if a face too small
+    for the first search could change that (see ``clearances.needs_closer_look``).
+
     The request's transaction is ended before the seconds of face work: on SQLite it holds the write
     lock (BEGIN IMMEDIATE) and would stall every other request in every worker meanwhile.
     """
@@ -31,6 +34,11 @@ def clear_uploaded_photo(
     session.commit()
     pool: AnalysisPool = request.app.state.analysis_pool
     analysis = pool.analyse(photo, analysis_settings(settings))
+    if clearances.needs_closer_look(
+            session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
+            caption=caption, settings=settings, pack=pack, templates=templates):
+        session.rollback()  # nothing was recorded; do not hold the database during the second search
+        analysis = pool.analyse(photo, clearances.closer_look_settings(settings, analysis))
     return clearances.record_clearance(
         session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
         caption=caption, settings=settings, pack=pack, templates=templates,

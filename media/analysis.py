@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces
+from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
 from media.images import DEFAULT_MAX_PIXELS, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
@@ -44,6 +44,12 @@ class PhotoAnalysis:
     thumbnail: bytes = field(repr=False)
     # 120 px crops of each face, only when asked for (enrolment keeps one with each template).
     face_thumbnails: tuple[bytes, ...] = field(default=(), repr=False)
+    detect_max_side: int = DEFAULT_DETECT_MAX_SIDE  # the size of the copy the faces were searched on
+
+    @property
+    def smallest_face_found(self) -> int:
+        """Faces smaller than this (in the photo's pixels) may be in the photo and not in ``faces``."""
+        return smallest_found(max(self.width, self.height), self.detect_max_side)
 
 
 def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> PhotoAnalysis:  # noqa: B008
@@ -57,6 +63,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             width=photo.width, height=photo.height, taken_at=photo.taken_at, faces=tuple(faces),
             sha256=hashlib.sha256(data).hexdigest(),
             thumbnail=thumbnail_jpeg(photo.rgb, max_side=how.thumbnail_side), face_thumbnails=crops,
+            detect_max_side=how.detect_max_side,
         )
     finally:
         _last_finished = time.monotonic()

@@ -29,6 +29,21 @@ DETECTOR = "hog"
 # faces in a class photo (1024 finds 1 of 8); 1600 keeps headroom for smaller faces, since a
 # face never found is never blocked, and is still ~13x faster than full resolution.
 DEFAULT_DETECT_MAX_SIDE = 1600
+# The smallest face HOG (one upsampling) finds reliably, in pixels of the copy it searches. On the
+# synthetic 12 MP class photo of benchmarks/faces.py: at 1600 px it misses the 40-60 px faces and
+# finds 70 px ones (28 px in the copy); at 3200 px it finds every 40 px face (32 px in the copy).
+SMALLEST_FOUND_PX = 32
+
+
+def smallest_found(long_side: int, detect_max_side: int) -> int:
+    """The smallest face, in the photo's own pixels, that a search at ``detect_max_side`` finds."""
+    searched = min(long_side, detect_max_side)
+    return -(-SMALLEST_FOUND_PX * long_side // searched) if searched > 0 else SMALLEST_FOUND_PX
+
+
+def closer_look_side(long_side: int, min_face_px: int) -> int:
+    """The copy size at which faces of ``min_face_px`` are found (the whole photo if it is not larger)."""
+    return min(long_side, -(-SMALLEST_FOUND_PX * long_side // max(1, min_face_px)))
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from media.analysis import PhotoAnalysis
+from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.images import ImageRejected
 from registry.album_claims import Claimed, claim_items, release_item, stale_claims
 from registry.albums import AlbumItem, AlbumJob, finish_if_done
 from registry.analysis_pool import AnalysisPool, EngineStopped, analysis_settings
-from registry.clearances import record_clearance, resolve_context
+from registry.clearances import closer_look_settings, needs_closer_look, record_clearance, resolve_context
 from registry.crash_safety import delete_after_commit
 from registry.db import unit_of_work
 from registry.errors import RegistryError
@@ -101,13 +101,13 @@ class AlbumRunner:
             self._wake.clear()
         return len(self._in_flight)
 
-    def _submit(self, claimed: Claimed) -> None:
+    def _submit(self, claimed: Claimed, how: AnalysisSettings | None = None) -> None:
         path = self.settings.uploads_dir / claimed.photo_file if claimed.photo_file else None
         if path is None or not path.exists():
             self._fail(claimed, "The uploaded file is no longer on the server (removed before it was checked); "
                                 "upload the photo again.")
             return
-        self._in_flight[self.pool.submit(path.read_bytes(), analysis_settings(self.settings))] = claimed
+        self._in_flight[self.pool.submit(path.read_bytes(), how or analysis_settings(self.settings))] = claimed
 
     def _collect(self, *, timeout: float) -> None:
         done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -131,6 +131,14 @@ class AlbumRunner:
             self._record(claimed, analysis)
 
     def _record(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:
+        try:
+            self._record_or_look_again(claimed, analysis)
+        except _LookCloser:
+            # Searched again on a larger copy, in the pool like the first search, and recorded when it
+            # returns (that search finds the smallest faces, so it is never sent back again).
+            self._submit(claimed, closer_look_settings(self.settings, analysis))
+
+    def _record_or_look_again(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:
         with Session(self.engine, expire_on_commit=False) as peek:
             job = peek.get(AlbumJob, claimed.job_id)
             actor = f"user:{job.uploader_id}" if job else "system:albums"
@@ -144,6 +152,11 @@ class AlbumRunner:
                 with session.begin_nested():
                     context = resolve_context(session, event_id=job.event_id, context_kind=job.context_kind,
                                               context_public=job.context_public)
+                    if needs_closer_look(
+                            session, analysis=analysis, uploader=uploader, context=context,
+                            destination=job.destination, tags=job.tags, caption=job.caption,
+                            settings=self.settings, pack=self.pack, templates=self.templates):
+                        raise _LookCloser  # nothing recorded: rolled back
                     clearance = record_clearance(
                         session, analysis=analysis, uploader=uploader, context=context, destination=job.destination,
                         tags=job.tags, caption=job.caption, settings=self.settings, pack=self.pack,
@@ -181,6 +194,10 @@ class AlbumRunner:
             for job_id in {i.job_id for i in items}:
                 finish_if_done(session, job_id)
             return len(items)
+
+
+class _LookCloser(Exception):
+    """Raised inside the recording transaction to roll it back: the photo is searched again first."""
 
 
 def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Settings) -> None:

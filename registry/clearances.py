@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
-from media.faces import DETECTOR, ENGINE, Box
+from media.faces import DETECTOR, ENGINE, Box, closer_look_side
 from media.matching import match_faces
 from registry.crash_safety import crash_here_if_testing
 from registry.errors import Invalid, NotFound
@@ -94,6 +94,10 @@ def clear_photo(
     check_request_words(destination=destination, tags=tags, pack=pack)
     analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
                                                      max_pixels=settings.max_pixels))
+    if needs_closer_look(session, analysis=analysis, uploader=uploader, context=context, destination=destination,
+                         tags=tags, caption=caption, settings=settings, pack=pack, templates=templates,
+                         blurred_boxes=blurred_boxes):
+        analysis = analyse_photo(photo, closer_look_settings(settings, analysis))
     clearance = record_clearance(
         session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
         caption=caption, settings=settings, pack=pack, templates=templates, redacted_of=redacted_of,
@@ -124,7 +128,7 @@ def record_clearance(
                                               settings.event_time_margin_minutes),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
-        detect_max_side=settings.detect_max_side, match_threshold=settings.match_threshold,
+        detect_max_side=analysis.detect_max_side, match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold, min_margin=settings.min_margin,
         min_face_px=settings.min_face_px, photo_sha256=analysis.sha256, photo_file=photo_file,
         photo_width=analysis.width, photo_height=analysis.height, taken_at=analysis.taken_at,
@@ -146,19 +150,67 @@ def record_clearance(
     return clearance
 
 
+def needs_closer_look(
+    session: Session, *, analysis: PhotoAnalysis, uploader: User, context: PhotoContext, destination: str,
+    tags: Sequence[str], caption: str | None, settings: Settings, pack: PolicyPack, templates: TemplateCache,
+    blurred_boxes: Sequence[Box] = (),
+) -> bool:
+    """Whether a photo must be searched again on a larger copy before it may be allowed.
+
+    Faces are searched on a reduced copy (``detect_max_side``), which misses faces smaller than
+    ``analysis.smallest_face_found``. Such a face, were it there, would be a face too small to
+    identify: an unknown face. So when the photo would be allowed, but would not be with one
+    unknown face more, the faces must be looked for again down to ``settings.min_face_px``: a
+    missed face must never be what allows a photo. Decided in a savepoint that is rolled back;
+    nothing is recorded. The caller ends its transaction before the (seconds-long) second search.
+    """
+    searched_whole = analysis.detect_max_side >= max(analysis.width, analysis.height)
+    if searched_whole or analysis.smallest_face_found <= settings.min_face_px:
+        return False
+    with session.begin_nested() as savepoint:
+        clearance = record_clearance(
+            session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
+            caption=caption, settings=settings, pack=pack, templates=templates, blurred_boxes=blurred_boxes)
+        closer = clearance.decision == "allowed"
+        if closer:
+            request = _request(session, clearance=clearance, uploader=uploader, at=None)
+            unseen = FaceInput(index=len(request.faces), band="unknown", person=None,
+                               reason=f"a face smaller than {analysis.smallest_face_found} px, not searched for")
+            closer = decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed"
+        savepoint.rollback()
+    return closer
+
+
+def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
+    """A second search, on a copy large enough to find faces down to ``settings.min_face_px``."""
+    side = closer_look_side(max(first.width, first.height), settings.min_face_px)
+    return AnalysisSettings(detect_max_side=max(side, settings.detect_max_side), max_pixels=settings.max_pixels)
+
+
 def decide_again(
     session: Session, *, clearance: Clearance, pack: PolicyPack, uploader: User | None = None,
     at: datetime | None = None,
 ) -> Decision:
     """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
-    uploader = uploader or session.get(User, clearance.uploader_id)
     faces = faces_of(session, id_of(clearance))
+    decision = decide(_request(session, clearance=clearance, uploader=uploader, at=at, faces=faces), pack)
+    _record(session, clearance=clearance, faces=faces, decision=decision)
+    return decision
+
+
+def _request(
+    session: Session, *, clearance: Clearance, uploader: User | None, at: datetime | None,
+    faces: list[ClearanceFace] | None = None,
+) -> ClearanceRequest:
+    """What the engine decides on: the recorded faces as reviewed, the people, their consents now."""
+    uploader = uploader or session.get(User, clearance.uploader_id)
+    faces = faces_of(session, id_of(clearance)) if faces is None else faces
     acts = reviews_of(session, id_of(clearance))
     inputs = [reviewed(face, [a for a in acts if a.face_index == face.index]) for face in faces]
     candidate_ids = {int(c[0]) for face in faces for c in face.candidates}
     people = person_facts(session, {r.person_id for r in inputs if r.person_id} | candidate_ids
                           | ({uploader.person_id} if uploader and uploader.person_id else set()))
-    request = ClearanceRequest(
+    return ClearanceRequest(
         faces=tuple(
             FaceInput(index=face.index, band=r.band, person=people.get(r.person_id) if r.person_id else None,
                       candidates=tuple(people[int(c[0])] for c in face.candidates if int(c[0]) in people),
@@ -174,9 +226,6 @@ def decide_again(
         approved_tags=frozenset(clearance.tags) if any(a.resolution == "tags_approved" for a in acts)
         else frozenset(),
     )
-    decision = decide(request, pack)
-    _record(session, clearance=clearance, faces=faces, decision=decision)
-    return decision
 
 
 def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace], decision: Decision) -> None:

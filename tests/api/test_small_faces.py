@@ -1,0 +1,60 @@
+"""A face too small for the first, reduced search must never be what allows a photo."""
+
+from __future__ import annotations
+
+from registry.policy import load_builtin_pack
+from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
+from tests.small_faces import distant_faces_photo
+
+__all__ = ["album_engine"]
+
+
+def clear_bytes(client, headers, photo: bytes, *, context_kind: str, public: bool) -> dict:
+    response = client.post("/api/v1/clearances", headers=headers, files={"photo": ("far.jpg", photo, "image/jpeg")},
+                           data={"destination": "personal_social_media", "context_kind": context_kind,
+                                 "context_public": str(public).lower()})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_classroom_photo_of_distant_children_is_searched_again_and_blocked(client, employee):
+    cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="classroom", public=False)
+    assert cleared["decision"] == "blocked"
+    assert len(cleared["faces"]) == 6 and {f["band"] for f in cleared["faces"]} == {"unknown"}
+    assert cleared["engine"]["detect_max_side"] == 3200  # the closer look, recorded with the decision
+
+
+def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_search(client, employee):
+    cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True)
+    assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
+    assert cleared["engine"]["detect_max_side"] == 1600
+
+
+def test_danbury_has_no_public_arena_so_the_same_photo_is_searched_again(client, employee, app):
+    app.state.pack = load_builtin_pack("danbury-4-303")
+    cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True)
+    assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
+    assert cleared["engine"]["detect_max_side"] == 3200
+
+
+def test_a_photo_already_blocked_by_the_first_search_is_not_searched_again(client, employee):
+    cleared = clear_bytes(client, employee, distant_faces_photo(120), context_kind="classroom", public=False)
+    assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
+    assert cleared["engine"]["detect_max_side"] == 1600
+
+
+def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_blocked(tmp_path, album_engine):
+    settings = album_settings(tmp_path)
+    coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
+    files = [("photos", ("far.jpg", distant_faces_photo(50), "image/jpeg")),
+             ("photos", ("sky.jpg", blank_jpeg(), "image/jpeg"))]
+    form = {"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"}
+    with album_client(settings, album_engine) as client:
+        response = client.post("/api/v1/clearances/batch", data=form, files=files, headers=coach)
+        assert response.status_code == 202, response.text
+        album = wait_finished(client, coach, response.json()["id"])
+        items = {item["name"]: item for item in album["items"]}
+        assert items["far.jpg"]["decision"] == "blocked" and items["sky.jpg"]["decision"] == "allowed"
+        cleared = client.get(f"/api/v1/clearances/{items['far.jpg']['clearance_id']}", headers=coach).json()
+        assert len(cleared["faces"]) == 6 and cleared["engine"]["detect_max_side"] == 3200
+    assert len(list(settings.uploads_dir.iterdir())) == 2  # each original kept once, by its clearance

@@ -1,0 +1,26 @@
+"""Faces too small for the reduced search: how small the first search sees, and the closer look."""
+
+from __future__ import annotations
+
+from media.analysis import AnalysisSettings, analyse_photo
+from media.faces import SMALLEST_FOUND_PX, closer_look_side, smallest_found
+from tests.small_faces import distant_faces_photo
+
+
+def test_the_smallest_face_found_grows_with_the_reduction() -> None:
+    assert smallest_found(4000, 1600) == 80  # 32 px in the 1600 px copy
+    assert smallest_found(1200, 1600) == SMALLEST_FOUND_PX  # searched whole
+    assert closer_look_side(4000, 40) == 3200
+    assert smallest_found(4000, closer_look_side(4000, 40)) <= 40
+    assert closer_look_side(1000, 20) == 1000  # never larger than the photo
+    assert smallest_found(4001, closer_look_side(4001, 40)) <= 40  # rounding never leaves a gap
+
+
+def test_distant_faces_are_missed_by_the_first_search_and_found_by_the_closer_look() -> None:
+    photo = distant_faces_photo(50)
+    first = analyse_photo(photo, AnalysisSettings(detect_max_side=1600))
+    assert len(first.faces) < 6 and first.smallest_face_found == 80 > 50
+    closer = analyse_photo(photo, AnalysisSettings(detect_max_side=closer_look_side(4000, 40)))
+    assert len(closer.faces) == 6
+    assert closer.detect_max_side == 3200 and closer.smallest_face_found <= 40
+    assert all(40 <= face.box.width <= 75 for face in closer.faces)
