@@ -114,6 +114,20 @@ def record_clearance(
     photo_file: str | None = None, redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
 ) -> Clearance:
     """The cheap half: match the analysed faces against the templates in force now, decide, record."""
+    clearance = _add_clearance(
+        session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
+        caption=caption, settings=settings, pack=pack, templates=templates, photo_file=photo_file,
+        redacted_of=redacted_of, blurred_boxes=blurred_boxes)
+    decide_again(session, clearance=clearance, pack=pack, uploader=uploader)
+    return clearance
+
+
+def _add_clearance(
+    session: Session, *, analysis: PhotoAnalysis, uploader: User, context: PhotoContext, destination: str,
+    tags: Sequence[str], caption: str | None, settings: Settings, pack: PolicyPack, templates: TemplateCache,
+    photo_file: str | None = None, redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
+) -> Clearance:
+    """The clearance and its matched faces, not yet decided."""
     faces = analysis.faces
     matches = match_faces(
         faces, templates.index(session), match_threshold=settings.match_threshold,
@@ -146,7 +160,6 @@ def record_clearance(
             blurred=any(_inside(face.box, b) for b in blurred_boxes),
         ))
     session.flush()
-    decide_again(session, clearance=clearance, pack=pack, uploader=uploader)
     return clearance
 
 
@@ -168,17 +181,15 @@ def needs_closer_look(
     if searched_whole or analysis.smallest_face_found <= settings.min_face_px:
         return False
     with session.begin_nested() as savepoint:
-        clearance = record_clearance(
+        clearance = _add_clearance(
             session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
             caption=caption, settings=settings, pack=pack, templates=templates, blurred_boxes=blurred_boxes)
-        closer = clearance.decision == "allowed"
-        if closer:
-            request = _request(session, clearance=clearance, uploader=uploader, at=None)
-            unseen = FaceInput(index=len(request.faces), band="unknown", person=None,
-                               reason=f"a face smaller than {analysis.smallest_face_found} px, not searched for")
-            closer = decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed"
+        request = _request(session, clearance=clearance, uploader=uploader, at=None)
         savepoint.rollback()
-    return closer
+    unseen = FaceInput(index=len(request.faces), band="unknown", person=None,
+                       reason=f"a face smaller than {analysis.smallest_face_found} px, not searched for")
+    return (decide(request, pack).decision == "allowed"
+            and decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed")
 
 
 def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
