@@ -13,6 +13,7 @@ from registry import accounts, security
 from registry.db import committed
 from registry.models import User
 from registry.policy import PolicyPack
+from registry.policy.ledger import District
 from registry.settings import Settings
 from registry.templates import TemplateCache
 
@@ -116,11 +117,17 @@ def get_pack(request: Request) -> PolicyPack:
     return pack
 
 
+def get_district(request: Request) -> District:
+    """The pack and the district's clock: what reading a consent record needs."""
+    return District(request.app.state.pack, request.app.state.settings.time_zone)
+
+
 def get_templates(request: Request) -> TemplateCache:
     templates: TemplateCache = request.app.state.templates
     return templates
 
 
 PackDep = Annotated[PolicyPack, Depends(get_pack)]
+DistrictDep = Annotated[District, Depends(get_district)]
 TemplatesDep = Annotated[TemplateCache, Depends(get_templates)]
 ReviewerUser = Annotated[User, Depends(require_roles("reviewer", "admin"))]

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,8 +21,10 @@ from api.routes import albums, audit, auth, clearances, consents, events, faces,
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.album_runner import AlbumRunner
 from registry.analysis_pool import pool_size, shared_pool
+from registry.daily_recheck import DailyRecheck
 from registry.db import make_engine
-from registry.policy import PolicyPack, load_builtin_pack, load_pack
+from registry.policy.ledger import District
+from registry.policy.pack import load_active_pack
 from registry.settings import Settings, get_settings
 from registry.templates import TemplateCache
 
@@ -116,12 +117,6 @@ def start_album_runner(app: FastAPI) -> AlbumRunner | None:
     return runner
 
 
-def load_active_pack(name: str) -> PolicyPack:
-    """A built-in pack by id, or a district's own pack file; a bad pack stops start-up (PackError)."""
-    path = Path(name)
-    return load_pack(path) if path.suffix == ".toml" else load_builtin_pack(name)
-
-
 def create_app(
     settings: Settings | None = None, *, bind: Engine | Connection | None = None,
 ) -> FastAPI:
@@ -133,7 +128,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = start_album_runner(app)
+        daily = None
+        if owns_engine and isinstance(bind, Engine):  # the real service: tests drive the re-check themselves
+            daily = DailyRecheck(bind, district=District(app.state.pack, settings.time_zone),
+                                 at=settings.expiry_scan_at)
+            daily.start()
         yield
+        if daily is not None:
+            daily.stop()
         if runner is not None:
             runner.stop()
         app.state.analysis_pool.shutdown()  # a later app in this process starts it again (tests do)

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from api.main import load_active_pack
 from benchmarks.machine import process_tree
 from benchmarks.service import ENROLLED, FACES
 from media.analysis import reuse_freed_memory
@@ -32,6 +31,8 @@ from registry.db import make_engine, unit_of_work
 from registry.enrolment import enrol_face
 from registry.migrate import upgrade
 from registry.models import User
+from registry.policy.ledger import District
+from registry.policy.pack import load_active_pack
 from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings
 from registry.templates import TemplateCache
@@ -58,6 +59,7 @@ def seeded_database(folder: Path) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     settings = Settings(environment="test", data_dir=folder)
+    district = District(load_active_pack(settings.policy_pack), settings.time_zone)
     signed = date.today() - timedelta(days=10)
     with unit_of_work(engine, actor="bench") as session:
         admin = accounts.add_user(session, data=UserCreate(email="bench@district.example.org", full_name="Bench",
@@ -68,9 +70,10 @@ def seeded_database(folder: Path) -> Path:
             for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
                 consents.record_consent(session, data=ConsentCreate(
                     person_id=int(person.id or 0), kind=kind, status="granted", scopes=scopes,  # type: ignore[arg-type]
-                    signer_name=name, signer_relationship="self", signed_on=signed), entered_by_id=int(admin.id or 0))
+                    signer_name=name, signer_relationship="self", signed_on=signed), entered_by_id=int(admin.id or 0),
+                    district=district)
             enrol_face(session, person=person, photo=(FACES / photo).read_bytes(), face_index=None,
-                       created_by=admin, settings=settings)
+                       created_by=admin, settings=settings, district=district)
     engine.dispose()
     return path
 

@@ -28,7 +28,17 @@ from registry.models import (
     id_of,
     utcnow,
 )
-from registry.policy import ClearanceRequest, Context, Decision, FaceInput, PolicyPack, decide
+from registry.policy import (
+    ClearanceRequest,
+    ConsentFacts,
+    Context,
+    Decision,
+    FaceInput,
+    PersonFacts,
+    PolicyPack,
+    decide,
+)
+from registry.policy.ledger import District
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 from registry.settings import Settings
 from registry.templates import TemplateCache
@@ -82,6 +92,15 @@ def context_review_reasons(event: Event | None, taken_at: datetime | None, margi
     ]
 
 
+def context_check(event: Event | None, taken_at: datetime | None, margin_minutes: int) -> str:
+    """How far the photo's own data supports the context it claims (see Clearance.context_check)."""
+    if event is None:
+        return "declared"
+    if taken_at is None:
+        return "no_camera_time"
+    return "outside_event_time" if context_review_reasons(event, taken_at, margin_minutes) else "event_time"
+
+
 def clear_photo(
     session: Session, *, photo: bytes, uploader: User, destination: str, event_id: int | None,
     context_kind: str | None, context_public: bool | None, tags: Sequence[str], caption: str | None,
@@ -118,7 +137,7 @@ def record_clearance(
         session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
         caption=caption, settings=settings, pack=pack, templates=templates, photo_file=photo_file,
         redacted_of=redacted_of, blurred_boxes=blurred_boxes)
-    decide_again(session, clearance=clearance, pack=pack, uploader=uploader)
+    decide_again(session, clearance=clearance, district=District(pack, settings.time_zone), uploader=uploader)
     return clearance
 
 
@@ -140,6 +159,7 @@ def _add_clearance(
         tags=sorted(set(tags)), caption=caption, decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at,
                                               settings.event_time_margin_minutes),
+        context_check=context_check(context.event, analysis.taken_at, settings.event_time_margin_minutes),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
         detect_max_side=analysis.detect_max_side, match_threshold=settings.match_threshold,
@@ -184,7 +204,7 @@ def needs_closer_look(
         clearance = _add_clearance(
             session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
             caption=caption, settings=settings, pack=pack, templates=templates, blurred_boxes=blurred_boxes)
-        request = _request(session, clearance=clearance, uploader=uploader, at=None)
+        request = _request(session, clearance=clearance, uploader=uploader, at=None, time_zone=settings.time_zone)
         savepoint.rollback()
     unseen = FaceInput(index=len(request.faces), band="unknown", person=None,
                        reason=f"a face smaller than {analysis.smallest_face_found} px, not searched for")
@@ -199,28 +219,46 @@ def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSe
 
 
 def decide_again(
-    session: Session, *, clearance: Clearance, pack: PolicyPack, uploader: User | None = None,
+    session: Session, *, clearance: Clearance, district: District, uploader: User | None = None,
     at: datetime | None = None,
 ) -> Decision:
     """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
     faces = faces_of(session, id_of(clearance))
-    decision = decide(_request(session, clearance=clearance, uploader=uploader, at=at, faces=faces), pack)
+    request = _request(session, clearance=clearance, uploader=uploader, at=at, faces=faces,
+                       time_zone=district.time_zone)
+    decision = decide(request, district.pack)
     _record(session, clearance=clearance, faces=faces, decision=decision)
     return decision
 
 
 def _request(
     session: Session, *, clearance: Clearance, uploader: User | None, at: datetime | None,
-    faces: list[ClearanceFace] | None = None,
+    faces: list[ClearanceFace] | None = None, time_zone: str = "UTC",
 ) -> ClearanceRequest:
     """What the engine decides on: the recorded faces as reviewed, the people, their consents now."""
     uploader = uploader or session.get(User, clearance.uploader_id)
     faces = faces_of(session, id_of(clearance)) if faces is None else faces
     acts = reviews_of(session, id_of(clearance))
-    inputs = [reviewed(face, [a for a in acts if a.face_index == face.index]) for face in faces]
-    candidate_ids = {int(c[0]) for face in faces for c in face.candidates}
-    people = person_facts(session, {r.person_id for r in inputs if r.person_id} | candidate_ids
-                          | ({uploader.person_id} if uploader and uploader.person_id else set()))
+    ids = people_shown(faces, acts) | ({uploader.person_id} if uploader and uploader.person_id else set())
+    people = person_facts(session, ids)
+    return build_request(
+        clearance, faces=faces, reviews=acts, people=people, consents=consent_facts(session, people.keys(), lock=True),
+        uploader_person_id=uploader.person_id if uploader else None, at=at or utcnow(), time_zone=time_zone)
+
+
+def people_shown(faces: Sequence[ClearanceFace], reviews: Sequence[ClearanceReview]) -> set[int]:
+    """Everyone a clearance's faces name or could name: matches, candidates, reviewers' choices."""
+    return ({f.person_id for f in faces if f.person_id} | {int(c[0]) for f in faces for c in f.candidates}
+            | {r.person_id for r in reviews if r.person_id})
+
+
+def build_request(
+    clearance: Clearance, *, faces: Sequence[ClearanceFace], reviews: Sequence[ClearanceReview],
+    people: dict[int, PersonFacts], consents: tuple[ConsentFacts, ...], uploader_person_id: int | None,
+    at: datetime, time_zone: str,
+) -> ClearanceRequest:
+    """The engine's request from a clearance's recorded rows (loaded one by one or in bulk)."""
+    inputs = [reviewed(face, [a for a in reviews if a.face_index == face.index]) for face in faces]
     return ClearanceRequest(
         faces=tuple(
             FaceInput(index=face.index, band=r.band, person=people.get(r.person_id) if r.person_id else None,
@@ -229,14 +267,23 @@ def _request(
                       rejected_by_reviewer=r.rejected, approved_by_reviewer=r.approved, blurred=face.blurred)
             for face, r in zip(faces, inputs, strict=True)
         ),
-        context=Context(clearance.context_kind, clearance.context_public),
+        context=Context(clearance.context_kind, clearance.context_public,
+                        event_named=clearance.event_id is not None or clearance.context_confirmed),
         destination=clearance.destination, tags=frozenset(clearance.tags),
-        uploader_person_id=uploader.person_id if uploader else None,
-        consents=consent_facts(session, people.keys(), lock=True), at=at or utcnow(),
+        uploader_person_id=uploader_person_id,
+        uploader=people.get(uploader_person_id) if uploader_person_id else None,
+        consents=consents, at=at, time_zone=time_zone,
         extra_review_reasons=() if clearance.context_confirmed else tuple(clearance.review_reasons),
-        approved_tags=frozenset(clearance.tags) if any(a.resolution == "tags_approved" for a in acts)
+        approved_tags=frozenset(clearance.tags) if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
+        context_notes=CONTEXT_NOTES.get(clearance.context_check, ()),
     )
+
+
+CONTEXT_NOTES: dict[str, tuple[str, ...]] = {
+    "no_camera_time": ("The photo carries no camera time, so the event it names could not be checked: "
+                       "recorded as unverified.",),
+}
 
 
 def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace], decision: Decision) -> None:

@@ -4,57 +4,93 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry import retention, takedowns
+from registry import retention, standing
 from registry.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
-from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of, utcnow
+from registry.facts import consent_facts, facts_of_person
+from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of
 from registry.people import get_person
+from registry.policy.ledger import District, day_label, end_of_school_year, signers_for
 from registry.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
                   b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
-def end_of_school_year(day: date) -> date:
-    """The 30 June that closes the school year `day` falls in."""
-    return date(day.year if (day.month, day.day) <= (6, 30) else day.year + 1, 6, 30)
-
-
-def _check_signer(person: Person, data: ConsentCreate) -> None:
-    if person.kind == "student" and data.kind != "logo_use":
-        if data.signer_relationship not in ("parent", "guardian"):
-            raise Invalid(
-                f"{person.name} is a student: the form must be signed by a parent or guardian, "
-                "not by the student."
-            )
-    elif person.kind != "student" and data.signer_relationship != "self":
-        raise Invalid(f"{person.name} is an adult: the form must be signed by {person.name} themself.")
+def _check_signer(person: Person, data: ConsentCreate, *, district: District) -> None:
     if data.kind == "logo_use" and person.kind != "employee":
         raise Invalid("Permission to use the district logo is given to employees only.")
+    signers = signers_for(facts_of_person(person), kind=data.kind, on=data.signed_on,
+                          adult_students_sign=district.pack.adult_students_sign)
+    if data.signer_relationship in signers:
+        return
+    if person.kind != "student":
+        raise Invalid(f"{person.name} is an adult: the form must be signed by {person.name} themself.")
+    if signers == frozenset({"self"}):
+        raise Invalid(
+            f"{person.name} was 18 or older on {day_label(data.signed_on)}: under this district's policy "
+            "they sign their own forms (signer relationship \"self\")."
+        )
+    if data.signer_relationship == "self":
+        adult = ("" if not district.pack.adult_students_sign
+                 else " (a student aged 18 or more signs their own; record their birth date first)")
+        raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian{adult}.")
+    raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian.")
 
 
-def record_consent(session: Session, *, data: ConsentCreate, entered_by_id: int) -> Consent:
+def record_consent(session: Session, *, data: ConsentCreate, entered_by_id: int, district: District) -> Consent:
+    """A signed form as recorded; everything it changes for posted photos is re-checked at once."""
     person = get_person(session, data.person_id)
-    _check_signer(person, data)
+    today = district.today()
+    if data.signed_on > today:
+        raise Invalid(f"The form is dated {day_label(data.signed_on)}, after today ({day_label(today)}): "
+                      "record a form once it has been signed.")
+    _check_signer(person, data, district=district)
     if data.corrects_id is not None:
         corrected = get_consent(session, data.corrects_id)
-        if corrected.person_id != person.id:
-            raise Invalid(f"Consent {corrected.id} is about someone else; it cannot be corrected here.")
+        if corrected.person_id != person.id or corrected.kind != data.kind:
+            raise Invalid(f"Consent {corrected.id} is not a {data.kind.replace('_', ' ')} form of "
+                          f"{person.name}; it cannot be corrected by this one.")
+        if session.exec(select(Consent.id).where(Consent.corrects_id == corrected.id)).first() is not None:
+            raise Invalid(f"Consent {corrected.id} was already corrected; correct the newer form instead.")
     valid_from = data.valid_from or data.signed_on
+    refusal = data.status == "refused"
     consent = Consent(
         **data.model_dump(exclude={"valid_from", "valid_until"}),
-        valid_from=valid_from,
-        valid_until=data.valid_until or end_of_school_year(valid_from),
+        valid_from=data.signed_on if refusal else valid_from,
+        valid_until=None if refusal else data.valid_until or end_of_school_year(data.signed_on),
         entered_by_id=entered_by_id,
     )
     session.add(consent)
     session.flush()
+    cause = "corrected" if data.corrects_id is not None else ("refused" if refusal else "new_form")
+    _after_act(session, person=person, kind=data.kind, district=district, cause=cause)
     return consent
+
+
+def _after_act(session: Session, *, person: Person, kind: str, district: District, cause: str) -> None:
+    """What any act on a person's forms sets off: posted photos re-checked, templates kept only with consent."""
+    standing.recheck_people(session, person_ids=[id_of(person)], district=district, cause=cause)
+    if kind == "biometric":
+        retention.forget_biometrics_without_consent(session, person=person, district=district)
+
+
+def revocation_would_take_down(session: Session, *, consent: Consent, district: District) -> int:
+    """How many photos revoking this form would ask to take down: tried in a savepoint, rolled back."""
+    if consent.status == "refused" or revocation_of(session, id_of(consent)) is not None:
+        return 0
+    before = len(standing.requested_in(session))
+    with session.begin_nested() as savepoint:
+        revoke_consent(session, consent=consent, reason="preview", revoked_by_id=consent.entered_by_id,
+                       district=district)
+        count = len(standing.requested_in(session)) - before
+        savepoint.rollback()
+    session.info[standing.REQUESTED] = session.info.get(standing.REQUESTED, [])[:before]
+    return count
 
 
 def get_consent(session: Session, consent_id: int) -> Consent:
@@ -70,31 +106,23 @@ def revocation_of(session: Session, consent_id: int) -> ConsentRevocation | None
     ).first()
 
 
-def revoke_consent(session: Session, *, consent: Consent, reason: str, revoked_by_id: int) -> ConsentRevocation:
+def revoke_consent(
+    session: Session, *, consent: Consent, reason: str, revoked_by_id: int, district: District,
+) -> ConsentRevocation:
     # Two people revoking one form at once: on PostgreSQL the second waits for this row lock and then
     # finds the first one's revocation (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
     session.exec(select(Consent.id).where(Consent.id == id_of(consent)).with_for_update()).one()
     if revocation_of(session, consent.id or 0) is not None:
         raise Invalid(f"Consent {consent.id} was already revoked.")
+    if consent.status == "refused":
+        raise Invalid("A refusal cannot be revoked: it is lifted only by a newer signed form that grants "
+                      "consent. Record that form instead.")
     revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id)
     session.add(revocation)
     session.flush()
-    takedowns.on_revocation(session, consent=consent, revocation=revocation)
-    if consent.kind == "biometric":  # the templates go with the consent (unless another is in force)
-        retention.forget_biometrics_without_consent(session, person=get_person(session, consent.person_id))
+    _after_act(session, person=get_person(session, consent.person_id), kind=consent.kind, district=district,
+               cause="revoked")
     return revocation
-
-
-def consent_state(consent: Consent, revocation: ConsentRevocation | None, today: date) -> str:
-    if revocation is not None:
-        return "revoked"
-    if consent.status == "refused":
-        return "refused"
-    if today > consent.valid_until:
-        return "expired"
-    if today < consent.valid_from:
-        return "not_yet_valid"
-    return "active"
 
 
 def sniff_evidence(data: bytes, *, max_bytes: int) -> str:
@@ -155,12 +183,13 @@ def list_consents(
     return list(rows), int(total)
 
 
-def consent_public(session: Session, consent: Consent, *, now: datetime | None = None) -> ConsentPublic:
+def consent_public(session: Session, consent: Consent, *, district: District) -> ConsentPublic:
     revocation = revocation_of(session, consent.id or 0)
-    today = (now or utcnow()).date()
+    person = get_person(session, consent.person_id)
+    acts = consent_facts(session, [consent.person_id])
     return ConsentPublic.model_validate({
         **consent.model_dump(),
-        "state": consent_state(consent, revocation, today),
+        "state": standing.form_state(consent, acts=acts, person=person, district=district),
         "revocation": RevocationPublic.model_validate(revocation.model_dump()) if revocation else None,
         "evidence": [EvidencePublic.model_validate(e.model_dump()) for e in evidence_of(session, consent.id or 0)],
     })

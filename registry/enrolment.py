@@ -10,6 +10,7 @@ from media.images import Photo
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.facts import biometric_consent_in_force
 from registry.models import FaceTemplate, Person, User, id_of, utcnow
+from registry.policy.ledger import District
 from registry.settings import Settings
 from registry.templates import bump_templates_version, encoding_to_bytes
 
@@ -19,11 +20,11 @@ def preview_faces(photo: bytes, *, settings: Settings) -> tuple[Photo, list[Face
     return find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
 
 
-def check_enrolable(session: Session, person: Person) -> None:
+def check_enrolable(session: Session, person: Person, *, district: District) -> None:
     """Before any face of the person is read: active, with a biometric consent in force."""
     if person.status != "active":
         raise Invalid(f"{person.name} has departed: no new faces are enrolled for them.")
-    if biometric_consent_in_force(session, person, utcnow()) is None:
+    if biometric_consent_in_force(session, person, utcnow(), district=district) is None:
         who = "a parent or guardian" if person.kind == "student" else person.name
         raise Forbidden(
             f"{person.name} has no biometric consent in force: record the form signed by {who} "
@@ -33,9 +34,9 @@ def check_enrolable(session: Session, person: Person) -> None:
 
 def enrol_face(
     session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
-    settings: Settings,
+    settings: Settings, district: District,
 ) -> FaceTemplate:
-    check_enrolable(session, person)
+    check_enrolable(session, person, district=district)
     analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
                                                      max_pixels=settings.max_pixels, face_thumbnails=True))
     return enrol_analysed(session, person=person, analysis=analysis, face_index=face_index, created_by=created_by,

@@ -9,8 +9,7 @@ from sqlmodel import Session, col, select
 
 from registry.models import Consent, ConsentRevocation, Person
 from registry.policy import ConsentFacts, PersonFacts
-from registry.policy.facts import in_force
-from registry.policy.vocabulary import REFUSED, SIGNERS_FOR
+from registry.policy.ledger import District
 
 
 def person_facts(session: Session, person_ids: Iterable[int]) -> dict[int, PersonFacts]:
@@ -18,7 +17,12 @@ def person_facts(session: Session, person_ids: Iterable[int]) -> dict[int, Perso
     if not ids:
         return {}
     rows = session.exec(select(Person).where(col(Person.id).in_(ids))).all()
-    return {int(p.id or 0): PersonFacts(int(p.id or 0), p.kind, p.name, p.status == "active") for p in rows}
+    return {int(p.id or 0): facts_of_person(p) for p in rows}
+
+
+def facts_of_person(person: Person) -> PersonFacts:
+    return PersonFacts(int(person.id or 0), person.kind, person.name, person.status == "active",
+                       birth_date=person.birth_date, departed_on=person.departed_on)
 
 
 def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = False) -> tuple[ConsentFacts, ...]:
@@ -43,22 +47,18 @@ def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = F
             id=int(c.id or 0), person_id=c.person_id, kind=c.kind, status=c.status,
             scopes=frozenset(c.scopes), signer_relationship=c.signer_relationship,
             signed_on=c.signed_on, valid_from=c.valid_from, valid_until=c.valid_until,
-            revoked_at=revoked_at,
+            revoked_at=revoked_at, corrects_id=c.corrects_id, signer_name=c.signer_name,
         )
         for c, revoked_at in rows
     )
 
 
-def biometric_consent_in_force(session: Session, person: Person, at: datetime) -> int | None:
+def biometric_consent_in_force(session: Session, person: Person, at: datetime, *, district: District) -> int | None:
     """The id of the biometric grant that allows enrolling this person now, or None.
 
-    The latest act in force decides (a later refusal withdraws an earlier grant); a grant counts
-    only when signed by the right person: a parent or guardian for a student, the adult otherwise.
+    Read like every other consent (registry/policy/ledger.py): the newest form decides, a
+    refusal or withdrawal means no, a grant counts only when signed by the right person.
     """
-    acts = [
-        c for c in consent_facts(session, [int(person.id or 0)])
-        if c.kind == "biometric" and in_force(c, at)
-        and (c.status == REFUSED or c.signer_relationship in SIGNERS_FOR[person.kind])
-    ]
-    latest = max(acts, key=lambda c: (c.signed_on, c.status == REFUSED, c.id), default=None)
-    return latest.id if latest is not None and latest.status != REFUSED else None
+    reading = district.read(consent_facts(session, [int(person.id or 0)]), person=facts_of_person(person),
+                            kind="biometric", destination=None, at=at)
+    return reading.act.id if reading.allows and reading.act is not None else None

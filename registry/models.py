@@ -63,6 +63,7 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=200, index=True)
     school: str | None = Field(default=None, max_length=120, index=True)
     grade: str | None = Field(default=None, max_length=20)
+    birth_date: date | None = None  # from the roster: whether a student signs their own forms
     status: str = Field(default="active", max_length=10)
     departed_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -94,7 +95,7 @@ class Consent(SQLModel, table=True):
     signer_relationship: str = Field(max_length=20)
     signed_on: date
     valid_from: date
-    valid_until: date
+    valid_until: date | None = None  # None only for a refusal: the calendar never lifts it
     note: str | None = Field(default=None, max_length=1000)
     corrects_id: int | None = Field(default=None, foreign_key="consents.id")
     entered_by_id: int = Field(foreign_key="users.id")
@@ -177,6 +178,9 @@ class Clearance(SQLModel, table=True):
     reasons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     context_confirmed: bool = False
+    # How the context was checked: event_time (camera time within the event), no_camera_time
+    # (names an event, unverified), outside_event_time (sent to review), declared (no event named).
+    context_check: str = Field(default="declared", max_length=20)
     redaction_offered: bool = False
     redacted_of_id: int | None = Field(default=None, foreign_key="clearances.id")
     pack_id: str = Field(max_length=60)
@@ -250,16 +254,16 @@ class ClearanceReview(SQLModel, table=True):
 
 
 class Takedown(SQLModel, table=True):
-    """A request to an uploader to take a posted photo down: a consent it relied on is gone."""
+    """A request to an uploader to take a posted photo down: decided again, it is no longer allowed."""
 
     __tablename__ = "takedowns"
     __table_args__ = (UniqueConstraint("clearance_id", "consent_id", name="uq_takedown_clearance_consent"),)
     id: int | None = Field(default=None, primary_key=True)
     clearance_id: int = Field(foreign_key="clearances.id", index=True)
-    consent_id: int = Field(foreign_key="consents.id")
-    person_id: int = Field(foreign_key="people.id")
+    consent_id: int | None = Field(default=None, foreign_key="consents.id")  # the act that decided, if any
+    person_id: int | None = Field(default=None, foreign_key="people.id")  # whose standing stops it
     uploader_id: int = Field(foreign_key="users.id", index=True)
-    cause: str = Field(max_length=20)  # revoked, expired, departed
+    cause: str = Field(max_length=20)  # revoked, refused, corrected, expired, departed, reviewed
     reason: str = Field(max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None

@@ -6,7 +6,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from registry.errors import Conflict, NotFound
-from registry.models import FaceTemplate, Guardian, Person, utcnow
+from registry.models import FaceTemplate, Guardian, Person, id_of, utcnow
+from registry.policy.ledger import District
 from registry.schemas import GuardianIn, PersonCreate, PersonPublic, PersonUpdate
 
 
@@ -34,11 +35,11 @@ def add_person(session: Session, *, data: PersonCreate) -> Person:
     return person
 
 
-def update_person(session: Session, *, person: Person, changes: PersonUpdate) -> Person:
+def update_person(session: Session, *, person: Person, changes: PersonUpdate, district: District) -> Person:
     values = changes.model_dump(exclude_unset=True)
     departing = values.get("status") == "departed" and person.status != "departed"
     if values.get("status") == "departed" and not values.get("departed_on") and not person.departed_on:
-        values["departed_on"] = utcnow().date()
+        values["departed_on"] = district.today()
     if values.get("status") == "active":
         values["departed_on"] = None
     for key, value in values.items():
@@ -47,10 +48,14 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate) ->
     session.add(person)
     session.flush()
     if departing:
-        from registry import retention, takedowns
+        from registry import retention
 
-        takedowns.on_departure(session, person=person)
-        retention.forget_biometrics_without_consent(session, person=person)  # templates go when they depart
+        retention.forget_biometrics_without_consent(session, person=person, district=district)  # they go too
+    if departing or "birth_date" in values or values.get("status") == "active":
+        from registry import standing
+
+        standing.recheck_people(session, person_ids=[id_of(person)], district=district,
+                                cause="departed" if departing else "changed")
     return person
 
 

@@ -20,6 +20,7 @@ from registry.enrolment import delete_person_templates
 from registry.errors import NotFound
 from registry.facts import biometric_consent_in_force
 from registry.models import Clearance, ClearanceFace, ClearanceReview, FaceTemplate, Person, id_of, utcnow
+from registry.policy.ledger import District
 from registry.settings import Settings
 
 UNDECIDED = "needs_review"  # a reviewer still needs the original to compare faces
@@ -41,13 +42,16 @@ class PurgeReport:
     biometric_consent_in_force: bool
 
 
-def forget_biometrics_without_consent(session: Session, *, person: Person, at: datetime | None = None) -> int:
+def forget_biometrics_without_consent(
+    session: Session, *, person: Person, district: District, at: datetime | None = None
+) -> int:
     """Deletes the person's templates unless they are active and a biometric consent of theirs is in force.
 
     Called when a biometric consent is revoked and when the person departs; the daily retention run
     catches the rest (a consent that expired, or a later refusal).
     """
-    if person.status == "active" and biometric_consent_in_force(session, person, at or utcnow()) is not None:
+    in_force = biometric_consent_in_force(session, person, at or utcnow(), district=district)
+    if person.status == "active" and in_force is not None:
         return 0
     return delete_person_templates(session, person_id=id_of(person))
 
@@ -77,14 +81,16 @@ def delete_expired_originals(session: Session, *, settings: Settings, now: datet
     return _forget_photos(session, expired, settings, thumbnails=False)
 
 
-def run_retention(session: Session, *, settings: Settings, now: datetime | None = None) -> RetentionReport:
+def run_retention(
+    session: Session, *, settings: Settings, district: District, now: datetime | None = None
+) -> RetentionReport:
     now = now or utcnow()
     originals = delete_expired_originals(session, settings=settings, now=now)
     templates = people = 0
     holders = session.exec(select(Person).where(
         col(Person.id).in_(select(FaceTemplate.person_id).distinct()))).all()
     for person in holders:
-        deleted = forget_biometrics_without_consent(session, person=person, at=now)
+        deleted = forget_biometrics_without_consent(session, person=person, district=district, at=now)
         templates += deleted
         people += bool(deleted)
     return RetentionReport(originals_deleted=originals, templates_deleted=templates, people_forgotten=people)
@@ -103,7 +109,7 @@ def photos_showing(session: Session, person_id: int) -> list[Clearance]:
     return list(session.exec(select(Clearance).where(col(Clearance.id).in_(ids)).order_by(col(Clearance.id))))
 
 
-def purge_person(session: Session, *, person_id: int, settings: Settings) -> PurgeReport:
+def purge_person(session: Session, *, person_id: int, settings: Settings, district: District) -> PurgeReport:
     """A real delete of the person's biometric data: templates (with their thumbnails) and every kept
     original photo showing their face. Decision records stay, without the photo. The audit log records
     the purge by counts; it never held the templates' content."""
@@ -119,7 +125,8 @@ def purge_person(session: Session, *, person_id: int, settings: Settings) -> Pur
     crash_here_if_testing("purge-before-commit")
     return PurgeReport(person_id=person_id, templates_deleted=templates, originals_deleted=originals,
                        clearances_kept=len(clearances),
-                       biometric_consent_in_force=biometric_consent_in_force(session, person, utcnow()) is not None)
+                       biometric_consent_in_force=biometric_consent_in_force(
+                           session, person, utcnow(), district=district) is not None)
 
 
 def biometrics_report(session: Session, *, settings: Settings) -> dict[str, dict[str, int]]:

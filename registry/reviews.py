@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
+from registry import standing
 from registry.clearances import (
     clear_photo,
     decide_again,
@@ -20,6 +21,7 @@ from registry.facts import person_facts
 from registry.models import Clearance, ClearanceConsent, ClearanceReview, User, id_of
 from registry.people import get_person
 from registry.policy import PolicyPack
+from registry.policy.ledger import District
 from registry.schemas import (
     BoxPublic,
     CandidatePublic,
@@ -36,7 +38,7 @@ from registry.templates import TemplateCache
 
 
 def review_clearance(
-    session: Session, *, clearance: Clearance, reviewer: User, data: ClearanceReviewRequest, pack: PolicyPack,
+    session: Session, *, clearance: Clearance, reviewer: User, data: ClearanceReviewRequest, district: District,
 ) -> Clearance:
     faces = {f.index: f for f in faces_of(session, id_of(clearance))}
     for resolution in data.faces:
@@ -64,11 +66,13 @@ def review_clearance(
                 reviewer_id=id_of(reviewer), decision_before=before, decision_after=before))
     session.add_all(acts)
     session.flush()
-    decision = decide_again(session, clearance=clearance, pack=pack)
+    decision = decide_again(session, clearance=clearance, district=district)
     for act in acts:
         act.decision_after = decision.decision
     session.add_all(acts)
     session.flush()
+    if before == "allowed" and decision.decision != "allowed":  # it may be posted already
+        standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
     return clearance
 
 
@@ -156,12 +160,14 @@ def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
                              min_face_px=clearance.min_face_px),
         "consents_relied_on": list(relied),
         "photo_kept": clearance.photo_file is not None,
+        **standing.photo_standing(session, clearance).as_fields(),
     })
 
 
 def clearance_summary(session: Session, clearance: Clearance) -> ClearanceSummary:
     return ClearanceSummary.model_validate({**clearance.model_dump(),
-                                           "faces": len(faces_of(session, id_of(clearance)))})
+                                           "faces": len(faces_of(session, id_of(clearance))),
+                                           **standing.photo_standing(session, clearance).as_fields()})
 
 
 def _box(face: object) -> Box:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from registry.models import Guardian
 from registry.people import add_person, find_by_external_id, replace_guardians, update_person
+from registry.policy.ledger import District
 from registry.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
 
 REQUIRED_COLUMNS = {"external_id", "name"}
@@ -79,7 +80,9 @@ def _read_rows(content: bytes) -> csv.DictReader[str]:
     return reader
 
 
-def import_roster(session: Session, *, content: bytes, default_kind: str = "student") -> RosterReport:
+def import_roster(
+    session: Session, *, content: bytes, district: District, default_kind: str = "student"
+) -> RosterReport:
     reader = _read_rows(content)
     report = RosterReport(created=0, updated=0, unchanged=0, rejected=[])
     seen: dict[str, int] = {}
@@ -99,7 +102,7 @@ def import_roster(session: Session, *, content: bytes, default_kind: str = "stud
             seen[external_id] = number
         try:
             with session.begin_nested():
-                outcome = _import_row(session, row, default_kind)
+                outcome = _import_row(session, row, default_kind, district)
         except ValidationError as exc:
             report.rejected.append(RosterRowProblem(line=number, external_id=external_id,
                                                     problem=_describe(exc)))
@@ -111,24 +114,25 @@ def import_roster(session: Session, *, content: bytes, default_kind: str = "stud
     return report
 
 
-def _import_row(session: Session, row: dict[str, str], default_kind: str) -> str:
+def _import_row(session: Session, row: dict[str, str], default_kind: str, district: District) -> str:
     data = PersonCreate(
         external_id=row.get("external_id", ""), kind=(row.get("kind") or default_kind).lower(),
         name=row.get("name", ""), school=row.get("school") or None, grade=row.get("grade") or None,
-        guardians=_guardians(row),
+        birth_date=row.get("birth_date") or None, guardians=_guardians(row),
     )
     status = (row.get("status") or "").lower() or None
     existing = find_by_external_id(session, data.external_id)
     if existing is None:
         person = add_person(session, data=data)
         if status:
-            update_person(session, person=person, changes=PersonUpdate(status=status))
+            update_person(session, person=person, changes=PersonUpdate(status=status), district=district)
         return "created"
     if existing.kind != data.kind:
         raise ValueError(f"{data.external_id} is already recorded as a {existing.kind}, not a {data.kind}")
-    changes = PersonUpdate(name=data.name, school=data.school, grade=data.grade, status=status)
+    changes = PersonUpdate(name=data.name, school=data.school, grade=data.grade, status=status,
+                           birth_date=data.birth_date)
     current = {"name": existing.name, "school": existing.school, "grade": existing.grade,
-               "status": existing.status}
+               "status": existing.status, "birth_date": existing.birth_date}
     wanted = changes.model_dump(exclude_none=True)
     old_guardians = [(g.name, g.relationship, g.email, g.phone) for g in session.exec(
         select(Guardian).where(Guardian.student_id == existing.id).order_by(col(Guardian.id)))]
@@ -137,7 +141,7 @@ def _import_row(session: Session, row: dict[str, str], default_kind: str) -> str
         not data.guardians or old_guardians == new_guardians)
     if same:
         return "unchanged"
-    update_person(session, person=existing, changes=PersonUpdate(**wanted))
+    update_person(session, person=existing, changes=PersonUpdate(**wanted), district=district)
     if data.guardians:
         replace_guardians(session, person=existing, guardians=data.guardians)
     return "updated"

@@ -125,6 +125,7 @@ class PersonCreate(Request):
     name: str = Field(min_length=1, max_length=200)
     school: str | None = Field(None, max_length=120)
     grade: str | None = Field(None, max_length=20)
+    birth_date: date | None = Field(None, description="decides whether a student aged 18 or more signs their own forms")
     guardians: list[GuardianIn] = Field(default_factory=list, max_length=6)
 
     @model_validator(mode="after")
@@ -138,6 +139,7 @@ class PersonUpdate(Request):
     name: str | None = Field(None, min_length=1, max_length=200)
     school: str | None = Field(None, max_length=120)
     grade: str | None = Field(None, max_length=20)
+    birth_date: date | None = None
     status: PersonStatus | None = None
     departed_on: date | None = None
 
@@ -149,6 +151,7 @@ class PersonPublic(BaseModel):
     name: str
     school: str | None
     grade: str | None
+    birth_date: date | None = None
     status: PersonStatus
     departed_on: date | None
     created_at: datetime
@@ -164,13 +167,17 @@ class ConsentCreate(Request):
     kind: ConsentKind
     status: ConsentStatus
     scopes: list[Destination] = Field(
-        default_factory=list, description="destinations covered; required for image_release"
+        default_factory=list,
+        description="a grant: the destinations photos may go to (required for image_release); "
+        "a refusal: the destinations refused, or none to refuse every destination",
     )
     signer_name: str = Field(min_length=1, max_length=200)
     signer_relationship: Relationship
     signed_on: date
     valid_from: date | None = Field(None, description="defaults to the signing date")
-    valid_until: date | None = Field(None, description="defaults to the end of the school year, 30 June")
+    valid_until: date | None = Field(
+        None, description="defaults to the end of the school year of the signing date (30 June); a refusal has none"
+    )
     note: str | None = Field(None, max_length=1000)
     corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
 
@@ -189,6 +196,11 @@ class ConsentCreate(Request):
             )
         if self.kind == "image_release" and self.status == "granted" and not self.scopes:
             raise ValueError("An image release must name at least one destination in scopes.")
+        if self.status == "refused" and (self.valid_until is not None or self.valid_from not in (None, self.signed_on)):
+            raise ValueError(
+                "A refusal has no start or end date: it holds from its signing date until a newer signed "
+                "form grants consent. Leave valid_from and valid_until out."
+            )
         return self
 
 
@@ -221,12 +233,15 @@ class ConsentPublic(BaseModel):
     signer_relationship: Relationship
     signed_on: date
     valid_from: date
-    valid_until: date
+    valid_until: date | None
     note: str | None
     corrects_id: int | None
     entered_by_id: int
     created_at: datetime
-    state: Literal["active", "refused", "revoked", "expired", "not_yet_valid"]
+    state: Literal[
+        "active", "refused", "revoked", "expired", "not_yet_valid", "superseded", "corrected", "departed",
+        "wrong_signer",
+    ] = Field(description="what this form means now; 'superseded': a newer form decides, 'corrected': replaced")
     revocation: RevocationPublic | None = None
     evidence: list[EvidencePublic] = Field(default_factory=list)
 
@@ -372,8 +387,17 @@ class ClearancePublic(BaseModel):
     photo_sha256: str
     photo_kept: bool
     taken_at: LocalDateTime | None
+    context_check: Literal["event_time", "no_camera_time", "outside_event_time", "declared"] = Field(
+        description="how the context was checked: the camera time within the named event, no camera time "
+        "(unverified), outside the event (sent to review), or declared without an event"
+    )
     created_at: datetime
     decided_at: datetime
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+        description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
+        "standing_reason) and taken_down (the uploader confirmed)"
+    )
+    standing_reason: str | None = None
 
 
 class ClearanceSummary(BaseModel):
@@ -386,6 +410,11 @@ class ClearanceSummary(BaseModel):
     faces: int
     caption: str | None
     created_at: datetime
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+        description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
+        "standing_reason) and taken_down (the uploader confirmed)"
+    )
+    standing_reason: str | None = None
 
 
 class FaceResolution(Request):
@@ -421,11 +450,13 @@ class ClearanceReviewRequest(Request):
 class TakedownPublic(BaseModel):
     id: int
     clearance_id: int
-    consent_id: int
-    person_id: int
+    consent_id: int | None = Field(description="the form that stops the photo now, if one does")
+    person_id: int | None = Field(description="whose standing stops the photo now")
     person_name: str
     uploader_id: int
-    cause: Literal["revoked", "expired", "departed"]
+    cause: Literal["revoked", "refused", "corrected", "new_form", "expired", "departed", "changed", "reviewed"] = Field(
+        description="the act that set off the re-check: a revocation, a refusal, a correction, another new form, "
+        "the daily re-check (forms that ran out), a departure, a change to the person's record, a reviewer")
     reason: str
     created_at: datetime
     confirmed_at: datetime | None

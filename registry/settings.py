@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     min_face_px: int = Field(40, ge=1)
     event_time_margin_minutes: int = Field(120, ge=0)
     policy_pack: str = Field("litchfield-4118.51", description="built-in pack id or a path to a pack")
+    time_zone: str = Field(
+        "America/New_York", description="the district's time zone: its calendar day is 'today' for every consent"
+    )
+    expiry_scan_at: str = Field(
+        "02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="the district's time of day (HH:MM) of the daily re-check of posted photos",
+    )
     retention_days: int = Field(30, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(15, ge=1)
@@ -54,6 +62,12 @@ class Settings(BaseSettings):
                 "REGISTRY_SECRET_KEY must be set to a long random value outside development "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"REGISTRY_TIME_ZONE {self.time_zone!r} is not a time zone name (for example America/New_York)"
+            ) from None
         if self.review_threshold < self.match_threshold:
             raise ValueError("REGISTRY_REVIEW_THRESHOLD must be at least REGISTRY_MATCH_THRESHOLD")
         return self

@@ -1,80 +1,33 @@
-"""Takedown requests: when a consent a posted photo relied on is revoked, expires or its person
-departs, the photo's uploader is asked to take it down, and the request is tracked until confirmed."""
+"""Takedown requests: when a photo cleared earlier is no longer allowed (a refusal, a withdrawal, a
+correction, a form that ran out, a departure), its uploader is asked to take it down, and the request is
+tracked until confirmed. Which photos: registry/standing.py decides them again after every such act."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry import standing
 from registry.errors import Invalid, NotFound
 from registry.models import (
     Clearance,
-    ClearanceConsent,
-    Consent,
-    ConsentRevocation,
-    Person,
     Takedown,
     User,
     id_of,
     utcnow,
 )
+from registry.policy.ledger import District
 
 SEES_EVERY_TAKEDOWN = frozenset({"admin"})
 
 
-def request_takedowns(session: Session, *, consent: Consent, cause: str, reason: str) -> list[Takedown]:
-    """One request per allowed clearance that relied on this consent and has none for it yet."""
-    already = select(Takedown.clearance_id).where(Takedown.consent_id == consent.id)
-    clearances = session.exec(
-        select(Clearance)
-        .join(ClearanceConsent, col(ClearanceConsent.clearance_id) == col(Clearance.id))
-        .where(ClearanceConsent.consent_id == consent.id, Clearance.decision == "allowed",
-               col(Clearance.id).not_in(already))
-        .order_by(col(Clearance.id))
-    ).all()
-    created = [
-        Takedown(clearance_id=id_of(c), consent_id=id_of(consent), person_id=consent.person_id,
-                 uploader_id=c.uploader_id, cause=cause, reason=reason[:1000])
-        for c in clearances
-    ]
-    session.add_all(created)
-    session.flush()
-    return created
-
-
-def on_revocation(session: Session, *, consent: Consent, revocation: ConsentRevocation) -> list[Takedown]:
-    return request_takedowns(
-        session, consent=consent, cause="revoked",
-        reason=f"Consent #{consent.id} was revoked on {revocation.revoked_at:%Y-%m-%d}: {revocation.reason}")
-
-
-def on_departure(session: Session, *, person: Person) -> list[Takedown]:
-    created: list[Takedown] = []
-    # Locked for update: a clearance deciding on these consents right now finishes first (see facts.consent_facts).
-    for consent in session.exec(select(Consent).where(Consent.person_id == person.id).with_for_update()).all():
-        created += request_takedowns(
-            session, consent=consent, cause="departed",
-            reason=f"{person.name} has left the district (recorded {person.departed_on or utcnow().date()}).")
-    return created
-
-
-def scan_expired(session: Session, *, today: date | None = None) -> list[Takedown]:
-    """Consents past their end date that photos still rely on: meant for a daily scheduler and start-up."""
-    today = today or utcnow().date()
-    revoked = select(ConsentRevocation.consent_id)
-    expired = session.exec(
-        select(Consent).where(Consent.valid_until < today, col(Consent.id).not_in(revoked),
-                              col(Consent.id).in_(select(ClearanceConsent.consent_id)))
-        .order_by(col(Consent.id))
-    ).all()
-    created: list[Takedown] = []
-    for consent in expired:
-        created += request_takedowns(
-            session, consent=consent, cause="expired",
-            reason=f"Consent #{consent.id} expired on {consent.valid_until:%Y-%m-%d}.")
-    return created
+def daily_recheck(session: Session, *, district: District, at: datetime | None = None) -> list[Takedown]:
+    """Every photo still allowed, decided again today: forms that ran out, and anything an upgrade or a
+    missed act left behind. Run by the service once a day (REGISTRY_EXPIRY_SCAN_AT) and at start-up,
+    and by `registry expiry-scan`."""
+    return standing.recheck_all(session, district=district, cause="expired", at=at)
 
 
 def list_takedowns(

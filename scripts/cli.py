@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import Engine
 
-from registry import accounts, roster, takedowns
+from registry import accounts, daily_recheck, roster, takedowns
 from registry.crash_safety import sweep_orphans
 from registry.db import make_engine, unit_of_work
 from registry.migrate import upgrade
+from registry.policy.ledger import District
+from registry.policy.pack import load_active_pack
 from registry.schemas import UserCreate
 from registry.settings import Settings, get_settings, remember_secret_key
 
@@ -31,6 +33,11 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def district_of(settings: Settings) -> District:
+    """The active pack and the district's clock, for commands that read consent records."""
+    return District(load_active_pack(settings.policy_pack), settings.time_zone)
 
 
 def database() -> tuple[Settings, Engine]:
@@ -60,7 +67,6 @@ def serve(
     """Migrate, make sure there is an administrator, and serve the web pages and the API."""
     import uvicorn
 
-    from api.main import load_active_pack
     from registry.policy import PackError
 
     settings = _settings()
@@ -77,12 +83,11 @@ def serve(
             session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"),
             password=os.environ.get("REGISTRY_ADMIN_PASSWORD"))
     engine.dispose()
-    with unit_of_work(engine, actor="system:expiry-scan") as session:
-        expired = takedowns.scan_expired(session)
+    expired = daily_recheck.run_once(engine, district=District(pack, settings.time_zone), force=True) or []
     with unit_of_work(engine, actor="system:start") as session:
         sweep_orphans(session, settings)  # before any request: files an interrupted write left behind
     if expired:
-        typer.echo(f"Expired consents: {len(expired)} new takedown request(s).")
+        typer.echo(f"Photos no longer allowed: {len(expired)} new takedown request(s).")
     if created is not None:
         user, generated = created
         typer.secho(f"First administrator: {user.email}", fg="green", bold=True)
@@ -124,10 +129,11 @@ def import_roster(
     kind: Annotated[str, typer.Option(help="kind for rows without a kind column")] = "student",
 ) -> None:
     """Import people from a CSV roster, by external id: created, updated or rejected with line numbers."""
-    _, engine = database()
+    settings, engine = database()
     try:
         with unit_of_work(engine, actor="cli:import-roster") as session:
-            report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind)
+            report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind,
+                                          district=district_of(settings))
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
@@ -141,11 +147,12 @@ def import_roster(
 
 @app.command("expiry-scan")
 def expiry_scan() -> None:
-    """Find consents that have expired and ask the uploaders of photos that relied on them to take
-    those photos down. Safe to run every day (e.g. from cron); the service also runs it at start."""
-    _, engine = database()
+    """Decide again every photo still allowed (forms that ran out, people who left) and ask the
+    uploaders of those no longer allowed to take them down. The service runs this itself at start
+    and every day at REGISTRY_EXPIRY_SCAN_AT; this command is for operators and is safe to repeat."""
+    settings, engine = database()
     with unit_of_work(engine, actor="cli:expiry-scan") as session:
-        created = takedowns.scan_expired(session)
+        created = takedowns.daily_recheck(session, district=district_of(settings))
     typer.echo(f"{len(created)} new takedown request(s).")
 
 

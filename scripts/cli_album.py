@@ -62,7 +62,7 @@ def clear(
     Exit code: 0 all allowed, 1 something blocked, 2 usage error, 3 a photo could not be checked,
     4 some need a reviewer. Interrupted? The service finishes the album (or run it again).
     """
-    from api.main import load_active_pack
+    from registry.policy.pack import load_active_pack
     from scripts.cli import database
 
     if report is not None and report.suffix.lower() not in (".csv", ".json"):

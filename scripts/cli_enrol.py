@@ -54,7 +54,7 @@ def enrol_folder(
     Each photo must show one face. People without a biometric consent in force, or departed, are
     skipped and listed. Exit code: 0 done (skips included), 2 usage error, 3 some photos failed.
     """
-    from scripts.cli import database
+    from scripts.cli import database, district_of
     from scripts.cli_album import acting_user
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
@@ -62,6 +62,7 @@ def enrol_folder(
         console.print(f"[red]{folder} holds no JPEG, PNG or WebP files.[/red]")
         raise typer.Exit(2)
     settings, engine = database()
+    district = district_of(settings)
     rows: list[dict[str, Any]] = []
     plan: list[tuple[Path, int]] = []
     with Session(engine) as session:
@@ -71,7 +72,7 @@ def enrol_folder(
             try:
                 if person is None:
                     raise RegistryError(f"No person has the external id {path.stem!r}.")
-                check_enrolable(session, person)
+                check_enrolable(session, person, district=district)
             except RegistryError as exc:
                 rows.append(_row(path, "skipped" if person else "failed", exc.message))
                 continue
@@ -87,7 +88,7 @@ def enrol_folder(
             with unit_of_work(engine, actor=f"user:{user_id}") as session:
                 person, creator = session.get(Person, person_id), session.get(User, user_id)
                 assert person is not None and creator is not None
-                check_enrolable(session, person)  # consent may have been withdrawn meanwhile
+                check_enrolable(session, person, district=district)  # consent may have been withdrawn meanwhile
                 enrol_analysed(session, person=person, analysis=analysis, face_index=None, created_by=creator,
                                settings=settings)
             rows.append(_row(path, "enrolled", ""))

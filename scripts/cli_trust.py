@@ -67,11 +67,11 @@ def retention_command() -> None:
     Original photos decided more than REGISTRY_RETENTION_DAYS (default 30) ago go, their decision records
     stay; photos awaiting review are kept until reviewed. Face templates of people without a biometric
     consent in force, or who have departed, go. Files no record names (older than an hour) go."""
-    from scripts.cli import database
+    from scripts.cli import database, district_of
 
     settings, engine = database()
     with unit_of_work(engine, actor="system:retention") as session:
-        report = retention.run_retention(session, settings=settings)
+        report = retention.run_retention(session, settings=settings, district=district_of(settings))
     with unit_of_work(engine, actor="system:retention") as session:
         swept = sweep_orphans(session, settings, older_than_seconds=RUNNING_SERVICE_GRACE_SECONDS)
     typer.echo(f"originals deleted {report.originals_deleted}, face templates deleted {report.templates_deleted} "
@@ -86,7 +86,7 @@ def purge(
     Their face templates with their thumbnails, and every kept original photo (and its thumbnail) in
     which their face was found or named as possible. Decision records stay, without the photos. The
     audit log records the purge by counts, never the deleted content."""
-    from scripts.cli import database
+    from scripts.cli import database, district_of
 
     settings, engine = database()
     try:
@@ -94,7 +94,8 @@ def purge(
             found = find_by_external_id(session, person)
             if found is None or found.id is None:
                 raise RegistryError(f"No person with external id {person!r}.")
-            report = retention.purge_person(session, person_id=found.id, settings=settings)
+            report = retention.purge_person(session, person_id=found.id, settings=settings,
+                                            district=district_of(settings))
     except RegistryError as exc:
         typer.secho(exc.message, fg="red", err=True)
         raise typer.Exit(2) from exc

@@ -9,6 +9,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+# Tests date forms with the machine's date.today(); the district's own day is tested where it matters
+# (tests/registry/test_consent_ledger_api.py).
+os.environ.setdefault("REGISTRY_TIME_ZONE", "UTC")
+
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session

@@ -19,6 +19,7 @@ from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from scripts.cli_album import _exit_code
 from tests.api.album_helpers import blank_jpeg
 from tests.conftest import FACES, PASSWORD, ROOT
+from tests.district import DISTRICT
 
 
 def registry_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +44,8 @@ def seed(data_dir: Path) -> None:
         for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
             consents.record_consent(session, data=ConsentCreate(
                 person_id=obama.id, kind=kind, status="granted", scopes=scopes, signer_name="Barack Obama",  # type: ignore[arg-type]
-                signer_relationship="self", signed_on=signed), entered_by_id=admin.id)
+                signer_relationship="self", signed_on=signed), entered_by_id=admin.id,
+                district=DISTRICT)
         session.commit()
     engine.dispose()
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from api.clearing import clear_uploaded_photo
 from api.deps import (
     CurrentUser,
+    DistrictDep,
     Limit,
     Offset,
     PackDep,
@@ -97,8 +98,9 @@ def redacted_copy(
 
 @router.post("/clearances/{clearance_id}/review", response_model=ClearancePublic)
 def review_clearance(
-    clearance_id: int, data: ClearanceReviewRequest, session: SessionDep, pack: PackDep, reviewer: ReviewerUser,
+    clearance_id: int, data: ClearanceReviewRequest, session: SessionDep, district: DistrictDep,
+    reviewer: ReviewerUser,
 ) -> ClearancePublic:
     clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
-    return reviews.clearance_public(
-        session, reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, pack=pack))
+    reviewed = reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, district=district)
+    return reviews.clearance_public(session, reviewed)

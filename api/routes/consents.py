@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 
-from api.deps import Limit, OfficeUser, Offset, SessionDep, SettingsDep
+from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
 from registry import consents
 from registry.errors import NotFound
 from registry.schemas import ConsentCreate, ConsentKind, ConsentPublic, ConsentRevoke, ConsentStatus, Page
@@ -16,37 +16,42 @@ router = APIRouter(tags=["consents"])
 
 @router.get("/consents", response_model=Page[ConsentPublic])
 def list_consents(
-    session: SessionDep, _: OfficeUser, person_id: int | None = None, kind: ConsentKind | None = None,
+    session: SessionDep, district: DistrictDep, _: OfficeUser, person_id: int | None = None,
+    kind: ConsentKind | None = None,
     status: ConsentStatus | None = None, limit: Limit = 50, offset: Offset = 0,
 ) -> Page[ConsentPublic]:
     rows, total = consents.list_consents(session, person_id=person_id, kind=kind, status=status,
                                          limit=limit, offset=offset)
-    return Page(items=[consents.consent_public(session, c) for c in rows], total=total, limit=limit,
+    return Page(items=[consents.consent_public(session, c, district=district) for c in rows], total=total, limit=limit,
                 offset=offset)
 
 
 @router.post("/consents", response_model=ConsentPublic, status_code=201)
-def record_consent(data: ConsentCreate, session: SessionDep, user: OfficeUser) -> ConsentPublic:
+def record_consent(data: ConsentCreate, session: SessionDep, district: DistrictDep, user: OfficeUser) -> ConsentPublic:
     assert user.id is not None
-    return consents.consent_public(session, consents.record_consent(session, data=data, entered_by_id=user.id))
+    consent = consents.record_consent(session, data=data, entered_by_id=user.id, district=district)
+    return consents.consent_public(session, consent, district=district)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentPublic)
-def get_consent(consent_id: int, session: SessionDep, _: OfficeUser) -> ConsentPublic:
-    return consents.consent_public(session, consents.get_consent(session, consent_id))
+def get_consent(consent_id: int, session: SessionDep, district: DistrictDep, _: OfficeUser) -> ConsentPublic:
+    return consents.consent_public(session, consents.get_consent(session, consent_id), district=district)
 
 
 @router.post("/consents/{consent_id}/revoke", response_model=ConsentPublic)
-def revoke_consent(consent_id: int, data: ConsentRevoke, session: SessionDep, user: OfficeUser) -> ConsentPublic:
+def revoke_consent(
+    consent_id: int, data: ConsentRevoke, session: SessionDep, district: DistrictDep, user: OfficeUser
+) -> ConsentPublic:
     assert user.id is not None
     consent = consents.get_consent(session, consent_id)
-    consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id)
-    return consents.consent_public(session, consent)
+    consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id,
+                            district=district)
+    return consents.consent_public(session, consent, district=district)
 
 
 @router.post("/consents/{consent_id}/evidence", response_model=ConsentPublic, status_code=201)
 def attach_evidence(
-    consent_id: int, session: SessionDep, settings: SettingsDep, user: OfficeUser,
+    consent_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser,
     file: Annotated[UploadFile, File(description="the signed form: PDF, JPEG or PNG")],
 ) -> ConsentPublic:
     assert user.id is not None
@@ -56,7 +61,7 @@ def attach_evidence(
         session, consent=consent, data=data, filename=file.filename or "scan",
         directory=settings.evidence_dir, max_bytes=settings.max_evidence_bytes, uploaded_by_id=user.id,
     )
-    return consents.consent_public(session, consent)
+    return consents.consent_public(session, consent, district=district)
 
 
 @router.get("/consents/{consent_id}/evidence/{evidence_id}",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
-from api.deps import Limit, OfficeUser, Offset, SessionDep, StaffReader
+from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, StaffReader
 from registry import people, roster
 from registry.schemas import Page, PersonCreate, PersonKind, PersonPublic, PersonStatus, PersonUpdate, RosterReport
 
@@ -39,21 +39,25 @@ def get_person(person_id: int, session: SessionDep, _: StaffReader) -> PersonPub
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
-def update_person(person_id: int, changes: PersonUpdate, session: SessionDep, _: OfficeUser) -> PersonPublic:
-    person = people.update_person(session, person=people.get_person(session, person_id), changes=changes)
+def update_person(
+    person_id: int, changes: PersonUpdate, session: SessionDep, district: DistrictDep, _: OfficeUser
+) -> PersonPublic:
+    person = people.update_person(session, person=people.get_person(session, person_id), changes=changes,
+                                  district=district)
     return people.person_public(session, person)
 
 
 @router.post("/people/import", response_model=RosterReport)
 def import_roster(
-    session: SessionDep, _: OfficeUser,
-    file: Annotated[UploadFile, File(description="CSV: external_id,name,kind,school,grade,guardian1_name,...")],
+    session: SessionDep, district: DistrictDep, _: OfficeUser,
+    file: Annotated[UploadFile, File(
+        description="CSV: external_id,name,kind,school,grade,birth_date,guardian1_name,...")],
     default_kind: Annotated[PersonKind, Form()] = "student",
 ) -> RosterReport:
     content = file.file.read(MAX_ROSTER_BYTES + 1)
     if len(content) > MAX_ROSTER_BYTES:
         raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
     try:
-        return roster.import_roster(session, content=content, default_kind=default_kind)
+        return roster.import_roster(session, content=content, default_kind=default_kind, district=district)
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

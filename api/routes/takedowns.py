@@ -17,11 +17,11 @@ JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 
 
 def takedown_public(session: Session, takedown: Takedown) -> TakedownPublic:
-    person = session.get(Person, takedown.person_id)
+    person = session.get(Person, takedown.person_id) if takedown.person_id else None
     clearance = session.get(Clearance, takedown.clearance_id)
     has_thumbnail = clearance is not None and clearance.thumbnail is not None
     return TakedownPublic.model_validate({
-        **takedown.model_dump(), "person_name": person.name if person else "(removed)",
+        **takedown.model_dump(), "person_name": person.name if person else "a person in the photo",
         "age_days": takedowns.age_in_days(takedown),
         "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
     })

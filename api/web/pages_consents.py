@@ -6,38 +6,56 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, checked, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
-from registry import consents, people
-from registry.consents import end_of_school_year
+from registry import consents, people, standing
 from registry.errors import NotFound, RegistryError
-from registry.models import Person, utcnow
+from registry.models import Person
 from registry.schemas import ConsentCreate, ConsentRevoke
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def _defaults(person: Person) -> dict[str, object]:
-    today = utcnow().date()
-    return {"kind": "image_release", "status": "granted", "signed_on": today.isoformat(),
-            "valid_until": end_of_school_year(today).isoformat(),
+    # Nothing is pre-ticked and no date is guessed: the answer and the signing date are copied from the paper.
+    return {"kind": "image_release", "status": "", "signed_on": "", "valid_until": "",
             "signer_relationship": "parent" if person.kind == "student" else "self",
-            "signer_name": "" if person.kind == "student" else person.name, "scopes": []}
+            "signer_name": "" if person.kind == "student" else person.name, "scopes": [], "corrects_id": ""}
+
+
+def _correctable(session: SessionDep, person_id: int, district: DistrictDep) -> list[tuple[str, str]]:
+    rows, _ = consents.list_consents(session, person_id=person_id, limit=200)
+    options = [("", "No: it is a new form")]
+    for consent in rows:
+        public = consents.consent_public(session, consent, district=district)
+        if public.state != "corrected":
+            options.append((str(consent.id), f"{consent.kind.replace('_', ' ')} — {consent.status}, signed by "
+                                              f"{consent.signer_name} on {consent.signed_on:%d %b %Y}"))
+    return options
+
+
+def _form_page(request: Request, session: SessionDep, district: DistrictDep, person: Person,
+               values: dict[str, object], errors: dict[str, str], *, scan_lost: bool = False) -> Response:
+    return render(request, "consents/new.html", {
+        "person": person, "public": people.person_public(session, person), "values": values, "errors": errors,
+        "scan_lost": scan_lost, "correctable": _correctable(session, person.id or 0, district)},
+        status_code=422 if errors else 200)
 
 
 @router.get("/people/{person_id}/consents/new")
-def new_consent_form(request: Request, person_id: int, session: SessionDep, _: OfficePage) -> Response:
+def new_consent_form(
+    request: Request, person_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+) -> Response:
     person = people.get_person(session, person_id)
-    return render(request, "consents/new.html", {
-        "person": person, "public": people.person_public(session, person), "values": _defaults(person),
-        "errors": {}})
+    return _form_page(request, session, district, person, _defaults(person), {})
 
 
 @router.post("/people/{person_id}/consents/new")
 def record_consent(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, user: OfficePage,
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
+    district: DistrictDep, user: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     values = text_values(form)
@@ -50,10 +68,11 @@ def record_consent(
             "scopes": values["scopes"], "signer_name": values.get("signer_name", ""),
             "signer_relationship": values.get("signer_relationship", ""),
             "signed_on": values.get("signed_on", ""), "valid_until": optional(values, "valid_until"),
-            "note": optional(values, "note"),
+            "note": optional(values, "note"), "corrects_id": optional(values, "corrects_id"),
         })
         with session.begin_nested():
-            consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0)
+            consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)
+            takedowns = standing.requested_in(session)
             if scan is not None:
                 consents.attach_evidence(
                     session, consent=consent, data=scan.file.read(settings.max_evidence_bytes + 1),
@@ -63,29 +82,42 @@ def record_consent(
         errors = field_errors(exc)
         move_form_error(errors, mentioning="destination in scopes", to="scopes",
                         message="Tick at least one place where the form allows photos to be posted.")
+        move_form_error(errors, mentioning="A refusal has no start or end date", to="valid_until",
+                        message="A refusal has no end date: leave “Valid until” empty.")
         move_form_error(errors, mentioning="valid_until", to="valid_until",
                         message="The consent must end after the day it starts (the signing date).")
+        if "status" in errors:
+            errors["status"] = "Choose what the form says: yes or no."
     except RegistryError as exc:
         errors = {"scan" if exc.status_code in (413, 415) else FORM: exc.message}
     if errors:
-        return render(request, "consents/new.html", {
-            "person": person, "public": people.person_public(session, person), "values": values,
-            "errors": errors, "scan_lost": scan is not None}, status_code=422)
-    flash(request, f"The {('photo release' if data.kind == 'image_release' else 'consent')} "
-                   f"for {person.name} has been recorded.")
+        return _form_page(request, session, district, person, values, errors, scan_lost=scan is not None)
+    what = "photo release" if data.kind == "image_release" else "consent"
+    flash(request, f"The {what} for {person.name} has been recorded."
+          + (f" {_photos(len(takedowns))} cleared earlier must now come down: their uploaders have been asked to "
+             "take them down." if takedowns else ""))
     return RedirectResponse(f"/people/{person_id}#consent-{consent.id}", status_code=303)
 
 
+def _photos(n: int) -> str:
+    return "1 photo" if n == 1 else f"{n} photos"
+
+
 @router.get("/consents/{consent_id}/revoke")
-def revoke_form(request: Request, consent_id: int, session: SessionDep, _: OfficePage) -> Response:
+def revoke_form(
+    request: Request, consent_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+) -> Response:
     consent = consents.get_consent(session, consent_id)
     return render(request, "consents/revoke.html", {
-        "consent": consents.consent_public(session, consent),
-        "person": people.get_person(session, consent.person_id), "values": {}, "errors": {}})
+        "consent": consents.consent_public(session, consent, district=district),
+        "person": people.get_person(session, consent.person_id), "values": {}, "errors": {},
+        "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district)})
 
 
 @router.post("/consents/{consent_id}/revoke")
-def revoke(request: Request, form: FormDep, consent_id: int, session: SessionDep, user: OfficePage) -> Response:
+def revoke(
+    request: Request, form: FormDep, consent_id: int, session: SessionDep, district: DistrictDep, user: OfficePage,
+) -> Response:
     consent = consents.get_consent(session, consent_id)
     person = people.get_person(session, consent.person_id)
     values = text_values(form)
@@ -93,7 +125,9 @@ def revoke(request: Request, form: FormDep, consent_id: int, session: SessionDep
     try:
         data = ConsentRevoke.model_validate({"reason": values.get("reason", "")})
         with session.begin_nested():
-            consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id or 0)
+            consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id or 0,
+                                    district=district)
+            sent = len(standing.requested_in(session))
     except ValidationError as exc:
         errors = field_errors(exc)
         if "reason" in errors:
@@ -102,9 +136,13 @@ def revoke(request: Request, form: FormDep, consent_id: int, session: SessionDep
         errors = {FORM: exc.message}
     if errors:
         return render(request, "consents/revoke.html", {
-            "consent": consents.consent_public(session, consent), "person": person, "values": values,
-            "errors": errors}, status_code=422)
-    flash(request, f"The consent for {person.name} has been revoked.")
+            "consent": consents.consent_public(session, consent, district=district), "person": person,
+            "values": values, "errors": errors,
+            "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district),
+        }, status_code=422)
+    flash(request, f"The consent for {person.name} has been revoked."
+          + (f" {_photos(sent)} cleared earlier must now come down: their uploaders have been asked to take "
+             "them down." if sent else " No photo cleared earlier relied on it."))
     return RedirectResponse(f"/people/{person.id}#consent-{consent_id}", status_code=303)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
@@ -74,7 +74,8 @@ def preview(
 
 @router.post("/people/{person_id}/faces")
 def save(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, user: OfficePage,
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
+    district: DistrictDep, user: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     values = text_values(form)
@@ -90,7 +91,7 @@ def save(
         with session.begin_nested():
             enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
                                  face_index=int(index) if str(index).isdigit() else 0, created_by=user,
-                                 settings=settings)
+                                 settings=settings, district=district)
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)

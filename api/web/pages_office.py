@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep
+from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
@@ -25,7 +25,9 @@ def roster_form(request: Request, _: OfficePage) -> Response:
 
 
 @router.post("/roster")
-def import_roster(request: Request, form: FormDep, session: SessionDep, _: OfficePage) -> Response:
+def import_roster(
+    request: Request, form: FormDep, session: SessionDep, district: DistrictDep, _: OfficePage,
+) -> Response:
     values = text_values(form)
     default_kind = values.get("default_kind") if values.get("default_kind") in (
         "student", "employee", "community_member") else "student"
@@ -41,7 +43,8 @@ def import_roster(request: Request, form: FormDep, session: SessionDep, _: Offic
         else:
             try:
                 with session.begin_nested():
-                    report = roster.import_roster(session, content=content, default_kind=str(default_kind))
+                    report = roster.import_roster(session, content=content, default_kind=str(default_kind),
+                                                  district=district)
             except roster.RosterFileError as exc:
                 errors["file"] = str(exc)
     return render(request, "roster.html", {

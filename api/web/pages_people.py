@@ -8,12 +8,11 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep
+from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import flash, render
-from registry import consents, enrolment, people
-from registry.consents import end_of_school_year
+from registry import consents, enrolment, people, standing
 from registry.errors import RegistryError
 from registry.facts import biometric_consent_in_force
 from registry.models import utcnow
@@ -80,14 +79,16 @@ def add_person(request: Request, form: FormDep, session: SessionDep, _: OfficePa
 
 
 @router.get("/people/{person_id}")
-def person_page(request: Request, person_id: int, session: SessionDep, _: OfficePage) -> Response:
+def person_page(
+    request: Request, person_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+) -> Response:
     person = people.get_person(session, person_id)
     rows, _total = consents.list_consents(session, person_id=person_id, limit=200)
-    today = utcnow().date()
     return render(request, "people/detail.html", {
         "person": person, "public": people.person_public(session, person),
-        "consents": [consents.consent_public(session, c) for c in rows],
-        "default_valid_until": end_of_school_year(today), "today": today, "faces_section": True,
+        "consents": [consents.consent_public(session, c, district=district) for c in rows],
+        "standing": standing.image_release_standing(session, person, district=district),
+        "today": district.today(), "faces_section": True,
         "templates": enrolment.list_templates(session, person_id),
-        "biometric_ok": biometric_consent_in_force(session, person, utcnow()) is not None,
+        "biometric_ok": biometric_consent_in_force(session, person, utcnow(), district=district) is not None,
     })

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import PackDep, SessionDep
+from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, PageRoute, ReviewerPage
 from api.web.forms import field_errors, optional, text_values
 from api.web.pages_clearances import clearance_view
@@ -61,7 +61,8 @@ def review_page(request: Request, clearance_id: int, session: SessionDep, user: 
 
 @router.post("/review/{clearance_id}")
 def resolve(
-    request: Request, form: FormDep, clearance_id: int, session: SessionDep, pack: PackDep, user: ReviewerPage,
+    request: Request, form: FormDep, clearance_id: int, session: SessionDep, district: DistrictDep,
+    user: ReviewerPage,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
     values = text_values(form)
@@ -74,7 +75,7 @@ def resolve(
             "tags_approved": values.get("tags_approved") == "yes",
             "note": optional(values, "note")})
         with session.begin_nested():
-            reviews.review_clearance(session, clearance=clearance, reviewer=user, data=data, pack=pack)
+            reviews.review_clearance(session, clearance=clearance, reviewer=user, data=data, district=district)
     except ValidationError as exc:
         return _review_page(request, session, clearance_id, user,
                             errors={"review": "; ".join(field_errors(exc).values())}, status_code=422)

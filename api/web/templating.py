@@ -24,7 +24,10 @@ KIND_LABELS = {"student": "Student", "employee": "Employee", "community_member":
 CONSENT_KIND_LABELS = {"image_release": "Photo release", "biometric": "Face enrolment (biometric)",
                        "logo_use": "District logo use"}
 STATE_LABELS = {"active": "Active", "refused": "Refused", "revoked": "Revoked", "expired": "Expired",
-                "not_yet_valid": "Not yet valid"}
+                "not_yet_valid": "Not yet valid", "superseded": "Replaced by a newer form",
+                "corrected": "Corrected by a later entry", "departed": "Left the district",
+                "wrong_signer": "Not signed by the right person", "take_down": "Take down now",
+                "taken_down": "Taken down"}
 EVENT_KIND_LABELS = {"sporting_event": "Sporting event", "fine_arts_performance": "Fine-arts performance",
                      "classroom": "Classroom", "field_trip": "Field trip", "assembly": "Assembly",
                      "other": "Other"}

@@ -7,18 +7,17 @@ the whole photo is as restrictive as its most restrictive face, tag or review re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.policy import vocabulary as v
 from registry.policy.facts import (
     ClearanceRequest,
-    ConsentFacts,
+    Context,
     FaceInput,
     PersonFacts,
     check_request,
-    deciding_act,
-    why_no_grant,
 )
+from registry.policy.ledger import Reading, district_today, explain, read_record
 from registry.policy.pack import PolicyPack
 from registry.policy.rules import Rule
 
@@ -30,7 +29,7 @@ class FaceVerdict:
     rule: str
     clause: str
     message: str
-    consent_id: int | None  # the act that decided: the grant relied on, or the refusal
+    consent_id: int | None  # the form that decided: the grant relied on, a refusal, or the form that falls short
     redactable: bool
 
 
@@ -57,7 +56,17 @@ class Decision:
 ENGINE_RULES: dict[str, tuple[str, str]] = {
     "recorded-refusal": (
         "Consent Registry — a recorded refusal is always honoured",
-        "A refusal on record blocks this face even where the policy would not need consent.",
+        "A refusal or a withdrawn consent on record blocks this face even where the policy "
+        "would not need consent.",
+    ),
+    "unverified-public-arena": (
+        "Consent Registry — the public arena is checked, not taken on trust",
+        "The photo is said to come from a public event but names no district event, and that "
+        "is what would allow it: a reviewer must confirm where it was taken.",
+    ),
+    "context-note": (
+        "Consent Registry — where the photo was taken",
+        "",
     ),
     "same-person-twice": (
         "Consent Registry — one person, one face",
@@ -99,6 +108,10 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
     ]
     tag_reasons = [reason for reason, _ in tag_outcomes]
     decision = v.worst([f.verdict for f in faces] + [r.verdict for r in tag_reasons + reviews])
+    if decision != v.NEEDS_REVIEW and _rests_on_declared_arena(request, pack, decision):
+        clause, message = ENGINE_RULES["unverified-public-arena"]
+        reviews.append(Reason("unverified-public-arena", clause, message, v.NEEDS_REVIEW))
+        decision = v.worst([decision, v.NEEDS_REVIEW])
     blocked = [f for f in faces if f.verdict == v.BLOCKED]
     redaction_offered = (
         pack.redaction_allowed
@@ -116,10 +129,11 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
         if f.verdict != v.ALLOWED
     ]
     summary = _summary(decision, faces, tag_reasons, request.destination, redaction_offered, pack)
+    notes = [_engine_reason("context-note", note, v.ALLOWED) for note in request.context_notes]
     return Decision(
         decision=decision,
         faces=faces,
-        reasons=(*face_reasons, *tag_reasons, *reviews, summary),
+        reasons=(*face_reasons, *tag_reasons, *reviews, *notes, summary),
         pack_id=pack.id,
         pack_version=pack.version,
         consents_relied_on=tuple(sorted(relied)),
@@ -174,39 +188,53 @@ def _face_verdict(
     if person is None or subject == "uploader":
         return _verdict(face, rule, str(rule.verdict), _describe_face(face), None, pack)
     who = _person_label(person)
-    act = deciding_act(
-        request.consents,
-        person_id=person.id,
-        kind="image_release",
-        destination=request.destination,
-        at=request.at,
-        signers=v.SIGNERS_FOR[person.kind],
-    )
-    if act is not None and act.status == v.REFUSED:
-        refusal = f"{who}: image release refused ({_act_label(act).rstrip(',')})"
+    reading = _reading(request, pack, person=person, kind="image_release")
+    act_id = reading.act.id if reading.act else None
+    words = explain(reading, person=person, kind="image_release", destination=request.destination)
+    if reading.standing.refuses:
+        refusal = f"{who}: {words}"
         if rule.requires is None and rule.verdict != v.BLOCKED:
             clause, message = ENGINE_RULES["recorded-refusal"]
-            redactable = pack.redaction_allowed
             return FaceVerdict(
                 face.index,
                 v.BLOCKED,
                 "recorded-refusal",
                 clause,
                 f"{refusal}. {message}",
-                act.id,
-                redactable,
+                act_id,
+                pack.redaction_allowed,
             )
-        return _verdict(face, rule, v.BLOCKED, refusal, act.id, pack)
+        return _verdict(face, rule, v.BLOCKED, refusal, act_id, pack)
     if rule.requires is None:
         return _verdict(face, rule, str(rule.verdict), who, None, pack)
-    if act is not None:
-        covers = v.DESTINATION_LABELS[request.destination]
-        detail = f"{who}: image-release {_act_label(act)} covers {covers}"
-        return _verdict(face, rule, v.ALLOWED, detail, act.id, pack)
-    why = why_no_grant(
-        request.consents, person=person, destination=request.destination, at=request.at
+    if reading.allows:
+        return _verdict(face, rule, v.ALLOWED, f"{who}: {words}", act_id, pack)
+    return _verdict(face, rule, str(rule.otherwise), f"{who}: {words}", act_id, pack)
+
+
+def _reading(
+    request: ClearanceRequest, pack: PolicyPack, *, person: PersonFacts, kind: str
+) -> Reading:
+    return read_record(
+        request.consents,
+        person=person,
+        kind=kind,
+        destination=request.destination,
+        at=request.at,
+        today=district_today(request.at, request.time_zone),
+        adult_students_sign=pack.adult_students_sign,
     )
-    return _verdict(face, rule, str(rule.otherwise), f"{who}: {why}", None, pack)
+
+
+def _rests_on_declared_arena(request: ClearanceRequest, pack: PolicyPack, decision: str) -> bool:
+    """A public arena the uploader declared, naming no district event, is what allows more here."""
+    context = request.context
+    if context.event_named or pack.unverified_public_arena != "review":
+        return False
+    if not pack.is_public_arena(context.kind, context.public):
+        return False
+    private = replace(request, context=Context(context.kind, False, True), extra_review_reasons=())
+    return v.worst([decide(private, pack).decision, decision]) != decision
 
 
 def _verdict(
@@ -232,17 +260,12 @@ def _tag_outcome(
     )
     verdict, detail, consent_id = str(rule.verdict), f"Tag '{tag}'", None
     if rule.unless == v.LOGO_USE_CONSENT and request.uploader_person_id is not None:
-        act = deciding_act(
-            request.consents,
-            person_id=request.uploader_person_id,
-            kind="logo_use",
-            destination=request.destination,
-            at=request.at,
-            signers=None,
-        )
-        if act is not None and act.status == v.GRANTED:
-            verdict, consent_id = v.ALLOWED, act.id
-            detail += f": the uploader holds written logo-use consent #{act.id}"
+        uploader = request.uploader or PersonFacts(request.uploader_person_id, "employee", "the uploader")
+        reading = _reading(request, pack, person=uploader, kind="logo_use")
+        if reading.allows and reading.act is not None:
+            verdict, consent_id = v.ALLOWED, reading.act.id
+            words = explain(reading, person=uploader, kind="logo_use", destination=request.destination)
+            detail += f": the uploader holds written {words}"
     message = f"{detail} ({v.VERDICT_LABELS[verdict]}). {rule.message}"
     return Reason(rule.id, rule.clause, message, verdict), consent_id
 
@@ -261,7 +284,7 @@ def _summary(
 ) -> Reason:
     where = v.DESTINATION_LABELS[destination]
     if decision == v.ALLOWED:
-        cleared = f"all {_count(len(faces), 'face')} cleared" if faces else "no faces found"
+        cleared = {0: "no faces found", 1: "the face is cleared"}.get(len(faces), f"all {len(faces)} faces cleared")
         message = f"Allowed on {where}: {cleared}, and nothing else stops it."
     elif decision == v.NEEDS_REVIEW:
         message = f"Needs review: a reviewer must decide before this photo goes on {where}."
@@ -282,13 +305,6 @@ def _count(n: int, word: str) -> str:
 def _person_label(person: PersonFacts) -> str:
     kind = person.kind.replace("_", " ")
     return f"{person.name} ({kind}{'' if person.active else ', departed'})"
-
-
-def _act_label(act: ConsentFacts) -> str:
-    return (
-        f"consent #{act.id}, signed by {act.signer_relationship} on "
-        f"{act.signed_on.isoformat()}, valid until {act.valid_until.isoformat()},"
-    )
 
 
 def _describe_face(face: FaceInput) -> str:

@@ -23,6 +23,8 @@ class PersonFacts:
     kind: str
     name: str
     active: bool = True
+    birth_date: date | None = None  # decides whether a student signs their own forms (pack setting)
+    departed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,10 @@ class ConsentFacts:
     signer_relationship: str
     signed_on: date
     valid_from: date
-    valid_until: date
-    revoked_at: datetime | None = None  # in force only if not yet revoked at the moment asked
+    valid_until: date | None  # None: no end date (a refusal never expires by the calendar)
+    revoked_at: datetime | None = None  # withdrawn from this moment on
+    corrects_id: int | None = None  # the form this one replaces
+    signer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class FaceInput:
 class Context:
     kind: str
     public: bool
+    event_named: bool = True  # False: declared by the uploader without naming a district event
 
 
 @dataclass(frozen=True)
@@ -70,65 +75,9 @@ class ClearanceRequest:
     at: datetime
     extra_review_reasons: tuple[str, ...] = ()  # from the caller: at least needs_review
     approved_tags: frozenset[str] = frozenset()  # a reviewer settled these tags' needs_review
-
-
-def in_force(consent: ConsentFacts, at: datetime) -> bool:
-    not_revoked = consent.revoked_at is None or consent.revoked_at > at
-    return not_revoked and consent.valid_from <= at.date() <= consent.valid_until
-
-
-def deciding_act(
-    consents: Iterable[ConsentFacts],
-    *,
-    person_id: int,
-    kind: str,
-    destination: str,
-    at: datetime,
-    signers: frozenset[str] | None,
-) -> ConsentFacts | None:
-    """The latest act in force of this kind covering the destination, or None.
-
-    A grant counts only when signed by one of `signers` (None: anyone); a refusal counts
-    whoever signed it, since honouring it can only close. The most recently signed act
-    decides, and a refusal beats a grant signed the same day.
-    """
-    acts = [
-        c
-        for c in consents
-        if c.person_id == person_id
-        and c.kind == kind
-        and destination in c.scopes
-        and in_force(c, at)
-        and (c.status == v.REFUSED or signers is None or c.signer_relationship in signers)
-    ]
-    return max(acts, key=lambda c: (c.signed_on, c.status == v.REFUSED, c.id), default=None)
-
-
-def why_no_grant(
-    consents: Iterable[ConsentFacts], *, person: PersonFacts, destination: str, at: datetime
-) -> str:
-    """Why the person's latest image-release grant does not count, in plain words."""
-    grants = [
-        c
-        for c in consents
-        if c.person_id == person.id and c.kind == "image_release" and c.status == v.GRANTED
-    ]
-    if not grants:
-        return "no image-release consent on record"
-    latest = max(grants, key=lambda c: (c.signed_on, c.id))
-    label = f"image-release consent #{latest.id}"
-    if latest.revoked_at is not None and latest.revoked_at <= at:
-        return f"{label} was revoked on {latest.revoked_at.date().isoformat()}"
-    if latest.valid_until < at.date():
-        return f"{label} expired on {latest.valid_until.isoformat()}"
-    if latest.valid_from > at.date():
-        return f"{label} is valid only from {latest.valid_from.isoformat()}"
-    if destination not in latest.scopes:
-        return f"{label} does not cover {v.DESTINATION_LABELS[destination]}"
-    if latest.signer_relationship not in v.SIGNERS_FOR[person.kind]:
-        needed = " or ".join(sorted(v.SIGNERS_FOR[person.kind]))
-        return f"{label} was signed by '{latest.signer_relationship}', not by a {needed}"
-    return f"{label} is not in force"
+    time_zone: str = "UTC"  # the district's: "today" is its calendar day at `at`
+    uploader: PersonFacts | None = None  # the uploader's own record, for their logo-use consent
+    context_notes: tuple[str, ...] = ()  # said with the decision, changing nothing (e.g. no camera time)
 
 
 def check_request(request: ClearanceRequest, tag_names: frozenset[str]) -> None:

@@ -25,7 +25,18 @@ from registry.policy.toml_fields import (
 
 PACKS_DIR = Path(__file__).parent / "packs"
 _PACK_KEYS = frozenset(
-    {"id", "title", "district", "version", "policy_reference", "public_arena", "redaction", "tags"}
+    {
+        "id",
+        "title",
+        "district",
+        "version",
+        "policy_reference",
+        "public_arena",
+        "redaction",
+        "tags",
+        "adult_students_sign",
+        "unverified_public_arena",
+    }
 )
 _RULE_KEYS = frozenset(
     {
@@ -63,6 +74,11 @@ class PolicyPack:
     tags: tuple[Tag, ...]
     redaction_allowed: bool
     rules: tuple[Rule, ...]
+    # A student aged 18 or more signs their own forms (and a parent's no longer counts).
+    adult_students_sign: bool = False
+    # A public-arena context the uploader declared without naming a district event: "review"
+    # when it is what allows the photo, or "accept" the uploader's word.
+    unverified_public_arena: str = "review"
 
     def __post_init__(self) -> None:
         _check_pack(self)
@@ -106,6 +122,8 @@ def _check_pack(pack: PolicyPack) -> None:
             raise PackError(f"[pack] needs a non-empty {key}", key=key)
     if unknown := sorted(pack.public_arena - v.CONTEXT_KINDS):
         raise PackError(f"unknown context kind '{unknown[0]}' in public_arena", key="public_arena")
+    if pack.unverified_public_arena not in ("review", "accept"):
+        raise PackError("unverified_public_arena must be \"review\" or \"accept\"", key="unverified_public_arena")
     if missing := sorted(v.BASE_TAGS - pack.tag_names):
         raise PackError(f"[pack.tags] must describe the tag '{missing[0]}'", key="pack.tags")
     seen: dict[str, Rule] = {}
@@ -168,6 +186,12 @@ def load_builtin_pack(pack_id: str) -> PolicyPack:
             f"no built-in policy pack '{pack_id}'; there are: " + ", ".join(builtin_pack_ids())
         )
     return load_pack(PACKS_DIR / f"{pack_id}.toml")
+
+
+def load_active_pack(name: str) -> PolicyPack:
+    """A built-in pack by id, or a district's own pack file; a bad pack stops start-up (PackError)."""
+    path = Path(name)
+    return load_pack(path) if path.suffix == ".toml" else load_builtin_pack(name)
 
 
 def load_pack(path: Path) -> PolicyPack:
@@ -237,6 +261,8 @@ def _build(data: dict[str, Any], lines: SourceLines) -> PolicyPack:
         tags=tuple(Tag(name, description) for name, description in tags.items()),
         redaction_allowed=flag(head, "redaction", "[pack]"),
         rules=tuple(rules),
+        adult_students_sign=flag(head, "adult_students_sign", "[pack]", default=False),
+        unverified_public_arena=optional_text(head, "unverified_public_arena", "[pack]") or "review",
     )
 
 

@@ -7,9 +7,9 @@ import socket
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from api.main import load_active_pack
 from registry.albums import AlbumItem, add_photo, start_album
 from registry.models import User, utcnow
+from registry.policy.pack import load_active_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.conftest import FACES
 

@@ -11,6 +11,7 @@ from registry import audit_log, retention
 from registry.audit_entries import AuditEntry
 from registry.models import Clearance, FaceTemplate, utcnow
 from tests.api.clearance_helpers import add_person, clear, enrol, face_of, record
+from tests.district import DISTRICT
 
 
 def _faces(client, office, person_id: int) -> list:
@@ -34,7 +35,7 @@ def test_originals_go_after_the_retention_period_and_the_decisions_stay(client, 
     session.commit()
 
     session.info["actor"] = "system:retention"
-    report = retention.run_retention(session, settings=settings)
+    report = retention.run_retention(session, settings=settings, district=DISTRICT)
     session.commit()
 
     assert report.originals_deleted == 1
@@ -85,7 +86,7 @@ def test_a_purge_leaves_no_template_no_photo_and_no_cached_match(client, office,
     report_before = retention.biometrics_report(session, settings=settings)
     assert report_before["people_with_face_templates"] == {"student": 1, "employee": 1}
 
-    report = retention.purge_person(session, person_id=obama, settings=settings)
+    report = retention.purge_person(session, person_id=obama, settings=settings, district=DISTRICT)
     session.commit()
 
     assert (report.templates_deleted, report.originals_deleted, report.clearances_kept) == (1, 1, 1)

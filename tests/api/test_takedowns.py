@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from registry import takedowns
 from tests.api.clearance_helpers import add_person, clear, enrol, record
+from tests.district import DISTRICT
 
 
 def posted_photo(client, office, employee) -> tuple[int, dict, dict]:
@@ -28,7 +29,8 @@ def test_revoking_a_consent_asks_the_uploader_to_take_the_photo_down(client, off
     assert mine["total"] == 1
     request = mine["items"][0]
     assert request["clearance_id"] == clearance["id"] and request["person_name"] == "Barack Obama"
-    assert request["cause"] == "revoked" and "Mother asked by phone" in request["reason"]
+    assert request["cause"] == "revoked" and "was withdrawn on" in request["reason"]
+    assert "Mother asked by phone" not in request["reason"]  # the office's note stays in the office record
     thumbnail = client.get(request["thumbnail_url"], headers=employee)
     assert thumbnail.status_code == 200 and thumbnail.content[:3] == b"\xff\xd8\xff"
     assert client.get("/api/v1/takedowns", headers=make_user("employee")).json()["total"] == 0
@@ -46,11 +48,12 @@ def test_revoking_a_consent_asks_the_uploader_to_take_the_photo_down(client, off
 
 def test_an_expired_consent_is_found_by_the_daily_scan(client, office, employee, session: Session):
     _, consent, clearance = posted_photo(client, office, employee)
-    assert takedowns.scan_expired(session, today=date.today()) == []
-    later = date.fromisoformat(consent["valid_until"]) + timedelta(days=1)
-    created = takedowns.scan_expired(session, today=later)
+    assert takedowns.daily_recheck(session, district=DISTRICT) == []
+    later = datetime.combine(date.fromisoformat(consent["valid_until"]) + timedelta(days=1), time(12), UTC)
+    created = takedowns.daily_recheck(session, district=DISTRICT, at=later)
     assert [t.clearance_id for t in created] == [clearance["id"]] and created[0].cause == "expired"
-    assert takedowns.scan_expired(session, today=later) == []  # once only
+    assert "ended on" in created[0].reason
+    assert takedowns.daily_recheck(session, district=DISTRICT, at=later) == []  # once only
     session.commit()
     assert client.get("/api/v1/takedowns", headers=employee).json()["items"][0]["cause"] == "expired"
 

@@ -16,6 +16,7 @@ from registry.db import unit_of_work
 from registry.models import Person
 from registry.schemas import ConsentCreate, PersonCreate
 from tests.e2e.conftest import FACES, Server
+from tests.district import DISTRICT
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def _person(session: Session, external_id: str, name: str, kind: str, *consent_k
         {"external_id": external_id, "kind": kind, "name": name}))
     signer = "parent" if kind == "student" else "self"
     for kind_of_consent in consent_kinds:
-        consents.record_consent(session, entered_by_id=1, data=ConsentCreate.model_validate({
+        consents.record_consent(session, entered_by_id=1, district=DISTRICT, data=ConsentCreate.model_validate({
             "person_id": person.id, "kind": kind_of_consent, "status": "granted", "signer_name": "Signer",
             "signer_relationship": signer, "signed_on": date.today().isoformat(),
             "scopes": ["personal_social_media"] if kind_of_consent == "image_release" else []}))
@@ -99,7 +100,7 @@ def test_a_reviewer_resolves_a_face_the_machine_may_not_decide(
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
         enrolment.enrol_face(session, person=kit, photo=(FACES / "people/kit_harington/kit-1.jpg").read_bytes(),
-                             face_index=None, created_by=employee, settings=server.settings)
+                             face_index=None, created_by=employee, settings=server.settings, district=DISTRICT)
     with unit_of_work(app.state.bind) as session:
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
@@ -134,7 +135,7 @@ def test_a_reviewer_allows_a_volunteer_the_policy_does_not_name(
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
         enrolment.enrol_face(session, person=alex, photo=(FACES / "people/alex_lacamoire/alex-1.jpg").read_bytes(),
-                             face_index=None, created_by=employee, settings=server.settings)
+                             face_index=None, created_by=employee, settings=server.settings, district=DISTRICT)
         clearance = clearances.clear_photo(
             session, photo=(FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(), uploader=employee,
             destination="personal_social_media", event_id=None, context_kind="field_trip", context_public=False,

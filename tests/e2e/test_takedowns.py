@@ -12,6 +12,7 @@ from registry.accounts import find_user_by_email
 from registry.db import unit_of_work
 from tests.e2e.conftest import FACES, Server
 from tests.e2e.test_clearance import _person
+from tests.district import DISTRICT
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +27,7 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
         employee = find_user_by_email(session, server.email("employee"))
         assert office is not None and employee is not None
         enrolment.enrol_face(session, person=student, face_index=None, created_by=office, settings=server.settings,
+                             district=DISTRICT,
                              photo=(FACES / "people/rose_leslie/rose-1.jpg").read_bytes())
         clearance = clearances.clear_photo(
             session, photo=(FACES / "people/rose_leslie/rose-2.jpg").read_bytes(), uploader=employee,
@@ -36,7 +38,8 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
         consent_id = next(c.id for c in consents.list_consents(session, person_id=student.id)[0]
                           if c.kind == "image_release")
         consents.revoke_consent(session, consent=consents.get_consent(session, consent_id),
-                                reason="Parent emailed the school office", revoked_by_id=office.id or 0)
+                                reason="Parent emailed the school office", revoked_by_id=office.id or 0,
+                                district=DISTRICT)
 
     sign_in("employee")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Take down").click()

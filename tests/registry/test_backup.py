@@ -23,6 +23,7 @@ from registry.restore import restore_backup
 from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings, get_settings
 from tests.conftest import PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.district import DISTRICT
 
 PDF = b"%PDF-1.4 signed form\n"
 WRITES_PER_THREAD = 15
@@ -58,7 +59,7 @@ def _seed(settings: Settings) -> None:
         consent = record_consent(session, data=ConsentCreate(
             person_id=person.id or 0, kind="image_release", status="granted",  # type: ignore[arg-type]
             scopes=["personal_social_media"], signer_name="Ana Lopez", signer_relationship="parent",  # type: ignore[list-item]
-            signed_on=date(2026, 9, 2)), entered_by_id=office.id or 0)
+            signed_on=date(2026, 9, 2)), entered_by_id=office.id or 0, district=DISTRICT)
         attach_evidence(session, consent=consent, data=PDF, filename="form.pdf", directory=settings.evidence_dir,
                         max_bytes=1024 * 1024, uploaded_by_id=office.id or 0)
     engine.dispose()

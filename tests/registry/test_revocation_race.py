@@ -22,6 +22,7 @@ from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings
 from registry.templates import TemplateCache
 from tests.conftest import FACES, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.district import DISTRICT
 
 
 @pytest.fixture
@@ -43,12 +44,12 @@ def _school(engine: Engine, settings: Settings) -> tuple[int, int, int]:
         student = people.add_person(session, data=PersonCreate(external_id="S-1", kind="student", name="Barack Obama"))
         form = {"person_id": student.id, "status": "granted", "signer_name": "Parent", "signer_relationship": "parent",
                 "signed_on": str(date.today() - timedelta(days=10))}
-        consents.record_consent(session, entered_by_id=office.id or 0,
+        consents.record_consent(session, entered_by_id=office.id or 0, district=DISTRICT,
                                 data=ConsentCreate.model_validate({**form, "kind": "biometric"}))
-        release = consents.record_consent(session, entered_by_id=office.id or 0, data=ConsentCreate.model_validate(
+        release = consents.record_consent(session, entered_by_id=office.id or 0, district=DISTRICT, data=ConsentCreate.model_validate(
             {**form, "kind": "image_release", "scopes": ["personal_social_media"]}))
         enrolment.enrol_face(session, person=student, photo=(FACES / "people/obama/obama-portrait.jpg").read_bytes(),
-                             face_index=None, created_by=office, settings=settings)
+                             face_index=None, created_by=office, settings=settings, district=DISTRICT)
         return office.id or 0, coach.id or 0, release.id or 0
 
 
@@ -74,7 +75,7 @@ def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg
     def revoke() -> None:
         with unit_of_work(pg_engine) as session:
             consents.revoke_consent(session, consent=consents.get_consent(session, consent_id),
-                                    reason="Parent phoned", revoked_by_id=office_id)
+                                    reason="Parent phoned", revoked_by_id=office_id, district=DISTRICT)
 
     revoking = threading.Thread(target=revoke)
     revoking.start()

@@ -36,7 +36,7 @@ def test_coworker_without_consent_blocks_a_classroom_photo_of_a_consented_studen
         "co-worker-consent",
         "4118.51 IV.A.1",
     )
-    assert "Joe Biden" in biden.message and "no image-release consent" in biden.message
+    assert "Joe Biden" in biden.message and "no image release on file" in biden.message
     obama = face(decision, 0)
     assert (obama.verdict, obama.clause, obama.consent_id) == (
         "allowed",

@@ -1,0 +1,208 @@
+"""A person's consent record, read one way: their standing for a consent kind and a destination.
+
+Every interface asks `read_record`: decisions and their explanations, the person's page, the
+consent list, enrolment, the takedown scan. The rules, in plain words with their clauses, are in
+the README ("How a consent record is read"); this module is their only implementation.
+
+1. Only the person's acts of the kind asked about, signed on or before the district's today.
+2. A correction replaces the form it corrects: the corrected form is no longer read at all.
+3. The newest form decides, as a whole (latest signing date; on the same day a refusal wins,
+   then the form entered last). Older forms are superseded, whatever destinations they named.
+4. A revoked newest form is a withdrawal: no consent, honoured like a refusal. It never
+   revives an older form. Revoking a refusal does not lift it: only a later signed grant does.
+5. A refusal refuses the destinations it names, or every destination when it names none. It
+   has no end date: the calendar never lifts it.
+6. A grant counts only if signed by someone who may sign for the person both on its signing
+   day and today (a parent or guardian for a student; the person themself for an adult; a
+   student aged 18 or more themself where the pack says so), if the person has not left the
+   district, on the days from its start to its end, and for the destinations it names.
+7. Anything else (no form, a form that does not cover the destination) is no consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from registry.policy import vocabulary as v
+from registry.policy.facts import ConsentFacts, PersonFacts
+from registry.policy.pack import PolicyPack
+
+ADULT_AGE = 18
+
+
+class Standing(StrEnum):
+    GRANTED = "granted"  # a grant in force covers the destination
+    REFUSED = "refused"  # the newest form refuses this destination
+    WITHDRAWN = "withdrawn"  # the newest form was revoked
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    NOT_COVERED = "not_covered"  # the newest form says nothing for this destination
+    WRONG_SIGNER = "wrong_signer"
+    DEPARTED = "departed"
+    NONE = "none"  # no form of this kind on record
+
+    @property
+    def refuses(self) -> bool:
+        """Honoured as a refusal: blocks even where the policy needs no consent."""
+        return self in (Standing.REFUSED, Standing.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Reading:
+    standing: Standing
+    act: ConsentFacts | None  # the form that decided (the newest one read), if any
+    on: date | None = None  # the day that decided: signed, withdrawn, ended or starts
+
+    @property
+    def allows(self) -> bool:
+        return self.standing is Standing.GRANTED
+
+
+def district_today(at: datetime, zone: str) -> date:
+    """The district's calendar day at this moment (a naive time is taken as UTC)."""
+    moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def end_of_school_year(day: date) -> date:
+    """The 30 June that closes the school year `day` falls in."""
+    return date(day.year if (day.month, day.day) <= (6, 30) else day.year + 1, 6, 30)
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def signers_for(person: PersonFacts, *, kind: str, on: date, adult_students_sign: bool) -> frozenset[str]:
+    """Who may sign a form of this kind for this person on this day."""
+    if kind == "logo_use" or person.kind != "student":
+        return frozenset({"self"})
+    age = age_on(person.birth_date, on)
+    if adult_students_sign and age is not None and age >= ADULT_AGE:
+        return frozenset({"self"})
+    return v.SIGNERS_FOR["student"]
+
+
+def read_record(
+    acts: Iterable[ConsentFacts],
+    *,
+    person: PersonFacts,
+    kind: str,
+    destination: str | None,
+    at: datetime,
+    today: date,
+    adult_students_sign: bool,
+) -> Reading:
+    """The person's standing for `kind` (and `destination`, None for biometric consent) now.
+
+    `at` is the moment asked about (revocations are times); `today` is the district's date then.
+    """
+    mine = [a for a in acts if a.person_id == person.id and a.kind == kind and a.signed_on <= today]
+    corrected = {a.corrects_id for a in mine if a.corrects_id is not None}
+    live = [a for a in mine if a.id not in corrected]
+    if not live:
+        return Reading(Standing.NONE, None)
+    newest = max(live, key=lambda a: (a.signed_on, a.status == v.REFUSED, a.id))
+    revoked = newest.revoked_at is not None and _not_after(newest.revoked_at, at)
+    if newest.status == v.REFUSED:
+        if not newest.scopes or destination is None or destination in newest.scopes:
+            return Reading(Standing.REFUSED, newest, newest.signed_on)
+        return Reading(Standing.NOT_COVERED, newest, newest.signed_on)
+    if revoked:
+        assert newest.revoked_at is not None
+        return Reading(Standing.WITHDRAWN, newest, newest.revoked_at.date())
+    if not person.active:
+        return Reading(Standing.DEPARTED, newest, person.departed_on)
+    allowed = signers_for(person, kind=kind, on=newest.signed_on, adult_students_sign=adult_students_sign)
+    allowed &= signers_for(person, kind=kind, on=today, adult_students_sign=adult_students_sign)
+    if newest.signer_relationship not in allowed:
+        return Reading(Standing.WRONG_SIGNER, newest, newest.signed_on)
+    if today < newest.valid_from:
+        return Reading(Standing.NOT_YET_VALID, newest, newest.valid_from)
+    if newest.valid_until is not None and today > newest.valid_until:
+        return Reading(Standing.EXPIRED, newest, newest.valid_until)
+    if destination is not None and destination not in newest.scopes:
+        return Reading(Standing.NOT_COVERED, newest, newest.signed_on)
+    return Reading(Standing.GRANTED, newest, newest.signed_on)
+
+
+def _not_after(moment: datetime, at: datetime) -> bool:
+    if (moment.tzinfo is None) != (at.tzinfo is None):
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return moment <= at
+
+
+def day_label(day: date) -> str:
+    """3 Oct 2026: the way dates are written to people."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def signer_label(act: ConsentFacts, person: PersonFacts) -> str:
+    """Who signed, as a teacher would say it: "Maya Lopez's parent Ana Lopez", or "Jo Smith"."""
+    if act.signer_relationship == "self":
+        return person.name
+    return f"{person.name}'s {act.signer_relationship} {act.signer_name}".rstrip()
+
+
+def explain(reading: Reading, *, person: PersonFacts, kind: str, destination: str | None) -> str:
+    """The reading in words a teacher understands: which act decided, by whom, when."""
+    what = {"image_release": "image release", "biometric": "consent to enrol their face",
+            "logo_use": "permission to use the district logo"}[kind]
+    where = v.DESTINATION_LABELS[destination] if destination else ""
+    act, on = reading.act, reading.on
+    if act is None:
+        return f"no {what} on file"
+    signed = f"{signer_label(act, person)} on {day_label(act.signed_on)}"
+    match reading.standing:
+        case Standing.GRANTED:
+            until = f", until {day_label(act.valid_until)}" if act.valid_until else ""
+            covers = f", covers {where}" if where else ""
+            return f"{what} signed by {signed}{until}{covers}"
+        case Standing.REFUSED:
+            named = ", ".join(v.DESTINATION_LABELS[d] for d in sorted(act.scopes))
+            refused = f" for {named}" if act.scopes and len(act.scopes) < len(v.DESTINATIONS) else ""
+            return f"{signer_label(act, person)} refused the {what}{refused} on {day_label(act.signed_on)}"
+        case Standing.WITHDRAWN:
+            return f"the {what} signed by {signed} was withdrawn on {day_label(on or act.signed_on)}"
+        case Standing.EXPIRED:
+            return f"the {what} signed by {signed} ended on {day_label(on or act.signed_on)}"
+        case Standing.NOT_YET_VALID:
+            return f"the {what} signed by {signed} starts only on {day_label(on or act.signed_on)}"
+        case Standing.DEPARTED:
+            left = f" on {day_label(on)}" if on else ""
+            return f"{person.name} left the district{left}: the {what} no longer applies"
+        case Standing.WRONG_SIGNER:
+            return (f"the {what} was signed by {signed}, who may not sign it for {person.name}"
+                    + (" (a student aged 18 or more signs their own)" if act.signer_relationship != "self"
+                       else " (a parent or guardian must sign)"))
+        case Standing.NOT_COVERED:
+            if act.status == v.REFUSED:
+                return f"the newest form for {person.name} (a refusal, signed {signed}) gives no release for {where}"
+            return f"the {what} signed by {signed} does not cover {where}"
+    return f"no {what} on file"
+
+
+@dataclass(frozen=True)
+class District:
+    """What reading a consent record needs besides the record: the pack and the district's clock."""
+
+    pack: PolicyPack
+    time_zone: str
+
+    def today(self, at: datetime | None = None) -> date:
+        return district_today(at or datetime.now(UTC), self.time_zone)
+
+    def read(
+        self, acts: Iterable[ConsentFacts], *, person: PersonFacts, kind: str, destination: str | None,
+        at: datetime | None = None,
+    ) -> Reading:
+        moment = at or datetime.now(UTC)
+        return read_record(acts, person=person, kind=kind, destination=destination, at=moment,
+                           today=self.today(moment), adult_students_sign=self.pack.adult_students_sign)
