@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic import Field as Described
 from sqlalchemy import JSON, Column, ForeignKey, Integer, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -23,7 +24,7 @@ from registry.clearances import (
     store_upload,
 )
 from registry.errors import NotFound
-from registry.models import User, id_of, utcnow
+from registry.models import Takedown, User, id_of, utcnow
 from registry.policy import PolicyPack
 from registry.settings import Settings
 
@@ -73,6 +74,8 @@ class AlbumItemPublic(BaseModel):
     error: str | None
     clearance_id: int | None
     decision: Literal["allowed", "blocked", "needs_review"] | None
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] | None = Described(
+        None, description="the photo now: its decision, or take_down when it is no longer allowed since")
     thumbnail_url: str | None
 
 
@@ -159,9 +162,18 @@ def album_items(session: Session, job_id: int) -> list[AlbumItem]:
         select(AlbumItem).where(AlbumItem.job_id == job_id).order_by(col(AlbumItem.position), col(AlbumItem.id))))
 
 
+def taken_down(clearance_ids: list[int], *, session: Session) -> dict[int, str]:
+    """For the clearances with a takedown request: take_down (open) or taken_down (confirmed)."""
+    if not clearance_ids:
+        return {}
+    rows = session.exec(select(Takedown).where(col(Takedown.clearance_id).in_(clearance_ids)))
+    return {t.clearance_id: "taken_down" if t.confirmed_at else "take_down" for t in rows}
+
+
 def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> AlbumPublic:
     """Progress by status and by decision, and every item; ``thumbnail_url`` has {album} and {item}."""
     items = album_items(session, id_of(job))
+    down = taken_down([i.clearance_id for i in items if i.clearance_id], session=session)
     counts = dict.fromkeys(STATUSES, 0)
     decisions = dict.fromkeys(DECISIONS, 0)
     for item in items:
@@ -174,6 +186,7 @@ def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> Albu
         items=[AlbumItemPublic(
             id=id_of(i), position=i.position, name=i.name, status=i.status,  # type: ignore[arg-type]
             error=i.error, clearance_id=i.clearance_id, decision=i.decision,  # type: ignore[arg-type]
+            standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,  # type: ignore[arg-type]
             thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None)
             for i in items],
     )

@@ -224,7 +224,7 @@ def decide_again(
 ) -> Decision:
     """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
     faces = faces_of(session, id_of(clearance))
-    request = _request(session, clearance=clearance, uploader=uploader, at=at, faces=faces,
+    request = _request(session, clearance=clearance, uploader=uploader, at=at or district.now(), faces=faces,
                        time_zone=district.time_zone)
     decision = decide(request, district.pack)
     _record(session, clearance=clearance, faces=faces, decision=decision)

@@ -117,7 +117,8 @@ def revoke_consent(
     if consent.status == "refused":
         raise Invalid("A refusal cannot be revoked: it is lifted only by a newer signed form that grants "
                       "consent. Record that form instead.")
-    revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id)
+    revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id,
+                                   revoked_at=district.now())
     session.add(revocation)
     session.flush()
     _after_act(session, person=get_person(session, consent.person_id), kind=consent.kind, district=district,

@@ -27,7 +27,6 @@ from registry.models import (
     Takedown,
     User,
     id_of,
-    utcnow,
 )
 from registry.policy import ClearanceRequest, ConsentFacts, Decision, decide
 from registry.policy import vocabulary as v
@@ -126,7 +125,7 @@ def recheck_clearances(
 ) -> list[Takedown]:
     """Decide again each allowed clearance (matching `where`) that has no takedown yet; a takedown
     request for each one no longer allowed. Loaded in batches: a handful of queries per batch."""
-    at = at or utcnow()
+    at = at or district.now()
     taken_down = select(Takedown.clearance_id)
     statement = select(Clearance).where(Clearance.decision == v.ALLOWED, col(Clearance.id).not_in(taken_down))
     if where is not None:
@@ -154,7 +153,7 @@ def requested_in(session: Session) -> list[Takedown]:
 
 def current_decision(session: Session, clearance: Clearance, *, district: District) -> Decision:
     """The clearance decided now, recording nothing (the photo's current standing)."""
-    return _decide_batch(session, [clearance], district=district, at=utcnow())[0][2]
+    return _decide_batch(session, [clearance], district=district, at=district.now())[0][2]
 
 
 def _decide_batch(

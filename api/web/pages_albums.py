@@ -17,7 +17,8 @@ from registry.errors import RegistryError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 THUMBNAIL_URL = "/albums/{album}/items/{item}/thumbnail"
-GROUPS = (("blocked", "Do not post"), ("needs_review", "Waiting for a reviewer"), ("allowed", "May be posted"))
+GROUPS = (("take_down", "Take down now: no longer allowed"), ("blocked", "Do not post"),
+          ("needs_review", "Waiting for a reviewer"), ("allowed", "May be posted"), ("taken_down", "Taken down"))
 
 
 @router.get("/albums/new")
@@ -76,7 +77,7 @@ def album_page(request: Request, album_id: int, session: SessionDep, user: PageU
     done = album.counts.get("done", 0) + album.counts.get("failed", 0)
     return render(request, "albums/detail.html", {
         "album": album, "done": done, "groups": [
-            (decision, label, [i for i in album.items if i.decision == decision]) for decision, label in GROUPS],
+            (standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS],
         "failed": [i for i in album.items if i.status == "failed"]})
 
 

@@ -21,8 +21,8 @@ the README ("How a consent record is read"); this module is their only implement
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -195,14 +195,18 @@ class District:
 
     pack: PolicyPack
     time_zone: str
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), compare=False, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def today(self, at: datetime | None = None) -> date:
-        return district_today(at or datetime.now(UTC), self.time_zone)
+        return district_today(at or self.now(), self.time_zone)
 
     def read(
         self, acts: Iterable[ConsentFacts], *, person: PersonFacts, kind: str, destination: str | None,
         at: datetime | None = None,
     ) -> Reading:
-        moment = at or datetime.now(UTC)
+        moment = at or self.now()
         return read_record(acts, person=person, kind=kind, destination=destination, at=moment,
                            today=self.today(moment), adult_students_sign=self.pack.adult_students_sign)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -28,6 +28,17 @@ def record(client: TestClient, headers: dict[str, str], person_id: int, kind: st
         **dates}, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def public_event(client: TestClient, headers: dict[str, str], kind: str = "sporting_event") -> int:
+    """A district event open to the public, happening now: what names the public arena."""
+    now = datetime.now().replace(microsecond=0)
+    response = client.post("/api/v1/events", json={
+        "name": "Home game" if kind == "sporting_event" else "Spring concert", "kind": kind, "public": True,
+        "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(hours=2)).isoformat()},
+        headers=headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
 
 
 def enrol(client: TestClient, headers: dict[str, str], person_id: int, photo: str, *, signer: str) -> dict:

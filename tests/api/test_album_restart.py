@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
 from registry.albums import AlbumItem, add_photo, start_album
+from registry.events import add_event
 from registry.models import User, utcnow
 from registry.policy.pack import load_active_pack
+from registry.schemas import EventCreate
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.conftest import FACES
 
@@ -24,8 +27,12 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
     with Session(album_engine, expire_on_commit=False) as session:
         user = session.get(User, 1)
         assert user is not None
-        job = start_album(session, uploader=user, destination="personal_social_media", event_id=None,
-                          context_kind="sporting_event", context_public=True, tags=[], caption=None, source="api",
+        now = datetime.now().replace(microsecond=0)
+        game = add_event(session, created_by_id=1, data=EventCreate(
+            name="Home game", kind="sporting_event", public=True, starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=2)))
+        job = start_album(session, uploader=user, destination="personal_social_media", event_id=game.id,
+                          context_kind=None, context_public=None, tags=[], caption=None, source="api",
                           pack=load_active_pack(settings.policy_pack))
         photos = [("was-running.jpg", (FACES / "groups" / "kit-rose.jpg").read_bytes()),
                   ("was-queued.jpg", blank_jpeg()), ("file-lost.jpg", blank_jpeg())]

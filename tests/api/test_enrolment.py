@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.api.clearance_helpers import add_person, clear, enrol, record
+from datetime import timedelta
+
+from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, record
 from tests.conftest import FACES
 
 
@@ -18,7 +20,7 @@ def test_enrolment_needs_a_biometric_consent_signed_by_a_parent(client, office):
     assert refused.status_code == 403 and "biometric consent" in refused.json()["detail"]
     record(client, office, student, "biometric", status="refused")
     assert upload_face(client, office, student, "people/obama/obama-portrait.jpg").status_code == 403
-    record(client, office, student, "biometric", signed_on="2099-01-01")  # not yet in force
+    record(client, office, student, "biometric", valid_from=str(TODAY + timedelta(days=60)))  # not yet in force
     assert upload_face(client, office, student, "people/obama/obama-portrait.jpg").status_code == 403
     assert client.get(f"/api/v1/people/{student}/faces", headers=office).json() == []
 

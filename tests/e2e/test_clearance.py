@@ -15,8 +15,8 @@ from registry.accounts import find_user_by_email
 from registry.db import unit_of_work
 from registry.models import Person
 from registry.schemas import ConsentCreate, PersonCreate
-from tests.e2e.conftest import FACES, Server
 from tests.district import DISTRICT
+from tests.e2e.conftest import FACES, Server
 
 pytestmark = pytest.mark.browser
 

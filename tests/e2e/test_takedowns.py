@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 from registry import clearances, consents, enrolment
 from registry.accounts import find_user_by_email
 from registry.db import unit_of_work
+from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, Server
 from tests.e2e.test_clearance import _person
-from tests.district import DISTRICT
 
 pytestmark = pytest.mark.browser
 

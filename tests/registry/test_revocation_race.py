@@ -46,8 +46,9 @@ def _school(engine: Engine, settings: Settings) -> tuple[int, int, int]:
                 "signed_on": str(date.today() - timedelta(days=10))}
         consents.record_consent(session, entered_by_id=office.id or 0, district=DISTRICT,
                                 data=ConsentCreate.model_validate({**form, "kind": "biometric"}))
-        release = consents.record_consent(session, entered_by_id=office.id or 0, district=DISTRICT, data=ConsentCreate.model_validate(
-            {**form, "kind": "image_release", "scopes": ["personal_social_media"]}))
+        release = consents.record_consent(
+            session, entered_by_id=office.id or 0, district=DISTRICT,
+            data=ConsentCreate.model_validate({**form, "kind": "image_release", "scopes": ["personal_social_media"]}))
         enrolment.enrol_face(session, person=student, photo=(FACES / "people/obama/obama-portrait.jpg").read_bytes(),
                              face_index=None, created_by=office, settings=settings, district=DISTRICT)
         return office.id or 0, coach.id or 0, release.id or 0
