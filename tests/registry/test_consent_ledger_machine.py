@@ -1,0 +1,243 @@
+"""Random sequences of acts on a few children's records, checked against the README's rules.
+
+A Hypothesis state machine records forms (grants, refusals, corrections), revokes them, lets
+children leave the district, lets days pass (the daily re-check runs) and clears photos of them,
+all through the registry's services on a migrated database. After every step, an oracle written
+from the README's "How a consent record is read" (not from registry/policy/ledger.py) says what
+each child's standing is, and two things must hold:
+
+- no clearance is allowed (and left without a takedown request) for a face whose standing for
+  that destination does not allow it: a grant in force where consent is needed, no refusal or
+  withdrawal in the public arena;
+- a newly cleared photo is allowed exactly when the oracle says every face in it may be posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from registry import accounts, consents, people
+from registry.clearances import decide_again
+from registry.db import make_engine
+from registry.migrate import upgrade
+from registry.models import Clearance, ClearanceFace, Event, Takedown
+from registry.policy.ledger import District
+from registry.policy.pack import load_builtin_pack
+from registry.schemas import ConsentCreate, PersonCreate, PersonUpdate, UserCreate
+
+DESTINATIONS = ("personal_social_media", "district_website", "print")
+CHILDREN = 3
+START = datetime(2026, 10, 1, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class Form:
+    """A form as the README speaks of it."""
+
+    id: int
+    person: int
+    granted: bool
+    places: frozenset[str]
+    signed: date
+    starts: date
+    ends: date | None
+    corrects: int | None = None
+    withdrawn_on: datetime | None = None
+
+
+@dataclass
+class Child:
+    id: int
+    left: bool = False
+    forms: list[Form] = field(default_factory=list)
+
+
+def oracle(child: Child, place: str, now: datetime) -> str:
+    """'yes' (a grant in force covers the place), 'refused' (a refusal or withdrawal), or 'no'."""
+    today = now.date()
+    signed_so_far = [f for f in child.forms if f.signed <= today]
+    replaced = {f.corrects for f in signed_so_far if f.corrects}
+    standing = [f for f in signed_so_far if f.id not in replaced]
+    if not standing:
+        return "no"
+    # The latest signing day; on that day a refusal before a grant; then the one entered last.
+    latest_day = max(f.signed for f in standing)
+    that_day = [f for f in standing if f.signed == latest_day]
+    refusals = [f for f in that_day if not f.granted]
+    newest = max(refusals or that_day, key=lambda f: f.id)
+    if not newest.granted:
+        return "refused" if (not newest.places or place in newest.places) else "no"
+    if newest.withdrawn_on is not None and newest.withdrawn_on <= now:
+        return "refused"
+    if child.left:
+        return "no"
+    ends = newest.ends
+    in_dates = newest.starts <= today and (ends is None or today <= ends)
+    return "yes" if in_dates and place in newest.places else "no"
+
+
+def may_post(standing: str, *, public_game: bool, place: str) -> bool:
+    # Litchfield IV.A.2: students need consent unless in the public arena on personal social media;
+    # a refusal or withdrawal is honoured everywhere.
+    if public_game and place == "personal_social_media":
+        return standing != "refused"
+    return standing == "yes"
+
+
+@pytest.fixture(scope="module")
+def machine_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'registry.db'}")
+    upgrade(engine)
+    return engine
+
+
+class ConsentLedgerMachine(RuleBasedStateMachine):
+    engine: Engine
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        self.session = Session(self.connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self.session.info["actor"] = "test:machine"
+        self.now = START
+        self.district = District(load_builtin_pack("litchfield-4118.51"), "UTC", clock=lambda: self.now)
+        self.children: list[Child] = []
+        self.clearances: list[tuple[int, tuple[int, ...], bool, str]] = []  # id, faces, public game, place
+
+    def teardown(self) -> None:
+        self.session.close()
+        self.transaction.rollback()
+        self.connection.close()
+
+    @initialize()
+    def enrol_a_class(self) -> None:
+        office = accounts.add_user(self.session, data=UserCreate(
+            email="office@district.example.org", full_name="Office", role="office_staff", password="x" * 14))
+        self.coach = accounts.add_user(self.session, data=UserCreate(
+            email="coach@district.example.org", full_name="Coach", role="employee", password="x" * 14))
+        self.office_id = office.id or 0
+        for n in range(CHILDREN):
+            person = people.add_person(self.session, data=PersonCreate(
+                external_id=f"S-{n}", kind="student", name=f"Child {n}"))
+            self.children.append(Child(person.id or 0))
+        self.game = Event(name="Home game", kind="sporting_event", public=True, starts_at=START.replace(tzinfo=None),
+                          ends_at=START.replace(tzinfo=None) + timedelta(days=3650), created_by_id=self.office_id)
+        self.session.add(self.game)
+        self.session.flush()
+
+    def _record(self, child: Child, *, granted: bool, places: frozenset[str], days_ago: int, lasts: int | None,
+                corrects: Form | None = None) -> None:
+        signed = self.now.date() - timedelta(days=days_ago)
+        ends = None if not granted else (signed + timedelta(days=lasts) if lasts is not None else None)
+        consent = consents.record_consent(self.session, entered_by_id=self.office_id, district=self.district,
+                                          data=ConsentCreate.model_validate({
+            "person_id": child.id, "kind": "image_release", "status": "granted" if granted else "refused",
+            "scopes": sorted(places), "signer_name": "Parent", "signer_relationship": "parent",
+            "signed_on": signed.isoformat(), "valid_until": ends.isoformat() if ends else None,
+            "corrects_id": corrects.id if corrects else None}))
+        school_year_end = date(signed.year if (signed.month, signed.day) <= (6, 30) else signed.year + 1, 6, 30)
+        child.forms.append(Form(consent.id or 0, child.id, granted, frozenset(places), signed, signed,
+                                (ends or school_year_end) if granted else None, corrects.id if corrects else None))
+
+    @rule(n=st.integers(0, CHILDREN - 1), places=st.sets(st.sampled_from(DESTINATIONS), min_size=1),
+          days_ago=st.integers(0, 400), lasts=st.none() | st.integers(0, 200))
+    def grant(self, n: int, places: set[str], days_ago: int, lasts: int | None) -> None:
+        self._record(self.children[n], granted=True, places=frozenset(places), days_ago=days_ago, lasts=lasts)
+
+    @rule(n=st.integers(0, CHILDREN - 1), places=st.sets(st.sampled_from(DESTINATIONS)), days_ago=st.integers(0, 400))
+    def refuse(self, n: int, places: set[str], days_ago: int) -> None:
+        self._record(self.children[n], granted=False, places=frozenset(places), days_ago=days_ago, lasts=None)
+
+    @precondition(lambda self: any(self._correctable(c) for c in self.children))
+    @rule(data=st.data(), granted=st.booleans(), places=st.sets(st.sampled_from(DESTINATIONS), min_size=1))
+    def correct(self, data: st.DataObject, granted: bool, places: set[str]) -> None:
+        child = data.draw(st.sampled_from([c for c in self.children if self._correctable(c)]))
+        wrong = data.draw(st.sampled_from(self._correctable(child)))
+        days_ago = (self.now.date() - wrong.signed).days
+        self._record(child, granted=granted, places=frozenset(places), days_ago=days_ago, lasts=None, corrects=wrong)
+
+    def _correctable(self, child: Child) -> list[Form]:
+        corrected = {f.corrects for f in child.forms}
+        return [f for f in child.forms if f.id not in corrected]
+
+    @precondition(lambda self: any(f.granted and f.withdrawn_on is None for c in self.children for f in c.forms))
+    @rule(data=st.data())
+    def revoke(self, data: st.DataObject) -> None:
+        form = data.draw(st.sampled_from(
+            [f for c in self.children for f in c.forms if f.granted and f.withdrawn_on is None]))
+        consents.revoke_consent(self.session, consent=consents.get_consent(self.session, form.id), reason="phoned",
+                                revoked_by_id=self.office_id, district=self.district)
+        form.withdrawn_on = self.now
+
+    @rule(n=st.integers(0, CHILDREN - 1))
+    def leave_the_district(self, n: int) -> None:
+        child = self.children[n]
+        person = people.get_person(self.session, child.id)
+        people.update_person(self.session, person=person, changes=PersonUpdate(status="departed"),
+                             district=self.district)
+        child.left = True
+
+    @rule(days=st.integers(1, 200))
+    def days_pass(self, days: int) -> None:
+        from registry import takedowns
+
+        self.now += timedelta(days=days)
+        takedowns.daily_recheck(self.session, district=self.district)
+
+    @rule(faces=st.sets(st.integers(0, CHILDREN - 1), min_size=1, max_size=CHILDREN),
+          public_game=st.booleans(), place=st.sampled_from(DESTINATIONS))
+    def clear_a_photo(self, faces: set[int], public_game: bool, place: str) -> None:
+        clearance = Clearance(
+            uploader_id=self.coach.id or 0, event_id=self.game.id if public_game else None,
+            context_kind="sporting_event" if public_game else "classroom", context_public=public_game,
+            destination=place, decision="needs_review", context_check="no_camera_time" if public_game else "declared",
+            pack_id="", pack_version="", engine="test", detector="test", detect_max_side=1600,
+            match_threshold=0.5, review_threshold=0.6, min_margin=0.06, min_face_px=40, photo_sha256="0" * 64,
+            photo_width=100, photo_height=100)
+        self.session.add(clearance)
+        self.session.flush()
+        people_in_it = tuple(sorted(self.children[n].id for n in faces))
+        for index, person_id in enumerate(people_in_it):
+            self.session.add(ClearanceFace(
+                clearance_id=clearance.id or 0, index=index, box_top=0, box_right=10, box_bottom=10, box_left=0,
+                band="identified", person_id=person_id, distance=0.3, margin=0.2, verdict="needs_review",
+                rule="", clause="", message=""))
+        self.session.flush()
+        decision = decide_again(self.session, clearance=clearance, district=self.district)
+        expected = all(may_post(oracle(self._child(p), place, self.now), public_game=public_game, place=place)
+                       for p in people_in_it)
+        assert (decision.decision == "allowed") == expected, (decision.decision, decision.reasons)
+        self.clearances.append((clearance.id or 0, people_in_it, public_game, place))
+
+    def _child(self, person_id: int) -> Child:
+        return next(c for c in self.children if c.id == person_id)
+
+    @invariant()
+    def nothing_allowed_stays_up_without_a_standing_that_allows_it(self) -> None:
+        taken_down = set(self.session.exec(select(Takedown.clearance_id)).all())
+        for clearance_id, faces, public_game, place in self.clearances:
+            recorded = self.session.get(Clearance, clearance_id)
+            assert recorded is not None
+            if recorded.decision != "allowed" or clearance_id in taken_down:
+                continue
+            for person_id in faces:
+                standing = oracle(self._child(person_id), place, self.now)
+                assert may_post(standing, public_game=public_game, place=place), (
+                    f"clearance {clearance_id} is still allowed, but child {person_id} is '{standing}' for {place}")
+
+
+def test_no_act_leaves_a_photo_allowed_that_the_rules_forbid(machine_engine: Engine) -> None:
+    ConsentLedgerMachine.engine = machine_engine
+    run = ConsentLedgerMachine.TestCase
+    run.settings = settings(max_examples=60, stateful_step_count=30, deadline=None,
+                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    run().runTest()
