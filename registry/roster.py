@@ -14,7 +14,7 @@ from registry.policy.ledger import District
 from registry.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
 
 REQUIRED_COLUMNS = {"external_id", "name"}
-KNOWN_COLUMNS = REQUIRED_COLUMNS | {"kind", "school", "grade", "status"} | {
+KNOWN_COLUMNS = REQUIRED_COLUMNS | {"kind", "school", "grade", "status", "birth_date"} | {
     f"guardian{n}_{field}" for n in (1, 2) for field in ("name", "relationship", "email", "phone")
 }
 MAX_ROWS = 100_000

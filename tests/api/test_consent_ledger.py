@@ -193,3 +193,37 @@ def test_a_departure_takes_down_what_was_posted(client, office, employee):
     [takedown] = takedowns_of(client, employee)
     assert takedown["clearance_id"] == posted["id"] and takedown["cause"] == "departed"
     assert "left the district" in takedown["reason"]
+
+
+def test_an_adult_student_signs_their_own_release_where_the_pack_says_so(client, office, app):
+    from registry.policy import load_builtin_pack
+
+    born = date(TODAY.year - 19, 1, 15)
+    response = client.post("/api/v1/people", headers=office, json={
+        "external_id": "S-18", "kind": "student", "name": "Maya Lopez", "birth_date": str(born)})
+    assert response.status_code == 201 and response.json()["birth_date"] == str(born)
+    maya = response.json()["id"]
+
+    def sign(signer: str):  # type: ignore[no-untyped-def]
+        return client.post("/api/v1/consents", headers=office, json={
+            "person_id": maya, "kind": "image_release", "status": "granted", "scopes": ["personal_social_media"],
+            "signer_name": "Maya Lopez" if signer == "self" else "Ana Lopez", "signer_relationship": signer,
+            "signed_on": str(TODAY - timedelta(days=2))})
+
+    assert sign("self").status_code == 422  # Litchfield: "written parental consent", whatever the age
+    assert sign("parent").status_code == 201
+    app.state.pack = load_builtin_pack("danbury-4-303")  # "such individuals' express consent"
+    by_parent = sign("parent")
+    assert by_parent.status_code == 422 and "sign their own forms" in by_parent.json()["detail"]
+    assert sign("self").status_code == 201
+
+
+def test_the_roster_carries_birth_dates(client, office):
+    roster = "external_id,name,kind,birth_date\nS-7,Rosa Diaz,student,2008-05-04\n"
+    response = client.post("/api/v1/people/import", headers=office,
+                           files={"file": ("roster.csv", roster.encode(), "text/csv")})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["created"] == 1, report
+    listed = client.get("/api/v1/people", params={"q": "Rosa"}, headers=office).json()["items"]
+    assert listed[0]["birth_date"] == "2008-05-04"
