@@ -17,6 +17,7 @@ MAX_LENGTH = 200
 MIN_SCORE = 3
 _ESTIMATED_LENGTH = 72  # zxcvbn's limit; a longer password is at least as strong as its first 72 characters
 
+EXAMPLE = "lantern orbit pickle meadow"  # shown as an example, so refused as a password
 RULES = (f"at least {MIN_LENGTH} characters, not easy to guess (not a common password, a name, a date, "
          "a keyboard pattern or repeated characters), and no spaces at the start or end")
 
@@ -30,17 +31,20 @@ def password_problem(password: str, *, about: Iterable[str] = ()) -> str | None:
         return f"The password must be at least {MIN_LENGTH} characters long."
     if len(password) > MAX_LENGTH:
         return f"The password can be at most {MAX_LENGTH} characters long."
-    words = [w for value in about for w in _words(value)]
-    estimate = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=words, max_length=_ESTIMATED_LENGTH)
+    own = [w for value in about for w in _words(value)]
+    estimate = zxcvbn(password[:_ESTIMATED_LENGTH], user_inputs=[*own, EXAMPLE, *EXAMPLE.split()],
+                      max_length=_ESTIMATED_LENGTH)
     if estimate["score"] >= MIN_SCORE:
         return None
     feedback = estimate.get("feedback") or {}
     why = str(feedback.get("warning") or "").strip()
-    if not why and any(w and w in password.lower() for w in words if len(w) >= 3):
+    if password.lower().startswith(EXAMPLE):
+        why = "It is the example we give, so it is among the first someone would try."
+    elif not why and any(w in password.lower() for w in own if len(w) >= 3):
         why = "It contains your name or email address."
     reason = f" {why}" if why else " It is one of the first things someone would try."
     return (f"This password is too easy to guess.{reason} Try three or four unrelated words, "
-            "for example “lantern orbit pickle meadow”, or a longer phrase only you would think of.")
+            f"for example “{EXAMPLE}”, or a longer phrase only you would think of.")
 
 
 def _words(value: str) -> list[str]:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import PASSWORD
 
-NEW_PASSWORD = "lantern orbit pickle meadow"
+NEW_PASSWORD = "copper kettle saturday drizzle"
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD):
