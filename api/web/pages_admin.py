@@ -136,18 +136,22 @@ def unlock(request: Request, user_id: int, session: SessionDep, _: AdminPage) ->
 
 @router.post("/admin/users/{user_id}/deactivate")
 def deactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
-    user = accounts.get_user(session, user_id)
-    accounts.update_user(session, user=user, changes=UserUpdate(active=False), by=admin)
-    flash(request, f"{user.full_name}'s account is deactivated: they were signed out everywhere and its "
-                   "API tokens stopped working. You can reactivate it later.")
-    return _back(user)
+    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=False)
 
 
 @router.post("/admin/users/{user_id}/reactivate")
 def reactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
-    user = accounts.get_user(session, user_id)
-    accounts.update_user(session, user=user, changes=UserUpdate(active=True), by=admin)
-    flash(request, f"{user.full_name}'s account is active again: they can sign in with their password.")
+    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=True)
+
+
+def _set_active(request: Request, session: Session, user: User, *, by: User, active: bool) -> Response:
+    accounts.update_user(session, user=user, changes=UserUpdate(active=active), by=by)
+    if active:
+        flash(request, f"{user.full_name}'s account is active again: they can sign in with their password "
+                       "(API tokens that were not revoked work again).")
+    else:
+        flash(request, f"{user.full_name}'s account is deactivated: they were signed out everywhere and its "
+                       "API tokens stopped working. You can reactivate it later.")
     return _back(user)
 
 

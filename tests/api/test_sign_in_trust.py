@@ -125,41 +125,6 @@ def test_the_session_cookie_is_https_only_by_default_in_production(
     assert ("; secure" in cookie) is secure
 
 
-# --- the per-account limit, however the form is sent ---------------------------------------------
-
-@pytest.fixture
-def limited(settings, connection) -> Iterator:  # type: ignore[no-untyped-def]
-    clients: list[TestClient] = []
-
-    def make(**limits: int) -> TestClient:
-        app = create_app(settings.model_copy(update={f"rate_limit_{k}": v for k, v in limits.items()}),
-                         bind=connection)
-        clients.append(TestClient(app).__enter__())
-        return clients[-1]
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-def test_the_per_account_limit_counts_sign_ins_sent_as_multipart(limited, session):
-    _account(session, "pat@district.example.org")
-    client = limited(sign_in_per_account=2)
-    form = {"username": (None, "Pat@district.example.org"), "password": (None, "not the password")}
-    for _ in range(2):
-        assert client.post("/api/v1/auth/token", files=form).status_code == 401
-    throttled = client.post("/api/v1/auth/token", files=form)
-    assert throttled.status_code == 429 and "sign-in" in throttled.json()["detail"]
-    page = client.post("/login", files={"email": (None, "pat@district.example.org"), "password": (None, "x")})
-    assert page.status_code == 429
-
-
-def test_a_sign_in_form_padded_past_any_real_size_is_refused(limited):
-    client = limited(sign_in_per_account=2)
-    padded = {"username": (None, "pat@district.example.org"), "password": (None, "x"), "pad": (None, "x" * 20_000)}
-    assert client.post("/api/v1/auth/token", files=padded).status_code == 413
-
-
 # --- back-off per account and address -------------------------------------------------------------
 
 def test_wrong_passwords_from_one_address_never_lock_the_owner_out_elsewhere(from_address, session, settings):
