@@ -64,6 +64,7 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    must_change_password: bool = Field(False, description="true: only POST /auth/password works until it is done")
 
 
 # Exactly as typed: never stripped (a password with spaces at its ends is refused, with the reason).

@@ -127,7 +127,7 @@ def _token_for(user: User, settings: Settings) -> TokenResponse:
     token, expires_in = security.issue_access_token(
         user_id=id_of(user), secret=settings.secret_key, minutes=settings.access_token_minutes,
         session_version=user.session_version)
-    return TokenResponse(access_token=token, expires_in=expires_in)
+    return TokenResponse(access_token=token, expires_in=expires_in, must_change_password=user.must_change_password)
 
 
 def _public(session: Session, user: User, *, locks: dict[str, datetime] | None = None) -> UserPublic:

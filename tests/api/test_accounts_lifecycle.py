@@ -117,7 +117,9 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(client, admin)
     assert client.get("/api/v1/auth/me", headers=before).status_code == 401  # signed out everywhere
     assert sign_in(client, coach["email"]).status_code == 401  # the old password is gone
 
-    provisional = bearer(sign_in(client, coach["email"], temporary))
+    provisional_sign_in = sign_in(client, coach["email"], temporary)
+    assert provisional_sign_in.json()["must_change_password"] is True
+    provisional = bearer(provisional_sign_in)
     held = client.get("/api/v1/clearances", headers=provisional)
     assert held.status_code == 403 and "choose your own" in held.json()["detail"]
     assert client.get("/api/v1/auth/me", headers=provisional).json()["must_change_password"] is True
@@ -127,7 +129,7 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(client, admin)
 
     changed = client.post("/api/v1/auth/password", headers=provisional,
                           json={"current_password": temporary, "new_password": NEW_PASSWORD})
-    assert changed.status_code == 200, changed.text
+    assert changed.status_code == 200 and changed.json()["must_change_password"] is False
     assert client.get("/api/v1/clearances", headers=bearer(changed)).status_code == 200
     assert client.get("/api/v1/auth/me", headers=provisional).status_code == 401
     assert client.get("/api/v1/auth/me", headers=bearer(changed)).json()["must_change_password"] is False
