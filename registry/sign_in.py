@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import UniqueConstraint, delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from registry import security
@@ -65,8 +66,7 @@ def sign_in(
     now = now or utcnow()
     account = account_name(email)
     record = _record(session, account=account, address=address)
-    if record is not None and record.blocked_until is not None and as_utc(record.blocked_until) > now:
-        raise SignInRefused(_locked_message(as_utc(record.blocked_until) - now), locked=True)
+    _refuse_while_waiting(record, now)
     user = session.exec(select(User).where(User.email == account)).first()
     # The same work whether or not the account exists, so timing tells nothing either.
     right = security.verify_password(user.password_hash if user else _DUMMY_HASH, password)
@@ -83,10 +83,7 @@ def sign_in(
 
 def check_not_waiting(session: Session, *, email: str, address: str, now: datetime | None = None) -> None:
     """Refuses a password check (SignInRefused) while this address must wait for this account."""
-    now = now or utcnow()
-    record = _record(session, account=account_name(email), address=address)
-    if record is not None and record.blocked_until is not None and as_utc(record.blocked_until) > now:
-        raise SignInRefused(_locked_message(as_utc(record.blocked_until) - now), locked=True)
+    _refuse_while_waiting(_record(session, account=account_name(email), address=address), now or utcnow())
 
 
 def count_wrong_password(
@@ -96,7 +93,15 @@ def count_wrong_password(
     record = _record(session, account=account, address=address)
     if record is None:
         forget_old_failures(session, now=now)
-        record = SignInBackoff(account=account, address=address[:ADDRESS_LENGTH], failures=0, last_failed_at=now)
+        try:
+            with session.begin_nested():  # two first wrong passwords at once: the second finds the first's row
+                record = SignInBackoff(account=account, address=address[:ADDRESS_LENGTH], failures=0,
+                                       last_failed_at=now)
+                session.add(record)
+                session.flush()
+        except IntegrityError:
+            record = _record(session, account=account, address=address)
+            assert record is not None
     elif as_utc(record.last_failed_at) < now - FORGET_AFTER and not _blocking(record, now):
         record.failures = 0
     record.failures += 1
@@ -145,6 +150,11 @@ def forget_old_failures(session: Session, *, now: datetime | None = None) -> Non
 def _record(session: Session, *, account: str, address: str) -> SignInBackoff | None:
     return session.exec(select(SignInBackoff).where(
         SignInBackoff.account == account, SignInBackoff.address == address[:ADDRESS_LENGTH])).first()
+
+
+def _refuse_while_waiting(record: SignInBackoff | None, now: datetime) -> None:
+    if record is not None and _blocking(record, now):
+        raise SignInRefused(_locked_message(as_utc(record.blocked_until) - now), locked=True)  # type: ignore[arg-type]
 
 
 def _blocking(record: SignInBackoff, now: datetime) -> bool:
