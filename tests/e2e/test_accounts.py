@@ -28,6 +28,15 @@ def width(request: pytest.FixtureRequest, page: Page) -> str:
 
 
 @pytest.fixture
+def snap(shoot: Callable[[Page, str], None], width: str) -> Callable[[Page, str], None]:
+    """Screenshots at both widths, then back to the width under test."""
+    def take(page: Page, name: str) -> None:
+        shoot(page, f"{name}-{width}")
+        page.set_viewport_size(WIDTHS[width])  # type: ignore[arg-type]
+    return take
+
+
+@pytest.fixture
 def make_account(server: Server) -> Callable[..., str]:
     def make(email: str, name: str, *, external_id: str | None = None) -> str:
         engine = make_engine(server.settings.sqlalchemy_url)
@@ -74,7 +83,7 @@ def open_account(page: Page, name: str) -> None:
 
 def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     page: Page, sign_in: Callable[[str], Page], make_account: Callable[..., str],
-    other_browser: Callable[[], Page], width: str, shoot: Callable[[Page, str], None],
+    other_browser: Callable[[], Page], width: str, snap: Callable[[Page, str], None],
 ) -> None:
     name = f"Carter {width.title()}"
     coach = make_account(f"carter-{width}@district.example.org", name, external_id=f"E-{width}")
@@ -104,7 +113,7 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     check_page(stranger)
     page.reload()
     expect(page.get_by_text(re.compile("Locked until")).first).to_be_visible()
-    shoot(page, f"admin-account-locked-{width}")
+    snap(page, "admin-account-locked")
     page.get_by_role("button", name="Unlock now").click()
     expect(page.get_by_text("can sign in again now")).to_be_visible()
 
@@ -112,7 +121,7 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     temporary = page.get_by_label(f"Temporary password for {name}").input_value()
     assert len(temporary) >= 16
     check_page(page)
-    shoot(page, f"admin-temporary-password-{width}")
+    snap(page, "admin-temporary-password")
     page.goto(page.url)  # shown once: not on the page when opened again
     expect(page.get_by_label(f"Temporary password for {name}")).to_have_count(0)
     expect(page.get_by_text("Must change password").first).to_be_visible()
@@ -132,7 +141,7 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     expect(coach_phone.get_by_text("This password is too easy to guess. This is a very common password.")
            ).to_be_visible()
     check_page(coach_phone)
-    shoot(coach_phone, f"password-refused-{width}")
+    snap(coach_phone, "password-refused")
     coach_phone.get_by_label("The temporary password").fill(temporary)
     coach_phone.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     coach_phone.get_by_label("New password again").fill(NEW_PASSWORD)
@@ -142,6 +151,10 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
 
     page.reload()
     expect(page.get_by_text("Must change password")).to_have_count(0)
+    page.goto("/admin/users")
+    expect(page.locator("tr", has_text=coach).get_by_text("Active", exact=True)).to_be_visible()
+    check_page(page)
+    snap(page, "admin-users")
 
 
 def test_an_administrator_deactivates_and_later_reactivates_an_account(
@@ -179,7 +192,7 @@ def test_an_administrator_deactivates_and_later_reactivates_an_account(
 
 def test_everyone_changes_their_password_and_signing_out_ends_the_session(
     page: Page, browser: Browser, server: Server, make_account: Callable[..., str], width: str,
-    shoot: Callable[[Page, str], None],
+    snap: Callable[[Page, str], None],
 ) -> None:
     email = make_account(f"erin-{width}@district.example.org", f"Erin {width.title()}")
     sign_in_as(page, email)
@@ -197,7 +210,7 @@ def test_everyone_changes_their_password_and_signing_out_ends_the_session(
     page.get_by_label("New password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change my password").click()
     expect(page.get_by_text("Your password has been changed.")).to_be_visible()
-    shoot(page, f"password-changed-{width}")
+    snap(page, "password-changed")
 
     cookies = page.context.cookies()
     page.get_by_role("button", name="Sign out").click()
