@@ -181,3 +181,17 @@ def test_an_api_token_records_when_it_was_last_used(client, admin):
     assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {created['token']}"}).status_code == 200
     listed = {t["id"]: t for t in client.get("/api/v1/tokens", headers=admin).json()}
     assert listed[created["id"]]["last_used_at"] is not None
+
+
+@pytest.mark.parametrize(("password", "words"), [
+    ("password12", "This password is too easy to guess. This is a very common password."),
+    (f" {PASSWORD}", "A password cannot start or end with a space")])
+def test_the_create_account_page_refuses_such_passwords_beside_the_field(client, session, password, words):
+    _account(session, "ada@district.example.org", role="admin")
+    _web_sign_in(client, "ada@district.example.org")
+    response = client.post("/admin/users", data={
+        "csrf_token": _csrf(client.get("/admin/users").text), "full_name": "Pat Example",
+        "email": "pat@district.example.org", "role": "employee", "password": password})
+    assert response.status_code == 422
+    assert re.search(r'<p class="error-text" id="e-password">[^<]*' + re.escape(words), response.text)
+    assert accounts.find_user_by_email(session, "pat@district.example.org") is None
