@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Query, Request, UploadFile, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from registry import accounts, security
+from registry import accounts, security, sign_in
 from registry.db import committed
 from registry.models import User
 from registry.policy import PolicyPack
@@ -39,30 +39,56 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
+# What an account that must change its password may still do through the API.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password", "/api/v1/auth/sign-out"})
+
+
 def get_current_user(
-    session: SessionDep, settings: SettingsDep,
+    request: Request, session: SessionDep, settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
     if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in first: this needs a bearer token.",
                             headers=_UNAUTHORIZED)
+    user: User | None
     if token.startswith(security.API_TOKEN_PREFIX):
-        user = accounts.user_for_api_token(session, token)
-        if user is None:
+        record = accounts.find_api_token(session, token)
+        if record is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                                 "This API token is unknown, expired or revoked.", headers=_UNAUTHORIZED)
+        user = session.get(User, record.user_id)
     else:
         try:
-            user_id = security.read_access_token(token, secret=settings.secret_key)
+            claims = security.read_access_token(token, secret=settings.secret_key)
         except security.InvalidToken as exc:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers=_UNAUTHORIZED) from exc
-        user = session.get(User, user_id)
+        record = None
+        user = session.get(User, claims.user_id)
+        if user is not None and user.active and claims.session_version != user.session_version:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "This sign-in has ended (signed out, or the password was changed); sign in again.",
+                                headers=_UNAUTHORIZED)
     if user is None or not user.active:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is disabled or no longer exists.",
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is deactivated or no longer exists.",
                             headers=_UNAUTHORIZED)
     session.info["actor"] = f"user:{user.id}"  # who the audit log names for this request's writes
+    if record is not None:
+        accounts.note_api_token_use(session, record=record)
+    elif user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "Your password was set by an administrator: choose your own first "
+                            "(POST /api/v1/auth/password), then sign in again.")
     end_lookup(session)
     return user
+
+
+def client_address(request: Request) -> str:
+    """The address wrong passwords are counted against (the proxy's own, unless it forwards the client's)."""
+    return request.client.host if request.client else "unknown"
+
+
+def backoff(settings: Settings) -> sign_in.Backoff:
+    return sign_in.Backoff(max_failures=settings.login_max_failures, minutes=settings.login_lockout_minutes)
 
 
 def end_lookup(session: Session) -> None:

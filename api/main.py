@@ -171,7 +171,7 @@ def create_app(
 
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_https_only)
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_cookie_secure)
     app.add_middleware(InFlightLimit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024,
                        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes,

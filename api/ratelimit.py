@@ -18,9 +18,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -100,7 +100,11 @@ class RateLimit:
             return
         per_client, per_account = self.limits[rule.kind]
         if rule.kind == "sign_in":
-            account, receive = await _sign_in_account(scope, receive, rule.account_field)
+            named, receive = await _sign_in_account(scope, receive, rule.account_field)
+            if named is None:
+                await _too_large(scope)(scope, receive, send)
+                return
+            account = named
         else:
             account = self._uploader(scope)
         client = scope.get("client")
@@ -122,7 +126,7 @@ class RateLimit:
             return "token:" + security.api_token_hash(token)[:32]
         if scheme.lower() == "bearer" and token:
             try:
-                return f"user:{security.read_access_token(token, secret=self.secret)}"
+                return f"user:{security.read_access_token(token, secret=self.secret).user_id}"
             except security.InvalidToken:
                 return ""
         user_id = scope.get("session", {}).get(USER_KEY)
@@ -136,8 +140,11 @@ def _rule_for(scope: Scope) -> Rule | None:
     return next((r for r in RULES if r.method == scope["method"] and r.path.fullmatch(path)), None)
 
 
-async def _sign_in_account(scope: Scope, receive: Receive, field: str) -> tuple[str, Receive]:
-    """The account named in a sign-in form, and a `receive` that hands the app the body again."""
+async def _sign_in_account(scope: Scope, receive: Receive, field: str) -> tuple[str | None, Receive]:
+    """The account named in a sign-in form, and a `receive` that hands the app the body again.
+
+    The form is read as the app reads it (URL-encoded or multipart alike), so no encoding escapes the
+    per-account limit. None: a form too large to be a sign-in, refused before the app sees it."""
     chunks: list[Message] = []
     size, more = 0, True
     while more and size <= _MAX_SIGN_IN_BODY:
@@ -151,15 +158,26 @@ async def _sign_in_account(scope: Scope, receive: Receive, field: str) -> tuple[
     async def replay() -> Message:
         return chunks.pop(0) if chunks else await receive()
 
-    content_type = Headers(scope=scope).get("content-type", "")
-    if more or not content_type.startswith("application/x-www-form-urlencoded"):
-        return "", replay  # a multipart or oversized form: the client limit and the lockout still apply
+    if more or size > _MAX_SIGN_IN_BODY:
+        return None, replay
     body = b"".join(m.get("body", b"") for m in chunks if m["type"] == "http.request")
+
+    async def whole_body() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
     try:
-        fields = dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=20))
-    except ValueError:  # too many fields: not a sign-in form the app will accept either
+        async with Request(scope, whole_body).form(max_files=0, max_fields=20) as form:
+            value = form.get(field)
+    except Exception:  # not a form the app will accept either: its own parser answers
         return "", replay
-    return fields.get(field, "").strip().lower()[:254], replay
+    return (value.strip().lower()[:254] if isinstance(value, str) else ""), replay
+
+
+def _too_large(scope: Scope) -> Response:
+    message = "This sign-in form is far larger than a sign-in form can be."
+    if scope.get("path", "").startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=413)
+    return PlainTextResponse(message, status_code=413)
 
 
 def _too_many(scope: Scope, rule: Rule, wait: float) -> Response:

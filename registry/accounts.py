@@ -1,4 +1,4 @@
-"""User accounts, sign-in with lockout, and API tokens for integrations."""
+"""User accounts and their lifecycle (link, deactivate, passwords, sessions), and API tokens."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from registry import security
+from registry import passwords, security, sign_in
 from registry.errors import Conflict, Invalid, NotFound
 from registry.models import ApiToken, Person, User, as_utc, id_of, utcnow
 from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
 
+API_TOKEN_USE_PRECISION = timedelta(minutes=15)
 
-class SignInRefused(Exception):
-    def __init__(self, message: str, *, locked: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.locked = locked
+
+class WrongPassword(Invalid):
+    """The current password given to change it is not the account's."""
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -34,8 +33,9 @@ def add_user(session: Session, *, data: UserCreate) -> User:
     email = data.email.strip().lower()
     if find_user_by_email(session, email) is not None:
         raise Conflict(f"An account for {email} already exists.")
-    if data.person_id is not None and session.get(Person, data.person_id) is None:
-        raise Invalid(f"No person with id {data.person_id} to link this account to.")
+    _check_password(data.password, email=email, full_name=data.full_name)
+    if data.person_id is not None:
+        _check_person(session, person_id=data.person_id, user=None)
     user = User(
         email=email, full_name=data.full_name, role=data.role, person_id=data.person_id,
         password_hash=security.hash_password(data.password),
@@ -45,53 +45,114 @@ def add_user(session: Session, *, data: UserCreate) -> User:
     return user
 
 
-def update_user(session: Session, *, user: User, changes: UserUpdate) -> User:
+def update_user(session: Session, *, user: User, changes: UserUpdate, by: User) -> User:
+    """Role, link to a person's record, and active or deactivated, as an administrator sets them."""
     values = changes.model_dump(exclude_unset=True)
-    if values.get("person_id") is not None and session.get(Person, values["person_id"]) is None:
-        raise Invalid(f"No person with id {values['person_id']} to link this account to.")
-    for key, value in values.items():
-        setattr(user, key, value)
+    if user.id == by.id and (values.get("active") is False or values.get("role", "admin") != "admin"):
+        raise Conflict("You cannot deactivate or demote your own administrator account.")
+    if "person_id" in values:
+        link_person(session, user=user, person_id=values["person_id"])
+    if "role" in values:
+        user.role = values["role"]
+    if values.get("active") is False:
+        deactivate(session, user=user)
+    elif values.get("active") is True:
+        reactivate(session, user=user)
     session.add(user)
     session.flush()
     return user
+
+
+def link_person(session: Session, *, user: User, person_id: int | None) -> User:
+    """Links the account to the person's record (their own face never blocks their photos); None unlinks."""
+    if person_id is not None:
+        _check_person(session, person_id=person_id, user=user)
+    user.person_id = person_id
+    session.add(user)
+    session.flush()
+    return user
+
+
+def deactivate(session: Session, *, user: User) -> User:
+    """No sign-in, page, access token or API token of the account works from now on."""
+    user.active = False
+    end_sessions(session, user=user)
+    return user
+
+
+def reactivate(session: Session, *, user: User) -> User:
+    """The account may sign in again; sessions from before the deactivation stay ended."""
+    user.active = True
+    session.add(user)
+    session.flush()
+    return user
+
+
+def end_sessions(session: Session, *, user: User) -> User:
+    """Every page session and access token of the account stops working (API tokens are not sessions)."""
+    user.session_version += 1
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_temporary_password(session: Session, *, user: User, password: str | None = None) -> str | None:
+    """A password the account must change at its next sign-in; ends its sessions and lets every address
+    sign in again. Returns the password when one was made (None when given)."""
+    made = None
+    if password is None:
+        password = made = security.new_password()
+    _check_password(password, email=user.email, full_name=user.full_name)
+    user.password_hash = security.hash_password(password)
+    user.must_change_password = True
+    end_sessions(session, user=user)
+    sign_in.unlock(session, email=user.email)
+    return made
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, address: str, backoff: sign_in.Backoff,
+) -> User:
+    """The account's own new password. Ends every other session; the caller starts a fresh one."""
+    sign_in.check_not_waiting(session, email=user.email, address=address)
+    if not security.verify_password(user.password_hash, current):
+        sign_in.count_wrong_password(session, account=user.email, address=address, backoff=backoff)
+        raise WrongPassword("Your current password is not right. Type the password you signed in with.")
+    if new == current:
+        raise Invalid("The new password must be different from the current one.")
+    _check_password(new, email=user.email, full_name=user.full_name)
+    user.password_hash = security.hash_password(new)
+    user.must_change_password = False
+    return end_sessions(session, user=user)
 
 
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.email))))
 
 
-def sign_in(
-    session: Session, *, email: str, password: str, max_failures: int, lockout_minutes: int,
-    now: datetime | None = None,
-) -> User:
-    now = now or utcnow()
-    user = find_user_by_email(session, email)
-    if user is None:
-        security.verify_password(_DUMMY_HASH, password)  # same work whether or not the account exists
-        raise SignInRefused("Wrong email or password.")
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInRefused(
-            "Too many failed sign-ins: this account is locked for a few minutes. "
-            "Try again later or ask an administrator.", locked=True,
-        )
-    if not security.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-        session.add(user)
-        session.flush()
-        raise SignInRefused("Wrong email or password.")
-    if not user.active:
-        raise SignInRefused("This account is disabled; ask an administrator.")
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    session.flush()
-    return user
+def linked_people(session: Session, users: list[User]) -> dict[int, Person]:
+    """The person's record of each linked account, by person id."""
+    ids = {u.person_id for u in users if u.person_id is not None}
+    if not ids:
+        return {}
+    return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
 
 
-_DUMMY_HASH = security.hash_password("not-a-real-password-used-for-timing")
+def _check_password(password: str, *, email: str, full_name: str) -> None:
+    problem = passwords.password_problem(password, about=(email, full_name))
+    if problem:
+        raise Invalid(problem)
+
+
+def _check_person(session: Session, *, person_id: int, user: User | None) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise Invalid(f"No person with id {person_id} to link this account to.")
+    holder = session.exec(select(User).where(User.person_id == person_id)).first()
+    if holder is not None and (user is None or holder.id != user.id):
+        raise Conflict(f"{person.name}'s record is already linked to the account {holder.email}. "
+                       "Unlink it there first.")
+    return person
 
 
 def create_api_token(session: Session, *, data: ApiTokenCreate, created_by: User) -> tuple[ApiToken, str]:
@@ -107,16 +168,26 @@ def create_api_token(session: Session, *, data: ApiTokenCreate, created_by: User
     return record, token
 
 
-def user_for_api_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
+def find_api_token(session: Session, token: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The token's record while it is neither revoked nor expired."""
     now = now or utcnow()
     record = session.exec(
         select(ApiToken).where(ApiToken.token_hash == security.api_token_hash(token))
     ).first()
     if record is None or record.revoked_at is not None:
         return None
-    if record.expires_at is not None and record.expires_at <= now:
+    if record.expires_at is not None and as_utc(record.expires_at) <= now:
         return None
-    return session.get(User, record.user_id)
+    return record
+
+
+def note_api_token_use(session: Session, *, record: ApiToken, now: datetime | None = None) -> None:
+    """Records when the token was last used, to the quarter hour (each record is an audited write)."""
+    now = now or utcnow()
+    if record.last_used_at is None or as_utc(record.last_used_at) <= now - API_TOKEN_USE_PRECISION:
+        record.last_used_at = now
+        session.add(record)
+        session.flush()
 
 
 def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
@@ -141,7 +212,7 @@ def ensure_first_admin(session: Session, *, email: str | None, password: str | N
     generated = None
     if not password:
         password = generated = security.new_password()
-    problem = security.password_problem(password)
+    problem = passwords.password_problem(password, about=(email or "admin@example.org", "Administrator"))
     if problem:
         raise Invalid(f"REGISTRY_ADMIN_PASSWORD: {problem}")
     user = add_user(session, data=UserCreate(

@@ -36,8 +36,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     person_id: int | None = Field(default=None, foreign_key="people.id")
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    # Raised to end every session and access token of the account (sign-out, new password, deactivation).
+    session_version: int = 0
+    must_change_password: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

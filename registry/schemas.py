@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 Role = Literal["employee", "office_staff", "reviewer", "admin"]
 PersonKind = Literal["student", "employee", "community_member"]
@@ -55,20 +64,32 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    must_change_password: bool = Field(False, description="true: only POST /auth/password works until it is done")
+
+
+# Exactly as typed: never stripped (a password with spaces at its ends is refused, with the reason).
+Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 class UserCreate(Request):
     email: EmailStr
     full_name: str = Field(min_length=1, max_length=200)
     role: Role
-    password: str = Field(min_length=10, max_length=200)
+    password: Password = Field(min_length=10, max_length=200)
     person_id: int | None = None
 
 
 class UserUpdate(Request):
     role: Role | None = None
-    active: bool | None = None
-    person_id: int | None = None
+    active: bool | None = Field(None, description="false deactivates the account (ending its sessions)")
+    person_id: int | None = Field(None, description="the person's record this account is; null unlinks it")
+
+    @model_validator(mode="after")
+    def _no_empty_role_or_state(self) -> UserUpdate:
+        for name in ("role", "active"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null: leave it out to keep it as it is")
+        return self
 
 
 class UserPublic(BaseModel):
@@ -78,7 +99,23 @@ class UserPublic(BaseModel):
     role: Role
     person_id: int | None
     active: bool
+    must_change_password: bool
+    locked_until: datetime | None = Field(None, description="some address must wait until then to sign in")
     created_at: datetime
+
+
+class PasswordChange(Request):
+    current_password: Password = Field(min_length=1, max_length=200)
+    new_password: Password = Field(min_length=1, max_length=200)
+
+
+class TemporaryPassword(Request):
+    password: Password | None = Field(None, max_length=200, description="leave out to have one made")
+
+
+class TemporaryPasswordSet(BaseModel):
+    user: UserPublic
+    password: str | None = Field(description="the password made for the account (shown once); null if given")
 
 
 class ApiTokenCreate(Request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -13,7 +14,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106 low-memory parameters
 API_TOKEN_PREFIX = "crt_"
 JWT_ALGORITHM = "HS256"
-MIN_PASSWORD_LENGTH = 10
 
 
 class InvalidToken(Exception):
@@ -31,28 +31,30 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
-    return None
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_version: int  # valid only while it equals the account's (see User.session_version)
 
 
-def issue_access_token(*, user_id: int, secret: str, minutes: int) -> tuple[str, int]:
+def issue_access_token(*, user_id: int, secret: str, minutes: int, session_version: int = 0) -> tuple[str, int]:
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    claims = {"sub": str(user_id), "ver": session_version, "iat": now, "exp": now + timedelta(minutes=minutes),
+              "typ": "access"}
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), minutes * 60
 
 
-def read_access_token(token: str, *, secret: str) -> int:
+def read_access_token(token: str, *, secret: str) -> AccessClaims:
     try:
         claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("Your session has expired; sign in again.") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("The access token is not valid; sign in again.") from exc
-    if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit():
+    version = claims.get("ver")
+    if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit() or type(version) is not int:
         raise InvalidToken("The access token is not valid; sign in again.")
-    return int(claims["sub"])
+    return AccessClaims(user_id=int(claims["sub"]), session_version=version)
 
 
 def new_api_token() -> tuple[str, str]:
@@ -65,5 +67,9 @@ def api_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read out or copied by hand without mistakes
+
+
 def new_password() -> str:
-    return secrets.token_urlsafe(15)
+    """A random password a person can read aloud or type from paper: four groups of four (about 79 bits)."""
+    return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(4))

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     rate_limit_sign_in_per_account: int = Field(10, ge=0, description="sign-ins per window naming one account")
     rate_limit_uploads_per_client: int = Field(120, ge=0, description="uploads per window from one address")
     rate_limit_uploads_per_account: int = Field(60, ge=0, description="uploads per window by one account")
-    session_https_only: bool = Field(False, description="web sign-in cookie sent over HTTPS only (behind TLS)")
+    session_https_only: bool | None = Field(
+        None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere")
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
     max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
     max_album_bytes: int = Field(4 * 1024**3, ge=1024, description="one album upload, zips counted uncompressed")
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://"):]
             return url
         return f"sqlite:///{(self.data_dir / 'registry.db').resolve()}"
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        if self.session_https_only is not None:
+            return self.session_https_only
+        return self.environment == "production"
 
     @property
     def evidence_dir(self) -> Path:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from registry import accounts, daily_recheck, roster, takedowns
 from registry.crash_safety import sweep_orphans
 from registry.db import make_engine, unit_of_work
+from registry.errors import RegistryError
 from registry.migrate import upgrade
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
@@ -117,10 +118,14 @@ def create_user(
     reviewer (the review queue), admin (everything, including accounts).
     """
     _, engine = database()
-    with unit_of_work(engine, actor="cli:create-user") as session:
-        user = accounts.add_user(session, data=UserCreate(
-            email=email, full_name=full_name, role=role, password=password))  # type: ignore[arg-type]
-        typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+    try:
+        with unit_of_work(engine, actor="cli:create-user") as session:
+            user = accounts.add_user(session, data=UserCreate(
+                email=email, full_name=full_name, role=role, password=password))  # type: ignore[arg-type]
+            typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+    except RegistryError as exc:  # a password too easy to guess, an address already taken
+        typer.secho(exc.message, fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command("import-roster")

@@ -1,70 +1,139 @@
-"""Sign-in (OAuth2 password flow), the signed-in account, users and API tokens."""
+"""Sign-in (OAuth2 password flow), sign-out, your password, accounts and their lifecycle, API tokens."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel import Session
 
-from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, backoff, client_address
 from registry import accounts, security
+from registry import sign_in as signing_in
+from registry.errors import Invalid
+from registry.models import User, id_of
 from registry.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
+    PasswordChange,
+    TemporaryPassword,
+    TemporaryPasswordSet,
     TokenResponse,
     UserCreate,
     UserPublic,
     UserUpdate,
 )
+from registry.settings import Settings
 
 router = APIRouter(tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=TokenResponse,
              responses={401: {"description": "wrong email or password"},
-                        429: {"description": "account locked after repeated failures"}})
+                        429: {"description": "too many wrong passwords for this account from this address"}})
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep,
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenResponse:
     try:
-        user = accounts.sign_in(
-            session, email=form.username, password=form.password,
-            max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes,
-        )
-    except accounts.SignInRefused as exc:
-        session.commit()  # keep the failure count even though the request fails
+        user = signing_in.sign_in(session, email=form.username, password=form.password,
+                                  address=client_address(request), backoff=backoff(settings))
+    except signing_in.SignInRefused as exc:
+        session.commit()  # keep the count of wrong passwords even though the request fails
         code = status.HTTP_429_TOO_MANY_REQUESTS if exc.locked else status.HTTP_401_UNAUTHORIZED
         raise HTTPException(code, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
-    assert user.id is not None
-    token, expires_in = security.issue_access_token(
-        user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_minutes)
-    return TokenResponse(access_token=token, expires_in=expires_in)
+    return _token_for(user, settings)
 
 
 @router.get("/auth/me", response_model=UserPublic)
-def who_am_i(user: CurrentUser) -> UserPublic:
-    return UserPublic.model_validate(user.model_dump())
+def who_am_i(session: SessionDep, user: CurrentUser) -> UserPublic:
+    return _public(session, user)
+
+
+@router.post("/auth/password", response_model=TokenResponse,
+             responses={429: {"description": "too many wrong passwords for this account from this address"}})
+def change_my_password(
+    request: Request, data: PasswordChange, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+) -> TokenResponse:
+    """Your own new password. Every earlier session and access token ends; the answer is a fresh token."""
+    try:
+        accounts.change_password(session, user=user, current=data.current_password, new=data.new_password,
+                                 address=client_address(request), backoff=backoff(settings))
+    except signing_in.SignInRefused as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, exc.message) from exc
+    except Invalid:
+        session.commit()  # a wrong current password is counted like a wrong sign-in
+        raise
+    return _token_for(user, settings)
+
+
+@router.post("/auth/sign-out", status_code=204)
+def sign_out(session: SessionDep, user: CurrentUser) -> Response:
+    """Ends every session and access token of your account (web pages included); API tokens go on working."""
+    accounts.end_sessions(session, user=user)
+    return Response(status_code=204)
 
 
 @router.get("/users", response_model=list[UserPublic])
 def list_users(session: SessionDep, _: AdminUser) -> list[UserPublic]:
-    return [UserPublic.model_validate(u.model_dump()) for u in accounts.list_users(session)]
+    users = accounts.list_users(session)
+    locks = signing_in.locked_until(session, emails=[u.email for u in users])
+    return [_public(session, u, locks=locks) for u in users]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
 def add_user(data: UserCreate, session: SessionDep, _: AdminUser) -> UserPublic:
-    return UserPublic.model_validate(accounts.add_user(session, data=data).model_dump())
+    return _public(session, accounts.add_user(session, data=data))
+
+
+@router.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: int, session: SessionDep, _: AdminUser) -> UserPublic:
+    return _public(session, accounts.get_user(session, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
 def update_user(user_id: int, changes: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
+    """Role, the person's record the account is (`person_id`, null unlinks), and `active` (false deactivates:
+    its sessions, access tokens and API tokens stop working at once)."""
     user = accounts.get_user(session, user_id)
-    if user.id == admin.id and (changes.active is False or (changes.role and changes.role != "admin")):
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            "You cannot disable or demote your own administrator account.")
-    return UserPublic.model_validate(accounts.update_user(session, user=user, changes=changes).model_dump())
+    return _public(session, accounts.update_user(session, user=user, changes=changes, by=admin))
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserPublic)
+def unlock_user(user_id: int, session: SessionDep, _: AdminUser) -> UserPublic:
+    """Lets every address sign in to the account again at once, after too many wrong passwords."""
+    user = accounts.get_user(session, user_id)
+    signing_in.unlock(session, email=user.email)
+    return _public(session, user)
+
+
+@router.post("/users/{user_id}/temporary-password", response_model=TemporaryPasswordSet)
+def set_temporary_password(
+    user_id: int, data: TemporaryPassword, session: SessionDep, admin: AdminUser,
+) -> TemporaryPasswordSet:
+    """A password the account must change at its next sign-in (one is made when none is given). Its sessions
+    end and it is unlocked."""
+    user = accounts.get_user(session, user_id)
+    if user.id == admin.id:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Change your own password with POST /auth/password.")
+    made = accounts.set_temporary_password(session, user=user, password=data.password)
+    return TemporaryPasswordSet(user=_public(session, user), password=made)
+
+
+def _token_for(user: User, settings: Settings) -> TokenResponse:
+    token, expires_in = security.issue_access_token(
+        user_id=id_of(user), secret=settings.secret_key, minutes=settings.access_token_minutes,
+        session_version=user.session_version)
+    return TokenResponse(access_token=token, expires_in=expires_in, must_change_password=user.must_change_password)
+
+
+def _public(session: Session, user: User, *, locks: dict[str, datetime] | None = None) -> UserPublic:
+    if locks is None:
+        locks = signing_in.locked_until(session, emails=[user.email])
+    return UserPublic.model_validate({**user.model_dump(), "locked_until": locks.get(user.email)})
 
 
 @router.get("/tokens", response_model=list[ApiTokenPublic])

@@ -18,11 +18,17 @@ from registry.errors import RegistryError
 from registry.models import User
 
 USER_KEY = "user_id"
+VERSION_KEY = "session_version"  # the account's session version at sign-in: the session ends when it moves on
 CSRF_FIELD = "csrf_token"
+PASSWORD_PAGE = "/account/password"
 
 
 class LoginRequired(Exception):
     """Nobody is signed in: the page sends the browser to the sign-in form."""
+
+
+class PasswordChangeRequired(Exception):
+    """The account's password was set by an administrator: the owner chooses their own before anything else."""
 
 
 class PageRefused(Exception):
@@ -58,7 +64,7 @@ def _session_user(request: Request, session: SessionDep) -> User:
     # A plain function: FastAPI runs it in a worker thread, never blocking the event loop on the database.
     user_id = request.session.get(USER_KEY)
     user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active:
+    if user is None or not user.active or request.session.get(VERSION_KEY) != user.session_version:
         request.session.pop(USER_KEY, None)
         raise LoginRequired
     request.state.user = user
@@ -67,10 +73,22 @@ def _session_user(request: Request, session: SessionDep) -> User:
     return user
 
 
-async def signed_in_user(request: Request, user: Annotated[User, Depends(_session_user)]) -> User:
+async def signed_in_even_with_a_temporary_password(
+    request: Request, user: Annotated[User, Depends(_session_user)],
+) -> User:
     """The signed-in account; on a POST, only with the form's CSRF token (checked after sign-in)."""
     if request.method == "POST":
         check_csrf(request, await request.form())
+    return user
+
+
+AnyPageUser = Annotated[User, Depends(signed_in_even_with_a_temporary_password)]
+
+
+def signed_in_user(user: AnyPageUser) -> User:
+    """The signed-in account, once it has a password of its own."""
+    if user.must_change_password:
+        raise PasswordChangeRequired
     return user
 
 
@@ -100,6 +118,7 @@ def sign_in_session(request: Request, user: User) -> None:
     """A fresh session for the account: nothing of the anonymous one carries over."""
     request.session.clear()
     request.session[USER_KEY] = user.id
+    request.session[VERSION_KEY] = user.session_version
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)
 
 
@@ -121,6 +140,8 @@ class PageRoute(APIRoute):
                 if request.method == "GET" and request.url.query:
                     target += "?" + request.url.query
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            except PasswordChangeRequired:
+                return RedirectResponse(PASSWORD_PAGE, status_code=303)
             except PageRefused as exc:
                 return error_page(request, title=exc.title, message=exc.message, status_code=403)
             except RegistryError as exc:

@@ -1,4 +1,4 @@
-"""Administrators: accounts and roles, and API tokens for integrations (shown once)."""
+"""Administrators: accounts (roles, link to a person, unlock, deactivate, temporary password), API tokens."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from api.web.auth import AdminPage, FormDep, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import ROLE_LABELS, flash, render
 from registry import accounts, people
+from registry import sign_in as signing_in
 from registry.errors import RegistryError
 from registry.models import User
 from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
@@ -21,8 +22,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 def _users_page(request: Request, session: Session, *, values: dict[str, object], errors: dict[str, str],
                 status_code: int = 200) -> Response:
+    users = accounts.list_users(session)
+    linked = accounts.linked_people(session, users)
     return render(request, "admin/users.html", {
-        "users": accounts.list_users(session), "values": values, "errors": errors}, status_code=status_code)
+        "users": users, "linked": linked, "locks": signing_in.locked_until(session, emails=[u.email for u in users]),
+        "values": values, "errors": errors}, status_code=status_code)
 
 
 @router.get("/admin/users")
@@ -43,7 +47,7 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
     try:
         data = UserCreate.model_validate({
             "email": values.get("email", ""), "full_name": values.get("full_name", ""),
-            "role": values.get("role", ""), "password": values.get("password", ""),
+            "role": values.get("role", ""), "password": form.get("password") or "",
             "person_id": person.id if person else None})
         with session.begin_nested():
             user = accounts.add_user(session, data=data)
@@ -52,7 +56,12 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
         if "password" in errors:
             errors["password"] = "The password must be at least 10 characters long."
     except RegistryError as exc:
-        errors = {"email" if exc.status_code == 409 else FORM: exc.message}
+        field = {409: "email"}.get(exc.status_code, FORM)
+        if "password" in exc.message.lower():
+            field = "password"
+        elif "linked to the account" in exc.message:
+            field = "external_id"
+        errors = {field: exc.message}
     if errors:
         values.pop("password", None)
         return _users_page(request, session, values=values, errors=errors, status_code=422)
@@ -61,31 +70,110 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{user_id}")
-def change_user(request: Request, form: FormDep, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+def _account_page(request: Request, session: Session, user: User, *, errors: dict[str, str] | None = None,
+                  values: dict[str, object] | None = None, temporary: str | None = None,
+                  status_code: int = 200) -> Response:
+    person = people.get_person(session, user.person_id) if user.person_id else None
+    locks = signing_in.locked_until(session, emails=[user.email])
+    return render(request, "admin/account.html", {
+        "account": user, "person": person, "locked_until": locks.get(user.email), "temporary": temporary,
+        "errors": errors or {}, "values": values or {}}, status_code=status_code)
+
+
+@router.get("/admin/users/{user_id}")
+def account(request: Request, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+    return _account_page(request, session, accounts.get_user(session, user_id))
+
+
+@router.post("/admin/users/{user_id}/role")
+def change_role(request: Request, form: FormDep, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
     user = accounts.get_user(session, user_id)
-    values = text_values(form)
-    changes: dict[str, object] = {}
-    if "role" in values:
-        changes["role"] = values["role"]
-    if values.get("active") in ("yes", "no"):
-        changes["active"] = values["active"] == "yes"
-    if user.id == admin.id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
-        flash(request, "You cannot disable or demote your own administrator account.", kind="error")
-        return RedirectResponse("/admin/users", status_code=303)
     try:
-        update = UserUpdate.model_validate(changes)
-    except ValidationError as exc:
-        flash(request, "; ".join(field_errors(exc).values()), kind="error")
-        return RedirectResponse("/admin/users", status_code=303)
-    accounts.update_user(session, user=user, changes=update)
-    flash(request, _changed(user))
-    return RedirectResponse(f"/admin/users#user-{user.id}", status_code=303)
+        changes = UserUpdate.model_validate({"role": form.get("role")})
+        accounts.update_user(session, user=user, changes=changes, by=admin)
+    except ValidationError:
+        return _account_page(request, session, user, errors={"role": "Choose one of the roles."}, status_code=422)
+    flash(request, f"{user.full_name} now has the role {ROLE_LABELS[user.role]}.")
+    return _back(user)
 
 
-def _changed(user: User) -> str:
-    state = "active" if user.active else "disabled"
-    return f"{user.full_name} is now {state}, with the role {user.role.replace('_', ' ')}."
+@router.post("/admin/users/{user_id}/link")
+def link(request: Request, form: FormDep, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+    user = accounts.get_user(session, user_id)
+    external_id = str(form.get("external_id") or "").strip()
+    person = people.find_by_external_id(session, external_id) if external_id else None
+    if person is None:
+        message = (f"No one in the registry has the ID {external_id}; add them first on the People page."
+                   if external_id else "Type the staff ID from the HR roster.")
+        return _account_page(request, session, user, errors={"external_id": message},
+                             values={"external_id": external_id}, status_code=422)
+    try:
+        with session.begin_nested():
+            accounts.link_person(session, user=user, person_id=person.id)
+    except RegistryError as exc:
+        return _account_page(request, session, user, errors={"external_id": exc.message},
+                             values={"external_id": external_id}, status_code=exc.status_code)
+    flash(request, f"{user.full_name}'s account is now linked to {person.name}'s record ({person.external_id}): "
+                   "their own face no longer stops them posting their photos.")
+    return _back(user)
+
+
+@router.post("/admin/users/{user_id}/unlink")
+def unlink(request: Request, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+    user = accounts.get_user(session, user_id)
+    accounts.link_person(session, user=user, person_id=None)
+    flash(request, f"{user.full_name}'s account is no longer linked to a person's record.")
+    return _back(user)
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def unlock(request: Request, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+    user = accounts.get_user(session, user_id)
+    signing_in.unlock(session, email=user.email)
+    flash(request, f"{user.full_name} can sign in again now, from anywhere.")
+    return _back(user)
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=False)
+
+
+@router.post("/admin/users/{user_id}/reactivate")
+def reactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=True)
+
+
+def _set_active(request: Request, session: Session, user: User, *, by: User, active: bool) -> Response:
+    accounts.update_user(session, user=user, changes=UserUpdate(active=active), by=by)
+    if active:
+        flash(request, f"{user.full_name}'s account is active again: they can sign in with their password "
+                       "(API tokens that were not revoked work again).")
+    else:
+        flash(request, f"{user.full_name}'s account is deactivated: they were signed out everywhere and its "
+                       "API tokens stopped working. You can reactivate it later.")
+    return _back(user)
+
+
+@router.post("/admin/users/{user_id}/temporary-password")
+def temporary_password(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    user = accounts.get_user(session, user_id)
+    if user.id == admin.id:
+        flash(request, "Change your own password with “Change my password” at the top of the page.", kind="error")
+        return _back(user)
+    made = accounts.set_temporary_password(session, user=user)
+    # Rendered, not redirected: the password is shown on this response only and never stored readable.
+    return _account_page(request, session, user, temporary=made)
+
+
+@router.get("/admin/users/{user_id}/temporary-password")
+def temporary_password_again(user_id: int, _: AdminPage) -> Response:
+    """The address of the page that showed a temporary password, opened again: it is never shown twice."""
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
+def _back(user: User) -> Response:
+    return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 
 
 def _tokens_page(request: Request, session: Session, *, values: dict[str, object], errors: dict[str, str],

@@ -5,10 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep, SettingsDep
-from api.web.auth import USER_KEY, FormDep, PageRoute, PageUser, check_csrf, sign_in_session
+from api.deps import SessionDep, SettingsDep, backoff, client_address
+from api.web.auth import (
+    PASSWORD_PAGE,
+    USER_KEY,
+    AnyPageUser,
+    FormDep,
+    PageRoute,
+    PageUser,
+    check_csrf,
+    sign_in_session,
+)
 from api.web.templating import flash, render
-from registry import accounts, takedowns
+from registry import accounts, passwords, takedowns
+from registry import sign_in as signing_in
+from registry.errors import Invalid
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -34,22 +45,58 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
     try:
-        user = accounts.sign_in(session, email=email, password=password,
-                                max_failures=settings.login_max_failures,
-                                lockout_minutes=settings.login_lockout_minutes)
-    except accounts.SignInRefused as exc:
-        # Returned, not raised: the session dependency then keeps the failure count.
+        user = signing_in.sign_in(session, email=email, password=password, address=client_address(request),
+                                  backoff=backoff(settings))
+    except signing_in.SignInRefused as exc:
+        # Returned, not raised: the session dependency then keeps the count of wrong passwords.
         return render(request, "login.html", {"next": target, "values": {"email": email}, "error": exc.message},
                       status_code=429 if exc.locked else 401)
     sign_in_session(request, user)
+    if user.must_change_password:
+        flash(request, "Your administrator set this password for you. Choose your own to continue.", kind="info")
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, _: PageUser) -> Response:
+def logout(request: Request, session: SessionDep, user: AnyPageUser) -> Response:
+    accounts.end_sessions(session, user=user)  # the cookie, copied or kept, no longer signs anyone in
     request.session.clear()
     flash(request, "You are signed out.")
     return RedirectResponse("/login", status_code=303)
+
+
+def _password_page(request: Request, *, errors: dict[str, str], status_code: int = 200) -> Response:
+    return render(request, "account/password.html", {"errors": errors, "rules": passwords.RULES},
+                  status_code=status_code)
+
+
+@router.get(PASSWORD_PAGE)
+def password_form(request: Request, _: AnyPageUser) -> Response:
+    return _password_page(request, errors={})
+
+
+@router.post(PASSWORD_PAGE)
+def change_password(
+    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: AnyPageUser,
+) -> Response:
+    current, new, again = (str(form.get(name) or "") for name in ("current_password", "new_password",
+                                                                    "new_password_again"))
+    if new != again:
+        return _password_page(request, status_code=422, errors={
+            "new_password_again": "The two new passwords are not the same. Type the new password twice."})
+    try:
+        accounts.change_password(session, user=user, current=current, new=new, address=client_address(request),
+                                 backoff=backoff(settings))
+    except signing_in.SignInRefused as exc:
+        return _password_page(request, status_code=429, errors={"current_password": exc.message})
+    except Invalid as exc:
+        # Returned, not raised: a wrong current password is counted, like a wrong sign-in.
+        field = "current_password" if isinstance(exc, accounts.WrongPassword) else "new_password"
+        return _password_page(request, status_code=422, errors={field: exc.message})
+    sign_in_session(request, user)  # this browser goes on with a fresh session; every other one has ended
+    flash(request, "Your password has been changed. Anywhere else you were signed in, you are now signed out.")
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/")

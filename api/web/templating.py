@@ -71,7 +71,7 @@ def flash(request: Request, message: str, *, kind: str = "success") -> None:
 
 
 def navigation_for(user: User | None) -> list[tuple[str, str]]:
-    if user is None:
+    if user is None or user.must_change_password:  # nothing else opens until they choose their own password
         return []
     return [(path, label) for path, label, roles in NAVIGATION if user.role in roles]
 

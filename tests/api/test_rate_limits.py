@@ -67,6 +67,24 @@ def test_sign_in_sent_as_multipart_still_counts_against_the_address(limited, mak
     assert_throttled(client.post("/api/v1/auth/token", files=form), "sign-in")
 
 
+def test_the_per_account_limit_counts_sign_ins_sent_as_multipart(limited, make_user):
+    make_user("employee")
+    client = limited(sign_in_per_account=2)
+    form = {"username": (None, "Employee0@district.example.org"), "password": (None, "not the password")}
+    for _ in range(2):
+        assert client.post("/api/v1/auth/token", files=form).status_code == 401
+    throttled = client.post("/api/v1/auth/token", files=form)
+    assert throttled.status_code == 429 and "sign-in" in throttled.json()["detail"]
+    page = client.post("/login", files={"email": (None, "employee0@district.example.org"), "password": (None, "x")})
+    assert page.status_code == 429
+
+
+def test_a_sign_in_form_padded_past_any_real_size_is_refused(limited):
+    client = limited(sign_in_per_account=2)
+    padded = {"username": (None, "pat@district.example.org"), "password": (None, "x"), "pad": (None, "x" * 20_000)}
+    assert client.post("/api/v1/auth/token", files=padded).status_code == 413
+
+
 def test_uploads_are_limited_per_account(limited, make_user):
     first, second = make_user("employee"), make_user("employee")
     client = limited(uploads_per_account=2)
