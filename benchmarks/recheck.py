@@ -46,8 +46,8 @@ def seed(engine: Engine, clearances: int, rng: random.Random) -> None:
     with Session(engine) as session:
         session.info["actor"] = "bench"
         session.execute(insert(User), [{"email": "office@example.org", "full_name": "Office", "role": "office_staff",
-                                        "password_hash": "-", "active": True, "session_version": 0, "must_change_password": False,
-                                        "created_at": NOW}])
+                                        "password_hash": "-", "active": True, "session_version": 0,
+                                        "must_change_password": False, "created_at": NOW}])
         session.execute(insert(Person), [{"external_id": f"S-{n}", "kind": "student", "name": f"Student {n}",
                                           "status": "active", "created_at": NOW, "updated_at": NOW}
                                          for n in range(STUDENTS)])
