@@ -307,11 +307,20 @@ def _person_label(person: PersonFacts) -> str:
     return f"{person.name} ({kind}{'' if person.active else ', departed'})"
 
 
+def _plain(reason: str) -> str:
+    """The matcher's reason in a teacher's words: thresholds and distances stay in the record."""
+    if "small" in reason:
+        return "too small to tell who it is"
+    if reason.startswith("a face"):  # found only by a closer look, or not searched for
+        return reason
+    return "it matches nobody enrolled"
+
+
 def _describe_face(face: FaceInput) -> str:
     if face.band == "possible":
         people = [p for p in (face.person, *face.candidates) if p is not None]
         names = " or ".join(dict.fromkeys(_person_label(p) for p in people))
         return f"Possibly {names}"
     if face.band == "unknown":
-        return f"Unidentified face{f' ({face.reason})' if face.reason else ''}"
+        return f"Unidentified face ({_plain(face.reason)})"
     return f"{_person_label(face.person) if face.person else 'You'}: your own face"
