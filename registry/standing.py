@@ -30,7 +30,7 @@ from registry.models import (
 )
 from registry.policy import ClearanceRequest, ConsentFacts, Decision, decide
 from registry.policy import vocabulary as v
-from registry.policy.ledger import District, Reading, Standing, explain
+from registry.policy.ledger import District, Standing, explain
 
 # The state a single form shows on the person's page (ConsentPublic.state).
 FORM_STATES = {
@@ -81,13 +81,6 @@ def image_release_standing(session: Session, person: Person, *, district: Distri
         words = explain(reading, person=facts, kind="image_release", destination=destination)
         result.append(DestinationStanding(destination, reading.standing, words))
     return result
-
-
-def read_standing(
-    session: Session, person: Person, *, kind: str, destination: str | None, district: District
-) -> Reading:
-    return district.read(consent_facts(session, [id_of(person)]), person=facts_of_person(person),
-                         kind=kind, destination=destination)
 
 
 # --- re-checking posted photos ---------------------------------------------------------------
@@ -151,11 +144,6 @@ def requested_in(session: Session) -> list[Takedown]:
     return list(session.info.get(REQUESTED, []))
 
 
-def current_decision(session: Session, clearance: Clearance, *, district: District) -> Decision:
-    """The clearance decided now, recording nothing (the photo's current standing)."""
-    return _decide_batch(session, [clearance], district=district, at=district.now())[0][2]
-
-
 def _decide_batch(
     session: Session, clearances: list[Clearance], *, district: District, at: datetime,
 ) -> list[tuple[Clearance, ClearanceRequest, Decision]]:
@@ -199,11 +187,6 @@ def _takedown(clearance: Clearance, request: ClearanceRequest, decision: Decisio
         person_id=face.person.id if face and face.person else request.uploader_person_id,
         uploader_id=clearance.uploader_id, cause=cause, reason=why[:1000],
     )
-
-
-def people_of(session: Session, person_ids: Iterable[int]) -> list[Person]:
-    ids = sorted(set(person_ids))
-    return list(session.exec(select(Person).where(col(Person.id).in_(ids)))) if ids else []
 
 
 def _why(decision: Decision) -> str:
