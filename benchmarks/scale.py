@@ -91,7 +91,7 @@ def one_photo_memory(path: Path) -> dict[str, float]:
             "print(json.dumps({'loaded': loaded / 1024, 'peak': hwm() / 1024}))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def load_test(data_dir: Path, database_url: str | None, requests: int, concurrency: int) -> dict[str, float]:
@@ -105,7 +105,7 @@ def load_test(data_dir: Path, database_url: str | None, requests: int, concurren
                        capture_output=True)  # warm every worker's pool first; not measured
         out = subprocess.run([*load, str(requests), str(concurrency), *photos], cwd=ROOT, check=True,
                              capture_output=True, text=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def main() -> None:

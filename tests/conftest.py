@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -25,7 +26,7 @@ FACES = (ROOT / ".." / "shared" / "faces").resolve()
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 # High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.
-GENEROUS_RATE_LIMITS = {f"rate_limit_{what}": 100_000 for what in (
+GENEROUS_RATE_LIMITS: dict[str, Any] = {f"rate_limit_{what}": 100_000 for what in (
     "sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")}
 
 
@@ -88,12 +89,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, connection: Connection):  # type: ignore[no-untyped-def]
+def app(settings: Settings, connection: Connection):
     return create_app(settings, bind=connection)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
 
@@ -106,7 +107,7 @@ def make_user(session: Session, settings: Settings) -> Callable[..., dict[str, s
     def make(role: str, *, person_id: int | None = None) -> dict[str, str]:
         n = next(counter)
         user = accounts.add_user(session, data=UserCreate(
-            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,  # type: ignore[arg-type]
+            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,
             password=PASSWORD, person_id=person_id))
         session.commit()
         assert user.id is not None

@@ -49,9 +49,9 @@ def test_a_face_deleted_through_one_worker_is_not_matched_by_the_other(tmp_path)
         token = one.post("/api/v1/auth/token", data={"username": ADMIN["REGISTRY_ADMIN_EMAIL"],
                                                      "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        obama = add_person(one, headers, "E-1", "employee", "Barack Obama")  # type: ignore[arg-type]
-        record(one, headers, obama, signer="self")  # type: ignore[arg-type]
-        template = enrol(one, headers, obama, "people/obama/obama-portrait.jpg", signer="self")  # type: ignore[arg-type]
+        obama = add_person(one, headers, "E-1", "employee", "Barack Obama")
+        record(one, headers, obama, signer="self")
+        template = enrol(one, headers, obama, "people/obama/obama-portrait.jpg", signer="self")
 
         for worker in (two, one):  # both now hold the template in memory
             assert who_is_in(worker, headers, "people/obama/obama-2.jpg") == ["Barack Obama"]

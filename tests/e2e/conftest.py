@@ -59,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with unit_of_work(engine) as session:
         for who, (role, name) in USERS.items():
             accounts.add_user(session, data=UserCreate(email=f"{who}@district.example.org", full_name=name,
-                                                       role=role, password=PASSWORD))  # type: ignore[arg-type]
+                                                       role=role, password=PASSWORD))
     engine.dispose()
     app = create_app(settings)
     port = _free_port()

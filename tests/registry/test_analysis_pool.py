@@ -21,7 +21,7 @@ PHOTO = (FACES / "groups" / "biden-obama-child.jpg").read_bytes()
 
 def worker_pids(pool: AnalysisPool) -> list[int]:
     executor = pool._current()
-    return list(executor._processes)  # type: ignore[attr-defined]
+    return list(executor._processes)
 
 
 def alive(pid: int) -> bool:
@@ -32,7 +32,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def eventually(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+def eventually(check, seconds: float = 30.0) -> bool:
     """Polls ``check`` until it holds; a generous bound on a shared machine, not a speed requirement."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -43,7 +43,7 @@ def eventually(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def pool():  # type: ignore[no-untyped-def]
+def pool():
     pool = AnalysisPool(2)
     yield pool
     pool.shutdown()
