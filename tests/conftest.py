@@ -20,9 +20,9 @@ from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.schemas import UserCreate
 from registry.settings import Settings
+from tests.paths import FACES as FACES  # noqa: F401 - tests.paths is their home; kept here for older imports
+from tests.paths import ROOT as ROOT  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-FACES = (ROOT / ".." / "shared" / "faces").resolve()
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 # High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.

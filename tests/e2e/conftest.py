@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +20,9 @@ from registry.migrate import upgrade
 from registry.schemas import UserCreate
 from registry.settings import Settings
 from tests.conftest import GENEROUS_RATE_LIMITS
+from tests.paths import FACES as FACES  # noqa: F401 - the e2e tests import it from here
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-FACES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "faces").resolve()
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
