@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
@@ -28,6 +29,16 @@ PASSWORD = "correct horse battery"
 # High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.
 GENEROUS_RATE_LIMITS: dict[str, Any] = {f"rate_limit_{what}": 100_000 for what in (
     "sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")}
+# Test accounts only: Argon2id at its cheapest (microseconds, not ~0.2 s a hash). The service's own
+# hasher is untouched (tests/registry/test_password_hashing.py runs it in a fresh process).
+CHEAP_PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "PASSWORD_HASHER", CHEAP_PASSWORD_HASHER)
+        yield
 
 
 def _pg(url: str) -> str:
