@@ -1,4 +1,8 @@
-"""Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; the app; users."""
+"""Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; settings; users.
+
+The web app and its test client are in tests/api/conftest.py, so that the engine and media tests
+(tests/registry/policy, tests/media) run without importing it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,9 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher, profiles
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from api.main import create_app
 from registry import accounts, security
 from registry.db import make_engine
 from registry.migrate import upgrade
@@ -97,17 +99,6 @@ def session(connection: Connection) -> Iterator[Session]:
 def settings(tmp_path: Path) -> Settings:
     return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32,
                     **GENEROUS_RATE_LIMITS)
-
-
-@pytest.fixture
-def app(settings: Settings, connection: Connection):
-    return create_app(settings, bind=connection)
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture
