@@ -1,7 +1,9 @@
 """Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; settings; users.
 
 The web app and its test client are in tests/api/conftest.py, so that the engine and media tests
-(tests/registry/policy, tests/media) run without importing it.
+(tests/registry/policy, tests/media) run without importing it. Markers: a test given the parameter
+"postgresql" is marked ``postgres``, tests/e2e are marked ``browser``; ``./scripts/test --fast``
+deselects both and ``slow``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ GENEROUS_RATE_LIMITS: dict[str, Any] = {f"rate_limit_{what}": 100_000 for what i
 # Test accounts only: Argon2id at its cheapest (microseconds, not ~0.2 s a hash). The service's own
 # hasher is untouched (tests/registry/test_password_hashing.py runs it in a fresh process).
 CHEAP_PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session", autouse=True)

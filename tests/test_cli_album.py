@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from registry import accounts, consents, people
@@ -49,6 +50,7 @@ def seed(data_dir: Path) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_enrol_a_folder_then_clear_a_folder_with_a_report_and_an_exit_code_for_scripts(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.clearance_helpers import add_person, enrol, record
 from tests.conftest import FACES, ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
@@ -36,6 +37,7 @@ def who_is_in(client: httpx.Client, headers: dict[str, str], photo: str) -> list
     return [face["person_name"] for face in response.json()["faces"]]
 
 
+@pytest.mark.postgres
 def test_a_face_deleted_through_one_worker_is_not_matched_by_the_other(tmp_path):
     database = create_pg_database("registry_workers")
     ports = free_port(), free_port()

@@ -10,6 +10,7 @@ import re
 from contextlib import suppress
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as fuzzing
@@ -86,6 +87,7 @@ def run_operation(operation, strategy: st.SearchStrategy, headers: dict[str, str
     return None
 
 
+@pytest.mark.slow
 def test_every_operation_answers_every_role_without_a_server_error_and_as_documented(app, client, make_user):
     headers = {role: make_user(role) for role in ROLES}
     known = seed_records(client, headers)

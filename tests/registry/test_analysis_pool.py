@@ -78,6 +78,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_service_that_owns_them_is_killed() -> None:
     owner = subprocess.Popen([sys.executable, "-c", OWNER, str(FACES / "groups" / "kit-rose.jpg")], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
@@ -117,6 +118,7 @@ def page_faults_per_photo(mode: str) -> int:
     return int(json.loads(out.stdout))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux with glibc only")
 def test_workers_reuse_a_photos_memory_for_the_next_instead_of_faulting_it_in_again() -> None:
     pixels = 4000 * 3000 * 3 // 4096  # pages of one decoded 12 MP photo
