@@ -16,7 +16,6 @@ from media.images import Photo
 from media.matching import TemplateIndex
 from tests.paths import FACES
 
-FACES_DIR = FACES
 OBAMA, BIDEN = 1, 2
 
 
@@ -28,7 +27,7 @@ class Entry:
 
 
 def _manifest() -> list[Entry]:
-    with open(FACES_DIR / "MANIFEST.csv", newline="") as f:
+    with open(FACES / "MANIFEST.csv", newline="") as f:
         return [
             Entry(row["file"], int(row["faces"]), tuple(row["people_left_to_right"].split(";")))
             for row in csv.DictReader(f)
@@ -39,7 +38,7 @@ MANIFEST = _manifest()
 
 
 def read_photo(file: str) -> bytes:
-    return (FACES_DIR / file).read_bytes()
+    return (FACES / file).read_bytes()
 
 
 def jpeg_bytes(image: Image.Image, **save_args: object) -> bytes:
