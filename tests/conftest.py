@@ -3,7 +3,7 @@
 The web app and its test client are in tests/api/conftest.py, so that the engine and media tests
 (tests/registry/policy, tests/media) run without importing it. Markers: a test given the parameter
 "postgresql" is marked ``postgres``, tests/e2e are marked ``browser``; ``./scripts/test --fast``
-deselects both and ``slow``.
+deselects both, ``slow`` and ``exclusive``.
 """
 
 from __future__ import annotations
