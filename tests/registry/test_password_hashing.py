@@ -10,9 +10,8 @@ import argon2
 from argon2 import profiles
 
 from registry import security
+from tests.conftest import PASSWORD
 from tests.paths import ROOT
-
-PASSWORD = "correct horse battery"
 
 
 def test_the_service_stores_passwords_as_argon2id_at_the_rfc_9106_low_memory_parameters() -> None:
