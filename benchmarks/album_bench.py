@@ -69,7 +69,7 @@ def seeded_database(folder: Path) -> Path:
                                                                   name=name))
             for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
                 consents.record_consent(session, data=ConsentCreate(
-                    person_id=int(person.id or 0), kind=kind, status="granted", scopes=scopes,  # type: ignore[arg-type]
+                    person_id=int(person.id or 0), kind=kind, status="granted", scopes=scopes,
                     signer_name=name, signer_relationship="self", signed_on=signed), entered_by_id=int(admin.id or 0),
                     district=district)
             enrol_face(session, person=person, photo=(FACES / photo).read_bytes(), face_index=None,
@@ -94,7 +94,7 @@ def album_in_pool(seed: Path, folder: Path, photos: list[bytes], processes: int)
     with unit_of_work(engine, actor="bench") as session:  # type: ignore[arg-type]
         user = session.get(User, 1)
         assert user is not None
-        job = start_album(session, uploader=user, source="cli", pack=pack, **CONTEXT)  # type: ignore[arg-type]
+        job = start_album(session, uploader=user, source="cli", pack=pack, **CONTEXT)
         for n, photo in enumerate(photos):
             add_photo(session, job=job, position=n, name=f"{n}.jpg", data=photo, error=None, settings=settings)
         job_id = int(job.id or 0)
@@ -121,12 +121,12 @@ def album_in_one_process(seed: Path, folder: Path, photos: list[bytes]) -> Album
                 user = session.get(User, 1)
                 assert user is not None
                 clear_photo(session, photo=photo, uploader=user, settings=settings, pack=pack, templates=templates,
-                            **CONTEXT)  # type: ignore[arg-type]
+                            **CONTEXT)
         seconds = time.perf_counter() - start
     return AlbumResult(len(photos), seconds, memory.peak_mib)
 
 
-def _how(settings: Settings):  # type: ignore[no-untyped-def]
+def _how(settings: Settings):
     from registry.analysis_pool import analysis_settings
 
     return analysis_settings(settings)

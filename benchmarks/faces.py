@@ -25,7 +25,7 @@ from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces
 from media.images import Photo, decode_photo
 from media.matching import IDENTIFIED, TemplateIndex, match_faces
 
-FACES_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
+FACES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"  # source, licence: its README
 TWELVE_MP = 12_000_000
 SIZES = (800, 1024, 1280, 1600, 2048, 3200)
 QUICK_SIZES = (1024, DEFAULT_DETECT_MAX_SIDE)
@@ -224,7 +224,7 @@ def report(*, quick: bool) -> None:
     entries = manifest()
 
     counts, notes, enrolled = match_accuracy(entries)
-    print("## Matching on ../shared/faces (first photo per person enrolled, defaults)\n")
+    print("## Matching on tests/data/faces (first photo per person enrolled, defaults)\n")
     print("| " + " | ".join(counts) + " |\n" + "|---" * len(counts) + "|")
     print("| " + " | ".join(str(v) for v in counts.values()) + " |\n")
     print("\n".join(notes) + "\n" if notes else "", end="")

@@ -21,7 +21,7 @@ import httpx
 from benchmarks.album_bench import album_in_one_process, album_in_pool, seeded_database
 from benchmarks.faces import manifest, read, upscaled_jpeg
 from benchmarks.machine import OtherLoad, machine
-from benchmarks.service import ROOT, clear, enrol_people, fresh_postgres, running_service, sign_in
+from benchmarks.service import FACES, ROOT, clear, enrol_people, fresh_postgres, running_service, sign_in
 from media.images import decode_photo
 
 QUICK_PHOTOS = ("groups/biden-obama-child.jpg", "groups/kit-rose.jpg", "people/obama/obama-2.jpg")
@@ -30,7 +30,7 @@ SMALL_LOAD_PHOTOS = ("groups/biden-obama.jpg", "people/obama/obama-2.jpg", "peop
 
 
 def twelve_mp(folder: Path, files: list[str]) -> list[Path]:
-    """12 MP JPEG upscales of the shared photos, written to a temporary folder (never the repository)."""
+    """12 MP JPEG upscales of the test photos, written to a temporary folder (never the repository)."""
     paths = []
     for n, file in enumerate(files):
         path = folder / f"{n:02d}-{Path(file).stem}.jpg"
@@ -91,11 +91,11 @@ def one_photo_memory(path: Path) -> dict[str, float]:
             "print(json.dumps({'loaded': loaded / 1024, 'peak': hwm() / 1024}))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def load_test(data_dir: Path, database_url: str | None, requests: int, concurrency: int) -> dict[str, float]:
-    photos = [str((ROOT / ".." / "shared" / "faces" / p).resolve()) for p in SMALL_LOAD_PHOTOS]
+    photos = [str(FACES / p) for p in SMALL_LOAD_PHOTOS]
     with running_service(data_dir, workers=4, database_url=database_url) as url:
         headers = sign_in(url)
         enrol_people(url, headers)
@@ -105,7 +105,7 @@ def load_test(data_dir: Path, database_url: str | None, requests: int, concurren
                        capture_output=True)  # warm every worker's pool first; not measured
         out = subprocess.run([*load, str(requests), str(concurrency), *photos], cwd=ROOT, check=True,
                              capture_output=True, text=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def main() -> None:

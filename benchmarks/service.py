@@ -18,7 +18,7 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-FACES = (ROOT / ".." / "shared" / "faces").resolve()
+FACES = ROOT / "tests" / "data" / "faces"
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench@district.example.org", "benchmark admin password"
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ENROLLED = (("E-1", "Barack Obama", "people/obama/obama-portrait.jpg"),

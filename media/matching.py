@@ -5,7 +5,7 @@ possible:   within the review threshold but not identified (a human decides);
 unknown:    nobody within the review threshold, or the face is too small to identify.
 Fail closed: anything short of a confident identification is never "identified".
 
-Default min_margin 0.06: on the shared test photos genuine identifications lead the next person
+Default min_margin 0.06: on the test photos (tests/data/faces) genuine identifications lead the next person
 by 0.34 or more, so the margin only bites when two enrolled people are both close (twins,
 siblings). Default min_face_px 40: below it HOG at one upsampling barely finds faces and the
 encoder's 150 px face chip is mostly interpolation; a 44 px face still matched in tests.

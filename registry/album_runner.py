@@ -188,7 +188,7 @@ class AlbumRunner:
                     fail_item(session, item, f"Checking this photo was interrupted {item.attempts} times; "
                                              "upload it again.", uploads=self.settings)
                 else:
-                    session.exec(update(AlbumItem).where(  # type: ignore[call-overload]
+                    session.exec(update(AlbumItem).where(
                         col(AlbumItem.id) == item.id, col(AlbumItem.claimed_by) == item.claimed_by,
                     ).values(status="queued", claimed_by=None, claimed_at=None))
             for job_id in {i.job_id for i in items}:

@@ -184,9 +184,9 @@ def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> Albu
         **job.model_dump(exclude={"finished_at"}), finished_at=job.finished_at,
         finished=counts["queued"] == counts["running"] == 0, total=len(items), counts=counts, decisions=decisions,
         items=[AlbumItemPublic(
-            id=id_of(i), position=i.position, name=i.name, status=i.status,  # type: ignore[arg-type]
-            error=i.error, clearance_id=i.clearance_id, decision=i.decision,  # type: ignore[arg-type]
-            standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,  # type: ignore[arg-type]
+            id=id_of(i), position=i.position, name=i.name, status=i.status,
+            error=i.error, clearance_id=i.clearance_id, decision=i.decision,
+            standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,
             thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None)
             for i in items],
     )

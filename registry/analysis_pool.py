@@ -47,7 +47,7 @@ class AnalysisPool:
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
-            if self._executor is not None and self._executor._broken:  # type: ignore[attr-defined]
+            if self._executor is not None and self._executor._broken:
                 # A worker died (see EngineStopped): the executor refuses new work; start afresh.
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None

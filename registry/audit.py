@@ -162,7 +162,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
         return
     lock_chain(session)
     session.info[_DELETED] = [
-        (type(o).__tablename__, _row_id(o), _values(o)) for o in session.deleted if audited(o)  # type: ignore[attr-defined]
+        (type(o).__tablename__, _row_id(o), _values(o)) for o in session.deleted if audited(o)
     ]
 
 
@@ -171,12 +171,12 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     changes: list[Change] = []
     for obj in session.new:
         if audited(obj):
-            changes.append(("insert", type(obj).__tablename__, _row_id(obj), {"after": _values(obj)}))  # type: ignore[attr-defined]
+            changes.append(("insert", type(obj).__tablename__, _row_id(obj), {"after": _values(obj)}))
     for obj in session.dirty:
         if audited(obj) and obj not in session.deleted:
             before, after = _changed(obj)
             if after:
-                changes.append(("update", type(obj).__tablename__, _row_id(obj),  # type: ignore[attr-defined]
+                changes.append(("update", type(obj).__tablename__, _row_id(obj),
                                 {"before": before, "after": after}))
     for table_name, row_id, values in session.info.pop(_DELETED, []):
         changes.append(("delete", table_name, row_id, {"before": values}))

@@ -301,7 +301,7 @@ def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace
     clearance.pack_id, clearance.pack_version = decision.pack_id, decision.pack_version
     clearance.decided_at = utcnow()
     session.add(clearance)
-    session.exec(delete(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id))  # type: ignore[call-overload]
+    session.exec(delete(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id))
     for consent_id in decision.consents_relied_on:
         session.add(ClearanceConsent(clearance_id=id_of(clearance), consent_id=consent_id))
     session.flush()

@@ -141,12 +141,12 @@ def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
         review = reviews.get(face.index)
         person_id = identities[face.index]
         public_faces.append(ClearanceFacePublic(
-            index=face.index, box=BoxPublic(**_box(face).as_dict()), band=face.band,  # type: ignore[arg-type]
+            index=face.index, box=BoxPublic(**_box(face).as_dict()), band=face.band,
             person_id=person_id, person_name=names.get(person_id) if person_id else None,
             distance=face.distance, margin=face.margin,
             candidates=[CandidatePublic(person_id=int(c[0]), name=names.get(int(c[0])), distance=c[1])
                         for c in face.candidates],
-            match_reason=face.match_reason, verdict=face.verdict, rule=face.rule,  # type: ignore[arg-type]
+            match_reason=face.match_reason, verdict=face.verdict, rule=face.rule,
             clause=face.clause, message=face.message, consent_id=face.consent_id, redactable=face.redactable,
             review=FaceReviewPublic.model_validate(review.model_dump()) if review else None,
         ))

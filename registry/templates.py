@@ -27,7 +27,7 @@ def encoding_from_bytes(data: bytes) -> np.ndarray:
 
 
 def bump_templates_version(session: Session) -> None:
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(RegistryState).where(col(RegistryState.key) == TEMPLATES_VERSION)
         .values(value=col(RegistryState.value) + 1)
     )

@@ -121,7 +121,7 @@ def create_user(
     try:
         with unit_of_work(engine, actor="cli:create-user") as session:
             user = accounts.add_user(session, data=UserCreate(
-                email=email, full_name=full_name, role=role, password=password))  # type: ignore[arg-type]
+                email=email, full_name=full_name, role=role, password=password))
             typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
     except RegistryError as exc:  # a password too easy to guess, an address already taken
         typer.secho(exc.message, fg="red", err=True)

@@ -1,4 +1,10 @@
-"""Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; the app; users."""
+"""Shared fixtures: a migrated SQLite and PostgreSQL database, each test rolled back; settings; users.
+
+The web app and its test client are in tests/api/conftest.py, so that the engine and media tests
+(tests/registry/policy, tests/media) run without importing it. Markers: a test given the parameter
+"postgresql" is marked ``postgres``, tests/e2e are marked ``browser``; ``./scripts/test --fast``
+deselects both, ``slow`` and ``exclusive``.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +12,47 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-
-# Tests date forms with the machine's date.today(); the district's own day is tested where it matters
-# (tests/registry/test_consent_ledger_api.py).
-os.environ.setdefault("REGISTRY_TIME_ZONE", "UTC")
-
-from fastapi.testclient import TestClient
+from argon2 import PasswordHasher, profiles
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from api.main import create_app
 from registry import accounts, security
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.schemas import UserCreate
 from registry.settings import Settings
+from tests.paths import FACES as FACES  # noqa: F401 - tests.paths is their home; kept here for older imports
+from tests.paths import ROOT as ROOT  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-FACES = (ROOT / ".." / "shared" / "faces").resolve()
+# Tests date forms with the machine's date.today(); the district's own day is tested where it matters
+# (tests/registry/policy/test_ledger.py).
+os.environ.setdefault("REGISTRY_TIME_ZONE", "UTC")
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 # High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.
-GENEROUS_RATE_LIMITS = {f"rate_limit_{what}": 100_000 for what in (
+GENEROUS_RATE_LIMITS: dict[str, Any] = {f"rate_limit_{what}": 100_000 for what in (
     "sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")}
+# Test accounts only: Argon2id at its cheapest (microseconds, not ~0.2 s a hash). The service's own
+# hasher is untouched (tests/registry/test_password_hashing.py runs it in a fresh process).
+CHEAP_PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "PASSWORD_HASHER", CHEAP_PASSWORD_HASHER)
+        yield
 
 
 def _pg(url: str) -> str:
@@ -93,17 +114,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, connection: Connection):  # type: ignore[no-untyped-def]
-    return create_app(settings, bind=connection)
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
 def make_user(session: Session, settings: Settings) -> Callable[..., dict[str, str]]:
     """Creates an account with a role and returns the Authorization header of a fresh access token."""
     counter = iter(range(1_000_000))
@@ -111,7 +121,7 @@ def make_user(session: Session, settings: Settings) -> Callable[..., dict[str, s
     def make(role: str, *, person_id: int | None = None) -> dict[str, str]:
         n = next(counter)
         user = accounts.add_user(session, data=UserCreate(
-            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,  # type: ignore[arg-type]
+            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,
             password=PASSWORD, person_id=person_id))
         session.commit()
         assert user.id is not None

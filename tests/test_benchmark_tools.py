@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks.album_bench import tree_pss_mib
 from benchmarks.machine import OtherLoad, process_tree
 
@@ -36,6 +38,7 @@ def burn_while_measured(*, orphaned: bool) -> float:
     return other.share
 
 
+@pytest.mark.exclusive  # under pytest-xdist the other worker would count as outside load
 def test_other_load_counts_outside_work_but_not_the_benchmarks_own() -> None:
     cores = os.cpu_count() or 1
     outside, own = burn_while_measured(orphaned=True), burn_while_measured(orphaned=False)

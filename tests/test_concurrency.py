@@ -82,6 +82,7 @@ def prepare(client: httpx.Client) -> tuple[dict[str, str], dict[str, str], dict[
     return admin, office, employee, student, contested
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent_state(server):
     url, log = server
     photo = (FACES / "people/obama/obama-2.jpg").read_bytes()

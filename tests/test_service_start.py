@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from registry.db import make_engine
 from tests.conftest import ROOT
@@ -46,6 +47,7 @@ def stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
+@pytest.mark.slow
 def test_first_start_makes_the_named_administrator_and_a_second_start_is_harmless(tmp_path):
     port = free_port()
     env = {"REGISTRY_ADMIN_EMAIL": "principal@district.example.org",
@@ -70,6 +72,7 @@ def test_first_start_makes_the_named_administrator_and_a_second_start_is_harmles
     assert "First administrator" not in output
 
 
+@pytest.mark.slow
 def test_without_a_named_administrator_a_password_is_generated_and_shown_once(tmp_path):
     port = free_port()
     process = start(tmp_path, port)
@@ -96,6 +99,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+@pytest.mark.slow
 def test_a_malformed_policy_pack_stops_start_up_naming_the_line(tmp_path):
     from registry.policy.pack import PACKS_DIR
 

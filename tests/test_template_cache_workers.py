@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.clearance_helpers import add_person, enrol, record
 from tests.conftest import FACES, ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
@@ -36,6 +37,7 @@ def who_is_in(client: httpx.Client, headers: dict[str, str], photo: str) -> list
     return [face["person_name"] for face in response.json()["faces"]]
 
 
+@pytest.mark.postgres
 def test_a_face_deleted_through_one_worker_is_not_matched_by_the_other(tmp_path):
     database = create_pg_database("registry_workers")
     ports = free_port(), free_port()
@@ -49,9 +51,9 @@ def test_a_face_deleted_through_one_worker_is_not_matched_by_the_other(tmp_path)
         token = one.post("/api/v1/auth/token", data={"username": ADMIN["REGISTRY_ADMIN_EMAIL"],
                                                      "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        obama = add_person(one, headers, "E-1", "employee", "Barack Obama")  # type: ignore[arg-type]
-        record(one, headers, obama, signer="self")  # type: ignore[arg-type]
-        template = enrol(one, headers, obama, "people/obama/obama-portrait.jpg", signer="self")  # type: ignore[arg-type]
+        obama = add_person(one, headers, "E-1", "employee", "Barack Obama")
+        record(one, headers, obama, signer="self")
+        template = enrol(one, headers, obama, "people/obama/obama-portrait.jpg", signer="self")
 
         for worker in (two, one):  # both now hold the template in memory
             assert who_is_in(worker, headers, "people/obama/obama-2.jpg") == ["Barack Obama"]

@@ -39,7 +39,7 @@ def album_engine(tmp_path: Path) -> Iterator[Engine]:
 def add_account(engine: Engine, settings: Settings, role: str, email: str) -> dict[str, str]:
     with Session(engine, expire_on_commit=False) as session:
         user = accounts.add_user(session, data=UserCreate(
-            email=email, full_name=email.split("@")[0], role=role, password=PASSWORD))  # type: ignore[arg-type]
+            email=email, full_name=email.split("@")[0], role=role, password=PASSWORD))
         session.commit()
     token, _ = security.issue_access_token(user_id=int(user.id or 0), secret=settings.secret_key, minutes=10)
     return {"Authorization": f"Bearer {token}"}

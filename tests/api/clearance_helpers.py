@@ -1,4 +1,4 @@
-"""Enrolling the people of ../shared/faces and clearing their photos through the API."""
+"""Enrolling the people of tests/data/faces and clearing their photos through the API."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD):
     return client.post("/api/v1/auth/token", data={"username": email, "password": password})
 
 
-def bearer(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def bearer(response) -> dict[str, str]:
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

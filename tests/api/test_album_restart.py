@@ -39,7 +39,7 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
         items = [add_photo(session, job=job, position=n, name=name, data=data, error=None, settings=settings)
                  for n, (name, data) in enumerate(photos)]
         # The first was being analysed by a worker process that is gone (pid 999999 on this host) ...
-        session.exec(update(AlbumItem).where(col(AlbumItem.id) == items[0].id).values(  # type: ignore[call-overload]
+        session.exec(update(AlbumItem).where(col(AlbumItem.id) == items[0].id).values(
             status="running", claimed_by=f"{socket.gethostname()}:999999:stopped", claimed_at=utcnow(), attempts=1))
         session.commit()
     # ... and the third's file was removed while the service was down.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from registry import security
 from registry.audit_entries import AuditEntry
@@ -62,7 +62,7 @@ def test_only_administrators_read_the_log(client, office):
 
 
 def _row(connection, entry_id: int) -> dict:
-    table = AuditEntry.__table__
+    table = inspect(AuditEntry).local_table
     return dict(connection.execute(select(table).where(table.c.id == entry_id)).mappings().one())
 
 

@@ -103,7 +103,7 @@ def test_revoking_the_newest_form_does_not_bring_an_older_grant_back(client, off
 
 
 def _sign_in(client: TestClient, session: Session, email: str, role: str) -> str:
-    accounts.add_user(session, data=UserCreate(email=email, full_name="Coach Kit", role=role,  # type: ignore[arg-type]
+    accounts.add_user(session, data=UserCreate(email=email, full_name="Coach Kit", role=role,
                                                password=PASSWORD))
     session.commit()
     token = _csrf(client.get("/login").text)
@@ -204,7 +204,7 @@ def test_an_adult_student_signs_their_own_release_where_the_pack_says_so(client,
     assert response.status_code == 201 and response.json()["birth_date"] == str(born)
     maya = response.json()["id"]
 
-    def sign(signer: str):  # type: ignore[no-untyped-def]
+    def sign(signer: str):
         return client.post("/api/v1/consents", headers=office, json={
             "person_id": maya, "kind": "image_release", "status": "granted", "scopes": ["personal_social_media"],
             "signer_name": "Maya Lopez" if signer == "self" else "Ana Lopez", "signer_relationship": signer,

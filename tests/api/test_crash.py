@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from registry import audit_log
@@ -90,6 +91,7 @@ def _purge(data_dir: Path, crash_at: str) -> subprocess.CompletedProcess[str]:
                           env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path):
     data, port = tmp_path / "data", free_port()
     data.mkdir()

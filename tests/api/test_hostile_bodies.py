@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,11 +26,11 @@ def fifty_megabytes() -> Iterator[bytes]:
     yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> tuple[int, bytes, int]:  # type: ignore[no-untyped-def]
+def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> tuple[int, bytes, int]:
     """POST `chunks` to `app`; return the status, the response body and how many chunks it pulled."""
     pulled = 0
-    pending = next(chunks)
-    answer: dict[str, object] = {"body": b""}
+    pending: bytes | None = next(chunks)
+    answer: dict[str, Any] = {"body": b""}
 
     async def receive() -> dict[str, object]:
         nonlocal pulled, pending
@@ -39,11 +40,11 @@ def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> t
         pulled += 1
         return {"type": "http.request", "body": chunk, "more_body": pending is not None}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             answer["status"] = message["status"]
         elif message["type"] == "http.response.body":
-            answer["body"] = bytes(answer["body"]) + bytes(message.get("body", b""))  # type: ignore[arg-type]
+            answer["body"] = bytes(answer["body"]) + bytes(message.get("body", b""))
 
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
@@ -52,7 +53,7 @@ def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> t
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
     asyncio.run(app(scope, receive, send))
-    return int(answer["status"]), bytes(answer["body"]), pulled  # type: ignore[call-overload]
+    return int(answer["status"]), bytes(answer["body"]), pulled
 
 
 @SQLITE_ONLY

@@ -16,7 +16,7 @@ FORM = {"destination": "personal_social_media", "context_kind": "classroom", "co
 
 
 @pytest.fixture
-def limited(settings, connection) -> Iterator[Callable[..., TestClient]]:  # type: ignore[no-untyped-def]
+def limited(settings, connection) -> Iterator[Callable[..., TestClient]]:
     """A client of an app whose limits are set by the test (the others stay generous)."""
     clients: list[TestClient] = []
 

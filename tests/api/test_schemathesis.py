@@ -10,6 +10,7 @@ import re
 from contextlib import suppress
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as fuzzing
@@ -27,7 +28,7 @@ PUBLIC = {"POST /api/v1/auth/token", "GET /healthz"}
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
-def seed_records(client, headers: dict[str, dict[str, str]]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def seed_records(client, headers: dict[str, dict[str, str]]) -> dict[str, int]:
     """One of each kind of record, so that some requests reach real ones rather than a 404."""
     office, employee = headers["office_staff"], headers["employee"]
     person = add_person(client, office, "S-100", "student", "Barack Obama")
@@ -57,7 +58,7 @@ def _first_id(page: Any) -> int:
     return int(items[0]["id"]) if items else 1
 
 
-def strategy_for(operation, known: dict[str, int]) -> st.SearchStrategy:  # type: ignore[no-untyped-def]
+def strategy_for(operation, known: dict[str, int]) -> st.SearchStrategy:
     """Valid requests, valid requests for records that exist, and invalid requests."""
     names = set(re.findall(r"{(\w+)}", operation.path))
     choices = [operation.as_strategy()]
@@ -68,13 +69,13 @@ def strategy_for(operation, known: dict[str, int]) -> st.SearchStrategy:  # type
     return st.one_of(choices)
 
 
-def run_operation(operation, strategy: st.SearchStrategy, headers: dict[str, str]) -> str | None:  # type: ignore[no-untyped-def]
+def run_operation(operation, strategy: st.SearchStrategy, headers: dict[str, str]) -> str | None:
     """None if every generated request was answered well, else what went wrong (shrunk by Hypothesis)."""
 
     @fuzzing(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
              phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
     @given(case=strategy)
-    def check(case) -> None:  # type: ignore[no-untyped-def]
+    def check(case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     try:
@@ -86,6 +87,7 @@ def run_operation(operation, strategy: st.SearchStrategy, headers: dict[str, str
     return None
 
 
+@pytest.mark.slow
 def test_every_operation_answers_every_role_without_a_server_error_and_as_documented(app, client, make_user):
     headers = {role: make_user(role) for role in ROLES}
     known = seed_records(client, headers)

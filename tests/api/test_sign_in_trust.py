@@ -37,7 +37,7 @@ def _web_sign_in(client: TestClient, email: str, password: str = PASSWORD) -> No
 
 
 @pytest.fixture
-def from_address(app) -> Iterator:  # type: ignore[no-untyped-def]
+def from_address(app) -> Iterator:
     clients: list[TestClient] = []
 
     def make(address: tuple[str, int]) -> TestClient:
@@ -50,7 +50,7 @@ def from_address(app) -> Iterator:  # type: ignore[no-untyped-def]
 
 
 def _account(session: Session, email: str, role: str = "employee", password: str = PASSWORD) -> None:
-    accounts.add_user(session, data=UserCreate(email=email, full_name="Pat Example", role=role,  # type: ignore[arg-type]
+    accounts.add_user(session, data=UserCreate(email=email, full_name="Pat Example", role=role,
                                                password=password))
     session.commit()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from registry.policy import load_builtin_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.api.clearance_helpers import public_event
@@ -19,6 +21,7 @@ def clear_bytes(client, headers, photo: bytes, *, context_kind: str, public: boo
     return response.json()
 
 
+@pytest.mark.slow
 def test_a_classroom_photo_of_distant_children_is_searched_again_and_blocked(client, employee):
     cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="classroom", public=False)
     assert cleared["decision"] == "blocked"
@@ -34,6 +37,7 @@ def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_sea
     assert cleared["engine"]["detect_max_side"] == 1600
 
 
+@pytest.mark.slow
 def test_danbury_has_no_public_arena_so_the_same_photo_is_searched_again(client, employee, app):
     app.state.pack = load_builtin_pack("danbury-4-303")
     cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True)
@@ -41,12 +45,14 @@ def test_danbury_has_no_public_arena_so_the_same_photo_is_searched_again(client,
     assert cleared["engine"]["detect_max_side"] == 3200
 
 
+@pytest.mark.slow
 def test_a_photo_already_blocked_by_the_first_search_is_not_searched_again(client, employee):
     cleared = clear_bytes(client, employee, distant_faces_photo(120), context_kind="classroom", public=False)
     assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
     assert cleared["engine"]["detect_max_side"] == 1600
 
 
+@pytest.mark.slow
 def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_blocked(tmp_path, album_engine):
     settings = album_settings(tmp_path)
     coach = add_account(album_engine, settings, "employee", "coach@district.example.org")

@@ -21,9 +21,9 @@ from registry.migrate import upgrade
 from registry.schemas import UserCreate
 from registry.settings import Settings
 from tests.conftest import GENEROUS_RATE_LIMITS
+from tests.paths import FACES as FACES  # noqa: F401 - the e2e tests import it from here
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-FACES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "faces").resolve()
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,6 +33,13 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 USERS = {"office": ("office_staff", "Olive Office"), "employee": ("employee", "Eddie Coach"),
          "admin": ("admin", "Ada Admin"), "reviewer": ("reviewer", "Rita Reviewer")}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 class Server:
@@ -59,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with unit_of_work(engine) as session:
         for who, (role, name) in USERS.items():
             accounts.add_user(session, data=UserCreate(email=f"{who}@district.example.org", full_name=name,
-                                                       role=role, password=PASSWORD))  # type: ignore[arg-type]
+                                                       role=role, password=PASSWORD))
     engine.dispose()
     app = create_app(settings)
     port = _free_port()

@@ -44,7 +44,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(
     expect(page.get_by_text("Nobody matches this search.")).to_be_visible()
 
 
-def test_signed_out_visitors_are_sent_to_sign_in_and_back(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_sign_in_and_back(page: Page, server) -> None:
     page.goto("/events")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fevents"))
     page.get_by_label("Email address").fill(server.email("office"))

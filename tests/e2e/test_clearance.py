@@ -13,7 +13,7 @@ from sqlmodel import Session
 from registry import clearances, consents, enrolment, people
 from registry.accounts import find_user_by_email
 from registry.db import unit_of_work
-from registry.models import Person
+from registry.models import Person, id_of
 from registry.schemas import ConsentCreate, PersonCreate
 from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, Server
@@ -50,7 +50,7 @@ def test_an_employee_sees_which_face_blocks_a_group_photo(
     with unit_of_work(server.app.state.bind) as session:
         obama = _person(session, "S-OBAMA", "Barack Obama", "student", "biometric", "image_release")
         biden = _person(session, "S-BIDEN", "Joe Biden", "student", "biometric")
-        ids = (obama.id, biden.id)
+        ids = (id_of(obama), id_of(biden))
     sign_in("office")
     _enrol_in_the_browser(page, ids[0], "Barack Obama", "obama/obama-portrait.jpg")
     page.goto(f"/people/{ids[1]}")

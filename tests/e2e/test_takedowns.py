@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from registry import clearances, consents, enrolment
 from registry.accounts import find_user_by_email
 from registry.db import unit_of_work
+from registry.models import id_of
 from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, Server
 from tests.e2e.test_clearance import _person
@@ -35,7 +36,7 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
             tags=[], caption="Science fair", settings=server.settings, pack=app.state.pack,
             templates=app.state.templates)
         assert clearance.decision == "allowed"
-        consent_id = next(c.id for c in consents.list_consents(session, person_id=student.id)[0]
+        consent_id = next(id_of(c) for c in consents.list_consents(session, person_id=student.id)[0]
                           if c.kind == "image_release")
         consents.revoke_consent(session, consent=consents.get_consent(session, consent_id),
                                 reason="Parent emailed the school office", revoked_by_id=office.id or 0,

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real test photos in ../shared/faces, decoded and searched once per run."""
+"""Fixtures for the media tests: the real test photos in tests/data/faces, decoded and searched once per run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,8 @@ from PIL import Image
 from media.faces import Face, find_faces
 from media.images import Photo
 from media.matching import TemplateIndex
+from tests.paths import FACES
 
-FACES_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
 OBAMA, BIDEN = 1, 2
 
 
@@ -28,7 +27,7 @@ class Entry:
 
 
 def _manifest() -> list[Entry]:
-    with open(FACES_DIR / "MANIFEST.csv", newline="") as f:
+    with open(FACES / "MANIFEST.csv", newline="") as f:
         return [
             Entry(row["file"], int(row["faces"]), tuple(row["people_left_to_right"].split(";")))
             for row in csv.DictReader(f)
@@ -39,7 +38,7 @@ MANIFEST = _manifest()
 
 
 def read_photo(file: str) -> bytes:
-    return (FACES_DIR / file).read_bytes()
+    return (FACES / file).read_bytes()
 
 
 def jpeg_bytes(image: Image.Image, **save_args: object) -> bytes:
@@ -50,7 +49,7 @@ def jpeg_bytes(image: Image.Image, **save_args: object) -> bytes:
 
 @pytest.fixture(scope="session")
 def faces_of() -> Callable[[str], tuple[Photo, list[Face]]]:
-    """find_faces on a shared photo, computed at most once per test session."""
+    """find_faces on a test photo, computed at most once per test session."""
     cache: dict[str, tuple[Photo, list[Face]]] = {}
 
     def lookup(file: str) -> tuple[Photo, list[Face]]:

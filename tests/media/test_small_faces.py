@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from media.analysis import AnalysisSettings, analyse_photo
 from media.faces import SMALLEST_FOUND_PX, closer_look_side, smallest_found
 from tests.small_faces import distant_faces_photo
@@ -16,6 +18,7 @@ def test_the_smallest_face_found_grows_with_the_reduction() -> None:
     assert smallest_found(4001, closer_look_side(4001, 40)) <= 40  # rounding never leaves a gap
 
 
+@pytest.mark.slow
 def test_distant_faces_are_missed_by_the_first_search_and_found_by_the_closer_look() -> None:
     photo = distant_faces_photo(50)
     first = analyse_photo(photo, AnalysisSettings(detect_max_side=1600))

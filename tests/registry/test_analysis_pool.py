@@ -21,7 +21,7 @@ PHOTO = (FACES / "groups" / "biden-obama-child.jpg").read_bytes()
 
 def worker_pids(pool: AnalysisPool) -> list[int]:
     executor = pool._current()
-    return list(executor._processes)  # type: ignore[attr-defined]
+    return list(executor._processes)
 
 
 def alive(pid: int) -> bool:
@@ -32,7 +32,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def eventually(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+def eventually(check, seconds: float = 30.0) -> bool:
     """Polls ``check`` until it holds; a generous bound on a shared machine, not a speed requirement."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -43,7 +43,7 @@ def eventually(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def pool():  # type: ignore[no-untyped-def]
+def pool():
     pool = AnalysisPool(2)
     yield pool
     pool.shutdown()
@@ -78,6 +78,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_service_that_owns_them_is_killed() -> None:
     owner = subprocess.Popen([sys.executable, "-c", OWNER, str(FACES / "groups" / "kit-rose.jpg")], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
@@ -117,6 +118,7 @@ def page_faults_per_photo(mode: str) -> int:
     return int(json.loads(out.stdout))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux with glibc only")
 def test_workers_reuse_a_photos_memory_for_the_next_instead_of_faulting_it_in_again() -> None:
     pixels = 4000 * 3000 * 3 // 4096  # pages of one decoded 12 MP photo

@@ -33,8 +33,8 @@ def test_bulk_statements_are_recorded_by_shape_and_counters_are_not(session):
                    GuardianIn(name="Jo Lopez", relationship="parent")]))
     session.commit()
     before = len(_entries(session))
-    session.exec(delete(Guardian).where(col(Guardian.student_id) == person.id))  # type: ignore[call-overload]
-    session.exec(update(Person).where(col(Person.id) == -1).values(name="nobody"))  # type: ignore[call-overload]
+    session.exec(delete(Guardian).where(col(Guardian.student_id) == person.id))
+    session.exec(update(Person).where(col(Person.id) == -1).values(name="nobody"))
     bump_templates_version(session)
     session.commit()
     added = _entries(session)[before:]

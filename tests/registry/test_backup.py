@@ -53,12 +53,12 @@ def _seed(settings: Settings) -> None:
     upgrade(engine)
     with unit_of_work(engine, actor="test:seed") as session:
         office = accounts.add_user(session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff",  # type: ignore[arg-type]
+            email="office@district.example.org", full_name="Office", role="office_staff",
             password=PASSWORD))
         person = add_person(session, data=PersonCreate(external_id="S-1", kind="student", name="Maya Lopez"))
         consent = record_consent(session, data=ConsentCreate(
-            person_id=person.id or 0, kind="image_release", status="granted",  # type: ignore[arg-type]
-            scopes=["personal_social_media"], signer_name="Ana Lopez", signer_relationship="parent",  # type: ignore[list-item]
+            person_id=person.id or 0, kind="image_release", status="granted",
+            scopes=["personal_social_media"], signer_name="Ana Lopez", signer_relationship="parent",
             signed_on=date(2026, 9, 2)), entered_by_id=office.id or 0, district=DISTRICT)
         attach_evidence(session, consent=consent, data=PDF, filename="form.pdf", directory=settings.evidence_dir,
                         max_bytes=1024 * 1024, uploaded_by_id=office.id or 0)

@@ -71,7 +71,9 @@ def _insert(connection: Connection, table: Table, **values: object) -> int:
         if column.name in values or column.nullable or column.primary_key:
             continue
         values[column.name] = next(v for t, v in plain.items() if isinstance(column.type, t))
-    return int(connection.execute(table.insert().values(**values)).inserted_primary_key[0])
+    key = connection.execute(table.insert().values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def test_the_consent_ledger_migration_carries_records_over_to_the_new_reading(empty_engine: Engine) -> None:

@@ -61,6 +61,7 @@ def _someone_waits_on_a_lock(engine: Engine) -> bool:
         return bool(waiting.scalar())
 
 
+@pytest.mark.postgres
 def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg_engine: Engine, tmp_path: Path):
     settings = Settings(environment="test", data_dir=tmp_path)
     office_id, coach_id, consent_id = _school(pg_engine, settings)

@@ -14,7 +14,7 @@ ADULT = replace(OBAMA_STUDENT, birth_date=date(TODAY.year - 19, 3, 1))
 TURNS_18_IN_OCTOBER = replace(OBAMA_STUDENT, birth_date=date(SCHOOL_YEAR_START.year - 18, 10, 20))
 
 
-def standing(person, *acts, adult_students_sign: bool) -> Standing:  # type: ignore[no-untyped-def]
+def standing(person, *acts, adult_students_sign: bool) -> Standing:
     return read_record(acts, person=person, kind="image_release", destination="personal_social_media", at=AT,
                        today=TODAY, adult_students_sign=adult_students_sign).standing
 

@@ -104,7 +104,8 @@ def parental_consent_in_force(request: ClearanceRequest, person: PersonFacts) ->
             and c.kind == "image_release"
             and not_revoked
             and request.destination in c.scopes
-            and c.valid_from <= request.at.date() <= c.valid_until
+            and c.valid_from <= request.at.date()
+            and (c.valid_until is None or request.at.date() <= c.valid_until)
         )
 
     acts = [c for c in request.consents if counts(c)]
