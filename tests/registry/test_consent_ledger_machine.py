@@ -32,6 +32,7 @@ from registry.models import Clearance, ClearanceFace, Event, Takedown
 from registry.policy.ledger import District
 from registry.policy.pack import load_builtin_pack
 from registry.schemas import ConsentCreate, PersonCreate, PersonUpdate, UserCreate
+from tests.conftest import PASSWORD
 
 DESTINATIONS = ("personal_social_media", "district_website", "print")
 CHILDREN = 3
@@ -121,9 +122,9 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
     @initialize()
     def enrol_a_class(self) -> None:
         office = accounts.add_user(self.session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff", password="x" * 14))
+            email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD))
         self.coach = accounts.add_user(self.session, data=UserCreate(
-            email="coach@district.example.org", full_name="Coach", role="employee", password="x" * 14))
+            email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
         self.office_id = office.id or 0
         for n in range(CHILDREN):
             person = people.add_person(self.session, data=PersonCreate(

@@ -21,7 +21,7 @@ from registry.policy import load_builtin_pack
 from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings
 from registry.templates import TemplateCache
-from tests.conftest import FACES, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.conftest import FACES, PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
 
 
@@ -38,9 +38,9 @@ def pg_engine() -> Iterator[Engine]:
 def _school(engine: Engine, settings: Settings) -> tuple[int, int, int]:
     with unit_of_work(engine) as session:
         office = accounts.add_user(session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff", password="x" * 12))
+            email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD))
         coach = accounts.add_user(session, data=UserCreate(
-            email="coach@district.example.org", full_name="Coach", role="employee", password="x" * 12))
+            email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
         student = people.add_person(session, data=PersonCreate(external_id="S-1", kind="student", name="Barack Obama"))
         form = {"person_id": student.id, "status": "granted", "signer_name": "Parent", "signer_relationship": "parent",
                 "signed_on": str(date.today() - timedelta(days=10))}
