@@ -85,6 +85,16 @@ def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     return Photo(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt, taken_at=taken_at)
 
 
+def check_image_decodes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Decodes the whole file once (a JPEG at 1/8 scale: every byte is still read) and names its format;
+    a truncated, malformed or oversized image is refused like a photo."""
+    image, fmt = _open_checked(data, max_pixels=max_pixels)
+    if fmt == "JPEG":
+        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+    _upright_rgb(image)
+    return fmt
+
+
 def decode_for_detection(
     data: bytes, *, max_side: int, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> tuple[np.ndarray, float]:
