@@ -90,7 +90,8 @@ def photos_in_zip(
     kept in ``directory`` before the next is read."""
     try:
         archive = zipfile.ZipFile(file)
-        members = [m for m in archive.infolist() if not m.is_dir() and not _leftover(m.filename)]
+        # Not ZipInfo.is_dir(): it fails on a member with an empty name.
+        members = [m for m in archive.infolist() if not m.filename.endswith("/") and not _leftover(m.filename)]
     except _ZIP_ERRORS as exc:
         raise Invalid("The zip file cannot be read (damaged or not a zip). Make it again and upload it.") from exc
     if len(members) > max_members:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -79,11 +80,24 @@ def _read_rows(content: bytes) -> csv.DictReader[str]:
     return reader
 
 
+def _checked(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The rows, or a plain-words error naming the line the CSV reader could not read."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise RosterFileError(
+                f"Line {reader.line_num + 1} cannot be read: a field is longer than {csv.field_size_limit():,} "
+                "characters or a quote is not closed. Check that line in a spreadsheet and save it again.") from exc
+
+
 def import_roster(session: Session, *, content: bytes, default_kind: str = "student") -> RosterReport:
     reader = _read_rows(content)
     report = RosterReport(created=0, updated=0, unchanged=0, rejected=[])
     seen: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(_checked(reader), start=2):
         if number - 1 > MAX_ROWS:
             raise RosterFileError(f"The roster has more than {MAX_ROWS} rows; split it.")
         row = {k: (v or "").strip() for k, v in row.items() if k is not None}
@@ -126,7 +140,8 @@ def _import_row(session: Session, row: dict[str, str], default_kind: str) -> str
         return "created"
     if existing.kind != data.kind:
         raise ValueError(f"{data.external_id} is already recorded as a {existing.kind}, not a {data.kind}")
-    changes = PersonUpdate(name=data.name, school=data.school, grade=data.grade, status=status)
+    changes = PersonUpdate(name=data.name, school=data.school, grade=data.grade,
+                           **({"status": status} if status else {}))
     current = {"name": existing.name, "school": existing.school, "grade": existing.grade,
                "status": existing.status}
     wanted = changes.model_dump(exclude_none=True)
