@@ -54,6 +54,7 @@ def import_roster(
     if len(content) > MAX_ROSTER_BYTES:
         raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
     try:
-        return roster.import_roster(session, content=content, default_kind=default_kind)
+        # Committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch.
+        return roster.import_roster(session, content=content, default_kind=default_kind, checkpoint=session.commit)
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

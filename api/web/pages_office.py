@@ -39,9 +39,9 @@ def import_roster(request: Request, form: FormDep, session: SessionDep, _: Offic
         if len(content) > MAX_ROSTER_BYTES:
             errors["file"] = "The roster file is larger than 20 MB; split it into smaller files."
         else:
-            try:
-                with session.begin_nested():
-                    report = roster.import_roster(session, content=content, default_kind=str(default_kind))
+            try:  # committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch
+                report = roster.import_roster(session, content=content, default_kind=str(default_kind),
+                                              checkpoint=session.commit)
             except roster.RosterFileError as exc:
                 errors["file"] = str(exc)
     return render(request, "roster.html", {
