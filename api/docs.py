@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -35,8 +35,9 @@ SWAGGER_PAGE = _HEAD.format(assets=ASSETS) + f"""  <link rel="stylesheet" href="
 def install_docs(app: FastAPI) -> None:
     """Create the app with ``docs_url=None, redoc_url=None``; this adds /docs and its files."""
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
+    async def swagger_ui(_: Request) -> HTMLResponse:
         return HTMLResponse(SWAGGER_PAGE)
+
+    app.add_route("/docs", swagger_ui, include_in_schema=False)  # a plain route, public, as FastAPI's own
 
     app.mount(ASSETS, StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-assets")
