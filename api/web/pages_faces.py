@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -26,17 +27,27 @@ PREVIEW_LIFETIME_SECONDS = 30 * 60
 
 
 def _preview_dir(settings: Settings) -> Path:
-    return settings.data_dir / "enrol-previews"
+    return settings.enrol_previews_dir
 
 
 def _forget_old_previews(directory: Path) -> None:
-    """Uploaded reference photos are kept only while someone decides; stale ones go."""
+    """Uploaded reference photos are kept only while someone decides; stale ones go (and all at start-up)."""
     if not directory.exists():
         return
     cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
     for path in directory.iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+
+def _forget_preview(request: Request, settings: Settings) -> None:
+    """This browser's preview photo, saved, cancelled or replaced by a new one, goes at once."""
+    remembered = request.session.pop(PREVIEW_KEY, None)
+    if isinstance(remembered, list) and remembered and isinstance(remembered[0], str):
+        token = remembered[0]
+        if token.replace("-", "").replace("_", "").isalnum():
+            (_preview_dir(settings) / token).unlink(missing_ok=True)
 
 
 def _person_redirect(person_id: int) -> Response:
@@ -48,12 +59,15 @@ def preview(
     request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
+    _forget_preview(request, settings)
+    _forget_old_previews(_preview_dir(settings))
     upload = uploaded(form, "photo")
     if upload is None:
         flash(request, "Choose a photo of the person's face first.", kind="error")
         return _person_redirect(person_id)
-    data = upload.file.read(settings.max_upload_bytes + 1)
     try:
+        enrolment.check_enrolable(session, person)  # before any face in the photo is read
+        data = upload.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
         decoded, faces = enrolment.preview_faces(data, settings=settings)
@@ -61,12 +75,12 @@ def preview(
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
     crops = [base64.b64encode(face_thumbnail_jpeg(decoded, f.box)).decode() for f in faces]
-    directory = _preview_dir(settings)
-    directory.mkdir(parents=True, exist_ok=True)
-    _forget_old_previews(directory)
     token = secrets.token_urlsafe(24)
-    (directory / token).write_bytes(data)
-    request.session[PREVIEW_KEY] = [token, person_id]
+    if faces:  # kept only while there is a face to decide on
+        directory = _preview_dir(settings)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / token).write_bytes(data)
+        request.session[PREVIEW_KEY] = [token, person_id]
     small = [f.box.size < settings.min_face_px for f in faces]
     return render(request, "people/face_preview.html", {
         "person": person, "crops": list(zip(crops, small, strict=True)), "token": token})
@@ -98,6 +112,13 @@ def save(
         path.unlink(missing_ok=True)
         request.session.pop(PREVIEW_KEY, None)
     flash(request, f"The face has been enrolled for {person.name}.")
+    return _person_redirect(person_id)
+
+
+@router.post("/people/{person_id}/faces/preview/cancel")
+def cancel(request: Request, person_id: int, settings: SettingsDep, _: OfficePage) -> Response:
+    """The uploaded reference photo goes now, not when the preview would have expired."""
+    _forget_preview(request, settings)
     return _person_redirect(person_id)
 
 
