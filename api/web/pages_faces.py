@@ -16,7 +16,6 @@ from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
 from media.images import ImageRejected
-from media.redact import face_thumbnail_jpeg
 from registry import enrolment, people
 from registry.errors import Invalid, NotFound, RegistryError
 from registry.settings import Settings
@@ -66,15 +65,16 @@ def preview(
         flash(request, "Choose a photo of the person's face first.", kind="error")
         return _person_redirect(person_id)
     try:
-        enrolment.check_enrolable(session, person)  # before any face in the photo is read
         data = upload.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
-        decoded, faces = enrolment.preview_faces(data, settings=settings)
+        analysis = enrolment.preview_faces(session, person=person, photo=data, settings=settings,
+                                           analyse=request.app.state.analysis_pool.analyse, release=session.commit)
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
-    crops = [base64.b64encode(face_thumbnail_jpeg(decoded, f.box)).decode() for f in faces]
+    faces = analysis.faces
+    crops = [base64.b64encode(crop).decode() for crop in analysis.face_thumbnails]
     token = secrets.token_urlsafe(24)
     if faces:  # kept only while there is a face to decide on
         directory = _preview_dir(settings)
@@ -101,10 +101,10 @@ def save(
         raise NotFound("This preview has expired: upload the photo again.")
     index = values.get("face_index", "0")
     try:
-        with session.begin_nested():
-            enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
-                                 face_index=int(index) if str(index).isdigit() else 0, created_by=user,
-                                 settings=settings)
+        enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
+                             face_index=int(index) if str(index).isdigit() else 0, created_by=user,
+                             settings=settings, analyse=request.app.state.analysis_pool.analyse,
+                             release=session.commit)
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
