@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, col, select
 
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
@@ -74,9 +77,11 @@ def review_clearance(
 
 def redacted_copy(
     session: Session, *, clearance: Clearance, user: User, settings: Settings, pack: PolicyPack,
-    templates: TemplateCache,
+    templates: TemplateCache, analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
+    release: Callable[[], None] | None = None,
 ) -> tuple[bytes, Clearance]:
-    """The photo with its blocking faces blurred and no metadata, itself cleared before it is given."""
+    """The photo with its blocking faces blurred and no metadata, itself cleared (``analyse``: the worker
+    pool's; ``release``: ends the transaction while it runs) before it is given."""
     if not clearance.redaction_offered:
         raise Conflict("No blurred copy is offered for this photo: " + _why_not_redactable(clearance))
     kept = _kept_copy(session, clearance=clearance, user=user, settings=settings, pack=pack)
@@ -93,7 +98,7 @@ def redacted_copy(
         context_kind=clearance.context_kind, context_public=clearance.context_public, tags=clearance.tags,
         caption=clearance.caption, settings=settings, pack=pack, templates=templates,
         redacted_of=clearance, blurred_boxes=[b.padded(0.25, width=decoded.width, height=decoded.height)
-                                              for b in boxes])
+                                              for b in boxes], analyse=analyse, release=release)
     if copy.decision != "allowed":
         raise Conflict(f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
                        f"(clearance {copy.id}); it is not offered.")

@@ -72,3 +72,20 @@ def test_the_pages_preview_and_save_with_no_lock_held(watched):
     assert saved.status_code == 303
     assert len(client.get(f"/api/v1/people/{person}/faces", headers=office).json()) == 1
     assert pool.lock_was_free == [True, True]
+
+
+def test_the_blurred_copy_is_cleared_in_the_pool_with_no_lock_held(watched, tmp_path, album_engine):  # noqa: F811
+    from tests.api.clearance_helpers import clear, enrol
+
+    client, pool, office = watched
+    employee = add_account(album_engine, album_settings(tmp_path), "employee", "coach@district.example.org")
+    obama = add_person(client, office, "S-1", "student", "Barack Obama")
+    biden = add_person(client, office, "E-1", "employee", "Joe Biden")
+    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
+    enrol(client, office, biden, "people/biden/biden-portrait.jpg", signer="self")
+    record(client, office, obama)
+    clearance = clear(client, employee, "groups/biden-obama.jpg").json()
+    analysed = len(pool.lock_was_free)
+    response = client.get(f"/api/v1/clearances/{clearance['id']}/redacted", headers=employee)
+    assert response.status_code == 200, response.text
+    assert len(pool.lock_was_free) > analysed and all(pool.lock_was_free)
