@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from tests.api.album_helpers import add_account, album_engine, album_settings  # noqa: F401  (fixture)
-from tests.api.clearance_helpers import add_person, record
+from tests.api.clearance_helpers import add_person, group_photo_to_blur, record
 from tests.api.test_web_pages import _csrf
 from tests.conftest import FACES, PASSWORD
 
@@ -75,16 +75,9 @@ def test_the_pages_preview_and_save_with_no_lock_held(watched):
 
 
 def test_the_blurred_copy_is_cleared_in_the_pool_with_no_lock_held(watched, tmp_path, album_engine):  # noqa: F811
-    from tests.api.clearance_helpers import clear, enrol
-
     client, pool, office = watched
     employee = add_account(album_engine, album_settings(tmp_path), "employee", "coach@district.example.org")
-    obama = add_person(client, office, "S-1", "student", "Barack Obama")
-    biden = add_person(client, office, "E-1", "employee", "Joe Biden")
-    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
-    enrol(client, office, biden, "people/biden/biden-portrait.jpg", signer="self")
-    record(client, office, obama)
-    clearance = clear(client, employee, "groups/biden-obama.jpg").json()
+    clearance = group_photo_to_blur(client, office, employee)
     analysed = len(pool.lock_was_free)
     response = client.get(f"/api/v1/clearances/{clearance['id']}/redacted", headers=employee)
     assert response.status_code == 200, response.text
