@@ -1,18 +1,27 @@
 """Scanned consent forms are checked by their content before they are kept: an image must decode whole
 within the pixel limit, and a PDF must be a whole PDF that can run nothing.
 
-The PDF check is deliberately small and strict. A whole file has the header, a ``startxref`` pointing at
-a cross-reference table (with its trailer) or stream, and ``%%EOF``. Nothing in it may name an action or
+The PDF check is deliberately strict. A whole file has the header, a ``startxref`` pointing at a
+cross-reference table (with its trailer) or stream, and ``%%EOF``. Nothing in it may name an action or
 an attachment (``/JavaScript``, ``/OpenAction``, ``/Launch``, ``/EmbeddedFile`` ...), whether written
-plainly, with ``#xx`` escapes, or inside a Flate-compressed stream (object streams included). Streams in
-encodings that cannot be read here are refused rather than passed unread; scanners write Flate and the
-image codecs, which is all a scanned form needs.
+plainly, with ``#xx`` escapes, or inside a Flate-compressed stream; and every object the file lists,
+those packed in compressed object streams included (whatever their filters and predictors), is read with
+the pinned ``pypdf`` and checked the same way. Streams in encodings that cannot be read here are refused
+rather than passed unread; scanners write Flate and the image codecs, which is all a scanned form needs.
+An encrypted PDF is refused: it cannot be checked.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import zlib
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from media.images import ImageRejected, check_image_decodes
 from registry.errors import Invalid, TooLarge, UnsupportedMedia
@@ -77,6 +86,44 @@ def check_pdf(data: bytes) -> None:
     elif not re.match(rb"\d+\s+\d+\s+obj\b", at) or b"/XRef" not in data[offset:offset + 4096]:
         raise ScanRejected("The PDF's table of contents is damaged. Save it again as a PDF.")
     _refuse_active_content(data)
+    _refuse_active_objects(data)
+
+
+def _refuse_active_objects(data: bytes) -> None:
+    """Every object the cross-reference lists, read as a PDF reader would (object streams unpacked)."""
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged scan is answered, not logged at length
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ScanRejected("The PDF is protected with a password, so it cannot be checked. Save it again "
+                               "without a password.")
+        _check_value(reader.trailer, depth=0)
+        numbers = {(number, generation) for generation, table in reader.xref.items() for number in table}
+        numbers |= {(number, 0) for number in reader.xref_objStm}
+        for number, generation in sorted(numbers):
+            _check_value(reader.get_object(IndirectObject(number, generation, reader)), depth=0)
+    except ScanRejected:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            zlib.error) as exc:
+        raise ScanRejected("The PDF is damaged and cannot be checked. Save it again as a PDF and upload the "
+                           "new file.") from exc
+
+
+def _check_value(value: Any, *, depth: int) -> None:
+    if depth > 64:
+        raise ScanRejected("The PDF nests its objects too deeply to be checked. Save it again as a PDF.")
+    if isinstance(value, NameObject):
+        _check_names(value.encode("latin-1", "replace"))
+    elif isinstance(value, DictionaryObject):  # a stream's dictionary too; its data is not decoded
+        for key, item in value.items():
+            _check_names(str(key).encode("latin-1", "replace"))
+            if not isinstance(item, IndirectObject):
+                _check_value(item, depth=depth + 1)
+    elif isinstance(value, ArrayObject):
+        for item in value:
+            if not isinstance(item, IndirectObject):
+                _check_value(item, depth=depth + 1)
 
 
 def _refuse_active_content(data: bytes) -> None:

@@ -17,7 +17,7 @@ from tests.api.clearance_helpers import add_person, group_photo_to_blur, record
 from tests.api.hostile_helpers import SQLITE_ONLY
 from tests.api.test_web_pages import _sign_in
 from tests.conftest import FACES
-from tests.scan_helpers import flate_stream, pdf_with, signed_form_pdf
+from tests.scan_helpers import flate_stream, pdf_with, pdf_with_packed_catalog, signed_form_pdf
 
 FORM = {"destination": "personal_social_media", "context_kind": "sporting_event", "context_public": "true"}
 
@@ -101,6 +101,8 @@ BAD_SCANS = {
         pdf_with(flate_stream(b"<< /S /Launch /F (cmd.exe) >>", b"/Type /ObjStm /N 1 /First 0 ")), 422, "/Launch"),
     "pdf with an attached file": (pdf_with(b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream"), 422,
                                   "/EmbeddedFile"),
+    "pdf with a script in a packed, predicted object stream": (pdf_with_packed_catalog(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"), 422, "/OpenAction"),
     "pdf in an encoding not checked": (pdf_with(b"<< /Length 4 /Filter /ASCIIHexDecode >>\nstream\n2F4A\nendstream"),
                                        422, "ASCIIHexDecode"),
 }
