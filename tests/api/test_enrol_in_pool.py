@@ -21,7 +21,8 @@ class WatchedPool:
     """The service's pool, noting for each analysis whether another connection could take the write lock."""
 
     def __init__(self, pool, database) -> None:  # type: ignore[no-untyped-def]
-        self.pool, self.database, self.lock_was_free = pool, database, []
+        self.pool, self.database = pool, database
+        self.lock_was_free: list[bool] = []
 
     def analyse(self, data, how):  # type: ignore[no-untyped-def]
         other = sqlite3.connect(self.database, timeout=0.5, isolation_level=None)
