@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import ENGINE, Box
+from registry.analysis_pool import analysis_settings
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.facts import biometric_consent_in_force
 from registry.models import FaceTemplate, Person, User, id_of, utcnow
@@ -24,8 +25,7 @@ Analyse = Callable[[bytes, AnalysisSettings], PhotoAnalysis]
 
 def enrolment_settings(settings: Settings) -> AnalysisSettings:
     """A reference photo's analysis keeps a small crop of each face, to show and to keep with the template."""
-    return AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels,
-                            face_thumbnails=True)
+    return analysis_settings(settings, face_thumbnails=True)
 
 
 def preview_faces(
