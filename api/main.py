@@ -15,9 +15,11 @@ from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.ratelimit import RateLimit
 from api.routes import albums, audit, auth, clearances, consents, events, faces, people, takedowns
+from api.security_headers import SecurityHeaders
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.album_runner import AlbumRunner
 from registry.analysis_pool import pool_size, shared_pool
@@ -145,7 +147,8 @@ def create_app(
     app = FastAPI(
         title="Consent Registry",
         description="Records consents and clears photos for posting under district policy.",
-        version="0.1.0", lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json",
+        version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # see install_docs
     )
     app.state.settings = settings
     app.state.pack = load_active_pack(settings.policy_pack)
@@ -162,6 +165,7 @@ def create_app(
     app.include_router(api)
     app.include_router(web_router())
     app.mount("/static", static_files(), name="static")
+    install_docs(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict[str, str]:
@@ -176,4 +180,5 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024,
                        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes,
                                "/albums/new": settings.max_album_bytes})
+    app.add_middleware(SecurityHeaders)  # outermost: every answer has them, refusals included
     return app

@@ -1,7 +1,11 @@
 """Safe decoding of uploaded photos, and metadata-free JPEG output.
 
 Uploads are judged by their content only: the first bytes decide the format, the header decides
-whether the pixel count is acceptable, and only then are pixels decoded. Every refusal is an
+whether the pixel count, and the memory decoding it would take, are acceptable, and only then are
+pixels decoded. Decoding keeps one copy of the pixels besides Pillow's own (no transposed, converted
+or array copies beside them), and shrinking for detection or a thumbnail reads the photo a strip at a
+time: a 40-megapixel photo takes about 280 MB to analyse, and a photo that would need more than
+``MAX_DECODE_BYTES`` is refused before it is decoded. Every refusal is an
 ``ImageRejected`` carrying the HTTP status an API should answer with and a message that tells a
 school secretary what to do about it.
 """
@@ -9,6 +13,7 @@ school secretary what to do about it.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -18,6 +23,12 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 40_000_000
+# Working memory one photo may take while decoded (Pillow's pixels, the RGB array, a conversion).
+MAX_DECODE_BYTES = 512 * 1024 * 1024
+# Bytes per pixel Pillow holds for each mode (RGB is stored four bytes a pixel).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 4, "PA": 4, "La": 4, "I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4,
+               "RGB": 4, "RGBA": 4, "RGBa": 4, "RGBX": 4, "CMYK": 4, "YCbCr": 4, "LAB": 4, "HSV": 4}
+_STRIP_ROWS = 256
 # Longer than any camera or phone sensor; anything beyond it is a crafted file, not a photo.
 MAX_SIDE = 30_000
 
@@ -85,6 +96,16 @@ def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     return Photo(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt, taken_at=taken_at)
 
 
+def check_image_decodes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Decodes the whole file once (a JPEG at 1/8 scale: every byte is still read) and names its format;
+    a truncated, malformed or oversized image is refused like a photo."""
+    image, fmt = _open_checked(data, max_pixels=max_pixels)
+    if fmt == "JPEG":
+        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+    _upright_rgb(image)
+    return fmt
+
+
 def decode_for_detection(
     data: bytes, *, max_side: int, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> tuple[np.ndarray, float]:
@@ -109,8 +130,24 @@ def downscale(rgb: np.ndarray, *, max_side: int) -> tuple[np.ndarray, float]:
         return rgb, 1.0
     ratio = max_side / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    small = Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    small = _resized(rgb, size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     return np.asarray(small), width / size[0]
+
+
+def _resized(rgb: np.ndarray, size: tuple[int, int], resample: Image.Resampling, *, reducing_gap: float) -> Image.Image:
+    """``Image.fromarray(rgb).resize(size, resample, reducing_gap=...)``, the same pixels, without a whole
+    copy of ``rgb`` in Pillow: the box reduction runs on strips of rows, then the small image is resized."""
+    height, width = rgb.shape[:2]
+    factor_x = int(width / size[0] / reducing_gap) or 1
+    factor_y = int(height / size[1] / reducing_gap) or 1
+    if factor_x == factor_y == 1:
+        return Image.fromarray(_as_rgb_array(rgb), "RGB").resize(size, resample)
+    reduced = Image.new("RGB", (-(-width // factor_x), -(-height // factor_y)))
+    step = _STRIP_ROWS * factor_y  # a multiple of the factor: every block lies within one strip
+    for top in range(0, height, step):
+        strip = Image.fromarray(_as_rgb_array(rgb[top:top + step]), "RGB")
+        reduced.paste(strip.reduce((factor_x, factor_y)), (0, top // factor_y))
+    return reduced.resize(size, resample, box=(0, 0, width / factor_x, height / factor_y))
 
 
 def strip_metadata_jpeg(rgb: np.ndarray, *, quality: int = 90) -> bytes:
@@ -121,11 +158,26 @@ def strip_metadata_jpeg(rgb: np.ndarray, *, quality: int = 90) -> bytes:
 
 
 def thumbnail_jpeg(rgb: np.ndarray, *, max_side: int, quality: int = 85) -> bytes:
-    image = Image.fromarray(_as_rgb_array(rgb), "RGB")
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    height, width = rgb.shape[:2]
+    if width <= max_side and height <= max_side:
+        image = Image.fromarray(_as_rgb_array(rgb), "RGB")
+    else:
+        image = _resized(rgb, _thumbnail_size(width, height, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def _thumbnail_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The size ``Image.thumbnail((max_side, max_side))`` gives (its rounding, keeping the aspect ratio)."""
+    aspect = width / height
+    x, y = max_side, max_side
+    if x / y >= aspect:
+        x = max(min(math.floor(y * aspect), math.ceil(y * aspect), key=lambda n: abs(aspect - n / y)), 1)
+    else:
+        y = max(min(math.floor(x / aspect), math.ceil(x / aspect),
+                    key=lambda n: 0 if n == 0 else abs(aspect - x / n)), 1)
+    return x, y
 
 
 def _as_rgb_array(rgb: np.ndarray) -> np.ndarray:
@@ -148,7 +200,22 @@ def _open_checked(data: bytes, *, max_pixels: int) -> tuple[Image.Image, str]:
         raise _corrupt()
     if width * height > max_pixels or max(width, height) > MAX_SIDE:
         raise _too_large(max_pixels)
+    needed = decode_bytes(image)
+    if needed > MAX_DECODE_BYTES:
+        raise ImageTooLarge(
+            f"This photo would take {needed // 2**20} MB of memory to check (the limit is "
+            f"{MAX_DECODE_BYTES // 2**20} MB): it is very large, or saved with transparency or in an unusual "
+            "colour format. Please save it as a JPEG, or export a smaller copy, and upload it again.")
     return image, fmt
+
+
+def decode_bytes(image: Image.Image) -> int:
+    """The most memory decoding this image into an upright RGB array takes: Pillow's pixels, a converted
+    (or turned) copy unless it is plain RGB, an alpha mask, and the array itself."""
+    pixels = image.width * image.height
+    own = _MODE_BYTES.get(image.mode, 8)
+    plain = image.mode == "RGB" and "transparency" not in image.info
+    return pixels * (own + (0 if plain else 4 + 1) + 3)
 
 
 def _upright_rgb(image: Image.Image) -> np.ndarray:
@@ -158,11 +225,14 @@ def _upright_rgb(image: Image.Image) -> np.ndarray:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = _flatten(upright)
+        ImageOps.exif_transpose(image, in_place=True)  # copies only when the photo must be turned
+        rgb = _flatten(image)
+        width, height = rgb.size
+        array = np.empty((height, width, 3), dtype=np.uint8)
+        for top in range(0, height, _STRIP_ROWS):  # a strip at a time: no second whole copy on the way
+            array[top:top + _STRIP_ROWS] = np.asarray(rgb.crop((0, top, width, min(height, top + _STRIP_ROWS))))
     except _DECODE_ERRORS as exc:
         raise _corrupt() from exc
-    array = np.asarray(rgb, dtype=np.uint8)
     array.flags.writeable = False
     return array
 
@@ -180,10 +250,11 @@ def _upright_size(image: Image.Image) -> tuple[int, int]:
 def _flatten(image: Image.Image) -> Image.Image:
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info)
     if not has_alpha:
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(white, rgba).convert("RGB")
+        return image if image.mode == "RGB" else image.convert("RGB")
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    white.paste(rgba, mask=rgba.getchannel("A"))  # onto white, as alpha_composite would, without two RGBA copies
+    return white
 
 
 def _taken_at(image: Image.Image) -> datetime | None:

@@ -4,29 +4,37 @@ A zip is read member by member and never extracted by name: a member called ``..
 is only ever shown as ``x.jpg``, and its bytes go to a random name in the uploads folder. The
 member count and every member's size are checked against the zip's directory before anything is
 decompressed, and each read is capped again in case the directory lies (a zip bomb).
+
+Every photo is copied to the uploads folder a megabyte at a time and handed on by its stored name,
+never as bytes: an upload holds one buffer in memory however many photos, or how large, it carries.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import BinaryIO
+from pathlib import Path, PurePosixPath
+from typing import IO, BinaryIO
 
 from media.images import ImageRejected, sniff_format
+from registry.crash_safety import crash_here_if_testing
 from registry.errors import Invalid, TooLarge
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class IncomingPhoto:
+    """A photo of an upload: kept in the uploads folder as ``photo_file``, or refused with ``error``."""
+
     name: str
-    data: bytes | None
+    photo_file: str | None
     error: str | None
 
 
@@ -37,25 +45,53 @@ def display_name(name: str | None, fallback: str) -> str:
     return (base or fallback)[:255]
 
 
-def check_photo(name: str, data: bytes, *, max_bytes: int) -> IncomingPhoto:
-    if len(data) > max_bytes:
-        return IncomingPhoto(name, None, f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
-    if not data:
-        return IncomingPhoto(name, None, "The file is empty.")
+def keep_photo(name: str, source: IO[bytes], *, directory: Path, max_bytes: int) -> IncomingPhoto:
+    """Copies one photo to the uploads folder in bounded chunks, or says why it is refused (nothing kept)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = uuid.uuid4().hex
+    partial = directory / f"{stored}.partial"
     try:
-        sniff_format(data)
+        error = _copy_photo(source, partial, max_bytes=max_bytes)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if error is not None:
+        partial.unlink(missing_ok=True)
+        return IncomingPhoto(name, None, error)
+    partial.replace(directory / stored)
+    crash_here_if_testing("upload-written")  # the file exists; the row naming it is not committed yet
+    return IncomingPhoto(name, stored, None)
+
+
+def _copy_photo(source: IO[bytes], target: Path, *, max_bytes: int) -> str | None:
+    head = source.read(CHUNK_BYTES)
+    if not head:
+        return "The file is empty."
+    try:
+        sniff_format(head)
     except ImageRejected as exc:
-        return IncomingPhoto(name, None, exc.message)
-    return IncomingPhoto(name, data, None)
+        return exc.message
+    size = 0
+    with target.open("wb") as out:
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            if size > max_bytes:
+                return f"The file is larger than {max_bytes // (1024 * 1024)} MB."
+            out.write(chunk)
+            chunk = source.read(CHUNK_BYTES)
+    return None
 
 
 def photos_in_zip(
-    file: BinaryIO, *, max_members: int, max_member_bytes: int, max_total_bytes: int,
+    file: BinaryIO, *, directory: Path, max_members: int, max_member_bytes: int, max_total_bytes: int,
 ) -> Iterator[IncomingPhoto]:
-    """Every file in the zip in order (folders and macOS '__MACOSX' / '._' leftovers skipped)."""
+    """Every file in the zip in order (folders and macOS '__MACOSX' / '._' leftovers skipped), each
+    kept in ``directory`` before the next is read."""
     try:
         archive = zipfile.ZipFile(file)
-        members = [m for m in archive.infolist() if not m.is_dir() and not _leftover(m.filename)]
+        # Not ZipInfo.is_dir(): it fails on a member with an empty name.
+        members = [m for m in archive.infolist() if not m.filename.endswith("/") and not _leftover(m.filename)]
     except _ZIP_ERRORS as exc:
         raise Invalid("The zip file cannot be read (damaged or not a zip). Make it again and upload it.") from exc
     if len(members) > max_members:
@@ -75,11 +111,10 @@ def photos_in_zip(
                 continue
             try:
                 with archive.open(member) as handle:
-                    data = handle.read(max_member_bytes + 1)
+                    incoming = keep_photo(name, handle, directory=directory, max_bytes=max_member_bytes)
             except _ZIP_ERRORS:
-                yield IncomingPhoto(name, None, "The file is damaged inside the zip.")
-                continue
-            yield check_photo(name, data, max_bytes=max_member_bytes)
+                incoming = IncomingPhoto(name, None, "The file is damaged inside the zip.")
+            yield incoming
 
 
 def _leftover(path: str) -> bool:

@@ -115,14 +115,16 @@ def start_album(
 
 
 def add_photo(
-    session: Session, *, job: AlbumJob, position: int, name: str, data: bytes | None, error: str | None,
-    settings: Settings,
+    session: Session, *, job: AlbumJob, position: int, name: str, error: str | None, settings: Settings,
+    data: bytes | None = None, photo_file: str | None = None,
 ) -> AlbumItem:
-    """Queues a photo (kept on disk first), or records at once why it cannot be cleared."""
+    """Queues a photo (kept on disk first: ``photo_file`` in the uploads folder, or ``data`` to keep), or
+    records at once why it cannot be cleared."""
     item = AlbumItem(job_id=id_of(job), position=position, name=name[:255], status="failed" if error else "queued",
                      error=error[:500] if error else None)
-    if error is None and data is not None:
-        item.photo_file = store_upload(settings.uploads_dir, data)
+    if error is None:
+        item.photo_file = photo_file if photo_file is not None else (
+            store_upload(settings.uploads_dir, data) if data is not None else None)
     session.add(item)
     session.flush()
     return item

@@ -56,4 +56,6 @@ class AuditVerification(BaseModel):
     entries_checked: int
     first_broken_id: int | None = None
     problem: str | None = None
+    table_name: str | None = None  # with row_id: a table row that disagrees with the log's last word on it
+    row_id: str | None = None
     head: AuditHead

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from registry.audit import entry_body, entry_hash
 from registry.audit_entries import GENESIS_HASH, AuditEntry, AuditHead, AuditVerification
+from registry.audit_tables import first_disagreement
 from registry.models import as_utc
 
 VERIFY_BATCH = 2000
@@ -62,7 +63,8 @@ def _problem(row: dict[str, Any], expected_id: int, expected_prev: str) -> tuple
 def verify(
     session: Session, *, expected_head_id: int | None = None, expected_head_hash: str | None = None,
 ) -> AuditVerification:
-    """Walks the whole chain in id order. With a head exported earlier, also catches a cut-off tail."""
+    """Walks the whole chain in id order. With a head exported earlier, also catches a cut-off tail. Then
+    checks that the key tables still say what the log last said of each row (registry/audit_tables.py)."""
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     expected_id, expected_prev, checked = 1, GENESIS_HASH, 0
     hash_at_expected_head: str | None = None
@@ -89,6 +91,12 @@ def verify(
             broken = (expected_head_id,
                       f"entry {expected_head_id}'s hash is not the one exported earlier: the log was rewritten")
     if broken is None:
+        disagreement = first_disagreement(session)
+        if disagreement is not None:
+            return AuditVerification(
+                ok=False, entries_checked=checked, first_broken_id=disagreement.entry_id,
+                problem=disagreement.problem, table_name=disagreement.table_name, row_id=disagreement.row_id,
+                head=current)
         return AuditVerification(ok=True, entries_checked=checked, head=current)
     return AuditVerification(ok=False, entries_checked=checked, first_broken_id=broken[0], problem=broken[1],
                              head=current)

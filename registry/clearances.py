@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -106,17 +106,24 @@ def clear_photo(
     context_kind: str | None, context_public: bool | None, tags: Sequence[str], caption: str | None,
     settings: Settings, pack: PolicyPack, templates: TemplateCache,
     redacted_of: Clearance | None = None, blurred_boxes: Sequence[Box] = (),
+    analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
+    release: Callable[[], None] | None = None,
 ) -> Clearance:
-    """Both halves in this process; the API and albums run ``analyse_photo`` in worker processes."""
+    """Both halves here; ``analyse`` may be a worker pool's, and ``release`` (a commit) ends the transaction
+    before each analysis, so that none is held while faces are read (on SQLite it holds the write lock)."""
     context = resolve_context(session, event_id=event_id, context_kind=context_kind,
                               context_public=context_public)
     check_request_words(destination=destination, tags=tags, pack=pack)
-    analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
-                                                     max_pixels=settings.max_pixels))
+    if release is not None:
+        release()
+    analysis = analyse(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
+                                               max_pixels=settings.max_pixels))
     if needs_closer_look(session, analysis=analysis, uploader=uploader, context=context, destination=destination,
                          tags=tags, caption=caption, settings=settings, pack=pack, templates=templates,
                          blurred_boxes=blurred_boxes):
-        analysis = analyse_photo(photo, closer_look_settings(settings, analysis))
+        if release is not None:
+            session.rollback()  # nothing was recorded; no transaction during the second search
+        analysis = analyse(photo, closer_look_settings(settings, analysis))
     clearance = record_clearance(
         session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
         caption=caption, settings=settings, pack=pack, templates=templates, redacted_of=redacted_of,

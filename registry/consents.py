@@ -9,16 +9,15 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from media.images import DEFAULT_MAX_PIXELS
 from registry import retention, standing
-from registry.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
+from registry.errors import Invalid, NotFound
 from registry.facts import consent_facts, facts_of_person
 from registry.models import Consent, ConsentEvidence, ConsentRevocation, Person, id_of
 from registry.people import get_person
 from registry.policy.ledger import District, day_label, end_of_school_year, signers_for
+from registry.scans import check_scan
 from registry.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
-
-EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
-                  b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 def _check_signer(person: Person, data: ConsentCreate, *, district: District) -> None:
@@ -127,14 +126,8 @@ def revoke_consent(
 
 
 def sniff_evidence(data: bytes, *, max_bytes: int) -> str:
-    if len(data) > max_bytes:
-        raise TooLarge(f"The scan is {len(data) // 1024} KB; the limit is {max_bytes // 1024} KB.")
-    if not data:
-        raise Invalid("The scan is empty.")
-    for magic, content_type in EVIDENCE_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    raise UnsupportedMedia("The scan must be a PDF, JPEG or PNG file.")
+    """The scan's content type, after its content is checked whole (registry/scans.py)."""
+    return check_scan(data, max_bytes=max_bytes, max_pixels=DEFAULT_MAX_PIXELS)
 
 
 def base_name(filename: str) -> str:

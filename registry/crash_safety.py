@@ -72,7 +72,8 @@ def referenced_uploads(session: ModelSession) -> set[str]:
 
 
 def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_seconds: float = 0) -> list[Path]:
-    """Removes uploads no clearance names, scans no evidence names, and half-written `.partial` files.
+    """Removes uploads no clearance names, scans no evidence names, half-written `.partial` files, and the
+    reference photos of enrolment previews nobody saved or cancelled.
 
     At service start nothing is in flight, so everything unreferenced goes. While the service runs
     (the daily retention job), pass `older_than_seconds` so an upload whose transaction has not
@@ -82,7 +83,9 @@ def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_secon
     scans = set(session.exec(select(ConsentEvidence.sha256)))
     cutoff = time.time() - older_than_seconds
     removed = []
-    for directory, referenced in ((settings.uploads_dir, uploads), (settings.evidence_dir, scans)):
+    previews: set[str] = set()  # an enrolment preview is never referenced: it is only waiting for a decision
+    for directory, referenced in ((settings.uploads_dir, uploads), (settings.evidence_dir, scans),
+                                  (settings.enrol_previews_dir, previews)):
         if not directory.is_dir():
             continue
         for path in directory.iterdir():

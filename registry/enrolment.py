@@ -1,12 +1,19 @@
-"""Enrolling reference faces of a person, with their biometric consent, and removing them."""
+"""Enrolling reference faces of a person, with their biometric consent, and removing them.
+
+The service reads a reference photo's faces in its worker processes (``analyse`` is the pool's), with no
+transaction open meanwhile (``release`` ends it: on SQLite it holds the write lock). The consent is
+checked before the photo is read and again before the face is saved.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
-from media.faces import ENGINE, Box, Face, find_faces
-from media.images import Photo
+from media.faces import ENGINE, Box
+from registry.analysis_pool import analysis_settings
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.facts import biometric_consent_in_force
 from registry.models import FaceTemplate, Person, User, id_of, utcnow
@@ -14,10 +21,24 @@ from registry.policy.ledger import District
 from registry.settings import Settings
 from registry.templates import bump_templates_version, encoding_to_bytes
 
+Analyse = Callable[[bytes, AnalysisSettings], PhotoAnalysis]
 
-def preview_faces(photo: bytes, *, settings: Settings) -> tuple[Photo, list[Face]]:
-    """The faces found in a reference photo, left to right, before anything is saved."""
-    return find_faces(photo, detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+
+def enrolment_settings(settings: Settings) -> AnalysisSettings:
+    """A reference photo's analysis keeps a small crop of each face, to show and to keep with the template."""
+    return analysis_settings(settings, face_thumbnails=True)
+
+
+def preview_faces(
+    session: Session, *, person: Person, photo: bytes, settings: Settings, district: District,
+    analyse: Analyse = analyse_photo, release: Callable[[], None] | None = None,
+) -> PhotoAnalysis:
+    """The faces found in a reference photo, left to right, before anything is saved: only for a person
+    whose faces may be enrolled (no face of anyone else is read)."""
+    check_enrolable(session, person, district=district)
+    if release is not None:
+        release()
+    return analyse(photo, enrolment_settings(settings))
 
 
 def check_enrolable(session: Session, person: Person, *, district: District) -> None:
@@ -34,11 +55,16 @@ def check_enrolable(session: Session, person: Person, *, district: District) -> 
 
 def enrol_face(
     session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
-    settings: Settings, district: District,
+    settings: Settings, district: District, analyse: Analyse = analyse_photo,
+    release: Callable[[], None] | None = None,
 ) -> FaceTemplate:
     check_enrolable(session, person, district=district)
-    analysis = analyse_photo(photo, AnalysisSettings(detect_max_side=settings.detect_max_side,
-                                                     max_pixels=settings.max_pixels, face_thumbnails=True))
+    if release is not None:
+        release()  # no transaction is held while the faces are read
+    analysis = analyse(photo, enrolment_settings(settings))
+    if release is not None:
+        session.refresh(person)
+        check_enrolable(session, person, district=district)  # the consent may have been revoked meanwhile
     return enrol_analysed(session, person=person, analysis=analysis, face_index=face_index, created_by=created_by,
                           settings=settings)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, col, select
 
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
@@ -18,7 +21,7 @@ from registry.clearances import (
 )
 from registry.errors import Conflict, Invalid, NotFound
 from registry.facts import person_facts
-from registry.models import Clearance, ClearanceConsent, ClearanceReview, User, id_of
+from registry.models import Clearance, ClearanceConsent, ClearanceReview, Takedown, User, as_utc, id_of
 from registry.people import get_person
 from registry.policy import PolicyPack
 from registry.policy.ledger import District
@@ -78,11 +81,16 @@ def review_clearance(
 
 def redacted_copy(
     session: Session, *, clearance: Clearance, user: User, settings: Settings, pack: PolicyPack,
-    templates: TemplateCache,
+    templates: TemplateCache, analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
+    release: Callable[[], None] | None = None,
 ) -> tuple[bytes, Clearance]:
-    """The photo with its blocking faces blurred and no metadata, itself cleared before it is given."""
+    """The photo with its blocking faces blurred and no metadata, itself cleared (``analyse``: the worker
+    pool's; ``release``: ends the transaction while it runs) before it is given."""
     if not clearance.redaction_offered:
         raise Conflict("No blurred copy is offered for this photo: " + _why_not_redactable(clearance))
+    kept = _kept_copy(session, clearance=clearance, user=user, settings=settings, pack=pack)
+    if kept is not None:
+        return kept
     original = read_upload(settings.uploads_dir, clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over); upload it again.")
@@ -94,11 +102,32 @@ def redacted_copy(
         context_kind=clearance.context_kind, context_public=clearance.context_public, tags=clearance.tags,
         caption=clearance.caption, settings=settings, pack=pack, templates=templates,
         redacted_of=clearance, blurred_boxes=[b.padded(0.25, width=decoded.width, height=decoded.height)
-                                              for b in boxes])
+                                              for b in boxes], analyse=analyse, release=release)
     if copy.decision != "allowed":
         raise Conflict(f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
                        f"(clearance {copy.id}); it is not offered.")
     return blurred, copy
+
+
+def _kept_copy(
+    session: Session, *, clearance: Clearance, user: User, settings: Settings, pack: PolicyPack,
+) -> tuple[bytes, Clearance] | None:
+    """The blurred copy this user was already given, if it still stands: made after the photo's latest
+    decision, under this pack, allowed, asked to be taken down by nobody, its file still kept.
+    Downloading the copy again then records nothing new."""
+    copies = session.exec(select(Clearance).where(
+        Clearance.redacted_of_id == clearance.id, Clearance.uploader_id == id_of(user),
+        Clearance.decision == "allowed", Clearance.pack_id == pack.id, Clearance.pack_version == pack.version,
+    ).order_by(col(Clearance.id).desc())).all()
+    for copy in copies:
+        if as_utc(copy.created_at) < as_utc(clearance.decided_at):
+            continue
+        if session.exec(select(Takedown.id).where(Takedown.clearance_id == copy.id)).first() is not None:
+            continue
+        blurred = read_upload(settings.uploads_dir, copy)
+        if blurred is not None:
+            return blurred, copy
+    return None
 
 
 def _why_not_redactable(clearance: Clearance) -> str:

@@ -180,6 +180,14 @@ class PersonUpdate(Request):
     status: PersonStatus | None = None
     departed_on: date | None = None
 
+    @field_validator("name", "status")
+    @classmethod
+    def _kept_if_null(cls, value: str | None) -> str | None:
+        # Validators run only on values sent: a null here would blank a field every person must have.
+        if value is None:
+            raise ValueError("cannot be null; leave it out to keep it as it is")
+        return value
+
 
 class PersonPublic(BaseModel):
     id: int

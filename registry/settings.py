@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
 
+    @property
+    def enrol_previews_dir(self) -> Path:
+        """Reference photos kept only while office staff decide whether to save the face found."""
+        return self.data_dir / "enrol-previews"
+
 
 @lru_cache
 def get_settings() -> Settings:

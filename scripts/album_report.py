@@ -17,6 +17,8 @@ from registry.reviews import clearance_summary
 
 REPORT_FIELDS = ("file", "status", "decision", "clearance_id", "faces", "reasons", "error")
 ORDER = ("allowed", "needs_review", "blocked", "failed")
+# A spreadsheet runs a cell starting with one of these as a formula (a file name like "=HYPERLINK(...)").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def album_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
@@ -57,4 +59,11 @@ def write_report(path: Path, rows: list[dict[str, Any]], *, fields: tuple[str, .
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
-        writer.writerows({key: row.get(key, "") for key in fields} for row in rows)
+        writer.writerows({key: as_text_cell(row.get(key, "")) for key in fields} for row in rows)
+
+
+def as_text_cell(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: a leading apostrophe before a formula's first character."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

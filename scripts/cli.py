@@ -138,7 +138,7 @@ def import_roster(
     try:
         with unit_of_work(engine, actor="cli:import-roster") as session:
             report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind,
-                                          district=district_of(settings))
+                                          district=district_of(settings), checkpoint=session.commit)
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session, col, select
 
 from registry import albums
-from registry.album_files import check_photo
+from registry.album_files import keep_photo
 from registry.album_runner import AlbumRunner
 from registry.analysis_pool import AnalysisPool, pool_size
 from registry.db import unit_of_work
@@ -83,10 +83,11 @@ def clear(
                 context_public=public, tags=tag_list, caption=caption, source="cli", pack=pack)
             session.info["actor"] = f"user:{user.id}"
             for position, path in enumerate(files):
-                incoming = check_photo(path.name, _read(path, settings.max_upload_bytes),
-                                       max_bytes=settings.max_upload_bytes)
-                albums.add_photo(session, job=job, position=position, name=incoming.name, data=incoming.data,
-                                 error=incoming.error, settings=settings)
+                with path.open("rb") as handle:
+                    incoming = keep_photo(path.name, handle, directory=settings.uploads_dir,
+                                          max_bytes=settings.max_upload_bytes)
+                albums.add_photo(session, job=job, position=position, name=incoming.name,
+                                 photo_file=incoming.photo_file, error=incoming.error, settings=settings)
             job_id = int(job.id or 0)
     except RegistryError as exc:
         console.print(f"[red]{exc.message}[/red]")
@@ -136,11 +137,6 @@ def _exit_code(view: albums.AlbumPublic) -> int:
     if view.decisions["needs_review"]:
         return EXIT_REVIEW
     return 0
-
-
-def _read(path: Path, max_bytes: int) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(max_bytes + 1)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,9 @@ def _verification_lines(result: AuditVerification) -> list[str]:
     if result.ok:
         return [f"Audit log verified: {result.entries_checked} entries, head {result.head.last_id} "
                 f"{result.head.hash}"]
+    if result.table_name is not None:  # the chain holds, a table does not agree with it
+        return [f"AUDIT LOG CONTRADICTED by {result.table_name} row {result.row_id}: {result.problem}",
+                f"(the chain of {result.entries_checked} entries verified)"]
     return [f"AUDIT LOG BROKEN at entry {result.first_broken_id}: {result.problem}",
             f"({result.entries_checked} entries before it verified)"]
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, Limit, Offset, PackDep, SessionDep, SettingsDep
 from registry import albums
-from registry.album_files import IncomingPhoto, check_photo, display_name, photos_in_zip
+from registry.album_files import display_name, keep_photo, photos_in_zip
 from registry.errors import Invalid, TooLarge
 from registry.schemas import Destination, EventKind, Page
 
@@ -46,16 +46,20 @@ def clear_album(
         context_public=context_public, tags=_tags(tags), caption=caption, source="api", pack=pack)
     position = 0
     for number, upload in enumerate(photos, 1):
-        name = display_name(upload.filename, f"photo {number}")
-        data = upload.file.read(settings.max_upload_bytes + 1)
-        incoming = check_photo(name, data, max_bytes=settings.max_upload_bytes)
-        albums.add_photo(session, job=job, position=position, name=incoming.name, data=incoming.data,
+        incoming = keep_photo(display_name(upload.filename, f"photo {number}"), upload.file,
+                              directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes)
+        albums.add_photo(session, job=job, position=position, name=incoming.name, photo_file=incoming.photo_file,
                          error=incoming.error, settings=settings)
         position += 1
     if zip is not None:
-        for incoming in _zip_photos(zip, settings.max_album_photos - position, settings):
-            albums.add_photo(session, job=job, position=position, name=incoming.name, data=incoming.data,
-                             error=incoming.error, settings=settings)
+        room = settings.max_album_photos - position
+        if room <= 0:
+            raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
+        for incoming in photos_in_zip(zip.file, directory=settings.uploads_dir, max_members=room,
+                                      max_member_bytes=settings.max_upload_bytes,
+                                      max_total_bytes=settings.max_album_bytes):
+            albums.add_photo(session, job=job, position=position, name=incoming.name,
+                             photo_file=incoming.photo_file, error=incoming.error, settings=settings)
             position += 1
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
@@ -63,13 +67,6 @@ def clear_album(
     body = albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL)
     return JSONResponse(body.model_dump(mode="json"), status_code=202, background=background,
                         headers={"Location": f"/api/v1/albums/{job.id}"})
-
-
-def _zip_photos(upload: UploadFile, room: int, settings: Any) -> list[IncomingPhoto]:
-    if room <= 0:
-        raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
-    return list(photos_in_zip(upload.file, max_members=room, max_member_bytes=settings.max_upload_bytes,
-                              max_total_bytes=settings.max_album_bytes))
 
 
 @router.get("/albums", response_model=Page[albums.AlbumPublic])

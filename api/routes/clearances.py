@@ -85,12 +85,14 @@ def face_crop(
 
 @router.get("/clearances/{clearance_id}/redacted", response_class=Response, responses=JPEG)
 def redacted_copy(
-    clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    request: Request, clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep,
+    templates: TemplatesDep,
     user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
     blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
-                                          templates=templates)
+                                          templates=templates, analyse=request.app.state.analysis_pool.analyse,
+                                          release=session.commit)
     return Response(blurred, media_type="image/jpeg", headers={
         "Content-Disposition": f'attachment; filename="cleared-{copy.id}-blurred.jpg"',
         "X-Clearance-Id": str(copy.id), "Cache-Control": "private, no-store"})

@@ -76,5 +76,7 @@ def download_evidence(
             if not path.exists():
                 raise NotFound("The scan's file is missing from storage; restore it from a backup.")
             return Response(path.read_bytes(), media_type=evidence.content_type, headers={
-                "Content-Disposition": f'attachment; filename="consent-{consent_id}-{evidence.id}"'})
+                "Content-Disposition": f'attachment; filename="consent-{consent_id}-{evidence.id}"',
+                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+                "Content-Security-Policy": "sandbox; default-src 'none'"})
     raise NotFound(f"Consent {consent_id} has no scan with id {evidence_id}.")

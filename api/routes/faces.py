@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import DistrictDep, OfficeUser, SessionDep, SettingsDep, StaffReader, read_upload_limited
 from registry import enrolment
@@ -31,14 +31,17 @@ def list_faces(person_id: int, session: SessionDep, _: StaffReader) -> list[Face
 
 @router.post("/people/{person_id}/faces", response_model=FaceTemplatePublic, status_code=201)
 def enrol_face(
-    person_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser,
+    request: Request, person_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep,
+    user: OfficeUser,
     photo: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo of this person")],
     face_index: Annotated[int | None, Form(ge=0, le=200, description="which face, from the left")] = None,
 ) -> FaceTemplatePublic:
+    """The faces are read in a worker process, with no transaction held meanwhile."""
     data = read_upload_limited(photo, settings.max_upload_bytes)
     template = enrolment.enrol_face(session, person=get_person(session, person_id), photo=data,
                                     face_index=face_index, created_by=user, settings=settings,
-                                    district=district)
+                                    district=district, analyse=request.app.state.analysis_pool.analyse,
+                                    release=session.commit)
     return template_public(template)
 
 

@@ -58,6 +58,8 @@ def import_roster(
     if len(content) > MAX_ROSTER_BYTES:
         raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
     try:
-        return roster.import_roster(session, content=content, default_kind=default_kind, district=district)
+        # Committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch.
+        return roster.import_roster(session, content=content, default_kind=default_kind, checkpoint=session.commit,
+                                    district=district)
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

@@ -12,7 +12,7 @@ from api.web.forms import FORM, checked, optional, text_values
 from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
 from registry import albums
-from registry.album_files import check_photo, display_name
+from registry.album_files import display_name, keep_photo
 from registry.errors import RegistryError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -53,9 +53,9 @@ def start_album(
         return form_page(request, session, pack, values={**values, "photo_lost": bool(photos)}, errors=errors,
                          status_code=422, album=True)
     for position, upload in enumerate(photos):
-        incoming = check_photo(display_name(upload.filename, f"photo {position + 1}"),
-                               upload.file.read(settings.max_upload_bytes + 1), max_bytes=settings.max_upload_bytes)
-        albums.add_photo(session, job=job, position=position, name=incoming.name, data=incoming.data,
+        incoming = keep_photo(display_name(upload.filename, f"photo {position + 1}"), upload.file,
+                              directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes)
+        albums.add_photo(session, job=job, position=position, name=incoming.name, photo_file=incoming.photo_file,
                          error=incoming.error, settings=settings)
     session.commit()
     runner = getattr(request.app.state, "album_runner", None)

@@ -128,12 +128,14 @@ def face_crop(clearance_id: int, index: int, session: SessionDep, settings: Sett
 
 @router.get("/clearances/{clearance_id}/blurred")
 def blurred_copy(
-    clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    request: Request, clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep,
+    templates: TemplatesDep,
     user: PageUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
     blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
-                                          templates=templates)
+                                          templates=templates, analyse=request.app.state.analysis_pool.analyse,
+                                          release=session.commit)
     return Response(blurred, media_type="image/jpeg", headers={
         **JPEG_HEADERS, "Content-Disposition": f'attachment; filename="photo-{copy.id}-blurred.jpg"'})
 

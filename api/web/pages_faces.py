@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,6 @@ from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
 from media.images import ImageRejected
-from media.redact import face_thumbnail_jpeg
 from registry import enrolment, people
 from registry.errors import Invalid, NotFound, RegistryError
 from registry.settings import Settings
@@ -26,17 +26,27 @@ PREVIEW_LIFETIME_SECONDS = 30 * 60
 
 
 def _preview_dir(settings: Settings) -> Path:
-    return settings.data_dir / "enrol-previews"
+    return settings.enrol_previews_dir
 
 
 def _forget_old_previews(directory: Path) -> None:
-    """Uploaded reference photos are kept only while someone decides; stale ones go."""
+    """Uploaded reference photos are kept only while someone decides; stale ones go (and all at start-up)."""
     if not directory.exists():
         return
     cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
     for path in directory.iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+
+def _forget_preview(request: Request, settings: Settings) -> None:
+    """This browser's preview photo, saved, cancelled or replaced by a new one, goes at once."""
+    remembered = request.session.pop(PREVIEW_KEY, None)
+    if isinstance(remembered, list) and remembered and isinstance(remembered[0], str):
+        token = remembered[0]
+        if token.replace("-", "").replace("_", "").isalnum():
+            (_preview_dir(settings) / token).unlink(missing_ok=True)
 
 
 def _person_redirect(person_id: int) -> Response:
@@ -45,28 +55,33 @@ def _person_redirect(person_id: int) -> Response:
 
 @router.post("/people/{person_id}/faces/preview")
 def preview(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep, _: OfficePage,
+    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
+    district: DistrictDep, _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
+    _forget_preview(request, settings)
+    _forget_old_previews(_preview_dir(settings))
     upload = uploaded(form, "photo")
     if upload is None:
         flash(request, "Choose a photo of the person's face first.", kind="error")
         return _person_redirect(person_id)
-    data = upload.file.read(settings.max_upload_bytes + 1)
     try:
+        data = upload.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
-        decoded, faces = enrolment.preview_faces(data, settings=settings)
+        analysis = enrolment.preview_faces(session, person=person, photo=data, settings=settings, district=district,
+                                           analyse=request.app.state.analysis_pool.analyse, release=session.commit)
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
-    crops = [base64.b64encode(face_thumbnail_jpeg(decoded, f.box)).decode() for f in faces]
-    directory = _preview_dir(settings)
-    directory.mkdir(parents=True, exist_ok=True)
-    _forget_old_previews(directory)
+    faces = analysis.faces
+    crops = [base64.b64encode(crop).decode() for crop in analysis.face_thumbnails]
     token = secrets.token_urlsafe(24)
-    (directory / token).write_bytes(data)
-    request.session[PREVIEW_KEY] = [token, person_id]
+    if faces:  # kept only while there is a face to decide on
+        directory = _preview_dir(settings)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / token).write_bytes(data)
+        request.session[PREVIEW_KEY] = [token, person_id]
     small = [f.box.size < settings.min_face_px for f in faces]
     return render(request, "people/face_preview.html", {
         "person": person, "crops": list(zip(crops, small, strict=True)), "token": token})
@@ -88,10 +103,10 @@ def save(
         raise NotFound("This preview has expired: upload the photo again.")
     index = values.get("face_index", "0")
     try:
-        with session.begin_nested():
-            enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
-                                 face_index=int(index) if str(index).isdigit() else 0, created_by=user,
-                                 settings=settings, district=district)
+        enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
+                             face_index=int(index) if str(index).isdigit() else 0, created_by=user,
+                             settings=settings, district=district, analyse=request.app.state.analysis_pool.analyse,
+                             release=session.commit)
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
@@ -99,6 +114,13 @@ def save(
         path.unlink(missing_ok=True)
         request.session.pop(PREVIEW_KEY, None)
     flash(request, f"The face has been enrolled for {person.name}.")
+    return _person_redirect(person_id)
+
+
+@router.post("/people/{person_id}/faces/preview/cancel")
+def cancel(request: Request, person_id: int, settings: SettingsDep, _: OfficePage) -> Response:
+    """The uploaded reference photo goes now, not when the preview would have expired."""
+    _forget_preview(request, settings)
     return _person_redirect(person_id)
 
 

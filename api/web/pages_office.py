@@ -41,10 +41,9 @@ def import_roster(
         if len(content) > MAX_ROSTER_BYTES:
             errors["file"] = "The roster file is larger than 20 MB; split it into smaller files."
         else:
-            try:
-                with session.begin_nested():
-                    report = roster.import_roster(session, content=content, default_kind=str(default_kind),
-                                                  district=district)
+            try:  # committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch
+                report = roster.import_roster(session, content=content, default_kind=str(default_kind),
+                                              checkpoint=session.commit, district=district)
             except roster.RosterFileError as exc:
                 errors["file"] = str(exc)
     return render(request, "roster.html", {

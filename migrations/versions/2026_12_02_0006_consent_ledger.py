@@ -41,7 +41,7 @@ def upgrade() -> None:
     with op.batch_alter_table('clearances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('context_check', sqlmodel.sql.sqltypes.AutoString(length=20),
                                       nullable=False, server_default='declared'))
-    op.execute("UPDATE consents SET valid_until = NULL, valid_from = signed_on WHERE status = 'refused'")
+    _refusals_without_an_end()
     op.execute("UPDATE clearances SET context_check = 'no_camera_time' "
                "WHERE event_id IS NOT NULL AND taken_at IS NULL")
     clearances = sa.table('clearances', sa.column('id', sa.Integer()), sa.column('event_id', sa.Integer()),
@@ -54,6 +54,34 @@ def upgrade() -> None:
         outside = any('outside the event' in str(reason) for reason in (reasons or []))
         connection.execute(clearances.update().where(clearances.c.id == clearance_id).values(
             context_check='outside_event_time' if outside else 'event_time'))
+
+
+def _refusals_without_an_end() -> None:
+    """Each refusal loses its end date, and the audit log records the change row by row (its last word
+    on each consent must stay what the table says: audit verification checks it)."""
+    from sqlmodel import Session
+
+    from registry import audit
+
+    consents = sa.table('consents', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
+                        sa.column('signed_on', sa.Date()), sa.column('valid_from', sa.Date()),
+                        sa.column('valid_until', sa.Date()))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(consents.c.id, consents.c.signed_on, consents.c.valid_from,
+                                        consents.c.valid_until).where(consents.c.status == 'refused')
+                              .order_by(consents.c.id)).all()
+    changes = []
+    for consent_id, signed_on, valid_from, valid_until in rows:
+        connection.execute(consents.update().where(consents.c.id == consent_id)
+                           .values(valid_until=None, valid_from=signed_on))
+        changes.append(('update', 'consents', str(consent_id), {
+            'before': {'valid_from': audit.plain(valid_from), 'valid_until': audit.plain(valid_until)},
+            'after': {'valid_from': audit.plain(signed_on), 'valid_until': None}}))
+    if changes:
+        session = Session(bind=connection)
+        session.info['actor'] = 'migration:0006 (a refusal has no end date)'
+        audit.lock_chain(session)
+        audit.append_entries(session, changes)
 
 
 def downgrade() -> None:

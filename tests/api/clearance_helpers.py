@@ -68,3 +68,15 @@ def clear(client: TestClient, headers: dict[str, str], photo: str, *, destinatio
 
 def face_of(clearance: dict, name: str) -> dict:
     return next(f for f in clearance["faces"] if f["person_name"] == name)
+
+
+def group_photo_to_blur(client: TestClient, office: dict[str, str], employee: dict[str, str]) -> dict:
+    """A co-worker without consent next to a student with it: blocked, with a blurred copy offered."""
+    obama = add_person(client, office, "S-1", "student", "Barack Obama")
+    biden = add_person(client, office, "E-1", "employee", "Joe Biden")
+    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
+    enrol(client, office, biden, "people/biden/biden-portrait.jpg", signer="self")
+    record(client, office, obama)
+    clearance = clear(client, employee, "groups/biden-obama.jpg").json()
+    assert clearance["redaction_offered"] is True, clearance
+    return clearance

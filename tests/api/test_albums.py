@@ -71,15 +71,15 @@ def test_a_zip_is_read_member_by_member_and_a_path_in_a_name_goes_nowhere(tmp_pa
     assert not list(tmp_path.rglob("escaped.jpg"))
 
 
-def test_a_zip_bomb_and_an_overfull_zip_are_refused_before_decompressing():
+def test_a_zip_bomb_and_an_overfull_zip_are_refused_before_decompressing(tmp_path):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("huge.jpg", b"\xff\xd8\xff" + bytes(5_000_000))  # compresses to a few kB
         for n in range(3):
             z.writestr(f"{n}.jpg", b"\xff\xd8\xff")
-    bounded = dict(max_member_bytes=1_000_000, max_total_bytes=10_000_000)
+    bounded = dict(directory=tmp_path, max_member_bytes=1_000_000, max_total_bytes=10_000_000)
     reported = list(photos_in_zip(io.BytesIO(archive.getvalue()), max_members=10, **bounded))
-    assert reported[0].data is None and "larger than" in (reported[0].error or "")
+    assert reported[0].photo_file is None and "larger than" in (reported[0].error or "")
     with pytest.raises(TooLarge):
         list(photos_in_zip(io.BytesIO(archive.getvalue()), max_members=3, **bounded))
 

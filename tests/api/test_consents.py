@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from tests.conftest import FACES
+from tests.scan_helpers import signed_form_pdf
 
 
 def person(client: TestClient, headers: dict[str, str], external_id: str = "S-1", kind: str = "student") -> int:
@@ -95,7 +96,7 @@ def test_a_scanned_form_is_kept_with_its_sha256(client, office, settings):
     download = client.get(f"/api/v1/consents/{consent['id']}/evidence/{evidence['id']}", headers=office)
     assert download.status_code == 200 and download.content == scan
     pdf = client.post(f"/api/v1/consents/{consent['id']}/evidence",
-                      files={"file": ("form.pdf", b"%PDF-1.4\n1 0 obj\n", "application/pdf")}, headers=office)
+                      files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")}, headers=office)
     assert pdf.status_code == 201 and len(pdf.json()["evidence"]) == 2
 
 

@@ -24,6 +24,7 @@ from tests.api.hostile_helpers import (
     stored_files,
 )
 from tests.conftest import FACES
+from tests.scan_helpers import signed_form_pdf
 
 FORM = {"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"}
 
@@ -159,7 +160,7 @@ def test_evidence_keeps_only_the_base_name_of_a_crafted_file_name(client, office
     from tests.api.clearance_helpers import add_person, record
 
     consent = record(client, office, add_person(client, office, "S-9", "student", "Sam Student"))
-    body, content_type = multipart("file", name, b"%PDF-1.7\n%%EOF\n", "application/pdf")
+    body, content_type = multipart("file", name, signed_form_pdf(), "application/pdf")
     response = client.post(f"/api/v1/consents/{consent['id']}/evidence", content=body,
                            headers={**office, "Content-Type": content_type})
     assert response.status_code == 201, response.text

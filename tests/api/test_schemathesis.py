@@ -21,6 +21,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.api.clearance_helpers import add_person, clear, enrol, record
+from tests.scan_helpers import signed_form_pdf
 
 EXAMPLES = 8  # per operation and role, on each database: about a minute in all on a shared two-core machine
 ROLES = ("employee", "reviewer", "office_staff", "admin")  # the administrator last: it can disable the others
@@ -35,7 +36,7 @@ def seed_records(client, headers: dict[str, dict[str, str]]) -> dict[str, int]:
     enrolled = enrol(client, office, person, "people/obama/obama-portrait.jpg", signer="parent")
     consent = record(client, office, person)
     evidence = client.post(f"/api/v1/consents/{consent['id']}/evidence", headers=office,
-                           files={"file": ("form.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
+                           files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")})
     event = client.post("/api/v1/events", headers=office, json={
         "name": "Field day", "kind": "sporting_event", "public": True, "starts_at": "2026-05-04T09:00:00",
         "ends_at": "2026-05-04T12:00:00", "location": "North field"})

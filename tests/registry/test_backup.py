@@ -24,8 +24,9 @@ from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings, get_settings
 from tests.conftest import PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
+from tests.scan_helpers import signed_form_pdf
 
-PDF = b"%PDF-1.4 signed form\n"
+PDF = signed_form_pdf()
 WRITES_PER_THREAD = 15
 
 

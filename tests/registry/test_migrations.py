@@ -102,6 +102,9 @@ def test_the_consent_ledger_migration_carries_records_over_to_the_new_reading(em
 
     upgrade(empty_engine)
     with Session(empty_engine) as session:
+        [logged] = session.exec(select(AuditEntry).where(AuditEntry.table_name == "consents")).all()
+        assert logged.row_id == str(refusal) and logged.actor.startswith("migration:0006")  # recorded, with why
+        assert logged.changes["after"] == {"valid_from": "2026-10-01", "valid_until": None}
         old_refusal = session.get(Consent, refusal)
         assert old_refusal is not None and old_refusal.valid_until is None  # a refusal never runs out
         clearance = session.get(Clearance, posted)
