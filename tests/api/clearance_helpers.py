@@ -68,3 +68,12 @@ def clear(client: TestClient, headers: dict[str, str], photo: str, *, destinatio
 
 def face_of(clearance: dict, name: str) -> dict:
     return next(f for f in clearance["faces"] if f["person_name"] == name)
+
+
+def full_view(client: TestClient, reviewer: dict[str, str], clearance: dict) -> dict:
+    """The clearance as a reviewer reads it (names, ids, distances, the consents relied on). An employee's
+    own answer names only themself and the people of groups they lead (registry/disclosure.py); tests of
+    who the engine identified read the reviewer's view."""
+    response = client.get(f"/api/v1/clearances/{clearance['id']}", headers=reviewer)
+    assert response.status_code == 200, response.text
+    return response.json()
