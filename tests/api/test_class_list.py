@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.api.clearance_helpers import TODAY, add_person, enrol, record
+from tests.api.test_disclosure import sign_in_page
 
 
 def user_id(client, headers) -> int:
@@ -108,3 +109,30 @@ def test_the_reference_thumbnail_is_shown_to_the_coach_only(client, office, empl
     assert client.get(url, headers=make_user("employee")).status_code == 404
     pdf = client.get(f"/api/v1/groups/{team['group']}/class-list.pdf", headers=employee)
     assert pdf.status_code == 200 and b"/Image" in pdf.content
+
+
+def test_the_pages_keep_other_groups_and_whole_schools_from_an_employee(client, session, team):
+    sign_in_page(client, session, "employee")
+    assert client.get(f"/class-lists/groups/{team['group']}").status_code == 404
+    assert client.get(f"/class-lists/groups/{team['group']}/pdf").status_code == 404
+    assert client.get("/class-lists/school", params={"school": "Lincoln High"}).status_code == 403
+    assert client.get(f"/class-lists/thumbnails/{team['Refused']}").status_code == 404
+    assert "Varsity soccer" not in client.get("/class-lists").text
+    assert client.get("/groups/new").status_code == 403
+
+
+def test_office_staff_make_a_group_on_the_page(client, session, employee, team):
+    csrf = sign_in_page(client, session, "office_staff")
+    leader = client.get("/api/v1/auth/me", headers=employee).json()["email"]
+    response = client.post("/groups/new", data={
+        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
+        "members": "S-REFUSED\nS-GRANTED, S-NOBODY", "leaders": leader})
+    assert response.status_code == 422 and "S-NOBODY" in response.text  # nothing saved
+    response = client.post("/groups/new", data={
+        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
+        "members": "S-REFUSED\nS-GRANTED", "leaders": leader})
+    assert response.status_code == 200 and "Choir" in response.text
+    choir = next(g for g in client.get("/api/v1/groups", headers=employee).json() if g["name"] == "Choir")
+    assert choir["member_ids"] == sorted([team["Refused"], team["Granted"]])
+    listing = client.get(f"/class-lists/groups/{choir['id']}")
+    assert listing.status_code == 200 and "Refused" in listing.text and "Printed" in listing.text
