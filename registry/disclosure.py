@@ -68,7 +68,9 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
     refusals = _refusals(session, [f.consent_id for f in public.faces if f.consent_id])
     faces, anonymous = [], {}
     for face in public.faces:
-        named = face.band == "identified" and viewer.may_identify(face.person_id)
+        # identified with confidence, or by a reviewer; a possible match is never named to an employee
+        identified = face.band == "identified" or bool(face.review and face.review.resolution == "person")
+        named = identified and viewer.may_identify(face.person_id)
         if named:
             faces.append(face.model_copy(update={"distance": None, "margin": None, "candidates": [],
                                                   "match_reason": ""}))
@@ -76,7 +78,8 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
                 _record_disclosure(session, viewer, person_id=face.person_id, clearance_id=public.id,
                                    face_index=face.index)
             continue
-        words = face_words(face, kind=kinds.get(face.person_id or 0), refusal=refusals.get(face.consent_id or 0))
+        kind = kinds.get(face.person_id or 0) if identified else None
+        words = face_words(face, kind=kind, refusal=refusals.get(face.consent_id or 0))
         anonymous[face.index] = words
         review = face.review.model_copy(update={"person_id": None, "note": None}) if face.review else None
         faces.append(face.model_copy(update={
@@ -91,15 +94,16 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
 
 
 def face_words(face: ClearanceFacePublic, *, kind: str | None, refusal: str | None) -> str:
-    """What an employee is told of a face they may not identify: who in general, and what to do."""
+    """What an employee is told of a face they may not identify: who in general (``kind``, None when
+    nobody was identified), and what to do."""
     act = "blur it or leave the photo out" if face.redactable else "do not post the photo"
     if face.rule == "blurred-face":
         return face.message
     if face.rule == "reviewer-rejected":
         return f"A reviewer decided this face may not be shown: {act}."
-    if face.band == "possible":
+    if kind is None and face.band == "possible" and not (face.review and face.review.resolution == "nobody"):
         return "Someone who may be enrolled: a reviewer must decide who it is before the photo is posted."
-    if face.band == "unknown" or kind is None:
+    if kind is None:
         if face.verdict == v.ALLOWED:
             return "Someone the service could not identify; the policy allows that here."
         if face.verdict == v.NEEDS_REVIEW:
@@ -131,12 +135,31 @@ CAUSE_WORDS = {
 }
 
 
+CAUSE_PLAIN = {
+    "revoked": "a consent was withdrawn",
+    "refused": "a refusal was recorded",
+    "corrected": "a form was corrected",
+    "new_form": "a newer form was recorded",
+    "expired": "a form ran out",
+    "departed": "someone in it left the district",
+    "changed": "a person's record changed",
+    "reviewed": "a reviewer changed the decision",
+}
+
+
 def takedown_reason(session: Session, takedown: Takedown, *, viewer: Viewer) -> str:
     """The reason a photo must come down, naming the person only to someone who may identify them."""
-    if takedown.person_id is None or viewer.may_identify(takedown.person_id):
+    if viewer.identifies_everyone:
         return takedown.reason
-    who = WHO.get(_kinds(session, [takedown.person_id]).get(takedown.person_id, ""), SOMEONE)
-    return f"{who} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. Take it down."
+    # The stored reason is the stopping face's sentence; a doubtful face's names its candidates.
+    if viewer.may_identify(takedown.person_id) and not takedown.reason.startswith("Possibly"):
+        return takedown.reason
+    kind = _kinds(session, [takedown.person_id]).get(takedown.person_id or 0)
+    if kind is None or takedown.person_id == viewer.person_id:
+        return (f"This photo is no longer allowed ({CAUSE_PLAIN.get(takedown.cause, 'it was checked again')}): "
+                "take it down.")
+    return f"{WHO.get(kind, SOMEONE)} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. " \
+        "Take it down."
 
 
 def takedown_person(session: Session, takedown: Takedown, *, viewer: Viewer) -> tuple[int | None, str]:
