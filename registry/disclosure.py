@@ -87,7 +87,7 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
             "match_reason": "", "message": words, "consent_id": None, "review": review}))
     reasons = [_reason(r, anonymous) for r in public.reasons]
     relied = _relied_on_visible(session, public.consents_relied_on, viewer)
-    takedown = _takedown_for(session, public.id)
+    takedown = takedown_of(session, public.id)
     standing_reason = takedown_reason(session, takedown, viewer=viewer) if takedown else public.standing_reason
     return public.model_copy(update={"faces": faces, "reasons": reasons, "consents_relied_on": relied,
                                      "standing_reason": standing_reason})
@@ -210,7 +210,8 @@ def _relied_on_visible(session: Session, consent_ids: list[int], viewer: Viewer)
     return sorted(int(c or 0) for c, p in rows if viewer.may_identify(p))
 
 
-def _takedown_for(session: Session, clearance_id: int) -> Takedown | None:
+def takedown_of(session: Session, clearance_id: int | None) -> Takedown | None:
+    """The takedown request of a clearance, if it has one."""
     return session.exec(select(Takedown).where(Takedown.clearance_id == clearance_id)
                         .order_by(col(Takedown.id))).first()
 

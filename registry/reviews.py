@@ -16,10 +16,10 @@ from registry.clearances import (
     reviewed,
     reviews_of,
 )
-from registry.disclosure import Viewer, present_clearance, takedown_reason
+from registry.disclosure import Viewer, present_clearance, takedown_of, takedown_reason
 from registry.errors import Conflict, Invalid, NotFound
 from registry.facts import person_facts
-from registry.models import Clearance, ClearanceConsent, ClearanceReview, Takedown, User, id_of
+from registry.models import Clearance, ClearanceConsent, ClearanceReview, User, id_of
 from registry.people import get_person
 from registry.policy import PolicyPack
 from registry.policy.ledger import District
@@ -171,8 +171,7 @@ def clearance_summary(session: Session, clearance: Clearance, *, viewer: Viewer)
     summary = ClearanceSummary.model_validate({**clearance.model_dump(),
                                               "faces": len(faces_of(session, id_of(clearance))),
                                               **standing.photo_standing(session, clearance).as_fields()})
-    takedown = session.exec(select(Takedown).where(Takedown.clearance_id == clearance.id)
-                            .order_by(col(Takedown.id))).first()
+    takedown = takedown_of(session, clearance.id)
     if takedown is not None:
         summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
     return summary
