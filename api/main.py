@@ -18,7 +18,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.ratelimit import RateLimit
-from api.routes import albums, audit, auth, clearances, consents, events, faces, people, takedowns
+from api.routes import (
+    albums,
+    audit,
+    auth,
+    class_lists,
+    clearances,
+    consents,
+    events,
+    faces,
+    groups,
+    people,
+    takedowns,
+)
 from api.security_headers import SecurityHeaders
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.album_runner import AlbumRunner
@@ -160,7 +172,8 @@ def create_app(
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums):
+    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums, groups,
+                   class_lists):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(web_router())

@@ -19,6 +19,7 @@ from registry.clearances import (
     reviewed,
     reviews_of,
 )
+from registry.disclosure import Viewer, present_clearance, takedown_of, takedown_reason
 from registry.errors import Conflict, Invalid, NotFound
 from registry.facts import person_facts
 from registry.models import Clearance, ClearanceConsent, ClearanceReview, Takedown, User, as_utc, id_of
@@ -155,7 +156,8 @@ def face_crop(session: Session, settings: Settings, clearance: Clearance, index:
     return face_thumbnail_jpeg(decode_photo(original, max_pixels=settings.max_pixels), _box(face))
 
 
-def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
+def clearance_public(session: Session, clearance: Clearance, *, viewer: Viewer) -> ClearancePublic:
+    """The clearance as this viewer may see it (registry/disclosure.py decides whose names they learn)."""
     faces = faces_of(session, id_of(clearance))
     acts = reviews_of(session, id_of(clearance))
     reviews = {int(a.face_index): a for a in acts if a.face_index is not None}  # the latest act per face
@@ -179,7 +181,7 @@ def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
             clause=face.clause, message=face.message, consent_id=face.consent_id, redactable=face.redactable,
             review=FaceReviewPublic.model_validate(review.model_dump()) if review else None,
         ))
-    return ClearancePublic.model_validate({
+    public = ClearancePublic.model_validate({
         **clearance.model_dump(),
         "reasons": [ReasonPublic.model_validate(r) for r in clearance.reasons],
         "faces": public_faces,
@@ -191,12 +193,17 @@ def clearance_public(session: Session, clearance: Clearance) -> ClearancePublic:
         "photo_kept": clearance.photo_file is not None,
         **standing.photo_standing(session, clearance).as_fields(),
     })
+    return present_clearance(session, public, viewer=viewer)
 
 
-def clearance_summary(session: Session, clearance: Clearance) -> ClearanceSummary:
-    return ClearanceSummary.model_validate({**clearance.model_dump(),
-                                           "faces": len(faces_of(session, id_of(clearance))),
-                                           **standing.photo_standing(session, clearance).as_fields()})
+def clearance_summary(session: Session, clearance: Clearance, *, viewer: Viewer) -> ClearanceSummary:
+    summary = ClearanceSummary.model_validate({**clearance.model_dump(),
+                                              "faces": len(faces_of(session, id_of(clearance))),
+                                              **standing.photo_standing(session, clearance).as_fields()})
+    takedown = takedown_of(session, clearance.id)
+    if takedown is not None:
+        summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
+    return summary
 
 
 def _box(face: object) -> Box:

@@ -30,7 +30,7 @@ from registry.models import (
 )
 from registry.policy import ClearanceRequest, ConsentFacts, Decision, decide
 from registry.policy import vocabulary as v
-from registry.policy.ledger import District, Standing, explain
+from registry.policy.ledger import District, Reading, Standing, explain
 
 # The state a single form shows on the person's page (ConsentPublic.state).
 FORM_STATES = {
@@ -81,6 +81,14 @@ def image_release_standing(session: Session, person: Person, *, district: Distri
         words = explain(reading, person=facts, kind="image_release", destination=destination)
         result.append(DestinationStanding(destination, reading.standing, words))
     return result
+
+
+def read_standing(
+    session: Session, person: Person, *, kind: str, destination: str | None, district: District
+) -> Reading:
+    """One person's standing, read on its own (the person's page; class lists read a whole group at once)."""
+    return district.read(consent_facts(session, [id_of(person)]), person=facts_of_person(person),
+                         kind=kind, destination=destination)
 
 
 # --- re-checking posted photos ---------------------------------------------------------------

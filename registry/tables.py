@@ -3,5 +3,6 @@
 
 import registry.albums  # noqa: F401
 import registry.audit_entries  # noqa: F401
+import registry.groups  # noqa: F401
 import registry.models  # noqa: F401
 import registry.sign_in  # noqa: F401

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from registry.albums import album_items
+from registry.disclosure import ADMINISTRATOR
 from registry.models import Clearance
 from registry.reviews import clearance_summary
 
@@ -31,7 +32,7 @@ def album_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
         rows.append({
             "file": item.name, "status": item.status, "decision": item.decision or "",
             "clearance_id": item.clearance_id or "", "reasons": reasons, "error": item.error or "",
-            "faces": clearance_summary(session, clearance).faces if clearance else "",
+            "faces": clearance_summary(session, clearance, viewer=ADMINISTRATOR).faces if clearance else "",
         })
     return rows
 

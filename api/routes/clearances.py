@@ -20,6 +20,7 @@ from api.deps import (
     read_upload_limited,
 )
 from registry import clearances, reviews
+from registry.disclosure import viewer_of
 from registry.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary, Destination, EventKind, Page
 
 router = APIRouter(tags=["clearances"])
@@ -48,7 +49,7 @@ def clear_photo(
         request, session, photo=data, uploader=user, destination=destination, event_id=event_id,
         context_kind=context_kind, context_public=context_public, tags=_tags(tags), caption=caption,
         settings=settings, pack=pack, templates=templates)
-    return reviews.clearance_public(session, clearance)
+    return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
 @router.get("/clearances", response_model=Page[ClearanceSummary])
@@ -58,13 +59,15 @@ def list_clearances(
 ) -> Page[ClearanceSummary]:
     rows, total = clearances.list_clearances(session, user=user, decision=decision, mine=mine,
                                              limit=limit, offset=offset)
-    return Page(items=[reviews.clearance_summary(session, c) for c in rows], total=total, limit=limit,
+    viewer = viewer_of(session, user)
+    return Page(items=[reviews.clearance_summary(session, c, viewer=viewer) for c in rows], total=total, limit=limit,
                 offset=offset)
 
 
 @router.get("/clearances/{clearance_id}", response_model=ClearancePublic)
 def get_clearance(clearance_id: int, session: SessionDep, user: CurrentUser) -> ClearancePublic:
-    return reviews.clearance_public(session, clearances.get_clearance_for(session, clearance_id, user))
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
 @router.get("/clearances/{clearance_id}/photo", response_class=Response, responses=JPEG)
@@ -105,4 +108,4 @@ def review_clearance(
 ) -> ClearancePublic:
     clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
     reviewed = reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, district=district)
-    return reviews.clearance_public(session, reviewed)
+    return reviews.clearance_public(session, reviewed, viewer=viewer_of(session, reviewer))

@@ -9,19 +9,23 @@ from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, SessionDep
 from registry import takedowns
-from registry.models import Clearance, Person, Takedown
+from registry.disclosure import Viewer, takedown_person, takedown_reason, viewer_of
+from registry.models import Clearance, Takedown
 from registry.schemas import Page, TakedownPublic
 
 router = APIRouter(tags=["takedowns"])
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 
 
-def takedown_public(session: Session, takedown: Takedown) -> TakedownPublic:
-    person = session.get(Person, takedown.person_id) if takedown.person_id else None
+def takedown_public(session: Session, takedown: Takedown, *, viewer: Viewer) -> TakedownPublic:
+    """The request as this viewer may see it: the person named only to someone who may identify them."""
+    person_id, person_name = takedown_person(session, takedown, viewer=viewer)
     clearance = session.get(Clearance, takedown.clearance_id)
     has_thumbnail = clearance is not None and clearance.thumbnail is not None
     return TakedownPublic.model_validate({
-        **takedown.model_dump(), "person_name": person.name if person else "a person in the photo",
+        **takedown.model_dump(), "person_id": person_id, "person_name": person_name,
+        "reason": takedown_reason(session, takedown, viewer=viewer),
+        "consent_id": takedown.consent_id if person_id is not None or takedown.person_id is None else None,
         "age_days": takedowns.age_in_days(takedown),
         "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
     })
@@ -34,18 +38,22 @@ def list_takedowns(
     limit: Limit = 50, offset: Offset = 0,
 ) -> Page[TakedownPublic]:
     rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=limit, offset=offset)
-    return Page(items=[takedown_public(session, t) for t in rows], total=total, limit=limit, offset=offset)
+    viewer = viewer_of(session, user)
+    return Page(items=[takedown_public(session, t, viewer=viewer) for t in rows], total=total, limit=limit,
+                offset=offset)
 
 
 @router.get("/takedowns/{takedown_id}", response_model=TakedownPublic)
 def get_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
-    return takedown_public(session, takedowns.get_takedown_for(session, takedown_id, user))
+    return takedown_public(session, takedowns.get_takedown_for(session, takedown_id, user),
+                           viewer=viewer_of(session, user))
 
 
 @router.post("/takedowns/{takedown_id}/confirm", response_model=TakedownPublic)
 def confirm_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
     takedown = takedowns.get_takedown_for(session, takedown_id, user)
-    return takedown_public(session, takedowns.confirm_takedown(session, takedown=takedown, user=user))
+    return takedown_public(session, takedowns.confirm_takedown(session, takedown=takedown, user=user),
+                           viewer=viewer_of(session, user))
 
 
 @router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG)

@@ -15,6 +15,7 @@ from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.templating import render
 from media.images import ImageRejected
 from registry import clearances, events, reviews
+from registry.disclosure import viewer_of
 from registry.errors import RegistryError
 from registry.policy import PolicyPack
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
@@ -93,15 +94,16 @@ def history(request: Request, session: SessionDep, user: PageUser, page: int = 1
     page = max(page, 1)
     rows, total = clearances.list_clearances(session, user=user, mine=True, limit=HISTORY_PAGE_SIZE,
                                              offset=(page - 1) * HISTORY_PAGE_SIZE)
+    viewer = viewer_of(session, user)
     return render(request, "clearances/list.html", {
-        "clearances": [reviews.clearance_summary(session, c) for c in rows], "total": total, "page": page,
-        "pages": max(1, -(-total // HISTORY_PAGE_SIZE))})
+        "clearances": [reviews.clearance_summary(session, c, viewer=viewer) for c in rows], "total": total,
+        "page": page,        "pages": max(1, -(-total // HISTORY_PAGE_SIZE))})
 
 
 def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, Any]:
     """What a result page and a review page both show: the decision, faces, and the other reasons."""
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    public = reviews.clearance_public(session, clearance)
+    public = reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
     other_reasons = [r for r in public.reasons if r.rule != "summary" and not r.message.startswith("Face ")]
     summary = next((r.message for r in public.reasons if r.rule == "summary"), "")
     event = events.get_event(session, public.event_id) if public.event_id else None

@@ -15,6 +15,7 @@ from api.web.forms import field_errors, optional, text_values
 from api.web.pages_clearances import clearance_view
 from api.web.templating import flash, render
 from registry import clearances, enrolment, reviews
+from registry.disclosure import viewer_of
 from registry.errors import RegistryError
 from registry.models import User
 from registry.schemas import ClearanceFacePublic, ClearanceReviewRequest
@@ -27,8 +28,9 @@ THUMBNAILS_PER_PERSON = 3
 @router.get("/review")
 def queue(request: Request, session: SessionDep, user: ReviewerPage) -> Response:
     rows, total = clearances.list_clearances(session, user=user, decision="needs_review", limit=QUEUE_SIZE)
+    viewer = viewer_of(session, user)
     return render(request, "review/queue.html", {
-        "clearances": [reviews.clearance_summary(session, c) for c in rows], "total": total})
+        "clearances": [reviews.clearance_summary(session, c, viewer=viewer) for c in rows], "total": total})
 
 
 def _candidates(session: Session, face: ClearanceFacePublic) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from api.routes.takedowns import takedown_public
 from api.web.auth import PageRoute, PageUser
 from api.web.templating import flash, render
 from registry import takedowns
+from registry.disclosure import viewer_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -19,8 +20,9 @@ PAGE_SIZE = 50
 def takedown_list(request: Request, session: SessionDep, user: PageUser, state: str = "open") -> Response:
     state = state if state in ("open", "confirmed") else "open"
     rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=PAGE_SIZE)
+    viewer = viewer_of(session, user)
     return render(request, "takedowns/list.html", {
-        "takedowns": [takedown_public(session, t) for t in rows], "total": total, "state": state,
+        "takedowns": [takedown_public(session, t, viewer=viewer) for t in rows], "total": total, "state": state,
         "district_wide": user.role in takedowns.SEES_EVERY_TAKEDOWN})
 
 

@@ -49,6 +49,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("/clearances", "My photos", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/albums", "Albums", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/takedowns", "Take down", frozenset({"employee", "office_staff", "reviewer", "admin"})),
+    ("/class-lists", "Class lists", frozenset({"employee", "office_staff", "reviewer", "admin"})),
     ("/people", "People", frozenset({"office_staff", "admin"})),
     ("/roster", "Import roster", frozenset({"office_staff", "admin"})),
     ("/events", "Events", frozenset({"office_staff", "admin"})),

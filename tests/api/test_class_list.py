@@ -1,0 +1,138 @@
+"""The class list: who here must not be posted, read like every decision, for the group's leaders only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.api.clearance_helpers import TODAY, add_person, enrol, record
+from tests.api.test_disclosure import sign_in_page
+
+
+def user_id(client, headers) -> int:
+    return int(client.get("/api/v1/auth/me", headers=headers).json()["id"])
+
+
+@pytest.fixture
+def team(client, office, employee):
+    """Six students of one team, each with a different record; the employee coaches it."""
+    ids = {name: add_person(client, office, f"S-{name.upper()}", "student", name) for name in
+           ("Refused", "Nothing", "Granted", "Superseded", "Narrowed", "Withdrawn")}
+    for person in ids.values():
+        client.patch(f"/api/v1/people/{person}", json={"school": "Lincoln High", "grade": "10"}, headers=office)
+    record(client, office, ids["Refused"], status="refused", scopes=())
+    record(client, office, ids["Granted"], scopes=("personal_social_media", "district_social_media"))
+    record(client, office, ids["Superseded"], signed_on=str(TODAY - timedelta(days=60)))
+    record(client, office, ids["Superseded"], status="refused", scopes=("district_website",),
+           signed_on=str(TODAY - timedelta(days=10)))  # the newest form decides, as a whole
+    record(client, office, ids["Narrowed"], signed_on=str(TODAY - timedelta(days=60)))
+    record(client, office, ids["Narrowed"], scopes=("district_website",), signed_on=str(TODAY - timedelta(days=10)))
+    withdrawn = record(client, office, ids["Withdrawn"])
+    client.post(f"/api/v1/consents/{withdrawn['id']}/revoke", json={"reason": "Mother phoned"}, headers=office)
+    response = client.post("/api/v1/groups", json={
+        "name": "Varsity soccer", "kind": "team", "school": "Lincoln High", "member_ids": list(ids.values()),
+        "leader_ids": [user_id(client, employee)]}, headers=office)
+    assert response.status_code == 201, response.text
+    return {"group": response.json()["id"], **ids}
+
+
+def listed(answer: dict) -> dict[str, bool]:
+    return {s["name"]: s["refused"] for s in answer["listed"]}
+
+
+def test_the_coach_sees_who_must_not_be_posted(client, employee, team):
+    response = client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    # Superseded: a grant, then a refusal for the website only; the newest form decides as a whole, so
+    # there is no release for social media either (not a refusal of it: the family did not say no to it)
+    assert listed(answer) == {"Refused": True, "Nothing": False, "Superseded": False, "Narrowed": False,
+                              "Withdrawn": True}
+    assert "Granted" not in listed(answer)  # a grant in force for this destination
+    assert answer["students"] == 6 and answer["printed_on"] == str(TODAY)
+    assert answer["destination"] == "personal_social_media" and answer["title"] == "Varsity soccer"
+    assert all(s["words"] for s in answer["listed"])
+    assert "Mother phoned" not in response.text  # the office's note stays in the office record
+
+
+def test_the_list_depends_on_the_destination(client, employee, team):
+    website = client.get(f"/api/v1/groups/{team['group']}/class-list", params={"destination": "district_website"},
+                         headers=employee).json()
+    assert "Granted" in listed(website) and "Narrowed" not in listed(website)
+
+
+def test_another_employee_gets_no_class_list_and_no_school_list(client, make_user, employee, team):
+    stranger = make_user("employee")
+    assert client.get(f"/api/v1/groups/{team['group']}/class-list", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/groups/{team['group']}/class-list.pdf", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/groups/{team['group']}", headers=stranger).status_code == 404
+    assert client.get("/api/v1/groups", headers=stranger).json() == []
+    assert [g["id"] for g in client.get("/api/v1/groups", headers=employee).json()] == [team["group"]]
+    school = client.get("/api/v1/class-list", params={"school": "Lincoln High"}, headers=employee)
+    assert school.status_code == 403
+    assert client.post("/api/v1/groups", json={"name": "Mine", "kind": "team"}, headers=employee).status_code == 403
+
+
+def test_office_staff_print_a_school_or_a_grade(client, office, team):
+    school = client.get("/api/v1/class-list", params={"school": "Lincoln High", "grade": "10"}, headers=office)
+    assert school.status_code == 200, school.text
+    assert set(listed(school.json())) == {"Refused", "Nothing", "Superseded", "Narrowed", "Withdrawn"}
+    assert client.get("/api/v1/class-list", params={"school": "Lincoln High", "grade": "11"},
+                      headers=office).json()["students"] == 0
+
+
+def test_the_printable_list_is_a_pdf(client, employee, team):
+    response = client.get(f"/api/v1/groups/{team['group']}/class-list.pdf", headers=employee)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf" and response.content.startswith(b"%PDF-")
+    assert f"do-not-post-varsity-soccer-{TODAY}.pdf" in response.headers["content-disposition"]
+
+
+def test_showing_a_class_list_to_an_employee_is_recorded(client, employee, admin, team):
+    client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee)
+    entries = client.get("/api/v1/audit", params={"table_name": "groups", "action": "disclose"},
+                         headers=admin).json()["items"]
+    assert len(entries) == 1 and entries[0]["changes"]["to_user_id"] == user_id(client, employee)
+    assert sorted(entries[0]["changes"]["people"]) == sorted(
+        team[n] for n in ("Refused", "Nothing", "Superseded", "Narrowed", "Withdrawn"))
+    assert client.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True
+
+
+def test_the_reference_thumbnail_is_shown_to_the_coach_only(client, office, employee, make_user, team):
+    enrol(client, office, team["Nothing"], "people/obama/obama-portrait.jpg", signer="parent")
+    answer = client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee).json()
+    url = next(s["thumbnail_url"] for s in answer["listed"] if s["name"] == "Nothing")
+    assert url and all(s["thumbnail_url"] is None for s in answer["listed"] if s["name"] != "Nothing")
+    photo = client.get(url, headers=employee)
+    assert photo.status_code == 200 and photo.content[:3] == b"\xff\xd8\xff"
+    assert client.get(url, headers=make_user("employee")).status_code == 404
+    pdf = client.get(f"/api/v1/groups/{team['group']}/class-list.pdf", headers=employee)
+    assert pdf.status_code == 200 and b"/Image" in pdf.content
+
+
+def test_the_pages_keep_other_groups_and_whole_schools_from_an_employee(client, session, team):
+    sign_in_page(client, session, "employee")
+    assert client.get(f"/class-lists/groups/{team['group']}").status_code == 404
+    assert client.get(f"/class-lists/groups/{team['group']}/pdf").status_code == 404
+    assert client.get("/class-lists/school", params={"school": "Lincoln High"}).status_code == 403
+    assert client.get(f"/class-lists/thumbnails/{team['Refused']}").status_code == 404
+    assert "Varsity soccer" not in client.get("/class-lists").text
+    assert client.get("/groups/new").status_code == 403
+
+
+def test_office_staff_make_a_group_on_the_page(client, session, employee, team):
+    csrf = sign_in_page(client, session, "office_staff")
+    leader = client.get("/api/v1/auth/me", headers=employee).json()["email"]
+    response = client.post("/groups/new", data={
+        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
+        "members": "S-REFUSED\nS-GRANTED, S-NOBODY", "leaders": leader})
+    assert response.status_code == 422 and "S-NOBODY" in response.text  # nothing saved
+    response = client.post("/groups/new", data={
+        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
+        "members": "S-REFUSED\nS-GRANTED", "leaders": leader})
+    assert response.status_code == 200 and "Choir" in response.text
+    choir = next(g for g in client.get("/api/v1/groups", headers=employee).json() if g["name"] == "Choir")
+    assert choir["member_ids"] == sorted([team["Refused"], team["Granted"]])
+    listing = client.get(f"/class-lists/groups/{choir['id']}")
+    assert listing.status_code == 200 and "Refused" in listing.text and "Printed" in listing.text
