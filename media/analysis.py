@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
+from media.faces import DEFAULT_DETECT_MAX_SIDE, Box, Face, find_faces, smallest_found
 from media.harder_search import SearchLimits, search_harder
 from media.images import DEFAULT_MAX_PIXELS, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
@@ -51,7 +51,7 @@ class PhotoAnalysis:
     detect_max_side: int = DEFAULT_DETECT_MAX_SIDE  # the size of the copy the faces were searched on
     searches: tuple[str, ...] = ()  # every search that ran, in order
     # Face-like areas the harder search saw but could not check as faces: a person may be there.
-    doubtful: int = 0
+    doubtful: tuple[Box, ...] = ()
     unfinished: str | None = None  # why the harder search stopped short of its end
     searched_harder: bool = False
 
@@ -67,11 +67,12 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     try:
         photo, faces = find_faces(data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels)
         searches: tuple[str, ...] = (f"hog@{min(how.detect_max_side, max(photo.width, photo.height))}",)
-        doubtful, unfinished = 0, None
+        doubtful: tuple[Box, ...] = ()
+        unfinished = None
         if how.search_harder:
             harder = search_harder(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
             faces = sorted((*faces, *harder.faces), key=lambda face: (face.box.left, face.box.top))
-            searches, doubtful, unfinished = (*searches, *harder.searches), len(harder.doubtful), harder.unfinished
+            searches, doubtful, unfinished = (*searches, *harder.searches), harder.doubtful, harder.unfinished
         crops = tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces
                       ) if how.face_thumbnails else ()
         return PhotoAnalysis(

@@ -9,9 +9,8 @@ face, it is searched again here:
   upright it finds heads rolled up to about 35°, and few beyond 50°;
 - dlib's CNN (MMOD) face detector, which ships in ``face_recognition_models``, in all four
   orientations: it keeps finding faces that are dim, backlit, half covered or turned aside;
-- in the same HOG passes, at the four orientations, detections just below HOG's threshold are kept
-  apart as *doubtful*, and so are the CNN's least confident ones: something face-like whose face
-  cannot be checked, so a person may be there.
+- upright detections just below HOG's threshold are kept apart as *doubtful*, and so are the CNN's
+  least confident ones: something face-like whose face cannot be checked, so a person may be there.
 
 Faces found are encoded from a crop turned upright, and matched like any other. Each pass is
 named in ``searches``; a search that runs out of its time budget says so in ``unfinished`` and
@@ -48,7 +47,10 @@ DEFAULT_TILT_SIDE = 800
 DEFAULT_CNN_SIDE = 640
 # A CNN detection is a face to encode at this confidence; below it, a doubtful one.
 CNN_FACE_CONFIDENCE = 0.3
-# HOG detections between this score and 0 are doubtful (face-like, not a face to encode). Measured
+# Each turned copy is one more chance of a spurious hit (a chandelier in a real photo scored 0.03 at a
+# 270° turn), so a face found on a turned copy needs this score; turned faces score 1.0-2.3 (measured).
+HOG_TURNED_SCORE = 0.3
+# Upright HOG detections between this score and 0 are doubtful (face-like, not a face to encode). Measured
 # (benchmarks/recall.py): faces with the upper half covered score -0.46 to -0.87, a poster of
 # coloured shapes -0.53, an empty room or a trophy below -1.2; HOG's score alone cannot tell them apart.
 HOG_DOUBTFUL_SCORE = -0.5
@@ -131,12 +133,12 @@ def _hog_pass(rgb: np.ndarray, side: int, turns: tuple[int, ...], found: list[Fo
     for degrees in turns:
         def step(degrees: int = degrees) -> None:
             turned = _turned(small, degrees)
-            low = HOG_DOUBTFUL_SCORE if degrees in QUARTER_TURNS else 0.0
-            boxes, scores, _ = _hog().run(turned, 1, low)
+            face_score = 0.0 if degrees == 0 else HOG_TURNED_SCORE
+            boxes, scores, _ = _hog().run(turned, 1, HOG_DOUBTFUL_SCORE if degrees == 0 else face_score)
             for rect, score in zip(boxes, scores, strict=True):
                 item = Found(_back(rect, degrees, small.shape, turned.shape, scale, rgb.shape), degrees, "hog",
                              float(score))
-                (found if score >= 0 else doubtful).append(item)
+                (found if score >= face_score else doubtful).append(item)
         yield step
 
 

@@ -140,7 +140,8 @@ def _add_clearance(
         context_kind=context.kind, context_public=context.public, destination=destination,
         tags=sorted(set(tags)), caption=caption, decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at,
-                                              settings.event_time_margin_minutes) + search_review_reasons(analysis),
+                                              settings.event_time_margin_minutes)
+        + search_review_reasons(analysis, blurred_boxes=blurred_boxes),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
         detect_max_side=analysis.detect_max_side, searches=list(analysis.searches),
@@ -164,11 +165,14 @@ def _add_clearance(
     return clearance
 
 
-def search_review_reasons(analysis: PhotoAnalysis) -> list[str]:
-    """What the closer look saw but could not check: never allowed on the service's say-so."""
+def search_review_reasons(analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = ()) -> list[str]:
+    """What the closer look saw but could not check: never allowed on the service's say-so.
+
+    Areas the service blurred itself (a redacted copy) are no one to check."""
     reasons = []
-    if analysis.doubtful:
-        reasons.append(f"a person whose face could not be checked: the search found {analysis.doubtful} "
+    doubtful = [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+    if doubtful:
+        reasons.append(f"a person whose face could not be checked: the search found {len(doubtful)} "
                        "face-like area(s) it could not identify (turned away, covered, or in poor light)")
     if analysis.unfinished:
         reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")

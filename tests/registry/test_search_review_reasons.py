@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from media.analysis import PhotoAnalysis
+from media.faces import Box
 from registry.clearances import search_review_reasons
 
 
@@ -13,8 +14,12 @@ def analysis(**seen: object) -> PhotoAnalysis:
 
 def test_a_person_whose_face_could_not_be_checked_needs_review() -> None:
     assert search_review_reasons(analysis()) == []
-    [reason] = search_review_reasons(analysis(doubtful=2))
+    areas = (Box(top=10, right=60, bottom=60, left=10), Box(top=100, right=160, bottom=160, left=100))
+    [reason] = search_review_reasons(analysis(doubtful=areas))
     assert reason.startswith("a person whose face could not be checked") and "2 face-like" in reason
+    # a face the service blurred itself (a redacted copy) is no one to check
+    [reason] = search_review_reasons(analysis(doubtful=areas), blurred_boxes=[Box(top=0, right=70, bottom=70, left=0)])
+    assert "1 face-like" in reason
 
 
 def test_a_search_cut_short_says_why() -> None:
