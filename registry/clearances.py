@@ -141,7 +141,7 @@ def _add_clearance(
         tags=sorted(set(tags)), caption=caption, decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at,
                                               settings.event_time_margin_minutes)
-        + search_review_reasons(analysis, blurred_boxes=blurred_boxes),
+        + search_review_reasons(analysis, blurred_boxes=blurred_boxes, as_unknown=pack.block_unchecked_person),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
         detect_max_side=analysis.detect_max_side, searches=list(analysis.searches),
@@ -161,18 +161,34 @@ def _add_clearance(
             verdict="needs_review", rule="", clause="", message="",
             blurred=any(_inside(face.box, b) for b in blurred_boxes),
         ))
+    if pack.block_unchecked_person:  # the pack decides such a person as it decides an unknown face
+        for index, box in enumerate(unchecked_people(analysis, blurred_boxes), start=len(faces)):
+            session.add(ClearanceFace(
+                clearance_id=id_of(clearance), index=index, box_top=box.top, box_right=box.right,
+                box_bottom=box.bottom, box_left=box.left, band="unknown", person_id=None, distance=None,
+                margin=None, candidates=[], match_reason=UNCHECKED_PERSON, verdict="needs_review", rule="",
+                clause="", message="", blurred=False))
     session.flush()
     return clearance
 
 
-def search_review_reasons(analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = ()) -> list[str]:
+UNCHECKED_PERSON = "a person whose face could not be checked"
+
+
+def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
+    """Face-like areas the closer look could not check; those the service blurred itself are no one."""
+    return [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+
+
+def search_review_reasons(analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = (),
+                          as_unknown: bool = False) -> list[str]:
     """What the closer look saw but could not check: never allowed on the service's say-so.
 
-    Areas the service blurred itself (a redacted copy) are no one to check."""
+    Such a person goes to review, unless the pack decides them as an unknown face (``as_unknown``)."""
     reasons = []
-    doubtful = [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+    doubtful = [] if as_unknown else unchecked_people(analysis, blurred_boxes)
     if doubtful:
-        reasons.append(f"a person whose face could not be checked: the search found {len(doubtful)} "
+        reasons.append(f"{UNCHECKED_PERSON}: the search found {len(doubtful)} "
                        "face-like area(s) it could not identify (turned away, covered, or in poor light)")
     if analysis.unfinished:
         reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")

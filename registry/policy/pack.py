@@ -25,7 +25,8 @@ from registry.policy.toml_fields import (
 
 PACKS_DIR = Path(__file__).parent / "packs"
 _PACK_KEYS = frozenset(
-    {"id", "title", "district", "version", "policy_reference", "public_arena", "redaction", "tags"}
+    {"id", "title", "district", "version", "policy_reference", "public_arena", "redaction", "tags",
+     "block_unchecked_person"}
 )
 _RULE_KEYS = frozenset(
     {
@@ -63,6 +64,9 @@ class PolicyPack:
     tags: tuple[Tag, ...]
     redaction_allowed: bool
     rules: tuple[Rule, ...]
+    # A person the face search saw but could not check: decided as an unknown face (true) instead
+    # of sent to review (false, the default).
+    block_unchecked_person: bool = False
 
     def __post_init__(self) -> None:
         _check_pack(self)
@@ -228,6 +232,7 @@ def _build(data: dict[str, Any], lines: SourceLines) -> PolicyPack:
             error.line = error.line or line
             raise
     return PolicyPack(
+        block_unchecked_person=flag(head, "block_unchecked_person", "[pack]", default=False),
         id=required_text(head, "id", "[pack]"),
         title=required_text(head, "title", "[pack]"),
         district=required_text(head, "district", "[pack]"),
