@@ -22,8 +22,9 @@ def clear_uploaded_photo(
 ) -> Clearance:
     """Checks the request, reads the faces in a worker process, then decides and records.
 
-    A photo that would be allowed is searched again on a larger copy first if a face too small
-    for the first search could change that (see ``clearances.needs_closer_look``).
+    A photo that would be allowed is searched again first (a larger copy, turned copies, a
+    pose-robust detector) if a face the first search missed could change that (see
+    ``clearances.needs_closer_look``).
 
     The request's transaction is ended before the seconds of face work: on SQLite it holds the write
     lock (BEGIN IMMEDIATE) and would stall every other request in every worker meanwhile.

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
+from media.faces import DEFAULT_DETECT_MAX_SIDE, Box, Face, find_faces, smallest_found
+from media.harder_search import SearchLimits, search_harder
 from media.images import DEFAULT_MAX_PIXELS, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
@@ -32,6 +33,9 @@ class AnalysisSettings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     thumbnail_side: int = THUMBNAIL_SIDE
     face_thumbnails: bool = False
+    # The closer look: also search turned copies with a pose-robust detector (media/harder_search.py).
+    search_harder: bool = False
+    harder: SearchLimits = SearchLimits()
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +49,11 @@ class PhotoAnalysis:
     # 120 px crops of each face, only when asked for (enrolment keeps one with each template).
     face_thumbnails: tuple[bytes, ...] = field(default=(), repr=False)
     detect_max_side: int = DEFAULT_DETECT_MAX_SIDE  # the size of the copy the faces were searched on
+    searches: tuple[str, ...] = ()  # every search that ran, in order
+    # Face-like areas the harder search saw but could not check as faces: a person may be there.
+    doubtful: tuple[Box, ...] = ()
+    unfinished: str | None = None  # why the harder search stopped short of its end
+    searched_harder: bool = False
 
     @property
     def smallest_face_found(self) -> int:
@@ -57,13 +66,21 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     global _last_finished
     try:
         photo, faces = find_faces(data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels)
+        searches: tuple[str, ...] = (f"hog@{min(how.detect_max_side, max(photo.width, photo.height))}",)
+        doubtful: tuple[Box, ...] = ()
+        unfinished = None
+        if how.search_harder:
+            harder = search_harder(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
+            faces = sorted((*faces, *harder.faces), key=lambda face: (face.box.left, face.box.top))
+            searches, doubtful, unfinished = (*searches, *harder.searches), harder.doubtful, harder.unfinished
         crops = tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces
                       ) if how.face_thumbnails else ()
         return PhotoAnalysis(
             width=photo.width, height=photo.height, taken_at=photo.taken_at, faces=tuple(faces),
             sha256=hashlib.sha256(data).hexdigest(),
             thumbnail=thumbnail_jpeg(photo.rgb, max_side=how.thumbnail_side), face_thumbnails=crops,
-            detect_max_side=how.detect_max_side,
+            detect_max_side=how.detect_max_side, searches=searches, doubtful=doubtful, unfinished=unfinished,
+            searched_harder=how.search_harder,
         )
     finally:
         _last_finished = time.monotonic()

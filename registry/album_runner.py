@@ -134,8 +134,8 @@ class AlbumRunner:
         try:
             self._record_or_look_again(claimed, analysis)
         except _LookCloser:
-            # Searched again on a larger copy, in the pool like the first search, and recorded when it
-            # returns (that search finds the smallest faces, so it is never sent back again).
+            # The closer look, in the pool like the first search, recorded when it returns (its result
+            # says it searched harder, so it is never sent back again).
             self._submit(claimed, closer_look_settings(self.settings, analysis))
 
     def _record_or_look_again(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:

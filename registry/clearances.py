@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import DETECTOR, ENGINE, Box, closer_look_side
+from media.harder_search import SearchLimits
 from media.matching import match_faces
 from registry.crash_safety import crash_here_if_testing
 from registry.errors import Invalid, NotFound
@@ -165,14 +166,15 @@ def _add_clearance(
         context_kind=context.kind, context_public=context.public, destination=destination,
         tags=sorted(set(tags)), caption=caption, decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at,
-                                              settings.event_time_margin_minutes),
+                                              settings.event_time_margin_minutes)
+        + search_review_reasons(analysis, blurred_boxes=blurred_boxes, as_unknown=pack.block_unchecked_person),
         context_check=context_check(context.event, analysis.taken_at, settings.event_time_margin_minutes),
         redacted_of_id=redacted_of.id if redacted_of else None,
         pack_id=pack.id, pack_version=pack.version, engine=ENGINE, detector=DETECTOR,
-        detect_max_side=analysis.detect_max_side, match_threshold=settings.match_threshold,
-        review_threshold=settings.review_threshold, min_margin=settings.min_margin,
-        min_face_px=settings.min_face_px, photo_sha256=analysis.sha256, photo_file=photo_file,
-        photo_width=analysis.width, photo_height=analysis.height, taken_at=analysis.taken_at,
+        detect_max_side=analysis.detect_max_side, searches=list(analysis.searches),
+        match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
+        min_margin=settings.min_margin, min_face_px=settings.min_face_px, photo_sha256=analysis.sha256,
+        photo_file=photo_file, photo_width=analysis.width, photo_height=analysis.height, taken_at=analysis.taken_at,
         thumbnail=analysis.thumbnail,
     )
     session.add(clearance)
@@ -186,8 +188,38 @@ def _add_clearance(
             verdict="needs_review", rule="", clause="", message="",
             blurred=any(_inside(face.box, b) for b in blurred_boxes),
         ))
+    if pack.block_unchecked_person:  # the pack decides such a person as it decides an unknown face
+        for index, box in enumerate(unchecked_people(analysis, blurred_boxes), start=len(faces)):
+            session.add(ClearanceFace(
+                clearance_id=id_of(clearance), index=index, box_top=box.top, box_right=box.right,
+                box_bottom=box.bottom, box_left=box.left, band="unknown", person_id=None, distance=None,
+                margin=None, candidates=[], match_reason=UNCHECKED_PERSON, verdict="needs_review", rule="",
+                clause="", message="", blurred=False))
     session.flush()
     return clearance
+
+
+UNCHECKED_PERSON = "a person whose face could not be checked"
+
+
+def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
+    """Face-like areas the closer look could not check; those the service blurred itself are no one."""
+    return [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+
+
+def search_review_reasons(analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = (),
+                          as_unknown: bool = False) -> list[str]:
+    """What the closer look saw but could not check: never allowed on the service's say-so.
+
+    Such a person goes to review, unless the pack decides them as an unknown face (``as_unknown``)."""
+    reasons = []
+    doubtful = [] if as_unknown else unchecked_people(analysis, blurred_boxes)
+    if doubtful:
+        reasons.append(f"{UNCHECKED_PERSON}: the search found {len(doubtful)} "
+                       "face-like area(s) it could not identify (turned away, covered, or in poor light)")
+    if analysis.unfinished:
+        reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")
+    return reasons
 
 
 def needs_closer_look(
@@ -195,18 +227,19 @@ def needs_closer_look(
     tags: Sequence[str], caption: str | None, settings: Settings, pack: PolicyPack, templates: TemplateCache,
     blurred_boxes: Sequence[Box] = (),
 ) -> bool:
-    """Whether a photo must be searched again on a larger copy before it may be allowed.
+    """Whether a photo must be searched harder before it may be allowed.
 
-    Faces are searched on a reduced copy (``detect_max_side``), which misses faces smaller than
-    ``analysis.smallest_face_found``. Such a face, were it there, would be a face too small to
-    identify: an unknown face. So when the photo would be allowed, but would not be with one
-    unknown face more, the faces must be looked for again down to ``settings.min_face_px``: a
-    missed face must never be what allows a photo. Decided in a savepoint that is rolled back;
-    nothing is recorded. The caller ends its transaction before the (seconds-long) second search.
+    The first search (HOG on a reduced copy, ``detect_max_side``) misses faces smaller than
+    ``analysis.smallest_face_found``, and faces that are not upright and frontal: a photo turned
+    without an orientation tag, a tilted head, a profile, a covered face, hard light. Such a face,
+    were it there, would be an unknown face. So when the photo would be allowed, but would not be
+    with one unknown face more, it is searched again (``closer_look_settings``): a missed face must
+    never be what allows a photo. Photos that are blocked or need review already, or are allowed
+    whatever an unknown face would do, never pay for it. Decided in a savepoint that is rolled
+    back; nothing is recorded. The caller ends its transaction before the seconds-long search.
     """
-    searched_whole = analysis.detect_max_side >= max(analysis.width, analysis.height)
-    if searched_whole or analysis.smallest_face_found <= settings.min_face_px:
-        return False
+    if analysis.searched_harder:
+        return False  # this is the closer look's own result
     with session.begin_nested() as savepoint:
         clearance = _add_clearance(
             session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
@@ -214,15 +247,19 @@ def needs_closer_look(
         request = _request(session, clearance=clearance, uploader=uploader, at=None, time_zone=settings.time_zone)
         savepoint.rollback()
     unseen = FaceInput(index=len(request.faces), band="unknown", person=None,
-                       reason=f"a face smaller than {analysis.smallest_face_found} px, not searched for")
+                       reason="a face the first search could not find (too small, turned, covered)")
     return (decide(request, pack).decision == "allowed"
             and decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed")
 
 
 def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
-    """A second search, on a copy large enough to find faces down to ``settings.min_face_px``."""
+    """A second search: upright on a copy large enough to find faces down to ``settings.min_face_px``,
+    then harder (turned copies, a pose-robust detector; see ``media/harder_search.py``)."""
     side = closer_look_side(max(first.width, first.height), settings.min_face_px)
-    return AnalysisSettings(detect_max_side=max(side, settings.detect_max_side), max_pixels=settings.max_pixels)
+    return AnalysisSettings(
+        detect_max_side=max(side, settings.detect_max_side), max_pixels=settings.max_pixels, search_harder=True,
+        harder=SearchLimits(hog_side=settings.detect_max_side, seconds=settings.harder_search_seconds,
+                            max_pixels=settings.harder_search_max_pixels))
 
 
 def decide_again(

@@ -189,6 +189,8 @@ class Clearance(SQLModel, table=True):
     engine: str = Field(max_length=60)
     detector: str = Field(max_length=20)
     detect_max_side: int
+    # Every face search that ran, in order: the first, reduced one, and the closer look's if it ran.
+    searches: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     match_threshold: float
     review_threshold: float
     min_margin: float

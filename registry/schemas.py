@@ -401,6 +401,7 @@ class EngineUsed(BaseModel):
     model: str
     detector: str
     detect_max_side: int
+    searches: list[str] = Field(description="each face search that ran: detector@copy size, the turns searched")
     match_threshold: float
     review_threshold: float
     min_margin: float

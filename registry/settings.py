@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     review_threshold: float = Field(0.6, gt=0, lt=1)
     min_margin: float = Field(0.06, ge=0, lt=1)
     min_face_px: int = Field(40, ge=1)
+    harder_search_seconds: float = Field(60.0, gt=0, description="the closer look's harder search, at most")
+    harder_search_max_pixels: int = Field(24_000_000, ge=10_000, description="larger photos go to review")
     event_time_margin_minutes: int = Field(120, ge=0)
     policy_pack: str = Field("litchfield-4118.51", description="built-in pack id or a path to a pack")
     time_zone: str = Field(

@@ -36,6 +36,7 @@ _PACK_KEYS = frozenset(
         "tags",
         "adult_students_sign",
         "unverified_public_arena",
+        "block_unchecked_person",
     }
 )
 _RULE_KEYS = frozenset(
@@ -79,6 +80,9 @@ class PolicyPack:
     # A public-arena context the uploader declared without naming a district event: "review"
     # when it is what allows the photo, or "accept" the uploader's word.
     unverified_public_arena: str = "review"
+    # A person the face search saw but could not check: decided as an unknown face (true) instead
+    # of sent to review (false, the default).
+    block_unchecked_person: bool = False
 
     def __post_init__(self) -> None:
         _check_pack(self)
@@ -252,6 +256,7 @@ def _build(data: dict[str, Any], lines: SourceLines) -> PolicyPack:
             error.line = error.line or line
             raise
     return PolicyPack(
+        block_unchecked_person=flag(head, "block_unchecked_person", "[pack]", default=False),
         id=required_text(head, "id", "[pack]"),
         title=required_text(head, "title", "[pack]"),
         district=required_text(head, "district", "[pack]"),

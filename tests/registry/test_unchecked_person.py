@@ -1,0 +1,44 @@
+"""A person the closer look saw but could not check: to review, or blocked where the pack says so."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from media.analysis import PhotoAnalysis
+from media.faces import Box
+from registry import accounts
+from registry.clearances import PhotoContext, faces_of, record_clearance
+from registry.models import id_of
+from registry.policy import load_builtin_pack
+from registry.schemas import UserCreate
+from registry.templates import TemplateCache
+from tests.conftest import PASSWORD
+
+HEAD = Box(top=100, right=180, bottom=180, left=100)
+
+
+def cleared(session, settings, *, block: bool):
+    uploader = accounts.add_user(session, data=UserCreate(
+        email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
+    analysis = PhotoAnalysis(width=400, height=400, taken_at=None, faces=(), sha256="0" * 64, thumbnail=b"",
+                             searches=("hog@400", "cnn@400 turned 0/90/180/270°"), doubtful=(HEAD,),
+                             searched_harder=True)
+    pack = replace(load_builtin_pack("litchfield-4118.51"), block_unchecked_person=block)
+    return record_clearance(session, analysis=analysis, uploader=uploader,
+                            context=PhotoContext("classroom", False, None), destination="personal_social_media",
+                            tags=(), caption=None, settings=settings, pack=pack, templates=TemplateCache())
+
+
+@pytest.mark.parametrize("block", [False, True])
+def test_a_person_whose_face_could_not_be_checked_is_never_allowed(session, settings, block):
+    clearance = cleared(session, settings, block=block)
+    faces = faces_of(session, id_of(clearance))
+    assert clearance.searches == ["hog@400", "cnn@400 turned 0/90/180/270°"]
+    if block:  # decided as an unknown face: in a classroom, Litchfield blocks it
+        assert clearance.decision == "blocked" and clearance.review_reasons == []
+        assert [(f.band, f.match_reason) for f in faces] == [("unknown", "a person whose face could not be checked")]
+    else:
+        assert clearance.decision == "needs_review" and faces == []
+        assert clearance.review_reasons[0].startswith("a person whose face could not be checked")
