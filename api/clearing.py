@@ -16,9 +16,20 @@ from registry.templates import TemplateCache
 
 
 def clear_uploaded_photo(
-    request: Request, session: Session, *, photo: bytes, uploader: User, destination: str, event_id: int | None,
-    context_kind: str | None, context_public: bool | None, tags: Sequence[str], caption: str | None,
-    settings: Settings, pack: PolicyPack, templates: TemplateCache,
+    request: Request,
+    session: Session,
+    *,
+    photo: bytes,
+    uploader: User,
+    destination: str,
+    event_id: int | None,
+    context_kind: str | None,
+    context_public: bool | None,
+    tags: Sequence[str],
+    caption: str | None,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
 ) -> Clearance:
     """Checks the request, reads the faces in a worker process, then decides and records.
 
@@ -29,18 +40,37 @@ def clear_uploaded_photo(
     The request's transaction is ended before the seconds of face work: on SQLite it holds the write
     lock (BEGIN IMMEDIATE) and would stall every other request in every worker meanwhile.
     """
-    context = clearances.resolve_context(session, event_id=event_id, context_kind=context_kind,
-                                         context_public=context_public)
+    context = clearances.resolve_context(
+        session, event_id=event_id, context_kind=context_kind, context_public=context_public
+    )
     clearances.check_request_words(destination=destination, tags=tags, pack=pack)
     session.commit()
     pool: AnalysisPool = request.app.state.analysis_pool
     analysis = pool.analyse(photo, analysis_settings(settings))
     if clearances.needs_closer_look(
-            session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
-            caption=caption, settings=settings, pack=pack, templates=templates):
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=context,
+        destination=destination,
+        tags=tags,
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+    ):
         session.rollback()  # nothing was recorded; do not hold the database during the second search
         analysis = pool.analyse(photo, clearances.closer_look_settings(settings, analysis))
     return clearances.record_clearance(
-        session, analysis=analysis, uploader=uploader, context=context, destination=destination, tags=tags,
-        caption=caption, settings=settings, pack=pack, templates=templates,
-        photo_file=clearances.store_upload(settings.uploads_dir, photo))
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=context,
+        destination=destination,
+        tags=tags,
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        photo_file=clearances.store_upload(settings.uploads_dir, photo),
+    )

@@ -44,18 +44,22 @@ PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password", "
 
 
 def get_current_user(
-    request: Request, session: SessionDep, settings: SettingsDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
     if not token:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in first: this needs a bearer token.",
-                            headers=_UNAUTHORIZED)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Sign in first: this needs a bearer token.", headers=_UNAUTHORIZED
+        )
     user: User | None
     if token.startswith(security.API_TOKEN_PREFIX):
         record = accounts.find_api_token(session, token)
         if record is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                "This API token is unknown, expired or revoked.", headers=_UNAUTHORIZED)
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "This API token is unknown, expired or revoked.", headers=_UNAUTHORIZED
+            )
         user = session.get(User, record.user_id)
     else:
         try:
@@ -65,19 +69,24 @@ def get_current_user(
         record = None
         user = session.get(User, claims.user_id)
         if user is not None and user.active and claims.session_version != user.session_version:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                "This sign-in has ended (signed out, or the password was changed); sign in again.",
-                                headers=_UNAUTHORIZED)
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "This sign-in has ended (signed out, or the password was changed); sign in again.",
+                headers=_UNAUTHORIZED,
+            )
     if user is None or not user.active:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This account is deactivated or no longer exists.",
-                            headers=_UNAUTHORIZED)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "This account is deactivated or no longer exists.", headers=_UNAUTHORIZED
+        )
     session.info["actor"] = f"user:{user.id}"  # who the audit log names for this request's writes
     if record is not None:
         accounts.note_api_token_use(session, record=record)
     elif user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "Your password was set by an administrator: choose your own first "
-                            "(POST /api/v1/auth/password), then sign in again.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Your password was set by an administrator: choose your own first "
+            "(POST /api/v1/auth/password), then sign in again.",
+        )
     end_lookup(session)
     return user
 
@@ -109,8 +118,10 @@ def require_roles(*roles: str) -> Callable[[User], User]:
 
     def check(user: CurrentUser) -> User:
         if user.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                "Your account's role does not allow this. Ask an administrator if you need it.")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "Your account's role does not allow this. Ask an administrator if you need it.",
+            )
         return user
 
     check.__name__ = "require_" + "_or_".join(sorted(allowed))
@@ -131,8 +142,9 @@ def read_upload_limited(upload: UploadFile, max_bytes: int) -> bytes:
     event loop, which the lock's holder needs to finish."""
     data = upload.file.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                            f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"The file is larger than {max_bytes // (1024 * 1024)} MB."
+        )
     if not data:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The file is empty.")
     return data

@@ -23,7 +23,9 @@ _HEAD = """<!doctype html>
   <title>Consent Registry API</title>
   <link rel="icon" href="{assets}/favicon.png">
 """
-SWAGGER_PAGE = _HEAD.format(assets=ASSETS) + f"""  <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
+SWAGGER_PAGE = (
+    _HEAD.format(assets=ASSETS)
+    + f"""  <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui" data-openapi-url="/openapi.json"></div>
@@ -32,6 +34,9 @@ SWAGGER_PAGE = _HEAD.format(assets=ASSETS) + f"""  <link rel="stylesheet" href="
 </body>
 </html>
 """
+)
+
+
 def install_docs(app: FastAPI) -> None:
     """Create the app with ``docs_url=None, redoc_url=None``; this adds /docs and its files."""
 

@@ -58,8 +58,7 @@ def _sentence(error: dict[str, Any]) -> str:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field(tuple(e.get("loc", ()))), "message": _sentence(e), "type": e.get("type")}
-        for e in exc.errors()
+        {"field": _field(tuple(e.get("loc", ()))), "message": _sentence(e), "type": e.get("type")} for e in exc.errors()
     ]
     detail = "; ".join(e["message"] for e in errors) or "The request is not valid."
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
@@ -78,11 +77,14 @@ async def _image_rejected(_: Request, exc: Exception) -> JSONResponse:
 async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     """A value that passed validation but that the database cannot hold: an id beyond the
     database's integers (PostgreSQL: 2^31, SQLite: 2^63) or text with a NUL byte (PostgreSQL)."""
-    log.warning("refused an unstorable value in %s %s: %s", request.method, request.url.path,
-                str(exc).splitlines()[0])
-    return JSONResponse({"detail": "A value in the request cannot be used: a number is far too large, or "
-                                   "a text contains a character that is not allowed (such as a NUL byte)."},
-                        status_code=422)
+    log.warning("refused an unstorable value in %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+    return JSONResponse(
+        {
+            "detail": "A value in the request cannot be used: a number is far too large, or "
+            "a text contains a character that is not allowed (such as a NUL byte)."
+        },
+        status_code=422,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -61,8 +61,8 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             response = JSONResponse(
-                {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."},
-                status_code=413)
+                {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."}, status_code=413
+            )
             await response(scope, receive, send)
             return
         received = 0
@@ -77,8 +77,8 @@ class BodyLimit:
                 if not state["started"] and not state["refused"]:
                     state["refused"] = True
                     await JSONResponse(
-                        {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."},
-                        status_code=413)(scope, receive, send)
+                        {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."}, status_code=413
+                    )(scope, receive, send)
                 raise _BodyTooLarge
             return message
 
@@ -124,15 +124,22 @@ def start_album_runner(app: FastAPI) -> AlbumRunner | None:
     """Clears album photos in the background; not on a test's shared connection (one thread per connection)."""
     if not isinstance(app.state.bind, Engine):
         return None
-    runner = AlbumRunner(app.state.bind, settings=app.state.settings, pack=app.state.pack,
-                         templates=app.state.templates, pool=app.state.analysis_pool)
+    runner = AlbumRunner(
+        app.state.bind,
+        settings=app.state.settings,
+        pack=app.state.pack,
+        templates=app.state.templates,
+        pool=app.state.analysis_pool,
+    )
     runner.start()
     app.state.album_runner = runner
     return runner
 
 
 def create_app(
-    settings: Settings | None = None, *, bind: Engine | Connection | None = None,
+    settings: Settings | None = None,
+    *,
+    bind: Engine | Connection | None = None,
 ) -> FastAPI:
     """The app on the settings' database, or on `bind` (tests hand in a connection they roll back)."""
     settings = settings or get_settings()
@@ -144,8 +151,9 @@ def create_app(
         runner = start_album_runner(app)
         daily = None
         if owns_engine and isinstance(bind, Engine):  # the real service: tests drive the re-check themselves
-            daily = DailyRecheck(bind, district=District(app.state.pack, settings.time_zone),
-                                 at=settings.expiry_scan_at)
+            daily = DailyRecheck(
+                bind, district=District(app.state.pack, settings.time_zone), at=settings.expiry_scan_at
+            )
             daily.start()
         yield
         if daily is not None:
@@ -159,21 +167,23 @@ def create_app(
     app = FastAPI(
         title="Consent Registry",
         description="Records consents and clears photos for posting under district policy.",
-        version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
-        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # see install_docs
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # see install_docs
     )
     app.state.settings = settings
     app.state.pack = load_active_pack(settings.policy_pack)
     app.state.templates = TemplateCache()
     app.state.bind = bind
-    app.state.make_session = partial(
-        Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    app.state.make_session = partial(Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
     app.state.analysis_pool = shared_pool(pool_size(settings))
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums, groups,
-                   class_lists):
+    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums, groups, class_lists):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(web_router())
@@ -187,11 +197,19 @@ def create_app(
         return {"status": "ok"}
 
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.session_cookie_secure)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
     app.add_middleware(InFlightLimit)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024,
-                       larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes,
-                               "/albums/new": settings.max_album_bytes})
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_upload_bytes + 1024 * 1024,
+        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes, "/albums/new": settings.max_album_bytes},
+    )
     app.add_middleware(SecurityHeaders)  # outermost: every answer has them, refusals included
     return app

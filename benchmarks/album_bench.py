@@ -37,8 +37,14 @@ from registry.schemas import ConsentCreate, PersonCreate, UserCreate
 from registry.settings import Settings
 from registry.templates import TemplateCache
 
-CONTEXT: dict[str, Any] = {"destination": "personal_social_media", "event_id": None, "context_kind": "sporting_event",
-           "context_public": True, "tags": [], "caption": None}
+CONTEXT: dict[str, Any] = {
+    "destination": "personal_social_media",
+    "event_id": None,
+    "context_kind": "sporting_event",
+    "context_public": True,
+    "tags": [],
+    "caption": None,
+}
 
 
 @dataclass(frozen=True)
@@ -62,18 +68,38 @@ def seeded_database(folder: Path) -> Path:
     district = District(load_active_pack(settings.policy_pack), settings.time_zone)
     signed = date.today() - timedelta(days=10)
     with unit_of_work(engine, actor="bench") as session:
-        admin = accounts.add_user(session, data=UserCreate(email="bench@district.example.org", full_name="Bench",
-                                                           role="admin", password="benchmark password"))
+        admin = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="bench@district.example.org", full_name="Bench", role="admin", password="benchmark password"
+            ),
+        )
         for external_id, name, photo in ENROLLED:
-            person = people.add_person(session, data=PersonCreate(external_id=external_id, kind="employee",
-                                                                  name=name))
+            person = people.add_person(session, data=PersonCreate(external_id=external_id, kind="employee", name=name))
             for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
-                consents.record_consent(session, data=ConsentCreate(
-                    person_id=int(person.id or 0), kind=kind, status="granted", scopes=scopes,
-                    signer_name=name, signer_relationship="self", signed_on=signed), entered_by_id=int(admin.id or 0),
-                    district=district)
-            enrol_face(session, person=person, photo=(FACES / photo).read_bytes(), face_index=None,
-                       created_by=admin, settings=settings, district=district)
+                consents.record_consent(
+                    session,
+                    data=ConsentCreate(
+                        person_id=int(person.id or 0),
+                        kind=kind,
+                        status="granted",
+                        scopes=scopes,
+                        signer_name=name,
+                        signer_relationship="self",
+                        signed_on=signed,
+                    ),
+                    entered_by_id=int(admin.id or 0),
+                    district=district,
+                )
+            enrol_face(
+                session,
+                person=person,
+                photo=(FACES / photo).read_bytes(),
+                face_index=None,
+                created_by=admin,
+                settings=settings,
+                district=district,
+            )
     engine.dispose()
     return path
 
@@ -98,8 +124,15 @@ def album_in_pool(seed: Path, folder: Path, photos: list[bytes], processes: int)
         for n, photo in enumerate(photos):
             add_photo(session, job=job, position=n, name=f"{n}.jpg", data=photo, error=None, settings=settings)
         job_id = int(job.id or 0)
-    runner = AlbumRunner(engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool,  # type: ignore[arg-type]
-                         poll_seconds=0.05, only_job=job_id)
+    runner = AlbumRunner(
+        engine,  # type: ignore[arg-type]
+        settings=settings,
+        pack=pack,
+        templates=TemplateCache(),
+        pool=pool,
+        poll_seconds=0.05,
+        only_job=job_id,
+    )
     with MemorySampler() as memory:
         start = time.perf_counter()
         while _unfinished(engine, job_id):
@@ -120,8 +153,9 @@ def album_in_one_process(seed: Path, folder: Path, photos: list[bytes]) -> Album
             with unit_of_work(engine, actor="bench") as session:  # type: ignore[arg-type]
                 user = session.get(User, 1)
                 assert user is not None
-                clear_photo(session, photo=photo, uploader=user, settings=settings, pack=pack, templates=templates,
-                            **CONTEXT)
+                clear_photo(
+                    session, photo=photo, uploader=user, settings=settings, pack=pack, templates=templates, **CONTEXT
+                )
         seconds = time.perf_counter() - start
     return AlbumResult(len(photos), seconds, memory.peak_mib)
 
@@ -134,8 +168,13 @@ def _how(settings: Settings):
 
 def _unfinished(engine: object, job_id: int) -> int:
     with Session(engine) as session:  # type: ignore[arg-type]
-        return int(session.exec(select(func.count()).select_from(AlbumItem).where(
-            AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))).one())
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(AlbumItem)
+                .where(AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))
+            ).one()
+        )
 
 
 def tree_pss_mib(root: int, tree: set[int] | None = None) -> float:

@@ -47,22 +47,56 @@ def _thumbnail(n: int) -> bytes:
 
 
 def _form(person_id: int, status: str, signed: date, until: date | None) -> dict[str, object]:
-    return {"person_id": person_id, "kind": "image_release", "status": status,
-            "scopes": [DESTINATION] if status == "granted" else [], "signer_name": "Parent",
-            "signer_relationship": "parent", "signed_on": signed, "valid_from": signed, "valid_until": until,
-            "entered_by_id": 1, "created_at": NOW}
+    return {
+        "person_id": person_id,
+        "kind": "image_release",
+        "status": status,
+        "scopes": [DESTINATION] if status == "granted" else [],
+        "signer_name": "Parent",
+        "signer_relationship": "parent",
+        "signed_on": signed,
+        "valid_from": signed,
+        "valid_until": until,
+        "entered_by_id": 1,
+        "created_at": NOW,
+    }
 
 
 def seed(engine: Engine) -> None:
     upgrade(engine)
     with Session(engine) as session:
         session.info["actor"] = "bench"
-        session.execute(insert(User), [{"email": "office@example.org", "full_name": "Office", "role": "office_staff",
-                                        "password_hash": "-", "active": True, "session_version": 0,
-                                        "must_change_password": False, "created_at": NOW}])
-        session.execute(insert(Person), [{"external_id": f"S-{n}", "kind": "student", "name": f"Student {n:03d}",
-                                          "school": SCHOOL, "grade": str(9 + n % 4), "status": "active",
-                                          "created_at": NOW, "updated_at": NOW} for n in range(STUDENTS)])
+        session.execute(
+            insert(User),
+            [
+                {
+                    "email": "office@example.org",
+                    "full_name": "Office",
+                    "role": "office_staff",
+                    "password_hash": "-",
+                    "active": True,
+                    "session_version": 0,
+                    "must_change_password": False,
+                    "created_at": NOW,
+                }
+            ],
+        )
+        session.execute(
+            insert(Person),
+            [
+                {
+                    "external_id": f"S-{n}",
+                    "kind": "student",
+                    "name": f"Student {n:03d}",
+                    "school": SCHOOL,
+                    "grade": str(9 + n % 4),
+                    "status": "active",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(STUDENTS)
+            ],
+        )
         forms = []
         for n in range(STUDENTS):
             person_id, kind = n + 1, n % 10
@@ -77,18 +111,37 @@ def seed(engine: Engine) -> None:
                 forms.append(_form(person_id, "granted", date(2025, 9, 2), date(2026, 6, 30)))
             # kind 6 and 9: no form
         session.execute(insert(Consent), forms)
-        session.execute(insert(FaceTemplate), [{
-            "person_id": n + 1, "encoding": b"\0" * 1024, "model": "bench", "box_top": 0, "box_right": 96,
-            "box_bottom": 96, "box_left": 0, "source_width": 96, "source_height": 96, "thumbnail": _thumbnail(n),
-            "created_by_id": 1, "created_at": NOW} for n in range(STUDENTS)])
+        session.execute(
+            insert(FaceTemplate),
+            [
+                {
+                    "person_id": n + 1,
+                    "encoding": b"\0" * 1024,
+                    "model": "bench",
+                    "box_top": 0,
+                    "box_right": 96,
+                    "box_bottom": 96,
+                    "box_left": 0,
+                    "source_width": 96,
+                    "source_height": 96,
+                    "thumbnail": _thumbnail(n),
+                    "created_by_id": 1,
+                    "created_at": NOW,
+                }
+                for n in range(STUDENTS)
+            ],
+        )
         session.commit()
 
 
 def one_by_one(session: Session, students: list[Person], district: District) -> list[int]:
     """The baseline: each student's record loaded and read on its own."""
-    return [int(p.id or 0) for p in students
-            if standing.read_standing(session, p, kind="image_release", destination=DESTINATION,
-                                      district=district).standing is not Standing.GRANTED]
+    return [
+        int(p.id or 0)
+        for p in students
+        if standing.read_standing(session, p, kind="image_release", destination=DESTINATION, district=district).standing
+        is not Standing.GRANTED
+    ]
 
 
 def measure(engine: Engine, district: District, samples: int) -> dict[str, float]:
@@ -97,8 +150,9 @@ def measure(engine: Engine, district: District, samples: int) -> dict[str, float
         with Session(engine) as session:
             start = time.perf_counter()
             students = class_list.students_of_school(session, SCHOOL)
-            listing = class_list.class_list(session, title=SCHOOL, students=students, destination=DESTINATION,
-                                            district=district)
+            listing = class_list.class_list(
+                session, title=SCHOOL, students=students, destination=DESTINATION, district=district
+            )
             listed.append(time.perf_counter() - start)
             start = time.perf_counter()
             document = class_list_pdf(session, listing)
@@ -109,8 +163,13 @@ def measure(engine: Engine, district: District, samples: int) -> dict[str, float
             naive = one_by_one(session, class_list.students_of_school(session, SCHOOL), district)
             baseline.append(time.perf_counter() - start)
         assert naive == [s.person_id for s in listing.listed], "the two readings differ"
-    return {"listed": len(listing.listed), "list": statistics.median(listed), "baseline": statistics.median(baseline),
-            "pdf": statistics.median(pdf), "pdf_bytes": statistics.median(sizes)}
+    return {
+        "listed": len(listing.listed),
+        "list": statistics.median(listed),
+        "baseline": statistics.median(baseline),
+        "pdf": statistics.median(pdf),
+        "pdf_bytes": statistics.median(sizes),
+    }
 
 
 def main() -> None:
@@ -140,8 +199,10 @@ def main() -> None:
     print("| database | students listed | class list | one student at a time | ratio | PDF | PDF size |")
     print("|---|---|---|---|---|---|---|")
     for database, r in results.items():
-        print(f"| {database} | {r['listed']:.0f} | {r['list'] * 1000:.0f} ms | {r['baseline'] * 1000:.0f} ms | "
-              f"{r['baseline'] / r['list']:.1f}x | {r['pdf'] * 1000:.0f} ms | {r['pdf_bytes'] / 1024:.0f} KiB |")
+        print(
+            f"| {database} | {r['listed']:.0f} | {r['list'] * 1000:.0f} ms | {r['baseline'] * 1000:.0f} ms | "
+            f"{r['baseline'] / r['list']:.1f}x | {r['pdf'] * 1000:.0f} ms | {r['pdf_bytes'] / 1024:.0f} KiB |"
+        )
     print(load.sentence())
 
 

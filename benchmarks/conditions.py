@@ -20,17 +20,21 @@ Condition = Callable[[np.ndarray, Box], np.ndarray]
 
 def turned(quarter_turns: int) -> Condition:
     """The photo turned by 90° steps (counter-clockwise), with no tag to turn it back."""
+
     def turn(rgb: np.ndarray, box: Box) -> np.ndarray:
         return np.ascontiguousarray(np.rot90(rgb, quarter_turns))
+
     return turn
 
 
 def tilted(degrees: float) -> Condition:
     """The head rolled by ``degrees``: the photo rotated about its centre, the corners filled."""
+
     def tilt(rgb: np.ndarray, box: Box) -> np.ndarray:
         fill = tuple(int(v) for v in np.median(rgb[::4, ::4].reshape(-1, 3), axis=0))
         image = Image.fromarray(rgb).rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
         return np.asarray(image)
+
     return tilt
 
 
@@ -55,6 +59,7 @@ def backlit(rgb: np.ndarray, box: Box) -> np.ndarray:
 
 def covered(part: str) -> Condition:
     """The lower half of the face behind a mask or a hand, or the upper half behind sunglasses or a hat."""
+
     def cover(rgb: np.ndarray, box: Box) -> np.ndarray:
         out = rgb.copy()
         middle = box.top + box.height // 2
@@ -63,11 +68,13 @@ def covered(part: str) -> Condition:
         else:
             out[max(0, box.top - box.height // 4) : middle, box.left : box.right] = (25, 25, 30)
         return out
+
     return cover
 
 
 def shrunk(face_px: int, canvas: tuple[int, int] = (4000, 3000)) -> Condition:
     """The person far away: the face ``face_px`` wide in a 12 MP photo of a plain wall."""
+
     def shrink(rgb: np.ndarray, box: Box) -> np.ndarray:
         height, width = rgb.shape[:2]
         area = box.padded(0.8, width=width, height=height)
@@ -77,6 +84,7 @@ def shrunk(face_px: int, canvas: tuple[int, int] = (4000, 3000)) -> Condition:
         photo = Image.new("RGB", canvas, (150, 140, 120))
         photo.paste(crop, ((canvas[0] - crop.width) // 2, (canvas[1] - crop.height) // 2))
         return np.asarray(photo)
+
     return shrink
 
 

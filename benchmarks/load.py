@@ -24,8 +24,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run(url: str, token: str, requests: int, concurrency: int, photos: list[bytes]) -> dict[str, float]:
-    local = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=300,
-                         limits=httpx.Limits(max_connections=concurrency))
+    local = httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=300,
+        limits=httpx.Limits(max_connections=concurrency),
+    )
 
     def one(n: int) -> tuple[float, bool]:
         start = time.perf_counter()
@@ -38,8 +42,14 @@ def run(url: str, token: str, requests: int, concurrency: int, photos: list[byte
     seconds = time.perf_counter() - start
     local.close()
     latencies = [t for t, ok in results if ok]
-    return {"requests": requests, "errors": sum(not ok for _, ok in results), "seconds": seconds,
-            "rps": len(latencies) / seconds, "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
+    return {
+        "requests": requests,
+        "errors": sum(not ok for _, ok in results),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds,
+        "p50": percentile(latencies, 0.5),
+        "p95": percentile(latencies, 0.95),
+    }
 
 
 def main() -> None:

@@ -15,12 +15,21 @@ from pathlib import Path
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return (f"{model}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return (
+        f"{model}, {os.cpu_count()} cores, {memory / 2**20:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def process_table() -> dict[int, tuple[int, float]]:
@@ -98,6 +107,7 @@ class OtherLoad:
         self.share = used / capacity if capacity > 0 else 0.0
 
     def sentence(self, during: str = "this run") -> str:
-        verdict = ("the machine was otherwise idle" if self.share < 0.1 else
-                   "ratios that need a free core are understated")
+        verdict = (
+            "the machine was otherwise idle" if self.share < 0.1 else "ratios that need a free core are understated"
+        )
         return f"Other processes used {self.share:.0%} of the machine's CPU during {during}: {verdict}."

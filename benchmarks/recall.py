@@ -107,8 +107,10 @@ def jpeg(rgb: np.ndarray) -> bytes:
 
 def found_at_centre(boxes: list[Box] | tuple[Box, ...], shape: tuple[int, ...]) -> bool:
     cy, cx = shape[0] / 2, shape[1] / 2
-    return any(b.left - b.width / 4 <= cx <= b.right + b.width / 4 and b.top - b.height / 4 <= cy <= b.bottom
-               + b.height / 4 for b in boxes)
+    return any(
+        b.left - b.width / 4 <= cx <= b.right + b.width / 4 and b.top - b.height / 4 <= cy <= b.bottom + b.height / 4
+        for b in boxes
+    )
 
 
 def first_search(data: bytes) -> PhotoAnalysis:
@@ -168,8 +170,10 @@ def measure(sample: Sample, condition: str, row: Row) -> None:
 
 
 def recall_table(samples: list[Sample]) -> tuple[list[str], Row]:
-    head = ("| condition | faces | plain script, full res | first search | closer look | allowed before "
-            "| allowed now | closer looks | first search s/photo (CPU) | closer look s/photo (CPU) |")
+    head = (
+        "| condition | faces | plain script, full res | first search | closer look | allowed before "
+        "| allowed now | closer looks | first search s/photo (CPU) | closer look s/photo (CPU) |"
+    )
     rows = [head, "|---" * 10 + "|"]
     total = Row()
     for condition in CONDITIONS:
@@ -181,16 +185,19 @@ def recall_table(samples: list[Sample]) -> tuple[list[str], Row]:
             f"| {condition} | {row.photos} | {row.plain} | {row.first} | {row.closer} | {row.allowed_before} "
             f"| **{row.allowed}** | {row.closer_looks}/{row.photos} "
             f"| {row.first_wall / row.photos:.2f} ({row.first_cpu / row.photos:.2f}) "
-            f"| {row.closer_wall / looks:.2f} ({row.closer_cpu / looks:.2f}) |")
+            f"| {row.closer_wall / looks:.2f} ({row.closer_cpu / looks:.2f}) |"
+        )
         for name in ("photos", "plain", "first", "closer", "allowed_before", "allowed", "closer_looks"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
         for name in ("first_wall", "first_cpu", "closer_wall", "closer_cpu"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     looks = max(1, total.closer_looks)
-    rows.append(f"| **all** | {total.photos} | {total.plain} | {total.first} | {total.closer} | {total.allowed_before} "
-                f"| **{total.allowed}** | {total.closer_looks}/{total.photos} "
-                f"| {total.first_wall / total.photos:.2f} ({total.first_cpu / total.photos:.2f}) "
-                f"| {total.closer_wall / looks:.2f} ({total.closer_cpu / looks:.2f}) |")
+    rows.append(
+        f"| **all** | {total.photos} | {total.plain} | {total.first} | {total.closer} | {total.allowed_before} "
+        f"| **{total.allowed}** | {total.closer_looks}/{total.photos} "
+        f"| {total.first_wall / total.photos:.2f} ({total.first_cpu / total.photos:.2f}) "
+        f"| {total.closer_wall / looks:.2f} ({total.closer_cpu / looks:.2f}) |"
+    )
     return rows, total
 
 
@@ -253,16 +260,20 @@ def _noisy(image: Image.Image, rng: np.random.Generator) -> np.ndarray:
 
 
 def no_people_table(samples: list[Sample]) -> list[str]:
-    rows = ["| photo without people | faces found (blocked) | face-like areas (review) | allowed | closer look s |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| photo without people | faces found (blocked) | face-like areas (review) | allowed | closer look s |",
+        "|---|---|---|---|---|",
+    ]
     for name, rgb in scenes_without_people(samples).items():
         data = jpeg(rgb)
         first = first_search(data)
         start = time.perf_counter()
         closer = closer_look(data, first)
         seconds = time.perf_counter() - start
-        rows.append(f"| {name} | {len(closer.faces)} | {len(closer.doubtful)} | "
-                    f"{'yes' if would_allow(first, closer) else 'no'} | {seconds:.2f} |")
+        rows.append(
+            f"| {name} | {len(closer.faces)} | {len(closer.doubtful)} | "
+            f"{'yes' if would_allow(first, closer) else 'no'} | {seconds:.2f} |"
+        )
     return rows
 
 
@@ -274,8 +285,11 @@ def main() -> None:
     faces = args.faces if args.faces is not None else QUICK_FACES if args.quick else FULL_FACES
     with OtherLoad() as other:
         samples = recall_set(faces or None)
-        print(f"## Recall by condition ({len(samples)} faces, {FACE_PX} px, each in a classroom photo "
-              "of a child enrolled nowhere)\n", flush=True)
+        print(
+            f"## Recall by condition ({len(samples)} faces, {FACE_PX} px, each in a classroom photo "
+            "of a child enrolled nowhere)\n",
+            flush=True,
+        )
         rows, _ = recall_table(samples)
         print("\n" + "\n".join(rows) + "\n")
         print("## Photos without people (classroom, closer look)\n", flush=True)

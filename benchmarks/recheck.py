@@ -45,33 +45,108 @@ def seed(engine: Engine, clearances: int, rng: random.Random) -> None:
     upgrade(engine)
     with Session(engine) as session:
         session.info["actor"] = "bench"
-        session.execute(insert(User), [{"email": "office@example.org", "full_name": "Office", "role": "office_staff",
-                                        "password_hash": "-", "active": True, "session_version": 0,
-                                        "must_change_password": False, "created_at": NOW}])
-        session.execute(insert(Person), [{"external_id": f"S-{n}", "kind": "student", "name": f"Student {n}",
-                                          "status": "active", "created_at": NOW, "updated_at": NOW}
-                                         for n in range(STUDENTS)])
-        session.execute(insert(Consent), [{"person_id": n + 1, "kind": "image_release", "status": "granted",
-                                           "scopes": ["personal_social_media"], "signer_name": "Parent",
-                                           "signer_relationship": "parent", "signed_on": SIGNED,
-                                           "valid_from": SIGNED, "valid_until": date(2027, 6, 30),
-                                           "entered_by_id": 1, "created_at": NOW} for n in range(STUDENTS)])
-        base = {"uploader_id": 1, "context_kind": "classroom", "context_public": False,
-                "destination": "personal_social_media", "tags": [], "reasons": [], "review_reasons": [],
-                "decision": "allowed", "context_confirmed": False, "context_check": "declared",
-                "redaction_offered": False, "pack_id": "litchfield-4118.51", "pack_version": "bench",
-                "engine": "bench", "detector": "hog", "detect_max_side": 1600, "match_threshold": 0.5,
-                "review_threshold": 0.6, "min_margin": 0.06, "min_face_px": 40, "photo_sha256": "0" * 64,
-                "photo_width": 1600, "photo_height": 1200, "created_at": NOW, "decided_at": NOW}
+        session.execute(
+            insert(User),
+            [
+                {
+                    "email": "office@example.org",
+                    "full_name": "Office",
+                    "role": "office_staff",
+                    "password_hash": "-",
+                    "active": True,
+                    "session_version": 0,
+                    "must_change_password": False,
+                    "created_at": NOW,
+                }
+            ],
+        )
+        session.execute(
+            insert(Person),
+            [
+                {
+                    "external_id": f"S-{n}",
+                    "kind": "student",
+                    "name": f"Student {n}",
+                    "status": "active",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(STUDENTS)
+            ],
+        )
+        session.execute(
+            insert(Consent),
+            [
+                {
+                    "person_id": n + 1,
+                    "kind": "image_release",
+                    "status": "granted",
+                    "scopes": ["personal_social_media"],
+                    "signer_name": "Parent",
+                    "signer_relationship": "parent",
+                    "signed_on": SIGNED,
+                    "valid_from": SIGNED,
+                    "valid_until": date(2027, 6, 30),
+                    "entered_by_id": 1,
+                    "created_at": NOW,
+                }
+                for n in range(STUDENTS)
+            ],
+        )
+        base = {
+            "uploader_id": 1,
+            "context_kind": "classroom",
+            "context_public": False,
+            "destination": "personal_social_media",
+            "tags": [],
+            "reasons": [],
+            "review_reasons": [],
+            "decision": "allowed",
+            "context_confirmed": False,
+            "context_check": "declared",
+            "redaction_offered": False,
+            "pack_id": "litchfield-4118.51",
+            "pack_version": "bench",
+            "engine": "bench",
+            "detector": "hog",
+            "detect_max_side": 1600,
+            "match_threshold": 0.5,
+            "review_threshold": 0.6,
+            "min_margin": 0.06,
+            "min_face_px": 40,
+            "photo_sha256": "0" * 64,
+            "photo_width": 1600,
+            "photo_height": 1200,
+            "created_at": NOW,
+            "decided_at": NOW,
+        }
         session.execute(insert(Clearance), [base] * clearances)
         faces, relied = [], []
         for clearance_id in range(1, clearances + 1):
             for index, person_id in enumerate(rng.sample(range(1, STUDENTS + 1), rng.randint(1, 4))):
-                faces.append({"clearance_id": clearance_id, "index": index, "box_top": 0, "box_right": 50,
-                              "box_bottom": 50, "box_left": 0, "band": "identified", "person_id": person_id,
-                              "distance": 0.3, "margin": 0.2, "candidates": [], "match_reason": "",
-                              "verdict": "allowed", "rule": "student-consent", "clause": "4118.51 IV.A.2",
-                              "message": "", "consent_id": person_id, "redactable": False, "blurred": False})
+                faces.append(
+                    {
+                        "clearance_id": clearance_id,
+                        "index": index,
+                        "box_top": 0,
+                        "box_right": 50,
+                        "box_bottom": 50,
+                        "box_left": 0,
+                        "band": "identified",
+                        "person_id": person_id,
+                        "distance": 0.3,
+                        "margin": 0.2,
+                        "candidates": [],
+                        "match_reason": "",
+                        "verdict": "allowed",
+                        "rule": "student-consent",
+                        "clause": "4118.51 IV.A.2",
+                        "message": "",
+                        "consent_id": person_id,
+                        "redactable": False,
+                        "blurred": False,
+                    }
+                )
                 relied.append({"clearance_id": clearance_id, "consent_id": person_id})
         session.execute(insert(ClearanceFace), faces)
         session.execute(insert(ClearanceConsent), relied)
@@ -80,17 +155,34 @@ def seed(engine: Engine, clearances: int, rng: random.Random) -> None:
 
 def acts(district: District) -> dict[str, Callable[[Session, int], None]]:
     def refusal(session: Session, person_id: int) -> None:
-        consents.record_consent(session, entered_by_id=1, district=district, data=ConsentCreate.model_validate({
-            "person_id": person_id, "kind": "image_release", "status": "refused", "scopes": [],
-            "signer_name": "Parent", "signer_relationship": "parent", "signed_on": "2026-11-19"}))
+        consents.record_consent(
+            session,
+            entered_by_id=1,
+            district=district,
+            data=ConsentCreate.model_validate(
+                {
+                    "person_id": person_id,
+                    "kind": "image_release",
+                    "status": "refused",
+                    "scopes": [],
+                    "signer_name": "Parent",
+                    "signer_relationship": "parent",
+                    "signed_on": "2026-11-19",
+                }
+            ),
+        )
 
     def revocation(session: Session, person_id: int) -> None:
         consent = session.exec(select(Consent).where(Consent.person_id == person_id)).one()
         consents.revoke_consent(session, consent=consent, reason="bench", revoked_by_id=1, district=district)
 
     def departure(session: Session, person_id: int) -> None:
-        people.update_person(session, person=people.get_person(session, person_id),
-                             changes=PersonUpdate(status="departed"), district=district)
+        people.update_person(
+            session,
+            person=people.get_person(session, person_id),
+            changes=PersonUpdate(status="departed"),
+            district=district,
+        )
 
     return {"refusal": refusal, "revocation": revocation, "departure": departure}
 
@@ -105,8 +197,9 @@ def one_by_one(session: Session, person_id: int, district: District) -> int:
     return len(shown)
 
 
-def measure(engine: Engine, district: District, samples: int, rng: random.Random) -> list[tuple[str, float, float,
-                                                                                                   float]]:
+def measure(
+    engine: Engine, district: District, samples: int, rng: random.Random
+) -> list[tuple[str, float, float, float]]:
     rows = []
     for name, act in acts(district).items():
         batched, baseline, counts = [], [], []
@@ -148,14 +241,18 @@ def main() -> None:
         seed(engine, args.clearances, random.Random(7))
         results["SQLite"] = measure(engine, district, samples, random.Random(11))
         engine.dispose()
-    print(f"\nRe-checking posted photos after one act, {args.clearances:,} allowed clearances of {STUDENTS} "
-          f"students ({samples} acts of each kind; median seconds per act)")
+    print(
+        f"\nRe-checking posted photos after one act, {args.clearances:,} allowed clearances of {STUDENTS} "
+        f"students ({samples} acts of each kind; median seconds per act)"
+    )
     print("| database | act | clearances re-decided per act | batched re-check | one at a time | ratio |")
     print("|---|---|---|---|---|---|")
     for database, rows in results.items():
         for name, count, batched, baseline in rows:
-            print(f"| {database} | {name} | {count:.1f} | {batched * 1000:.0f} ms | {baseline * 1000:.0f} ms | "
-                  f"{baseline / batched:.1f}x |")
+            print(
+                f"| {database} | {name} | {count:.1f} | {batched * 1000:.0f} ms | {baseline * 1000:.0f} ms | "
+                f"{baseline / batched:.1f}x |"
+            )
     print(load.sentence())
 
 

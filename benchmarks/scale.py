@@ -25,8 +25,12 @@ from benchmarks.service import FACES, ROOT, clear, enrol_people, fresh_postgres,
 from media.images import decode_photo
 
 QUICK_PHOTOS = ("groups/biden-obama-child.jpg", "groups/kit-rose.jpg", "people/obama/obama-2.jpg")
-SMALL_LOAD_PHOTOS = ("groups/biden-obama.jpg", "people/obama/obama-2.jpg", "people/kit_harington/kit-2.jpg",
-                     "groups/kit-rose.jpg")
+SMALL_LOAD_PHOTOS = (
+    "groups/biden-obama.jpg",
+    "people/obama/obama-2.jpg",
+    "people/kit_harington/kit-2.jpg",
+    "groups/kit-rose.jpg",
+)
 
 
 def twelve_mp(folder: Path, files: list[str]) -> list[Path]:
@@ -78,19 +82,32 @@ def api_versus_script(data_dir: Path, photos: list[Path]) -> dict[str, float]:
                 api_faces, script_faces = api_faces + len(boxes), script_faces + len(locations)
                 both += same_faces(boxes, locations)
     n = len(photos)
-    return {"api": api_time / n, "script": script_time / n, "api_faces": api_faces, "script_faces": script_faces,
-            "both": both}
+    return {
+        "api": api_time / n,
+        "script": script_time / n,
+        "api_faces": api_faces,
+        "script_faces": script_faces,
+        "both": both,
+    }
 
 
 def one_photo_memory(path: Path) -> dict[str, float]:
     """Peak RSS of a fresh worker process analysing one 12 MP photo, and its RSS with the engine loaded."""
     # VmHWM, not ru_maxrss: the latter keeps the peak of the forked parent across exec.
-    code = ("import sys, json\nfrom media.analysis import analyse_photo, start_worker\n"
-            "hwm = lambda: int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
-            "start_worker()\nloaded = hwm()\nanalyse_photo(open(sys.argv[1], 'rb').read())\n"
-            "print(json.dumps({'loaded': loaded / 1024, 'peak': hwm() / 1024}))")
-    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    code = (
+        "import sys, json\nfrom media.analysis import analyse_photo, start_worker\n"
+        "hwm = lambda: int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
+        "start_worker()\nloaded = hwm()\nanalyse_photo(open(sys.argv[1], 'rb').read())\n"
+        "print(json.dumps({'loaded': loaded / 1024, 'peak': hwm() / 1024}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     return json.loads(out.stdout)
 
 
@@ -101,10 +118,12 @@ def load_test(data_dir: Path, database_url: str | None, requests: int, concurren
         enrol_people(url, headers)
         token = headers["Authorization"].split()[1]
         load = [sys.executable, "-m", "benchmarks.load", url, token]
-        subprocess.run([*load, str(concurrency * 2), str(concurrency), *photos], cwd=ROOT, check=True,
-                       capture_output=True)  # warm every worker's pool first; not measured
-        out = subprocess.run([*load, str(requests), str(concurrency), *photos], cwd=ROOT, check=True,
-                             capture_output=True, text=True)
+        subprocess.run(
+            [*load, str(concurrency * 2), str(concurrency), *photos], cwd=ROOT, check=True, capture_output=True
+        )  # warm every worker's pool first; not measured
+        out = subprocess.run(
+            [*load, str(requests), str(concurrency), *photos], cwd=ROOT, check=True, capture_output=True, text=True
+        )
     return json.loads(out.stdout)
 
 
@@ -133,21 +152,55 @@ def main() -> None:
         with fresh_postgres() as url:
             postgres = load_test(root / "postgres", url, requests, 8)
     rows = [
-        ("12 MP photo through the HTTP API (s/photo)", f"{api['api']:.2f} s",
-         f"{api['script']:.2f} s (face_recognition script, full resolution)", api["script"] / api["api"], "≥ 4×"),
-        (f"faces found in the {len(photos)} photos ({in_manifest} in the manifest)", f"{api['api_faces']}",
-         f"{api['script_faces']} ({api['both']} found by both)", None, "same faces"),
-        (f"album of {album_size} 12 MP photos, {cores} processes (photos/s)", f"{pooled.per_second:.2f}",
-         f"{single.per_second:.2f} (one process)", pooled.per_second / single.per_second, "≥ 1.7×"),
-        ("peak memory, one 12 MP photo (worker process)", f"{memory['peak']:.0f} MiB",
-         f"{memory['loaded']:.0f} MiB with the engine loaded", None, ""),
-        (f"peak memory, album run (PSS, all {cores + 2} processes)", f"{pooled.peak_mib:.0f} MiB",
-         f"{single.peak_mib:.0f} MiB (one process)", None, "bounded"),
-        (f"4 API workers, {requests} clearances, 8 at a time (req/s)", f"{postgres['rps']:.2f} PostgreSQL",
-         f"{sqlite['rps']:.2f} SQLite", postgres["rps"] / sqlite["rps"], ""),
-        ("4 API workers, p95 latency (p50)", f"{postgres['p95']:.2f} s ({postgres['p50']:.2f} s) PostgreSQL",
-         f"{sqlite['p95']:.2f} s ({sqlite['p50']:.2f} s) SQLite", None,
-         f"errors {int(postgres['errors'])}/{int(sqlite['errors'])}"),
+        (
+            "12 MP photo through the HTTP API (s/photo)",
+            f"{api['api']:.2f} s",
+            f"{api['script']:.2f} s (face_recognition script, full resolution)",
+            api["script"] / api["api"],
+            "≥ 4×",
+        ),
+        (
+            f"faces found in the {len(photos)} photos ({in_manifest} in the manifest)",
+            f"{api['api_faces']}",
+            f"{api['script_faces']} ({api['both']} found by both)",
+            None,
+            "same faces",
+        ),
+        (
+            f"album of {album_size} 12 MP photos, {cores} processes (photos/s)",
+            f"{pooled.per_second:.2f}",
+            f"{single.per_second:.2f} (one process)",
+            pooled.per_second / single.per_second,
+            "≥ 1.7×",
+        ),
+        (
+            "peak memory, one 12 MP photo (worker process)",
+            f"{memory['peak']:.0f} MiB",
+            f"{memory['loaded']:.0f} MiB with the engine loaded",
+            None,
+            "",
+        ),
+        (
+            f"peak memory, album run (PSS, all {cores + 2} processes)",
+            f"{pooled.peak_mib:.0f} MiB",
+            f"{single.peak_mib:.0f} MiB (one process)",
+            None,
+            "bounded",
+        ),
+        (
+            f"4 API workers, {requests} clearances, 8 at a time (req/s)",
+            f"{postgres['rps']:.2f} PostgreSQL",
+            f"{sqlite['rps']:.2f} SQLite",
+            postgres["rps"] / sqlite["rps"],
+            "",
+        ),
+        (
+            "4 API workers, p95 latency (p50)",
+            f"{postgres['p95']:.2f} s ({postgres['p50']:.2f} s) PostgreSQL",
+            f"{sqlite['p95']:.2f} s ({sqlite['p50']:.2f} s) SQLite",
+            None,
+            f"errors {int(postgres['errors'])}/{int(sqlite['errors'])}",
+        ),
     ]
     print(other.sentence("the API and album measurements") + "\n")
     print("| measurement | this service | baseline, same run | ratio | target |\n|---|---|---|---|---|")

@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT / "tests" / "data" / "faces"
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench@district.example.org", "benchmark admin password"
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-ENROLLED = (("E-1", "Barack Obama", "people/obama/obama-portrait.jpg"),
-            ("E-2", "Joe Biden", "people/biden/biden-portrait.jpg"),
-            ("E-3", "Kit Harington", "people/kit_harington/kit-1.jpg"))
+ENROLLED = (
+    ("E-1", "Barack Obama", "people/obama/obama-portrait.jpg"),
+    ("E-2", "Joe Biden", "people/biden/biden-portrait.jpg"),
+    ("E-3", "Kit Harington", "people/kit_harington/kit-1.jpg"),
+)
 
 
 def free_port() -> int:
@@ -50,16 +52,27 @@ def fresh_postgres() -> Iterator[str]:
 def running_service(data_dir: Path, *, workers: int = 1, database_url: str | None = None) -> Iterator[str]:
     """The service's base URL while the block runs. Rate limits are off: this measures throughput."""
     port = free_port()
-    env = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "REGISTRY_ADMIN_EMAIL": ADMIN_EMAIL,
-           "REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD, "PYTHONWARNINGS": "ignore",
-           "REGISTRY_RATE_LIMIT_UPLOADS_PER_CLIENT": "0", "REGISTRY_RATE_LIMIT_UPLOADS_PER_ACCOUNT": "0",
-           "REGISTRY_RATE_LIMIT_SIGN_IN_PER_CLIENT": "0", "REGISTRY_RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "0"}
+    env = {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "REGISTRY_ADMIN_EMAIL": ADMIN_EMAIL,
+        "REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PYTHONWARNINGS": "ignore",
+        "REGISTRY_RATE_LIMIT_UPLOADS_PER_CLIENT": "0",
+        "REGISTRY_RATE_LIMIT_UPLOADS_PER_ACCOUNT": "0",
+        "REGISTRY_RATE_LIMIT_SIGN_IN_PER_CLIENT": "0",
+        "REGISTRY_RATE_LIMIT_SIGN_IN_PER_ACCOUNT": "0",
+    }
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -91,19 +104,31 @@ def enrol_people(url: str, headers: dict[str, str]) -> None:
     signed = str(date.today() - timedelta(days=10))
     with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
         for external_id, name, photo in ENROLLED:
-            person = client.post("/api/v1/people", json={"external_id": external_id, "kind": "employee",
-                                                         "name": name})
+            person = client.post("/api/v1/people", json={"external_id": external_id, "kind": "employee", "name": name})
             person.raise_for_status()
             person_id = person.json()["id"]
             for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
-                client.post("/api/v1/consents", json={
-                    "person_id": person_id, "kind": kind, "status": "granted", "scopes": scopes,
-                    "signer_name": name, "signer_relationship": "self", "signed_on": signed}).raise_for_status()
+                client.post(
+                    "/api/v1/consents",
+                    json={
+                        "person_id": person_id,
+                        "kind": kind,
+                        "status": "granted",
+                        "scopes": scopes,
+                        "signer_name": name,
+                        "signer_relationship": "self",
+                        "signed_on": signed,
+                    },
+                ).raise_for_status()
             with open(FACES / photo, "rb") as handle:
-                client.post(f"/api/v1/people/{person_id}/faces",
-                            files={"photo": (photo, handle, "image/jpeg")}).raise_for_status()
+                client.post(
+                    f"/api/v1/people/{person_id}/faces", files={"photo": (photo, handle, "image/jpeg")}
+                ).raise_for_status()
 
 
 def clear(client: httpx.Client, photo: bytes, name: str = "photo.jpg") -> httpx.Response:
-    return client.post("/api/v1/clearances", files={"photo": (name, photo, "image/jpeg")}, data={
-        "destination": "personal_social_media", "context_kind": "sporting_event", "context_public": "true"})
+    return client.post(
+        "/api/v1/clearances",
+        files={"photo": (name, photo, "image/jpeg")},
+        data={"destination": "personal_social_media", "context_kind": "sporting_event", "context_public": "true"},
+    )

@@ -73,13 +73,23 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             harder = search_harder(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
             faces = sorted((*faces, *harder.faces), key=lambda face: (face.box.left, face.box.top))
             searches, doubtful, unfinished = (*searches, *harder.searches), harder.doubtful, harder.unfinished
-        crops = tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces
-                      ) if how.face_thumbnails else ()
+        crops = (
+            tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces)
+            if how.face_thumbnails
+            else ()
+        )
         return PhotoAnalysis(
-            width=photo.width, height=photo.height, taken_at=photo.taken_at, faces=tuple(faces),
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            faces=tuple(faces),
             sha256=hashlib.sha256(data).hexdigest(),
-            thumbnail=thumbnail_jpeg(photo.rgb, max_side=how.thumbnail_side), face_thumbnails=crops,
-            detect_max_side=how.detect_max_side, searches=searches, doubtful=doubtful, unfinished=unfinished,
+            thumbnail=thumbnail_jpeg(photo.rgb, max_side=how.thumbnail_side),
+            face_thumbnails=crops,
+            detect_max_side=how.detect_max_side,
+            searches=searches,
+            doubtful=doubtful,
+            unfinished=unfinished,
             searched_harder=how.search_harder,
         )
     finally:

@@ -89,23 +89,37 @@ class _OutOfTime(Exception):
     pass
 
 
-def search_harder(rgb: np.ndarray, *, known: tuple[Box, ...] = (), limits: SearchLimits = SearchLimits()  # noqa: B008
-                  ) -> HarderSearch:
+def search_harder(
+    rgb: np.ndarray,
+    *,
+    known: tuple[Box, ...] = (),
+    limits: SearchLimits = SearchLimits(),  # noqa: B008
+) -> HarderSearch:
     """Faces (and doubtful face-like areas) in ``rgb`` that are not already among ``known``."""
     height, width = rgb.shape[:2]
     if width * height > limits.max_pixels:
-        return HarderSearch((), (), (), unfinished=(
-            f"the photo has too many pixels for the harder search ({width * height / 1e6:.0f} MP; "
-            f"the limit is {limits.max_pixels / 1e6:g} MP)"))
+        return HarderSearch(
+            (),
+            (),
+            (),
+            unfinished=(
+                f"the photo has too many pixels for the harder search ({width * height / 1e6:.0f} MP; "
+                f"the limit is {limits.max_pixels / 1e6:g} MP)"
+            ),
+        )
     deadline = time.monotonic() + limits.seconds
     found: list[Found] = []
     doubtful: list[Found] = []
     searches: list[str] = []
     passes = (
-        (f"hog@{limits.hog_side} turned 0/90/180/270°",
-         _hog_pass(rgb, limits.hog_side, QUARTER_TURNS, found, doubtful)),
-        (f"hog@{limits.tilt_side} turned 45/135/225/315°",
-         _hog_pass(rgb, limits.tilt_side, HALF_QUARTER_TURNS, found, doubtful)),
+        (
+            f"hog@{limits.hog_side} turned 0/90/180/270°",
+            _hog_pass(rgb, limits.hog_side, QUARTER_TURNS, found, doubtful),
+        ),
+        (
+            f"hog@{limits.tilt_side} turned 45/135/225/315°",
+            _hog_pass(rgb, limits.tilt_side, HALF_QUARTER_TURNS, found, doubtful),
+        ),
         (f"cnn@{limits.cnn_side} turned 0/90/180/270°", _cnn_pass(rgb, limits.cnn_side, found, doubtful)),
     )
     unfinished = None
@@ -127,30 +141,40 @@ def search_harder(rgb: np.ndarray, *, known: tuple[Box, ...] = (), limits: Searc
     return HarderSearch(faces=faces, doubtful=unsure, searches=tuple(searches), unfinished=unfinished)
 
 
-def _hog_pass(rgb: np.ndarray, side: int, turns: tuple[int, ...], found: list[Found], doubtful: list[Found],
-              ) -> Iterator[Callable[[], None]]:
+def _hog_pass(
+    rgb: np.ndarray,
+    side: int,
+    turns: tuple[int, ...],
+    found: list[Found],
+    doubtful: list[Found],
+) -> Iterator[Callable[[], None]]:
     small, scale = downscale(rgb, max_side=side)
     for degrees in turns:
+
         def step(degrees: int = degrees) -> None:
             turned = _turned(small, degrees)
             face_score = 0.0 if degrees == 0 else HOG_TURNED_SCORE
             boxes, scores, _ = _hog().run(turned, 1, HOG_DOUBTFUL_SCORE if degrees == 0 else face_score)
             for rect, score in zip(boxes, scores, strict=True):
-                item = Found(_back(rect, degrees, small.shape, turned.shape, scale, rgb.shape), degrees, "hog",
-                             float(score))
+                item = Found(
+                    _back(rect, degrees, small.shape, turned.shape, scale, rgb.shape), degrees, "hog", float(score)
+                )
                 (found if score >= face_score else doubtful).append(item)
+
         yield step
 
 
 def _cnn_pass(rgb: np.ndarray, side: int, found: list[Found], doubtful: list[Found]) -> Iterator[Callable[[], None]]:
     small, scale = downscale(rgb, max_side=side)
     for degrees in QUARTER_TURNS:
+
         def step(degrees: int = degrees) -> None:
             turned = _turned(small, degrees)
             for detection in _cnn()(turned, 0):
                 box = _back(detection.rect, degrees, small.shape, turned.shape, scale, rgb.shape)
                 item = Found(box, degrees, "cnn", float(detection.confidence))
                 (found if item.score >= CNN_FACE_CONFIDENCE else doubtful).append(item)
+
         yield step
 
 
@@ -173,8 +197,14 @@ def _turned(rgb: np.ndarray, degrees: int) -> np.ndarray:
     return np.asarray(image)
 
 
-def _back(rect: dlib.rectangle, degrees: int, small_shape: tuple[int, ...], turned_shape: tuple[int, ...],
-          scale: float, shape: tuple[int, ...]) -> Box:
+def _back(
+    rect: dlib.rectangle,
+    degrees: int,
+    small_shape: tuple[int, ...],
+    turned_shape: tuple[int, ...],
+    scale: float,
+    shape: tuple[int, ...],
+) -> Box:
     """A box found on the turned copy, as an upright box of the same size in the photo's pixels."""
     cx, cy = (rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2
     dx, dy = cx - (turned_shape[1] - 1) / 2, cy - (turned_shape[0] - 1) / 2
@@ -184,8 +214,12 @@ def _back(rect: dlib.rectangle, degrees: int, small_shape: tuple[int, ...], turn
     half_w, half_h = (rect.right() - rect.left()) / 2 * scale, (rect.bottom() - rect.top()) / 2 * scale
     x, y = ox * scale, oy * scale
     height, width = shape[:2]
-    return Box(top=max(0, round(y - half_h)), right=min(width, round(x + half_w)),
-               bottom=min(height, round(y + half_h)), left=max(0, round(x - half_w)))
+    return Box(
+        top=max(0, round(y - half_h)),
+        right=min(width, round(x + half_w)),
+        bottom=min(height, round(y + half_h)),
+        left=max(0, round(x - half_w)),
+    )
 
 
 def _encode_upright(rgb: np.ndarray, found: Found) -> Face:
@@ -201,8 +235,12 @@ def _encode_upright(rgb: np.ndarray, found: Found) -> Face:
     tx = dx * math.cos(theta) + dy * math.sin(theta) + (crop.shape[1] - 1) / 2
     ty = -dx * math.sin(theta) + dy * math.cos(theta) + (crop.shape[0] - 1) / 2
     half_w, half_h = box.width / 2, box.height / 2
-    upright = Box(top=max(0, round(ty - half_h)), right=min(crop.shape[1], round(tx + half_w)),
-                  bottom=min(crop.shape[0], round(ty + half_h)), left=max(0, round(tx - half_w)))
+    upright = Box(
+        top=max(0, round(ty - half_h)),
+        right=min(crop.shape[1], round(tx + half_w)),
+        bottom=min(crop.shape[0], round(ty + half_h)),
+        left=max(0, round(tx - half_w)),
+    )
     encoding = encode_faces(np.ascontiguousarray(crop), [upright])[0].encoding
     return Face(box=found.box, encoding=encoding)
 

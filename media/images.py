@@ -26,8 +26,27 @@ DEFAULT_MAX_PIXELS = 40_000_000
 # Working memory one photo may take while decoded (Pillow's pixels, the RGB array, a conversion).
 MAX_DECODE_BYTES = 512 * 1024 * 1024
 # Bytes per pixel Pillow holds for each mode (RGB is stored four bytes a pixel).
-_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 4, "PA": 4, "La": 4, "I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4,
-               "RGB": 4, "RGBA": 4, "RGBa": 4, "RGBX": 4, "CMYK": 4, "YCbCr": 4, "LAB": 4, "HSV": 4}
+_MODE_BYTES = {
+    "1": 1,
+    "L": 1,
+    "P": 1,
+    "LA": 4,
+    "PA": 4,
+    "La": 4,
+    "I;16": 2,
+    "I;16B": 2,
+    "I;16L": 2,
+    "I": 4,
+    "F": 4,
+    "RGB": 4,
+    "RGBA": 4,
+    "RGBa": 4,
+    "RGBX": 4,
+    "CMYK": 4,
+    "YCbCr": 4,
+    "LAB": 4,
+    "HSV": 4,
+}
 _STRIP_ROWS = 256
 # Longer than any camera or phone sensor; anything beyond it is a crafted file, not a photo.
 MAX_SIDE = 30_000
@@ -145,7 +164,7 @@ def _resized(rgb: np.ndarray, size: tuple[int, int], resample: Image.Resampling,
     reduced = Image.new("RGB", (-(-width // factor_x), -(-height // factor_y)))
     step = _STRIP_ROWS * factor_y  # a multiple of the factor: every block lies within one strip
     for top in range(0, height, step):
-        strip = Image.fromarray(_as_rgb_array(rgb[top:top + step]), "RGB")
+        strip = Image.fromarray(_as_rgb_array(rgb[top : top + step]), "RGB")
         reduced.paste(strip.reduce((factor_x, factor_y)), (0, top // factor_y))
     return reduced.resize(size, resample, box=(0, 0, width / factor_x, height / factor_y))
 
@@ -175,8 +194,9 @@ def _thumbnail_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     if x / y >= aspect:
         x = max(min(math.floor(y * aspect), math.ceil(y * aspect), key=lambda n: abs(aspect - n / y)), 1)
     else:
-        y = max(min(math.floor(x / aspect), math.ceil(x / aspect),
-                    key=lambda n: 0 if n == 0 else abs(aspect - x / n)), 1)
+        y = max(
+            min(math.floor(x / aspect), math.ceil(x / aspect), key=lambda n: 0 if n == 0 else abs(aspect - x / n)), 1
+        )
     return x, y
 
 
@@ -205,7 +225,8 @@ def _open_checked(data: bytes, *, max_pixels: int) -> tuple[Image.Image, str]:
         raise ImageTooLarge(
             f"This photo would take {needed // 2**20} MB of memory to check (the limit is "
             f"{MAX_DECODE_BYTES // 2**20} MB): it is very large, or saved with transparency or in an unusual "
-            "colour format. Please save it as a JPEG, or export a smaller copy, and upload it again.")
+            "colour format. Please save it as a JPEG, or export a smaller copy, and upload it again."
+        )
     return image, fmt
 
 
@@ -230,7 +251,7 @@ def _upright_rgb(image: Image.Image) -> np.ndarray:
         width, height = rgb.size
         array = np.empty((height, width, 3), dtype=np.uint8)
         for top in range(0, height, _STRIP_ROWS):  # a strip at a time: no second whole copy on the way
-            array[top:top + _STRIP_ROWS] = np.asarray(rgb.crop((0, top, width, min(height, top + _STRIP_ROWS))))
+            array[top : top + _STRIP_ROWS] = np.asarray(rgb.crop((0, top, width, min(height, top + _STRIP_ROWS))))
     except _DECODE_ERRORS as exc:
         raise _corrupt() from exc
     array.flags.writeable = False

@@ -37,7 +37,10 @@ def add_user(session: Session, *, data: UserCreate) -> User:
     if data.person_id is not None:
         _check_person(session, person_id=data.person_id, user=None)
     user = User(
-        email=email, full_name=data.full_name, role=data.role, person_id=data.person_id,
+        email=email,
+        full_name=data.full_name,
+        role=data.role,
+        person_id=data.person_id,
         password_hash=security.hash_password(data.password),
     )
     session.add(user)
@@ -111,7 +114,13 @@ def set_temporary_password(session: Session, *, user: User, password: str | None
 
 
 def change_password(
-    session: Session, *, user: User, current: str, new: str, address: str, backoff: sign_in.Backoff,
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    address: str,
+    backoff: sign_in.Backoff,
 ) -> User:
     """The account's own new password. Ends every other session; the caller starts a fresh one."""
     sign_in.check_not_waiting(session, email=user.email, address=address)
@@ -150,8 +159,9 @@ def _check_person(session: Session, *, person_id: int, user: User | None) -> Per
         raise Invalid(f"No person with id {person_id} to link this account to.")
     holder = session.exec(select(User).where(User.person_id == person_id)).first()
     if holder is not None and (user is None or holder.id != user.id):
-        raise Conflict(f"{person.name}'s record is already linked to the account {holder.email}. "
-                       "Unlink it there first.")
+        raise Conflict(
+            f"{person.name}'s record is already linked to the account {holder.email}. Unlink it there first."
+        )
     return person
 
 
@@ -159,7 +169,10 @@ def create_api_token(session: Session, *, data: ApiTokenCreate, created_by: User
     owner = get_user(session, data.user_id) if data.user_id is not None else created_by
     token, digest = security.new_api_token()
     record = ApiToken(
-        name=data.name, user_id=id_of(owner), token_hash=digest, prefix=token[:10],
+        name=data.name,
+        user_id=id_of(owner),
+        token_hash=digest,
+        prefix=token[:10],
         created_by_id=id_of(created_by),
         expires_at=as_utc(data.expires_at) if data.expires_at else None,
     )
@@ -171,9 +184,7 @@ def create_api_token(session: Session, *, data: ApiTokenCreate, created_by: User
 def find_api_token(session: Session, token: str, *, now: datetime | None = None) -> ApiToken | None:
     """The token's record while it is neither revoked nor expired."""
     now = now or utcnow()
-    record = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == security.api_token_hash(token))
-    ).first()
+    record = session.exec(select(ApiToken).where(ApiToken.token_hash == security.api_token_hash(token))).first()
     if record is None or record.revoked_at is not None:
         return None
     if record.expires_at is not None and as_utc(record.expires_at) <= now:
@@ -215,7 +226,13 @@ def ensure_first_admin(session: Session, *, email: str | None, password: str | N
     problem = passwords.password_problem(password, about=(email or "admin@example.org", "Administrator"))
     if problem:
         raise Invalid(f"REGISTRY_ADMIN_PASSWORD: {problem}")
-    user = add_user(session, data=UserCreate(
-        email=email or "admin@example.org", full_name="Administrator", role="admin", password=password,
-    ))
+    user = add_user(
+        session,
+        data=UserCreate(
+            email=email or "admin@example.org",
+            full_name="Administrator",
+            role="admin",
+            password=password,
+        ),
+    )
     return user, generated

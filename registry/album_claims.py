@@ -36,9 +36,14 @@ def claim_items(engine: Engine, *, limit: int, runner: str, job_id: int | None =
             statement = statement.where(AlbumItem.job_id == job_id)
         candidates = session.exec(statement.order_by(col(AlbumItem.id)).limit(limit)).all()
         for item_id in candidates:
-            taken = session.exec(update(AlbumItem).where(
-                col(AlbumItem.id) == item_id, col(AlbumItem.status) == "queued",
-            ).values(status="running", claimed_by=runner, claimed_at=utcnow(), attempts=col(AlbumItem.attempts) + 1))
+            taken = session.exec(
+                update(AlbumItem)
+                .where(
+                    col(AlbumItem.id) == item_id,
+                    col(AlbumItem.status) == "queued",
+                )
+                .values(status="running", claimed_by=runner, claimed_at=utcnow(), attempts=col(AlbumItem.attempts) + 1)
+            )
             if taken.rowcount == 1:
                 item = session.get(AlbumItem, item_id, populate_existing=True)
                 if item is not None:
@@ -49,9 +54,14 @@ def claim_items(engine: Engine, *, limit: int, runner: str, job_id: int | None =
 def release_item(engine: Engine, item_id: int, *, runner: str) -> None:
     """Back to the queue, untouched by this runner (its worker died with other photos in flight)."""
     with unit_of_work(engine, actor="system:albums") as session:
-        session.exec(update(AlbumItem).where(
-            col(AlbumItem.id) == item_id, col(AlbumItem.claimed_by) == runner,
-        ).values(status="queued", claimed_by=None, claimed_at=None))
+        session.exec(
+            update(AlbumItem)
+            .where(
+                col(AlbumItem.id) == item_id,
+                col(AlbumItem.claimed_by) == runner,
+            )
+            .values(status="queued", claimed_by=None, claimed_at=None)
+        )
 
 
 def stale_claims(session: Session, *, runner: str, older_than: datetime) -> list[AlbumItem]:
@@ -90,4 +100,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-

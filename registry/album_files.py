@@ -84,7 +84,12 @@ def _copy_photo(source: IO[bytes], target: Path, *, max_bytes: int) -> str | Non
 
 
 def photos_in_zip(
-    file: BinaryIO, *, directory: Path, max_members: int, max_member_bytes: int, max_total_bytes: int,
+    file: BinaryIO,
+    *,
+    directory: Path,
+    max_members: int,
+    max_member_bytes: int,
+    max_total_bytes: int,
 ) -> Iterator[IncomingPhoto]:
     """Every file in the zip in order (folders and macOS '__MACOSX' / '._' leftovers skipped), each
     kept in ``directory`` before the next is read."""
@@ -98,8 +103,10 @@ def photos_in_zip(
         raise TooLarge(f"The zip holds {len(members)} files; an album takes at most {max_members}.")
     declared = sum(m.file_size for m in members if m.file_size <= max_member_bytes)
     if declared > max_total_bytes:
-        raise TooLarge(f"The zip unpacks to {declared // 2**20} MB; an album takes at most "
-                       f"{max_total_bytes // 2**20} MB. Split it into smaller albums.")
+        raise TooLarge(
+            f"The zip unpacks to {declared // 2**20} MB; an album takes at most "
+            f"{max_total_bytes // 2**20} MB. Split it into smaller albums."
+        )
     with archive:
         for number, member in enumerate(members, 1):
             name = display_name(member.filename, f"file {number} in the zip")

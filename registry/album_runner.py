@@ -48,8 +48,15 @@ RECOVER_EVERY_SECONDS = 60.0
 
 class AlbumRunner:
     def __init__(
-        self, engine: Engine, *, settings: Settings, pack: PolicyPack, templates: TemplateCache, pool: AnalysisPool,
-        poll_seconds: float = 1.0, only_job: int | None = None,
+        self,
+        engine: Engine,
+        *,
+        settings: Settings,
+        pack: PolicyPack,
+        templates: TemplateCache,
+        pool: AnalysisPool,
+        poll_seconds: float = 1.0,
+        only_job: int | None = None,
     ) -> None:
         self.engine, self.settings, self.pack, self.templates, self.pool = engine, settings, pack, templates, pool
         self.poll_seconds, self.only_job = poll_seconds, only_job
@@ -104,8 +111,10 @@ class AlbumRunner:
     def _submit(self, claimed: Claimed, how: AnalysisSettings | None = None) -> None:
         path = self.settings.uploads_dir / claimed.photo_file if claimed.photo_file else None
         if path is None or not path.exists():
-            self._fail(claimed, "The uploaded file is no longer on the server (removed before it was checked); "
-                                "upload the photo again.")
+            self._fail(
+                claimed,
+                "The uploaded file is no longer on the server (removed before it was checked); upload the photo again.",
+            )
             return
         self._in_flight[self.pool.submit(path.read_bytes(), how or analysis_settings(self.settings))] = claimed
 
@@ -150,17 +159,35 @@ class AlbumRunner:
                 return
             try:
                 with session.begin_nested():
-                    context = resolve_context(session, event_id=job.event_id, context_kind=job.context_kind,
-                                              context_public=job.context_public)
+                    context = resolve_context(
+                        session, event_id=job.event_id, context_kind=job.context_kind, context_public=job.context_public
+                    )
                     if needs_closer_look(
-                            session, analysis=analysis, uploader=uploader, context=context,
-                            destination=job.destination, tags=job.tags, caption=job.caption,
-                            settings=self.settings, pack=self.pack, templates=self.templates):
+                        session,
+                        analysis=analysis,
+                        uploader=uploader,
+                        context=context,
+                        destination=job.destination,
+                        tags=job.tags,
+                        caption=job.caption,
+                        settings=self.settings,
+                        pack=self.pack,
+                        templates=self.templates,
+                    ):
                         raise _LookCloser  # nothing recorded: rolled back
                     clearance = record_clearance(
-                        session, analysis=analysis, uploader=uploader, context=context, destination=job.destination,
-                        tags=job.tags, caption=job.caption, settings=self.settings, pack=self.pack,
-                        templates=self.templates, photo_file=item.photo_file)
+                        session,
+                        analysis=analysis,
+                        uploader=uploader,
+                        context=context,
+                        destination=job.destination,
+                        tags=job.tags,
+                        caption=job.caption,
+                        settings=self.settings,
+                        pack=self.pack,
+                        templates=self.templates,
+                        photo_file=item.photo_file,
+                    )
                 # The clearance owns the file from now on (retention and purges follow clearances).
                 item.status, item.clearance_id, item.decision = "done", clearance.id, clearance.decision
                 item.photo_file = None
@@ -185,12 +212,21 @@ class AlbumRunner:
             items = stale_claims(session, runner=self.identity, older_than=utcnow() - STALE_AFTER)
             for item in items:
                 if item.attempts >= MAX_ATTEMPTS:
-                    fail_item(session, item, f"Checking this photo was interrupted {item.attempts} times; "
-                                             "upload it again.", uploads=self.settings)
+                    fail_item(
+                        session,
+                        item,
+                        f"Checking this photo was interrupted {item.attempts} times; upload it again.",
+                        uploads=self.settings,
+                    )
                 else:
-                    session.exec(update(AlbumItem).where(
-                        col(AlbumItem.id) == item.id, col(AlbumItem.claimed_by) == item.claimed_by,
-                    ).values(status="queued", claimed_by=None, claimed_at=None))
+                    session.exec(
+                        update(AlbumItem)
+                        .where(
+                            col(AlbumItem.id) == item.id,
+                            col(AlbumItem.claimed_by) == item.claimed_by,
+                        )
+                        .values(status="queued", claimed_by=None, claimed_at=None)
+                    )
             for job_id in {i.job_id for i in items}:
                 finish_if_done(session, job_id)
             return len(items)
@@ -211,5 +247,6 @@ def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Setti
 
 def _still_mine(session: Session, item_id: int, runner: str) -> AlbumItem | None:
     """The item, unless another runner took it over meanwhile (then its result is theirs to record)."""
-    return session.exec(select(AlbumItem).where(
-        AlbumItem.id == item_id, AlbumItem.status == "running", AlbumItem.claimed_by == runner)).first()
+    return session.exec(
+        select(AlbumItem).where(AlbumItem.id == item_id, AlbumItem.status == "running", AlbumItem.claimed_by == runner)
+    ).first()

@@ -59,7 +59,8 @@ class AlbumItem(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     # A purge may delete the clearance; the item then only says what became of the photo.
     clearance_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("clearances.id", ondelete="SET NULL"), nullable=True))
+        default=None, sa_column=Column(Integer, ForeignKey("clearances.id", ondelete="SET NULL"), nullable=True)
+    )
     decision: str | None = Field(default=None, max_length=20)
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=120)
@@ -75,7 +76,8 @@ class AlbumItemPublic(BaseModel):
     clearance_id: int | None
     decision: Literal["allowed", "blocked", "needs_review"] | None
     standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] | None = Described(
-        None, description="the photo now: its decision, or take_down when it is no longer allowed since")
+        None, description="the photo now: its decision, or take_down when it is no longer allowed since"
+    )
     thumbnail_url: str | None
 
 
@@ -99,32 +101,62 @@ class AlbumPublic(BaseModel):
 
 
 def start_album(
-    session: Session, *, uploader: User, destination: str, event_id: int | None, context_kind: str | None,
-    context_public: bool | None, tags: Sequence[str], caption: str | None, source: str, pack: PolicyPack,
+    session: Session,
+    *,
+    uploader: User,
+    destination: str,
+    event_id: int | None,
+    context_kind: str | None,
+    context_public: bool | None,
+    tags: Sequence[str],
+    caption: str | None,
+    source: str,
+    pack: PolicyPack,
 ) -> AlbumJob:
     """Checks the request as a single clearance would, before any photo is accepted."""
     resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
     check_request_words(destination=destination, tags=tags, pack=pack)
-    job = AlbumJob(uploader_id=id_of(uploader), event_id=event_id,
-                   context_kind=None if event_id is not None else context_kind,
-                   context_public=None if event_id is not None else context_public,
-                   destination=destination, tags=sorted(set(tags)), caption=caption, source=source)
+    job = AlbumJob(
+        uploader_id=id_of(uploader),
+        event_id=event_id,
+        context_kind=None if event_id is not None else context_kind,
+        context_public=None if event_id is not None else context_public,
+        destination=destination,
+        tags=sorted(set(tags)),
+        caption=caption,
+        source=source,
+    )
     session.add(job)
     session.flush()
     return job
 
 
 def add_photo(
-    session: Session, *, job: AlbumJob, position: int, name: str, error: str | None, settings: Settings,
-    data: bytes | None = None, photo_file: str | None = None,
+    session: Session,
+    *,
+    job: AlbumJob,
+    position: int,
+    name: str,
+    error: str | None,
+    settings: Settings,
+    data: bytes | None = None,
+    photo_file: str | None = None,
 ) -> AlbumItem:
     """Queues a photo (kept on disk first: ``photo_file`` in the uploads folder, or ``data`` to keep), or
     records at once why it cannot be cleared."""
-    item = AlbumItem(job_id=id_of(job), position=position, name=name[:255], status="failed" if error else "queued",
-                     error=error[:500] if error else None)
+    item = AlbumItem(
+        job_id=id_of(job),
+        position=position,
+        name=name[:255],
+        status="failed" if error else "queued",
+        error=error[:500] if error else None,
+    )
     if error is None:
-        item.photo_file = photo_file if photo_file is not None else (
-            store_upload(settings.uploads_dir, data) if data is not None else None)
+        item.photo_file = (
+            photo_file
+            if photo_file is not None
+            else (store_upload(settings.uploads_dir, data) if data is not None else None)
+        )
     session.add(item)
     session.flush()
     return item
@@ -134,8 +166,11 @@ def finish_if_done(session: Session, job_id: int) -> None:
     job = session.get(AlbumJob, job_id)
     if job is None or job.finished_at is not None:
         return
-    left = session.exec(select(func.count()).select_from(AlbumItem).where(
-        AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))).one()
+    left = session.exec(
+        select(func.count())
+        .select_from(AlbumItem)
+        .where(AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))
+    ).one()
     if not left:
         job.finished_at = utcnow()
         session.add(job)
@@ -160,8 +195,11 @@ def list_albums(session: Session, *, user: User, limit: int, offset: int) -> tup
 
 
 def album_items(session: Session, job_id: int) -> list[AlbumItem]:
-    return list(session.exec(
-        select(AlbumItem).where(AlbumItem.job_id == job_id).order_by(col(AlbumItem.position), col(AlbumItem.id))))
+    return list(
+        session.exec(
+            select(AlbumItem).where(AlbumItem.job_id == job_id).order_by(col(AlbumItem.position), col(AlbumItem.id))
+        )
+    )
 
 
 def taken_down(clearance_ids: list[int], *, session: Session) -> dict[int, str]:
@@ -183,14 +221,26 @@ def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> Albu
         if item.decision:
             decisions[item.decision] += 1
     return AlbumPublic(
-        **job.model_dump(exclude={"finished_at"}), finished_at=job.finished_at,
-        finished=counts["queued"] == counts["running"] == 0, total=len(items), counts=counts, decisions=decisions,
-        items=[AlbumItemPublic(
-            id=id_of(i), position=i.position, name=i.name, status=i.status,
-            error=i.error, clearance_id=i.clearance_id, decision=i.decision,
-            standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,
-            thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None)
-            for i in items],
+        **job.model_dump(exclude={"finished_at"}),
+        finished_at=job.finished_at,
+        finished=counts["queued"] == counts["running"] == 0,
+        total=len(items),
+        counts=counts,
+        decisions=decisions,
+        items=[
+            AlbumItemPublic(
+                id=id_of(i),
+                position=i.position,
+                name=i.name,
+                status=i.status,
+                error=i.error,
+                clearance_id=i.clearance_id,
+                decision=i.decision,
+                standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,
+                thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None,
+            )
+            for i in items
+        ],
     )
 
 

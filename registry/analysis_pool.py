@@ -26,13 +26,16 @@ class EngineStopped(ImageRejected):
     status_code = 422
 
     def __init__(self) -> None:
-        super().__init__("The face engine stopped while reading this photo, so it cannot be checked. "
-                         "Export it again as a JPEG and upload the new file.")
+        super().__init__(
+            "The face engine stopped while reading this photo, so it cannot be checked. "
+            "Export it again as a JPEG and upload the new file."
+        )
 
 
 def analysis_settings(settings: Settings, *, face_thumbnails: bool = False) -> AnalysisSettings:
-    return AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels,
-                            face_thumbnails=face_thumbnails)
+    return AnalysisSettings(
+        detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels, face_thumbnails=face_thumbnails
+    )
 
 
 def pool_size(settings: Settings) -> int:
@@ -54,8 +57,9 @@ class AnalysisPool:
             if self._executor is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["media.analysis"])
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_worker,
-                                                     initargs=(os.getpid(),))
+                self._executor = ProcessPoolExecutor(
+                    self.processes, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+                )
             return self._executor
 
     def submit(self, data: bytes, how: AnalysisSettings) -> Future[PhotoAnalysis]:

@@ -25,7 +25,9 @@ from registry.models import as_utc, utcnow
 
 NOT_AUDITED = frozenset({"audit_entries", "registry_state", "alembic_version"})  # bookkeeping, not records
 SECRET_COLUMNS = {  # never logged, only named
-    "encoding": "128 numbers", "password_hash": "password hash", "token_hash": "token hash",
+    "encoding": "128 numbers",
+    "password_hash": "password hash",
+    "token_hash": "token hash",
     "thumbnail": "JPEG thumbnail",
 }
 CHAIN_LOCK_KEY = 4_118_051_303  # any constant; PostgreSQL advisory locks are per database
@@ -42,9 +44,16 @@ def canonical_json(value: Any) -> str:
 def entry_body(entry: AuditEntry | Mapping[str, Any]) -> dict[str, Any]:
     """What the hash covers: every column of the entry except the hash itself."""
     get = (lambda k: getattr(entry, k)) if isinstance(entry, AuditEntry) else entry.__getitem__
-    return {"id": get("id"), "at": as_utc(get("at")).isoformat(), "actor": get("actor"),
-            "table_name": get("table_name"), "row_id": get("row_id"), "action": get("action"),
-            "changes": get("changes"), "prev_hash": get("prev_hash")}
+    return {
+        "id": get("id"),
+        "at": as_utc(get("at")).isoformat(),
+        "actor": get("actor"),
+        "table_name": get("table_name"),
+        "row_id": get("row_id"),
+        "action": get("action"),
+        "changes": get("changes"),
+        "prev_hash": get("prev_hash"),
+    }
 
 
 def entry_hash(body: Mapping[str, Any]) -> str:
@@ -103,8 +112,16 @@ def append_entries(session: Session, changes: Iterable[Change]) -> None:
     rows = []
     for action, table_name, row_id, summary_ in changes:
         last_id += 1
-        row = {"id": last_id, "at": at, "actor": actor, "table_name": table_name, "row_id": row_id[:100],
-               "action": action, "changes": summary_, "prev_hash": prev_hash}
+        row = {
+            "id": last_id,
+            "at": at,
+            "actor": actor,
+            "table_name": table_name,
+            "row_id": row_id[:100],
+            "action": action,
+            "changes": summary_,
+            "prev_hash": prev_hash,
+        }
         row["hash"] = prev_hash = entry_hash(entry_body(row))
         rows.append(row)
     connection.execute(insert(table), rows)
@@ -161,9 +178,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     if not touched:
         return
     lock_chain(session)
-    session.info[_DELETED] = [
-        (type(o).__tablename__, _row_id(o), _values(o)) for o in session.deleted if audited(o)
-    ]
+    session.info[_DELETED] = [(type(o).__tablename__, _row_id(o), _values(o)) for o in session.deleted if audited(o)]
 
 
 @event.listens_for(Session, "after_flush")
@@ -176,8 +191,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
         if audited(obj) and obj not in session.deleted:
             before, after = _changed(obj)
             if after:
-                changes.append(("update", type(obj).__tablename__, _row_id(obj),
-                                {"before": before, "after": after}))
+                changes.append(("update", type(obj).__tablename__, _row_id(obj), {"before": before, "after": after}))
     for table_name, row_id, values in session.info.pop(_DELETED, []):
         changes.append(("delete", table_name, row_id, {"before": values}))
     append_entries(session, changes)
@@ -201,8 +215,10 @@ def _bulk_write(state: ORMExecuteState) -> Any:
     if statement.whereclause is not None:
         where = statement.whereclause.compile()
         summary_["where"] = str(where)
-        summary_["values"] = {key: "(not logged)" if key.rsplit("_", 1)[0] in SECRET_COLUMNS else plain(value)
-                              for key, value in where.params.items()}
+        summary_["values"] = {
+            key: "(not logged)" if key.rsplit("_", 1)[0] in SECRET_COLUMNS else plain(value)
+            for key, value in where.params.items()
+        }
     if state.is_update:  # the columns it set, not their values: one of them could be a secret
         summary_["columns"] = sorted(str(getattr(k, "key", k)) for k in dict(statement._values or {}))
     append_entries(state.session, [("update" if state.is_update else "delete", table_name, "*", summary_)])

@@ -99,7 +99,9 @@ def _bulk_entries(session: Session, table_name: str) -> list[tuple[int, str, dic
     entries = AuditEntry.__table__  # type: ignore[attr-defined]
     rows = session.connection().execute(
         select(entries.c.id, entries.c.action, entries.c.changes)
-        .where(entries.c.table_name == table_name, entries.c.row_id == "*").order_by(entries.c.id))
+        .where(entries.c.table_name == table_name, entries.c.row_id == "*")
+        .order_by(entries.c.id)
+    )
     return [(int(r[0]), str(r[1]), dict(r[2] or {})) for r in rows]
 
 
@@ -109,7 +111,9 @@ def _replay(session: Session, table_name: str, bulk: list[tuple[int, str, dict[s
     result = session.connection().execute(
         select(entries.c.id, entries.c.row_id, entries.c.action, entries.c.changes)
         .where(entries.c.table_name == table_name, entries.c.row_id != "*")
-        .order_by(entries.c.row_id, entries.c.id).execution_options(yield_per=ROWS_PER_CHECK))
+        .order_by(entries.c.row_id, entries.c.id)
+        .execution_options(yield_per=ROWS_PER_CHECK)
+    )
     current: _Expected | None = None
     for entry_id, row_id, action, changes in result:
         if current is None or current.row_id != row_id:
@@ -145,50 +149,72 @@ def _after_bulk(row: _Expected, bulk: list[tuple[int, str, dict[str, Any]]], *, 
 def _compare(session: Session, table: Table, chunk: list[_Expected]) -> RowProblem | None:
     key = next(iter(table.primary_key.columns))
     ids = [_id_value(key, e.row_id) for e in chunk]
-    found = {str(row._mapping[key.name]): row._mapping
-             for row in session.connection().execute(select(table).where(key.in_(ids)))}
+    found = {
+        str(row._mapping[key.name]): row._mapping
+        for row in session.connection().execute(select(table).where(key.in_(ids)))
+    }
     problem: RowProblem | None = None
     for expected in chunk:
         actual = found.get(expected.row_id)
         if actual is None:
             if expected.exists and not expected.maybe_deleted:
-                problem = _first(problem, RowProblem(
-                    expected.last_entry, table.name, expected.row_id,
-                    f"{table.name} row {expected.row_id} is gone, but the audit log's last word on it (entry "
-                    f"{expected.last_entry}, {expected.last_action}) says it exists: it was deleted behind the "
-                    "log's back"))
+                problem = _first(
+                    problem,
+                    RowProblem(
+                        expected.last_entry,
+                        table.name,
+                        expected.row_id,
+                        f"{table.name} row {expected.row_id} is gone, but the audit log's last word on it (entry "
+                        f"{expected.last_entry}, {expected.last_action}) says it exists: it was deleted behind the "
+                        "log's back",
+                    ),
+                )
             continue
         if not expected.exists:
-            problem = _first(problem, RowProblem(
-                expected.last_entry, table.name, expected.row_id,
-                f"{table.name} row {expected.row_id} exists, but the audit log deleted it in entry "
-                f"{expected.last_entry}: it was put back behind the log's back"))
+            problem = _first(
+                problem,
+                RowProblem(
+                    expected.last_entry,
+                    table.name,
+                    expected.row_id,
+                    f"{table.name} row {expected.row_id} exists, but the audit log deleted it in entry "
+                    f"{expected.last_entry}: it was put back behind the log's back",
+                ),
+            )
             continue
         for column_name, logged in expected.values.items():
             if column_name not in table.c:
                 continue
             column = table.c[column_name]
             if not _same(column, logged, actual[column_name]):
-                problem = _first(problem, RowProblem(
-                    expected.last_entry, table.name, expected.row_id,
-                    f"{table.name} row {expected.row_id} has {column_name} = "
-                    f"{_shown(summary(column, column_name, actual[column_name]))}, but the audit log's last word "
-                    f"on it (entry {expected.last_entry}) says {_shown(logged)}: it was changed behind the "
-                    "log's back"))
+                problem = _first(
+                    problem,
+                    RowProblem(
+                        expected.last_entry,
+                        table.name,
+                        expected.row_id,
+                        f"{table.name} row {expected.row_id} has {column_name} = "
+                        f"{_shown(summary(column, column_name, actual[column_name]))}, but the audit log's last word "
+                        f"on it (entry {expected.last_entry}) says {_shown(logged)}: it was changed behind the "
+                        "log's back",
+                    ),
+                )
                 break
     return problem
 
 
 def _unlogged_row(session: Session, table: Table, logged_ids: set[str]) -> RowProblem | None:
     key = next(iter(table.primary_key.columns))
-    result = session.connection().execute(
-        select(key).order_by(key).execution_options(yield_per=ROWS_PER_CHECK))
+    result = session.connection().execute(select(key).order_by(key).execution_options(yield_per=ROWS_PER_CHECK))
     for (value,) in result:
         if str(value) not in logged_ids:
             result.close()
-            return RowProblem(None, table.name, str(value),
-                              f"{table.name} row {value} has no entry in the audit log: it was written behind "
-                              "the log's back")
+            return RowProblem(
+                None,
+                table.name,
+                str(value),
+                f"{table.name} row {value} has no entry in the audit log: it was written behind the log's back",
+            )
     return None
 
 

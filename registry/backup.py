@@ -82,8 +82,22 @@ def _snapshot_postgresql(db: Database, target: Path) -> dict[str, Any]:
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()
         head = _head(connection.execute(_HEAD_SQL).fetchall())
         done = subprocess.run(
-            ["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot[0] if snapshot else ''}",
-             "-f", str(target), "-d", db.libpq_url], env=db.env(), capture_output=True, text=True, check=False)
+            [
+                "pg_dump",
+                "-Fc",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot[0] if snapshot else ''}",
+                "-f",
+                str(target),
+                "-d",
+                db.libpq_url,
+            ],
+            env=db.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         connection.execute("COMMIT")
     if done.returncode != 0:
         raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
@@ -98,14 +112,22 @@ def make_backup(settings: Settings, path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="registry-backup-") as work:
         dump = Path(work) / ("database.sqlite" if db.kind == "sqlite" else "database.pgdump")
         head = _snapshot_sqlite(db, dump) if db.kind == "sqlite" else _snapshot_postgresql(db, dump)
-        manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().isoformat(), "database": db.kind,
-                                    "audit_head": head, "files": {}}
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "created_at": utcnow().isoformat(),
+            "database": db.kind,
+            "audit_head": head,
+            "files": {},
+        }
         with tarfile.open(partial, "w") as archive:
             archive.add(dump, arcname=dump.name)
             for folder in FOLDERS:
                 directory = settings.data_dir / folder
-                names = sorted(p.name for p in directory.iterdir() if p.is_file()
-                               and not p.name.endswith(".partial")) if directory.is_dir() else []
+                names = (
+                    sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.endswith(".partial"))
+                    if directory.is_dir()
+                    else []
+                )
                 kept = []
                 for name in names:
                     try:

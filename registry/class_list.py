@@ -43,9 +43,14 @@ class ClassList:
 
 
 def students_of_group(session: Session, group: Group) -> list[Person]:
-    return list(session.exec(select(Person).join(GroupMember, col(GroupMember.person_id) == col(Person.id))
-                             .where(GroupMember.group_id == group.id, Person.kind == "student",
-                                    Person.status == "active").order_by(col(Person.name), col(Person.id))))
+    return list(
+        session.exec(
+            select(Person)
+            .join(GroupMember, col(GroupMember.person_id) == col(Person.id))
+            .where(GroupMember.group_id == group.id, Person.kind == "student", Person.status == "active")
+            .order_by(col(Person.name), col(Person.id))
+        )
+    )
 
 
 def students_of_school(session: Session, school: str, grade: str | None = None) -> list[Person]:
@@ -56,7 +61,12 @@ def students_of_school(session: Session, school: str, grade: str | None = None) 
 
 
 def class_list(
-    session: Session, *, title: str, students: list[Person], destination: str, district: District,
+    session: Session,
+    *,
+    title: str,
+    students: list[Person],
+    destination: str,
+    district: District,
 ) -> ClassList:
     """The students of this list whose image may not go to this destination, with why."""
     if destination not in v.DESTINATIONS:
@@ -70,28 +80,39 @@ def class_list(
     listed = []
     for person in students:
         facts = facts_of_person(person)
-        reading = district.read(acts[id_of(person)], person=facts, kind="image_release", destination=destination,
-                                at=now)
+        reading = district.read(
+            acts[id_of(person)], person=facts, kind="image_release", destination=destination, at=now
+        )
         if reading.standing is Standing.GRANTED:
             continue
         words = explain(reading, person=facts, kind="image_release", destination=destination)
-        listed.append(ListedStudent(id_of(person), person.name, person.grade, reading.standing.refuses, words,
-                                    id_of(person) in enrolled))
+        listed.append(
+            ListedStudent(
+                id_of(person), person.name, person.grade, reading.standing.refuses, words, id_of(person) in enrolled
+            )
+        )
     return ClassList(title, destination, district.today(now), len(students), tuple(listed))
 
 
 def with_thumbnail(session: Session, person_ids: list[int]) -> set[int]:
     if not person_ids:
         return set()
-    return set(session.exec(select(FaceTemplate.person_id).where(
-        col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None))).all())
+    return set(
+        session.exec(
+            select(FaceTemplate.person_id).where(
+                col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None)
+            )
+        ).all()
+    )
 
 
 def reference_thumbnail(session: Session, person_id: int) -> bytes:
     """The newest enrolled reference face of a person, as a small JPEG."""
-    row = session.exec(select(FaceTemplate.thumbnail).where(
-        FaceTemplate.person_id == person_id, col(FaceTemplate.thumbnail).is_not(None))
-        .order_by(col(FaceTemplate.id).desc())).first()
+    row = session.exec(
+        select(FaceTemplate.thumbnail)
+        .where(FaceTemplate.person_id == person_id, col(FaceTemplate.thumbnail).is_not(None))
+        .order_by(col(FaceTemplate.id).desc())
+    ).first()
     if row is None:
         raise NotFound("No reference photo is enrolled for this person.")
     return bytes(row)

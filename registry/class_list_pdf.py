@@ -13,8 +13,10 @@ from registry.models import FaceTemplate
 from registry.policy import vocabulary as v
 
 # A Unicode font where the system has one (names are not all Latin-1); the built-in one otherwise.
-FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-              Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
+FONT_FILES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+)
 PHOTO_MM = 18
 
 
@@ -28,11 +30,20 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
     pdf.multi_cell(0, 8, _text(family, f"Do not post: {listing.title}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 10)
     where = v.DESTINATION_LABELS[listing.destination]
-    pdf.multi_cell(0, 5, _text(family, (
-        f"Students whose image may not go on {where}: no release for it, or a refusal on record. "
-        f"{len(listing.listed)} of {listing.students} students. Printed on {listing.printed_on:%d %B %Y}; "
-        "forms entered after this date may change it: check the registry before posting.")),
-        new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        5,
+        _text(
+            family,
+            (
+                f"Students whose image may not go on {where}: no release for it, or a refusal on record. "
+                f"{len(listing.listed)} of {listing.students} students. Printed on {listing.printed_on:%d %B %Y}; "
+                "forms entered after this date may change it: check the registry before posting."
+            ),
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     photos = _thumbnails(session, [s.person_id for s in listing.listed if s.has_thumbnail])
     for student in listing.listed:
@@ -73,7 +84,9 @@ def _text(family: str, text: str) -> str:
 def _thumbnails(session: Session, person_ids: list[int]) -> dict[int, bytes]:
     if not person_ids:
         return {}
-    rows = session.exec(select(FaceTemplate.person_id, FaceTemplate.thumbnail).where(
-        col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None))
-        .order_by(col(FaceTemplate.id))).all()
+    rows = session.exec(
+        select(FaceTemplate.person_id, FaceTemplate.thumbnail)
+        .where(col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None))
+        .order_by(col(FaceTemplate.id))
+    ).all()
     return {person_id: bytes(thumb) for person_id, thumb in rows if thumb is not None}  # the newest wins

@@ -23,8 +23,12 @@ from registry.schemas import ConsentCreate, ConsentPublic, EvidencePublic, Revoc
 def _check_signer(person: Person, data: ConsentCreate, *, district: District) -> None:
     if data.kind == "logo_use" and person.kind != "employee":
         raise Invalid("Permission to use the district logo is given to employees only.")
-    signers = signers_for(facts_of_person(person), kind=data.kind, on=data.signed_on,
-                          adult_students_sign=district.pack.adult_students_sign)
+    signers = signers_for(
+        facts_of_person(person),
+        kind=data.kind,
+        on=data.signed_on,
+        adult_students_sign=district.pack.adult_students_sign,
+    )
     if data.signer_relationship in signers:
         return
     if person.kind != "student":
@@ -32,11 +36,14 @@ def _check_signer(person: Person, data: ConsentCreate, *, district: District) ->
     if signers == frozenset({"self"}):
         raise Invalid(
             f"{person.name} was 18 or older on {day_label(data.signed_on)}: under this district's policy "
-            "they sign their own forms (signer relationship \"self\")."
+            'they sign their own forms (signer relationship "self").'
         )
     if data.signer_relationship == "self":
-        adult = ("" if not district.pack.adult_students_sign
-                 else " (a student aged 18 or more signs their own; record their birth date first)")
+        adult = (
+            ""
+            if not district.pack.adult_students_sign
+            else " (a student aged 18 or more signs their own; record their birth date first)"
+        )
         raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian{adult}.")
     raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian.")
 
@@ -46,14 +53,18 @@ def record_consent(session: Session, *, data: ConsentCreate, entered_by_id: int,
     person = get_person(session, data.person_id)
     today = district.today()
     if data.signed_on > today:
-        raise Invalid(f"The form is dated {day_label(data.signed_on)}, after today ({day_label(today)}): "
-                      "record a form once it has been signed.")
+        raise Invalid(
+            f"The form is dated {day_label(data.signed_on)}, after today ({day_label(today)}): "
+            "record a form once it has been signed."
+        )
     _check_signer(person, data, district=district)
     if data.corrects_id is not None:
         corrected = get_consent(session, data.corrects_id)
         if corrected.person_id != person.id or corrected.kind != data.kind:
-            raise Invalid(f"Consent {corrected.id} is not a {data.kind.replace('_', ' ')} form of "
-                          f"{person.name}; it cannot be corrected by this one.")
+            raise Invalid(
+                f"Consent {corrected.id} is not a {data.kind.replace('_', ' ')} form of "
+                f"{person.name}; it cannot be corrected by this one."
+            )
         if session.exec(select(Consent.id).where(Consent.corrects_id == corrected.id)).first() is not None:
             raise Invalid(f"Consent {corrected.id} was already corrected; correct the newer form instead.")
     valid_from = data.valid_from or data.signed_on
@@ -84,8 +95,9 @@ def revocation_would_take_down(session: Session, *, consent: Consent, district: 
         return 0
     before = len(standing.requested_in(session))
     with session.begin_nested() as savepoint:
-        revoke_consent(session, consent=consent, reason="preview", revoked_by_id=consent.entered_by_id,
-                       district=district)
+        revoke_consent(
+            session, consent=consent, reason="preview", revoked_by_id=consent.entered_by_id, district=district
+        )
         count = len(standing.requested_in(session)) - before
         savepoint.rollback()
     session.info[standing.REQUESTED] = session.info.get(standing.REQUESTED, [])[:before]
@@ -100,13 +112,16 @@ def get_consent(session: Session, consent_id: int) -> Consent:
 
 
 def revocation_of(session: Session, consent_id: int) -> ConsentRevocation | None:
-    return session.exec(
-        select(ConsentRevocation).where(ConsentRevocation.consent_id == consent_id)
-    ).first()
+    return session.exec(select(ConsentRevocation).where(ConsentRevocation.consent_id == consent_id)).first()
 
 
 def revoke_consent(
-    session: Session, *, consent: Consent, reason: str, revoked_by_id: int, district: District,
+    session: Session,
+    *,
+    consent: Consent,
+    reason: str,
+    revoked_by_id: int,
+    district: District,
 ) -> ConsentRevocation:
     # Two people revoking one form at once: on PostgreSQL the second waits for this row lock and then
     # finds the first one's revocation (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
@@ -114,14 +129,18 @@ def revoke_consent(
     if revocation_of(session, consent.id or 0) is not None:
         raise Invalid(f"Consent {consent.id} was already revoked.")
     if consent.status == "refused":
-        raise Invalid("A refusal cannot be revoked: it is lifted only by a newer signed form that grants "
-                      "consent. Record that form instead.")
-    revocation = ConsentRevocation(consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id,
-                                   revoked_at=district.now())
+        raise Invalid(
+            "A refusal cannot be revoked: it is lifted only by a newer signed form that grants "
+            "consent. Record that form instead."
+        )
+    revocation = ConsentRevocation(
+        consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id, revoked_at=district.now()
+    )
     session.add(revocation)
     session.flush()
-    _after_act(session, person=get_person(session, consent.person_id), kind=consent.kind, district=district,
-               cause="revoked")
+    _after_act(
+        session, person=get_person(session, consent.person_id), kind=consent.kind, district=district, cause="revoked"
+    )
     return revocation
 
 
@@ -137,8 +156,14 @@ def base_name(filename: str) -> str:
 
 
 def attach_evidence(
-    session: Session, *, consent: Consent, data: bytes, filename: str, directory: Path,
-    max_bytes: int, uploaded_by_id: int,
+    session: Session,
+    *,
+    consent: Consent,
+    data: bytes,
+    filename: str,
+    directory: Path,
+    max_bytes: int,
+    uploaded_by_id: int,
 ) -> ConsentEvidence:
     content_type = sniff_evidence(data, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
@@ -149,8 +174,12 @@ def attach_evidence(
         partial.write_bytes(data)
         partial.replace(target)
     evidence = ConsentEvidence(
-        consent_id=id_of(consent), sha256=digest, content_type=content_type, size_bytes=len(data),
-        filename=base_name(filename), uploaded_by_id=uploaded_by_id,
+        consent_id=id_of(consent),
+        sha256=digest,
+        content_type=content_type,
+        size_bytes=len(data),
+        filename=base_name(filename),
+        uploaded_by_id=uploaded_by_id,
     )
     session.add(evidence)
     session.flush()
@@ -158,15 +187,21 @@ def attach_evidence(
 
 
 def evidence_of(session: Session, consent_id: int) -> list[ConsentEvidence]:
-    return list(session.exec(
-        select(ConsentEvidence).where(ConsentEvidence.consent_id == consent_id)
-        .order_by(col(ConsentEvidence.id))
-    ))
+    return list(
+        session.exec(
+            select(ConsentEvidence).where(ConsentEvidence.consent_id == consent_id).order_by(col(ConsentEvidence.id))
+        )
+    )
 
 
 def list_consents(
-    session: Session, *, person_id: int | None = None, kind: str | None = None,
-    status: str | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    person_id: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Consent], int]:
     statement = select(Consent)
     for column, value in ((Consent.person_id, person_id), (Consent.kind, kind), (Consent.status, status)):
@@ -181,9 +216,11 @@ def consent_public(session: Session, consent: Consent, *, district: District) ->
     revocation = revocation_of(session, consent.id or 0)
     person = get_person(session, consent.person_id)
     acts = consent_facts(session, [consent.person_id])
-    return ConsentPublic.model_validate({
-        **consent.model_dump(),
-        "state": standing.form_state(consent, acts=acts, person=person, district=district),
-        "revocation": RevocationPublic.model_validate(revocation.model_dump()) if revocation else None,
-        "evidence": [EvidencePublic.model_validate(e.model_dump()) for e in evidence_of(session, consent.id or 0)],
-    })
+    return ConsentPublic.model_validate(
+        {
+            **consent.model_dump(),
+            "state": standing.form_state(consent, acts=acts, person=person, district=district),
+            "revocation": RevocationPublic.model_validate(revocation.model_dump()) if revocation else None,
+            "evidence": [EvidencePublic.model_validate(e.model_dump()) for e in evidence_of(session, consent.id or 0)],
+        }
+    )

@@ -84,8 +84,11 @@ def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_secon
     cutoff = time.time() - older_than_seconds
     removed = []
     previews: set[str] = set()  # an enrolment preview is never referenced: it is only waiting for a decision
-    for directory, referenced in ((settings.uploads_dir, uploads), (settings.evidence_dir, scans),
-                                  (settings.enrol_previews_dir, previews)):
+    for directory, referenced in (
+        (settings.uploads_dir, uploads),
+        (settings.evidence_dir, scans),
+        (settings.enrol_previews_dir, previews),
+    ):
         if not directory.is_dir():
             continue
         for path in directory.iterdir():

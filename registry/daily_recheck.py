@@ -33,8 +33,10 @@ def claim_today(session: Session, *, district: District) -> bool:
         session.add(RegistryState(key=DAY_KEY, value=0))
         session.flush()
     moved = session.execute(
-        update(RegistryState).where(col(RegistryState.key) == DAY_KEY, col(RegistryState.value) < today)
-        .values(value=today))
+        update(RegistryState)
+        .where(col(RegistryState.key) == DAY_KEY, col(RegistryState.value) < today)
+        .values(value=today)
+    )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 

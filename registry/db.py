@@ -23,7 +23,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if ":memory:" not in url:
             kwargs = {**POOL, **kwargs}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **kwargs,
         )
         event.listen(engine, "connect", _configure_sqlite)

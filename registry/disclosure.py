@@ -72,25 +72,40 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
         identified = face.band == "identified" or bool(face.review and face.review.resolution == "person")
         named = identified and viewer.may_identify(face.person_id)
         if named:
-            faces.append(face.model_copy(update={"distance": None, "margin": None, "candidates": [],
-                                                  "match_reason": ""}))
+            faces.append(
+                face.model_copy(update={"distance": None, "margin": None, "candidates": [], "match_reason": ""})
+            )
             if face.person_id != viewer.person_id:
-                _record_disclosure(session, viewer, person_id=face.person_id, clearance_id=public.id,
-                                   face_index=face.index)
+                _record_disclosure(
+                    session, viewer, person_id=face.person_id, clearance_id=public.id, face_index=face.index
+                )
             continue
         kind = kinds.get(face.person_id or 0) if identified else None
         words = face_words(face, kind=kind, refusal=refusals.get(face.consent_id or 0))
         anonymous[face.index] = words
         review = face.review.model_copy(update={"person_id": None, "note": None}) if face.review else None
-        faces.append(face.model_copy(update={
-            "person_id": None, "person_name": None, "distance": None, "margin": None, "candidates": [],
-            "match_reason": "", "message": words, "consent_id": None, "review": review}))
+        faces.append(
+            face.model_copy(
+                update={
+                    "person_id": None,
+                    "person_name": None,
+                    "distance": None,
+                    "margin": None,
+                    "candidates": [],
+                    "match_reason": "",
+                    "message": words,
+                    "consent_id": None,
+                    "review": review,
+                }
+            )
+        )
     reasons = [_reason(r, anonymous) for r in public.reasons]
     relied = _relied_on_visible(session, public.consents_relied_on, viewer)
     takedown = takedown_of(session, public.id)
     standing_reason = takedown_reason(session, takedown, viewer=viewer) if takedown else public.standing_reason
-    return public.model_copy(update={"faces": faces, "reasons": reasons, "consents_relied_on": relied,
-                                     "standing_reason": standing_reason})
+    return public.model_copy(
+        update={"faces": faces, "reasons": reasons, "consents_relied_on": relied, "standing_reason": standing_reason}
+    )
 
 
 def face_words(face: ClearanceFacePublic, *, kind: str | None, refusal: str | None) -> str:
@@ -156,10 +171,14 @@ def takedown_reason(session: Session, takedown: Takedown, *, viewer: Viewer) -> 
         return takedown.reason
     kind = _kinds(session, [takedown.person_id]).get(takedown.person_id or 0)
     if kind is None or takedown.person_id == viewer.person_id:
-        return (f"This photo is no longer allowed ({CAUSE_PLAIN.get(takedown.cause, 'it was checked again')}): "
-                "take it down.")
-    return f"{WHO.get(kind, SOMEONE)} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. " \
+        return (
+            f"This photo is no longer allowed ({CAUSE_PLAIN.get(takedown.cause, 'it was checked again')}): "
+            "take it down."
+        )
+    return (
+        f"{WHO.get(kind, SOMEONE)} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. "
         "Take it down."
+    )
 
 
 def takedown_person(session: Session, takedown: Takedown, *, viewer: Viewer) -> tuple[int | None, str]:
@@ -191,9 +210,11 @@ def _refusals(session: Session, consent_ids: Iterable[int | None]) -> dict[int, 
     ids = sorted({c for c in consent_ids if c})
     if not ids:
         return {}
-    rows = session.exec(select(Consent.id, Consent.status, ConsentRevocation.id)
-                        .join(ConsentRevocation, col(ConsentRevocation.consent_id) == col(Consent.id), isouter=True)
-                        .where(col(Consent.id).in_(ids))).all()
+    rows = session.exec(
+        select(Consent.id, Consent.status, ConsentRevocation.id)
+        .join(ConsentRevocation, col(ConsentRevocation.consent_id) == col(Consent.id), isouter=True)
+        .where(col(Consent.id).in_(ids))
+    ).all()
     result: dict[int, str] = {}
     for consent_id, status, revocation in rows:
         if status == v.REFUSED:
@@ -212,21 +233,42 @@ def _relied_on_visible(session: Session, consent_ids: list[int], viewer: Viewer)
 
 def takedown_of(session: Session, clearance_id: int | None) -> Takedown | None:
     """The takedown request of a clearance, if it has one."""
-    return session.exec(select(Takedown).where(Takedown.clearance_id == clearance_id)
-                        .order_by(col(Takedown.id))).first()
+    return session.exec(
+        select(Takedown).where(Takedown.clearance_id == clearance_id).order_by(col(Takedown.id))
+    ).first()
 
 
-def _record_disclosure(session: Session, viewer: Viewer, *, person_id: int | None, clearance_id: int,
-                       face_index: int) -> None:
-    record_act(session, table_name="people", row_id=str(person_id), action="disclose", changes={
-        "to_user_id": viewer.user_id, "role": viewer.role, "why": "in a group they lead",
-        "clearance_id": clearance_id, "face": face_index})
+def _record_disclosure(
+    session: Session, viewer: Viewer, *, person_id: int | None, clearance_id: int, face_index: int
+) -> None:
+    record_act(
+        session,
+        table_name="people",
+        row_id=str(person_id),
+        action="disclose",
+        changes={
+            "to_user_id": viewer.user_id,
+            "role": viewer.role,
+            "why": "in a group they lead",
+            "clearance_id": clearance_id,
+            "face": face_index,
+        },
+    )
 
 
 def record_class_list(session: Session, viewer: Viewer, *, group_id: int, person_ids: Iterable[int]) -> None:
     """A class list shown to an employee names the students of a group they lead: recorded, one entry."""
     if viewer.identifies_everyone:
         return
-    record_act(session, table_name="groups", row_id=str(group_id), action="disclose", changes={
-        "to_user_id": viewer.user_id, "role": viewer.role, "why": "class list of a group they lead",
-        "people": sorted(person_ids)})
+    record_act(
+        session,
+        table_name="groups",
+        row_id=str(group_id),
+        action="disclose",
+        changes={
+            "to_user_id": viewer.user_id,
+            "role": viewer.role,
+            "why": "class list of a group they lead",
+            "people": sorted(person_ids),
+        },
+    )

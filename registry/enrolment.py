@@ -30,8 +30,14 @@ def enrolment_settings(settings: Settings) -> AnalysisSettings:
 
 
 def preview_faces(
-    session: Session, *, person: Person, photo: bytes, settings: Settings, district: District,
-    analyse: Analyse = analyse_photo, release: Callable[[], None] | None = None,
+    session: Session,
+    *,
+    person: Person,
+    photo: bytes,
+    settings: Settings,
+    district: District,
+    analyse: Analyse = analyse_photo,
+    release: Callable[[], None] | None = None,
 ) -> PhotoAnalysis:
     """The faces found in a reference photo, left to right, before anything is saved: only for a person
     whose faces may be enrolled (no face of anyone else is read)."""
@@ -48,14 +54,20 @@ def check_enrolable(session: Session, person: Person, *, district: District) -> 
     if biometric_consent_in_force(session, person, utcnow(), district=district) is None:
         who = "a parent or guardian" if person.kind == "student" else person.name
         raise Forbidden(
-            f"{person.name} has no biometric consent in force: record the form signed by {who} "
-            "before enrolling a face."
+            f"{person.name} has no biometric consent in force: record the form signed by {who} before enrolling a face."
         )
 
 
 def enrol_face(
-    session: Session, *, person: Person, photo: bytes, face_index: int | None, created_by: User,
-    settings: Settings, district: District, analyse: Analyse = analyse_photo,
+    session: Session,
+    *,
+    person: Person,
+    photo: bytes,
+    face_index: int | None,
+    created_by: User,
+    settings: Settings,
+    district: District,
+    analyse: Analyse = analyse_photo,
     release: Callable[[], None] | None = None,
 ) -> FaceTemplate:
     check_enrolable(session, person, district=district)
@@ -65,12 +77,18 @@ def enrol_face(
     if release is not None:
         session.refresh(person)
         check_enrolable(session, person, district=district)  # the consent may have been revoked meanwhile
-    return enrol_analysed(session, person=person, analysis=analysis, face_index=face_index, created_by=created_by,
-                          settings=settings)
+    return enrol_analysed(
+        session, person=person, analysis=analysis, face_index=face_index, created_by=created_by, settings=settings
+    )
 
 
 def enrol_analysed(
-    session: Session, *, person: Person, analysis: PhotoAnalysis, face_index: int | None, created_by: User,
+    session: Session,
+    *,
+    person: Person,
+    analysis: PhotoAnalysis,
+    face_index: int | None,
+    created_by: User,
     settings: Settings,
 ) -> FaceTemplate:
     """Saves one face of an analysed reference photo (made with face_thumbnails); call check_enrolable first."""
@@ -93,9 +111,15 @@ def enrol_analysed(
             f"{settings.min_face_px}. Use a closer or larger photo."
         )
     template = FaceTemplate(
-        person_id=id_of(person), encoding=encoding_to_bytes(face.encoding), model=ENGINE,
-        box_top=face.box.top, box_right=face.box.right, box_bottom=face.box.bottom, box_left=face.box.left,
-        source_width=analysis.width, source_height=analysis.height,
+        person_id=id_of(person),
+        encoding=encoding_to_bytes(face.encoding),
+        model=ENGINE,
+        box_top=face.box.top,
+        box_right=face.box.right,
+        box_bottom=face.box.bottom,
+        box_left=face.box.left,
+        source_width=analysis.width,
+        source_height=analysis.height,
         thumbnail=analysis.face_thumbnails[face_index] if analysis.face_thumbnails else None,
         created_by_id=id_of(created_by),
     )
@@ -106,8 +130,9 @@ def enrol_analysed(
 
 
 def list_templates(session: Session, person_id: int) -> list[FaceTemplate]:
-    return list(session.exec(
-        select(FaceTemplate).where(FaceTemplate.person_id == person_id).order_by(col(FaceTemplate.id))))
+    return list(
+        session.exec(select(FaceTemplate).where(FaceTemplate.person_id == person_id).order_by(col(FaceTemplate.id)))
+    )
 
 
 def get_template(session: Session, *, person_id: int, template_id: int) -> FaceTemplate:

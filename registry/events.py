@@ -35,8 +35,13 @@ def get_event(session: Session, event_id: int) -> Event:
 
 
 def list_events(
-    session: Session, *, kind: str | None = None, school: str | None = None,
-    since: datetime | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    kind: str | None = None,
+    school: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Event], int]:
     statement = select(Event)
     if kind:

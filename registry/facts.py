@@ -21,8 +21,14 @@ def person_facts(session: Session, person_ids: Iterable[int]) -> dict[int, Perso
 
 
 def facts_of_person(person: Person) -> PersonFacts:
-    return PersonFacts(int(person.id or 0), person.kind, person.name, person.status == "active",
-                       birth_date=person.birth_date, departed_on=person.departed_on)
+    return PersonFacts(
+        int(person.id or 0),
+        person.kind,
+        person.name,
+        person.status == "active",
+        birth_date=person.birth_date,
+        departed_on=person.departed_on,
+    )
 
 
 def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = False) -> tuple[ConsentFacts, ...]:
@@ -44,10 +50,18 @@ def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = F
     ).all()
     return tuple(
         ConsentFacts(
-            id=int(c.id or 0), person_id=c.person_id, kind=c.kind, status=c.status,
-            scopes=frozenset(c.scopes), signer_relationship=c.signer_relationship,
-            signed_on=c.signed_on, valid_from=c.valid_from, valid_until=c.valid_until,
-            revoked_at=revoked_at, corrects_id=c.corrects_id, signer_name=c.signer_name,
+            id=int(c.id or 0),
+            person_id=c.person_id,
+            kind=c.kind,
+            status=c.status,
+            scopes=frozenset(c.scopes),
+            signer_relationship=c.signer_relationship,
+            signed_on=c.signed_on,
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+            revoked_at=revoked_at,
+            corrects_id=c.corrects_id,
+            signer_name=c.signer_name,
         )
         for c, revoked_at in rows
     )
@@ -59,6 +73,11 @@ def biometric_consent_in_force(session: Session, person: Person, at: datetime, *
     Read like every other consent (registry/policy/ledger.py): the newest form decides, a
     refusal or withdrawal means no, a grant counts only when signed by the right person.
     """
-    reading = district.read(consent_facts(session, [int(person.id or 0)]), person=facts_of_person(person),
-                            kind="biometric", destination=None, at=at)
+    reading = district.read(
+        consent_facts(session, [int(person.id or 0)]),
+        person=facts_of_person(person),
+        kind="biometric",
+        destination=None,
+        at=at,
+    )
     return reading.act.id if reading.allows and reading.act is not None else None

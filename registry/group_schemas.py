@@ -17,8 +17,9 @@ class GroupSave(Request):
     kind: GroupKind
     school: str | None = Field(None, max_length=120)
     member_ids: list[int] = Field(default_factory=list, max_length=2000, description="the people in the group")
-    leader_ids: list[int] = Field(default_factory=list, max_length=50,
-                                  description="the staff accounts who lead it (see its class list)")
+    leader_ids: list[int] = Field(
+        default_factory=list, max_length=50, description="the staff accounts who lead it (see its class list)"
+    )
 
 
 class GroupPublic(BaseModel):

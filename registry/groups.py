@@ -44,8 +44,15 @@ class GroupLeader(SQLModel, table=True):
 
 
 def save_group(
-    session: Session, *, group: Group | None, name: str, kind: str, school: str | None,
-    member_ids: Sequence[int], leader_ids: Sequence[int], by: User,
+    session: Session,
+    *,
+    group: Group | None,
+    name: str,
+    kind: str,
+    school: str | None,
+    member_ids: Sequence[int],
+    leader_ids: Sequence[int],
+    by: User,
 ) -> Group:
     """A new group, or an existing one with its name, members and leaders replaced."""
     name = name.strip()
@@ -86,8 +93,9 @@ def get_group_for(session: Session, group_id: int, user: User) -> Group:
 def list_groups(session: Session, *, user: User) -> list[Group]:
     statement = select(Group)
     if user.role not in SEES_EVERY_GROUP:
-        statement = statement.where(col(Group.id).in_(select(GroupLeader.group_id)
-                                                       .where(GroupLeader.user_id == user.id)))
+        statement = statement.where(
+            col(Group.id).in_(select(GroupLeader.group_id).where(GroupLeader.user_id == user.id))
+        )
     return list(session.exec(statement.order_by(col(Group.school), col(Group.name), col(Group.id))))
 
 
@@ -101,8 +109,11 @@ def people_led_by(session: Session, user: User) -> frozenset[int]:
     """Everyone in the groups this user leads."""
     if user.id is None:
         return frozenset()
-    rows = session.exec(select(GroupMember.person_id).join(
-        GroupLeader, col(GroupLeader.group_id) == col(GroupMember.group_id)).where(GroupLeader.user_id == user.id))
+    rows = session.exec(
+        select(GroupMember.person_id)
+        .join(GroupLeader, col(GroupLeader.group_id) == col(GroupMember.group_id))
+        .where(GroupLeader.user_id == user.id)
+    )
     return frozenset(rows.all())
 
 

@@ -54,8 +54,9 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate, di
     if departing or "birth_date" in values or values.get("status") == "active":
         from registry import standing
 
-        standing.recheck_people(session, person_ids=[id_of(person)], district=district,
-                                cause="departed" if departing else "changed")
+        standing.recheck_people(
+            session, person_ids=[id_of(person)], district=district, cause="departed" if departing else "changed"
+        )
     return person
 
 
@@ -90,25 +91,19 @@ def list_people(
         statement = statement.where(
             or_(func.lower(Person.name).like(pattern), func.lower(Person.external_id).like(pattern))
         )
-    for column, value in ((Person.kind, kind), (Person.school, school), (Person.grade, grade),
-                          (Person.status, status)):
+    for column, value in ((Person.kind, kind), (Person.school, school), (Person.grade, grade), (Person.status, status)):
         if value:
             statement = statement.where(column == value)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(
-        statement.order_by(col(Person.name), col(Person.id)).limit(limit).offset(offset)
-    ).all()
+    rows = session.exec(statement.order_by(col(Person.name), col(Person.id)).limit(limit).offset(offset)).all()
     return list(rows), int(total)
 
 
 def person_public(session: Session, person: Person) -> PersonPublic:
-    guardians = session.exec(
-        select(Guardian).where(Guardian.student_id == person.id).order_by(col(Guardian.id))
-    ).all()
+    guardians = session.exec(select(Guardian).where(Guardian.student_id == person.id).order_by(col(Guardian.id))).all()
     templates = session.exec(
         select(func.count()).select_from(FaceTemplate).where(FaceTemplate.person_id == person.id)
     ).one()
     return PersonPublic.model_validate(
-        {**person.model_dump(), "guardians": [g.model_dump() for g in guardians],
-         "face_templates": int(templates)}
+        {**person.model_dump(), "guardians": [g.model_dump() for g in guardians], "face_templates": int(templates)}
     )

@@ -46,7 +46,8 @@ def _members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
     for member in archive.getmembers():
         parts = member.name.split("/")
         expected = (len(parts) == 1 and member.name in (*_DUMPS, "manifest.json")) or (
-            len(parts) == 2 and parts[0] in FOLDERS and parts[1] not in ("", ".", ".."))
+            len(parts) == 2 and parts[0] in FOLDERS and parts[1] not in ("", ".", "..")
+        )
         if not member.isfile() or not expected:
             raise BackupError(f"The backup holds an unexpected entry {member.name!r}; it was not made by this tool.")
         members.append(member)
@@ -72,8 +73,21 @@ def _restore_postgresql(db: Database, dump: Path, *, wipe: bool) -> None:
             connection.execute("DROP SCHEMA public CASCADE")
             connection.execute("CREATE SCHEMA public")
     done = subprocess.run(
-        ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         "-d", db.libpq_url, str(dump)], env=db.env(), capture_output=True, text=True, check=False)
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            "-d",
+            db.libpq_url,
+            str(dump),
+        ],
+        env=db.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
 
@@ -83,12 +97,16 @@ def restore_backup(settings: Settings, path: Path, *, force: bool = False) -> di
     manifest = read_manifest(path)
     db = Database.of(settings)
     if manifest.get("database") != db.kind:
-        raise BackupError(f"This is a backup of a {manifest.get('database')} database, but this registry is "
-                          f"set up for {db.kind}. Set DATABASE_URL to match the backup.")
+        raise BackupError(
+            f"This is a backup of a {manifest.get('database')} database, but this registry is "
+            f"set up for {db.kind}. Set DATABASE_URL to match the backup."
+        )
     there = what_is_there(settings, db)
     if there and not force:
-        raise BackupError("The target is not empty (" + "; ".join(there) + "). Restore into an empty registry, "
-                          "or pass --force to replace everything in it with the backup.")
+        raise BackupError(
+            "The target is not empty (" + "; ".join(there) + "). Restore into an empty registry, "
+            "or pass --force to replace everything in it with the backup."
+        )
     with tempfile.TemporaryDirectory(prefix="registry-restore-") as work, tarfile.open(path) as archive:
         archive.extractall(work, members=_members(archive), filter="data")
         if db.kind == "sqlite":

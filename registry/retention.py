@@ -75,9 +75,15 @@ def _forget_photos(session: Session, clearances: list[Clearance], settings: Sett
 def delete_expired_originals(session: Session, *, settings: Settings, now: datetime | None = None) -> int:
     """Originals decided more than `retention_days` ago; the decision records stay, without the photo."""
     cutoff = (now or utcnow()) - timedelta(days=settings.retention_days)
-    expired = list(session.exec(
-        select(Clearance).where(col(Clearance.photo_file).is_not(None), Clearance.decision != UNDECIDED,
-                                col(Clearance.decided_at) < cutoff)))
+    expired = list(
+        session.exec(
+            select(Clearance).where(
+                col(Clearance.photo_file).is_not(None),
+                Clearance.decision != UNDECIDED,
+                col(Clearance.decided_at) < cutoff,
+            )
+        )
+    )
     return _forget_photos(session, expired, settings, thumbnails=False)
 
 
@@ -87,8 +93,7 @@ def run_retention(
     now = now or utcnow()
     originals = delete_expired_originals(session, settings=settings, now=now)
     templates = people = 0
-    holders = session.exec(select(Person).where(
-        col(Person.id).in_(select(FaceTemplate.person_id).distinct()))).all()
+    holders = session.exec(select(Person).where(col(Person.id).in_(select(FaceTemplate.person_id).distinct()))).all()
     for person in holders:
         deleted = forget_biometrics_without_consent(session, person=person, district=district, at=now)
         templates += deleted
@@ -100,12 +105,21 @@ def photos_showing(session: Session, person_id: int) -> list[Clearance]:
     """Clearances with a kept original or thumbnail showing this person: identified, resolved so by a
     reviewer, or named as a possible match."""
     kept = select(Clearance.id).where(
-        or_(col(Clearance.photo_file).is_not(None), col(Clearance.thumbnail).is_not(None)))
-    faces = session.exec(select(ClearanceFace.clearance_id, ClearanceFace.person_id, ClearanceFace.candidates)
-                         .where(col(ClearanceFace.clearance_id).in_(kept))).all()
+        or_(col(Clearance.photo_file).is_not(None), col(Clearance.thumbnail).is_not(None))
+    )
+    faces = session.exec(
+        select(ClearanceFace.clearance_id, ClearanceFace.person_id, ClearanceFace.candidates).where(
+            col(ClearanceFace.clearance_id).in_(kept)
+        )
+    ).all()
     ids = {c for c, p, candidates in faces if p == person_id or any(int(x[0]) == person_id for x in candidates)}
-    ids |= set(session.exec(select(ClearanceReview.clearance_id).where(
-        ClearanceReview.person_id == person_id, col(ClearanceReview.clearance_id).in_(kept))))
+    ids |= set(
+        session.exec(
+            select(ClearanceReview.clearance_id).where(
+                ClearanceReview.person_id == person_id, col(ClearanceReview.clearance_id).in_(kept)
+            )
+        )
+    )
     return list(session.exec(select(Clearance).where(col(Clearance.id).in_(ids)).order_by(col(Clearance.id))))
 
 
@@ -119,33 +133,51 @@ def purge_person(session: Session, *, person_id: int, settings: Settings, distri
     templates = delete_person_templates(session, person_id=person_id)
     clearances = photos_showing(session, person_id)
     originals = _forget_photos(session, clearances, settings, thumbnails=True)
-    record_act(session, table_name="people", row_id=str(person_id), action="purge", changes={
-        "templates_deleted": templates, "originals_deleted": originals,
-        "clearances_now_without_photo": [id_of(c) for c in clearances]})
+    record_act(
+        session,
+        table_name="people",
+        row_id=str(person_id),
+        action="purge",
+        changes={
+            "templates_deleted": templates,
+            "originals_deleted": originals,
+            "clearances_now_without_photo": [id_of(c) for c in clearances],
+        },
+    )
     crash_here_if_testing("purge-before-commit")
-    return PurgeReport(person_id=person_id, templates_deleted=templates, originals_deleted=originals,
-                       clearances_kept=len(clearances),
-                       biometric_consent_in_force=biometric_consent_in_force(
-                           session, person, utcnow(), district=district) is not None)
+    return PurgeReport(
+        person_id=person_id,
+        templates_deleted=templates,
+        originals_deleted=originals,
+        clearances_kept=len(clearances),
+        biometric_consent_in_force=biometric_consent_in_force(session, person, utcnow(), district=district) is not None,
+    )
 
 
 def biometrics_report(session: Session, *, settings: Settings) -> dict[str, dict[str, int]]:
     """For a breach notice: how many people of each kind have biometric data held, by counts only."""
     with_templates = session.exec(
         select(Person.kind, func.count(func.distinct(FaceTemplate.person_id)))
-        .join(FaceTemplate, col(FaceTemplate.person_id) == col(Person.id)).group_by(Person.kind)).all()
+        .join(FaceTemplate, col(FaceTemplate.person_id) == col(Person.id))
+        .group_by(Person.kind)
+    ).all()
     in_originals = session.exec(
         select(Person.kind, func.count(func.distinct(ClearanceFace.person_id)))
         .join(ClearanceFace, col(ClearanceFace.person_id) == col(Person.id))
         .join(Clearance, col(Clearance.id) == col(ClearanceFace.clearance_id))
-        .where(col(Clearance.photo_file).is_not(None)).group_by(Person.kind)).all()
-    originals = session.exec(select(func.count()).select_from(Clearance)
-                             .where(col(Clearance.photo_file).is_not(None))).one()
+        .where(col(Clearance.photo_file).is_not(None))
+        .group_by(Person.kind)
+    ).all()
+    originals = session.exec(
+        select(func.count()).select_from(Clearance).where(col(Clearance.photo_file).is_not(None))
+    ).one()
     templates = session.exec(select(func.count()).select_from(FaceTemplate)).one()
     return {
         "people_with_face_templates": {kind: int(n) for kind, n in with_templates},
         "people_identified_in_kept_photos": {kind: int(n) for kind, n in in_originals},
-        "totals": {"face_templates": int(templates), "original_photos_kept": int(originals),
-                   "retention_days": settings.retention_days},
+        "totals": {
+            "face_templates": int(templates),
+            "original_photos_kept": int(originals),
+            "retention_days": settings.retention_days,
+        },
     }
-

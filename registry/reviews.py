@@ -42,7 +42,12 @@ from registry.templates import TemplateCache
 
 
 def review_clearance(
-    session: Session, *, clearance: Clearance, reviewer: User, data: ClearanceReviewRequest, district: District,
+    session: Session,
+    *,
+    clearance: Clearance,
+    reviewer: User,
+    data: ClearanceReviewRequest,
+    district: District,
 ) -> Clearance:
     faces = {f.index: f for f in faces_of(session, id_of(clearance))}
     for resolution in data.faces:
@@ -56,18 +61,33 @@ def review_clearance(
         raise Invalid("This photo has no tags to approve.")
     before = clearance.decision
     acts = [
-        ClearanceReview(clearance_id=id_of(clearance), face_index=r.index, resolution=r.resolution,
-                        person_id=r.person_id, note=data.note, reviewer_id=id_of(reviewer),
-                        decision_before=before, decision_after=before)
+        ClearanceReview(
+            clearance_id=id_of(clearance),
+            face_index=r.index,
+            resolution=r.resolution,
+            person_id=r.person_id,
+            note=data.note,
+            reviewer_id=id_of(reviewer),
+            decision_before=before,
+            decision_after=before,
+        )
         for r in data.faces
     ]
     if data.context_confirmed:
         clearance.context_confirmed = True
     for confirmed, what in ((data.context_confirmed, "context_confirmed"), (data.tags_approved, "tags_approved")):
         if confirmed:
-            acts.append(ClearanceReview(
-                clearance_id=id_of(clearance), face_index=None, resolution=what, note=data.note,
-                reviewer_id=id_of(reviewer), decision_before=before, decision_after=before))
+            acts.append(
+                ClearanceReview(
+                    clearance_id=id_of(clearance),
+                    face_index=None,
+                    resolution=what,
+                    note=data.note,
+                    reviewer_id=id_of(reviewer),
+                    decision_before=before,
+                    decision_after=before,
+                )
+            )
     session.add_all(acts)
     session.flush()
     decision = decide_again(session, clearance=clearance, district=district)
@@ -81,8 +101,14 @@ def review_clearance(
 
 
 def redacted_copy(
-    session: Session, *, clearance: Clearance, user: User, settings: Settings, pack: PolicyPack,
-    templates: TemplateCache, analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
+    session: Session,
+    *,
+    clearance: Clearance,
+    user: User,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
+    analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
     release: Callable[[], None] | None = None,
 ) -> tuple[bytes, Clearance]:
     """The photo with its blocking faces blurred and no metadata, itself cleared (``analyse``: the worker
@@ -99,27 +125,53 @@ def redacted_copy(
     boxes = [_box(f) for f in faces_of(session, id_of(clearance)) if f.verdict == "blocked" and f.redactable]
     blurred = redact(decoded, boxes)
     copy = clear_photo(
-        session, photo=blurred, uploader=user, destination=clearance.destination, event_id=clearance.event_id,
-        context_kind=clearance.context_kind, context_public=clearance.context_public, tags=clearance.tags,
-        caption=clearance.caption, settings=settings, pack=pack, templates=templates,
-        redacted_of=clearance, blurred_boxes=[b.padded(0.25, width=decoded.width, height=decoded.height)
-                                              for b in boxes], analyse=analyse, release=release)
+        session,
+        photo=blurred,
+        uploader=user,
+        destination=clearance.destination,
+        event_id=clearance.event_id,
+        context_kind=clearance.context_kind,
+        context_public=clearance.context_public,
+        tags=clearance.tags,
+        caption=clearance.caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        redacted_of=clearance,
+        blurred_boxes=[b.padded(0.25, width=decoded.width, height=decoded.height) for b in boxes],
+        analyse=analyse,
+        release=release,
+    )
     if copy.decision != "allowed":
-        raise Conflict(f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
-                       f"(clearance {copy.id}); it is not offered.")
+        raise Conflict(
+            f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
+            f"(clearance {copy.id}); it is not offered."
+        )
     return blurred, copy
 
 
 def _kept_copy(
-    session: Session, *, clearance: Clearance, user: User, settings: Settings, pack: PolicyPack,
+    session: Session,
+    *,
+    clearance: Clearance,
+    user: User,
+    settings: Settings,
+    pack: PolicyPack,
 ) -> tuple[bytes, Clearance] | None:
     """The blurred copy this user was already given, if it still stands: made after the photo's latest
     decision, under this pack, allowed, asked to be taken down by nobody, its file still kept.
     Downloading the copy again then records nothing new."""
-    copies = session.exec(select(Clearance).where(
-        Clearance.redacted_of_id == clearance.id, Clearance.uploader_id == id_of(user),
-        Clearance.decision == "allowed", Clearance.pack_id == pack.id, Clearance.pack_version == pack.version,
-    ).order_by(col(Clearance.id).desc())).all()
+    copies = session.exec(
+        select(Clearance)
+        .where(
+            Clearance.redacted_of_id == clearance.id,
+            Clearance.uploader_id == id_of(user),
+            Clearance.decision == "allowed",
+            Clearance.pack_id == pack.id,
+            Clearance.pack_version == pack.version,
+        )
+        .order_by(col(Clearance.id).desc())
+    ).all()
     for copy in copies:
         if as_utc(copy.created_at) < as_utc(clearance.decided_at):
             continue
@@ -165,42 +217,69 @@ def clearance_public(session: Session, clearance: Clearance, *, viewer: Viewer) 
     ids = {f.person_id for f in faces if f.person_id} | {int(c[0]) for f in faces for c in f.candidates}
     ids |= {p for p in identities.values() if p}
     names = {pid: p.name for pid, p in person_facts(session, ids).items()}
-    relied = session.exec(select(ClearanceConsent.consent_id).where(
-        ClearanceConsent.clearance_id == clearance.id).order_by(col(ClearanceConsent.consent_id))).all()
+    relied = session.exec(
+        select(ClearanceConsent.consent_id)
+        .where(ClearanceConsent.clearance_id == clearance.id)
+        .order_by(col(ClearanceConsent.consent_id))
+    ).all()
     public_faces = []
     for face in faces:
         review = reviews.get(face.index)
         person_id = identities[face.index]
-        public_faces.append(ClearanceFacePublic(
-            index=face.index, box=BoxPublic(**_box(face).as_dict()), band=face.band,
-            person_id=person_id, person_name=names.get(person_id) if person_id else None,
-            distance=face.distance, margin=face.margin,
-            candidates=[CandidatePublic(person_id=int(c[0]), name=names.get(int(c[0])), distance=c[1])
-                        for c in face.candidates],
-            match_reason=face.match_reason, verdict=face.verdict, rule=face.rule,
-            clause=face.clause, message=face.message, consent_id=face.consent_id, redactable=face.redactable,
-            review=FaceReviewPublic.model_validate(review.model_dump()) if review else None,
-        ))
-    public = ClearancePublic.model_validate({
-        **clearance.model_dump(),
-        "reasons": [ReasonPublic.model_validate(r) for r in clearance.reasons],
-        "faces": public_faces,
-        "engine": EngineUsed(model=clearance.engine, detector=clearance.detector,
-                             detect_max_side=clearance.detect_max_side, searches=list(clearance.searches),
-                             match_threshold=clearance.match_threshold,
-                             review_threshold=clearance.review_threshold, min_margin=clearance.min_margin,
-                             min_face_px=clearance.min_face_px),
-        "consents_relied_on": list(relied),
-        "photo_kept": clearance.photo_file is not None,
-        **standing.photo_standing(session, clearance).as_fields(),
-    })
+        public_faces.append(
+            ClearanceFacePublic(
+                index=face.index,
+                box=BoxPublic(**_box(face).as_dict()),
+                band=face.band,
+                person_id=person_id,
+                person_name=names.get(person_id) if person_id else None,
+                distance=face.distance,
+                margin=face.margin,
+                candidates=[
+                    CandidatePublic(person_id=int(c[0]), name=names.get(int(c[0])), distance=c[1])
+                    for c in face.candidates
+                ],
+                match_reason=face.match_reason,
+                verdict=face.verdict,
+                rule=face.rule,
+                clause=face.clause,
+                message=face.message,
+                consent_id=face.consent_id,
+                redactable=face.redactable,
+                review=FaceReviewPublic.model_validate(review.model_dump()) if review else None,
+            )
+        )
+    public = ClearancePublic.model_validate(
+        {
+            **clearance.model_dump(),
+            "reasons": [ReasonPublic.model_validate(r) for r in clearance.reasons],
+            "faces": public_faces,
+            "engine": EngineUsed(
+                model=clearance.engine,
+                detector=clearance.detector,
+                detect_max_side=clearance.detect_max_side,
+                searches=list(clearance.searches),
+                match_threshold=clearance.match_threshold,
+                review_threshold=clearance.review_threshold,
+                min_margin=clearance.min_margin,
+                min_face_px=clearance.min_face_px,
+            ),
+            "consents_relied_on": list(relied),
+            "photo_kept": clearance.photo_file is not None,
+            **standing.photo_standing(session, clearance).as_fields(),
+        }
+    )
     return present_clearance(session, public, viewer=viewer)
 
 
 def clearance_summary(session: Session, clearance: Clearance, *, viewer: Viewer) -> ClearanceSummary:
-    summary = ClearanceSummary.model_validate({**clearance.model_dump(),
-                                              "faces": len(faces_of(session, id_of(clearance))),
-                                              **standing.photo_standing(session, clearance).as_fields()})
+    summary = ClearanceSummary.model_validate(
+        {
+            **clearance.model_dump(),
+            "faces": len(faces_of(session, id_of(clearance))),
+            **standing.photo_standing(session, clearance).as_fields(),
+        }
+    )
     takedown = takedown_of(session, clearance.id)
     if takedown is not None:
         summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)

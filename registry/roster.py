@@ -30,9 +30,11 @@ from registry.policy.ledger import District
 from registry.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
 
 REQUIRED_COLUMNS = {"external_id", "name"}
-KNOWN_COLUMNS = REQUIRED_COLUMNS | {"kind", "school", "grade", "status", "birth_date"} | {
-    f"guardian{n}_{field}" for n in (1, 2) for field in ("name", "relationship", "email", "phone")
-}
+KNOWN_COLUMNS = (
+    REQUIRED_COLUMNS
+    | {"kind", "school", "grade", "status", "birth_date"}
+    | {f"guardian{n}_{field}" for n in (1, 2) for field in ("name", "relationship", "email", "phone")}
+)
 MAX_ROWS = 100_000
 BATCH_ROWS = 500  # rows written per transaction: tens of milliseconds of write lock on SQLite
 
@@ -46,8 +48,11 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
-        where = f"guardian{int(loc[1]) + 1}_{loc[2]}" if loc[:1] == ["guardians"] and len(loc) == 3 else (
-            ".".join(loc) or "row")
+        where = (
+            f"guardian{int(loc[1]) + 1}_{loc[2]}"
+            if loc[:1] == ["guardians"] and len(loc) == 3
+            else (".".join(loc) or "row")
+        )
         kind, context = item["type"], item.get("ctx", {})
         if kind == "string_too_short" and context.get("min_length") == 1:
             parts.append(f"{where} is empty")
@@ -68,12 +73,14 @@ def _guardians(row: dict[str, str]) -> list[GuardianIn]:
         name = (row.get(f"guardian{n}_name") or "").strip()
         if not name:
             continue
-        result.append(GuardianIn(
-            name=name,
-            relationship=(row.get(f"guardian{n}_relationship") or "parent").strip().lower() or "parent",
-            email=(row.get(f"guardian{n}_email") or "").strip() or None,
-            phone=(row.get(f"guardian{n}_phone") or "").strip() or None,
-        ))
+        result.append(
+            GuardianIn(
+                name=name,
+                relationship=(row.get(f"guardian{n}_relationship") or "parent").strip().lower() or "parent",
+                email=(row.get(f"guardian{n}_email") or "").strip() or None,
+                phone=(row.get(f"guardian{n}_phone") or "").strip() or None,
+            )
+        )
     return result
 
 
@@ -107,7 +114,8 @@ def _checked(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
         except csv.Error as exc:
             raise RosterFileError(
                 f"Line {reader.line_num + 1} cannot be read: a field is longer than {csv.field_size_limit():,} "
-                "characters or a quote is not closed. Check that line in a spreadsheet and save it again.") from exc
+                "characters or a quote is not closed. Check that line in a spreadsheet and save it again."
+            ) from exc
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,13 @@ class _Row:
 
 
 def import_roster(
-    session: Session, *, content: bytes, district: District, default_kind: str = "student",
-    checkpoint: Callable[[], None] | None = None, batch_rows: int = BATCH_ROWS,
+    session: Session,
+    *,
+    content: bytes,
+    district: District,
+    default_kind: str = "student",
+    checkpoint: Callable[[], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> RosterReport:
     """Validates every row, then writes the good ones a batch at a time (``checkpoint`` between batches)."""
     report = RosterReport(created=0, updated=0, unchanged=0, rejected=[])
@@ -127,7 +140,7 @@ def import_roster(
     for start in range(0, len(rows), batch_rows):
         if checkpoint is not None:
             checkpoint()
-        _write_batch(session, rows[start:start + batch_rows], report, district=district)
+        _write_batch(session, rows[start : start + batch_rows], report, district=district)
     if checkpoint is not None:
         checkpoint()
     report.rejected.sort(key=lambda problem: problem.line)
@@ -147,17 +160,26 @@ def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> 
             continue
         external_id = row.get("external_id") or None
         if external_id in seen:
-            report.rejected.append(RosterRowProblem(
-                line=number, external_id=external_id,
-                problem=f"external id repeated (first on line {seen[external_id]})"))
+            report.rejected.append(
+                RosterRowProblem(
+                    line=number,
+                    external_id=external_id,
+                    problem=f"external id repeated (first on line {seen[external_id]})",
+                )
+            )
             continue
         if external_id:
             seen[external_id] = number
         try:
             data = PersonCreate(
-                external_id=row.get("external_id", ""), kind=(row.get("kind") or default_kind).lower(),
-                name=row.get("name", ""), school=row.get("school") or None, grade=row.get("grade") or None,
-                birth_date=row.get("birth_date") or None, guardians=_guardians(row))
+                external_id=row.get("external_id", ""),
+                kind=(row.get("kind") or default_kind).lower(),
+                name=row.get("name", ""),
+                school=row.get("school") or None,
+                grade=row.get("grade") or None,
+                birth_date=row.get("birth_date") or None,
+                guardians=_guardians(row),
+            )
             status = (row.get("status") or "").lower() or None
             if status is not None:
                 PersonUpdate(status=status)
@@ -175,8 +197,11 @@ def _write_batch(session: Session, batch: list[_Row], report: RosterReport, *, d
     existing = {p.external_id: p for p in session.exec(select(Person).where(col(Person.external_id).in_(ids)))}
     guardians: dict[int, list[Guardian]] = {}
     if existing:
-        for guardian in session.exec(select(Guardian).where(col(Guardian.student_id).in_(
-                [p.id for p in existing.values()])).order_by(col(Guardian.id))):
+        for guardian in session.exec(
+            select(Guardian)
+            .where(col(Guardian.student_id).in_([p.id for p in existing.values()]))
+            .order_by(col(Guardian.id))
+        ):
             guardians.setdefault(guardian.student_id, []).append(guardian)
     new: list[_Row] = []
     departing: list[Person] = []
@@ -189,8 +214,7 @@ def _write_batch(session: Session, batch: list[_Row], report: RosterReport, *, d
         try:
             outcome = _update_existing(session, person, row, guardians.get(id_of(person), []), departing, aged)
         except ValueError as exc:
-            report.rejected.append(RosterRowProblem(line=row.line, external_id=row.data.external_id,
-                                                    problem=str(exc)))
+            report.rejected.append(RosterRowProblem(line=row.line, external_id=row.data.external_id, problem=str(exc)))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
@@ -207,9 +231,16 @@ def _insert_new(session: Session, rows: list[_Row]) -> None:
         return
     now = utcnow()
     people_table, guardian_table = Person.__table__, Guardian.__table__  # type: ignore[attr-defined]
-    people = [{**row.data.model_dump(exclude={"guardians"}), "status": row.status or "active",
-               "departed_on": now.date() if row.status == "departed" else None, "created_at": now,
-               "updated_at": now} for row in rows]
+    people = [
+        {
+            **row.data.model_dump(exclude={"guardians"}),
+            "status": row.status or "active",
+            "departed_on": now.date() if row.status == "departed" else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
     _insert_audited(session, people_table, people)
     kept = []
     for row, person in zip(rows, people, strict=True):
@@ -231,21 +262,39 @@ def _insert_audited(session: Session, table: Any, rows: list[dict[str, Any]]) ->
     new_ids = session.connection().execute(statement, [{c.name: r.get(c.name) for c in columns} for r in rows])
     for row, new_id in zip(rows, new_ids.scalars(), strict=True):
         row["id"] = new_id
-    audit.append_entries(session, [
-        ("insert", table.name, str(row["id"]),
-         {"after": {c.name: audit.summary(c, c.name, row.get(c.name)) for c in table.c}}) for row in rows])
+    audit.append_entries(
+        session,
+        [
+            (
+                "insert",
+                table.name,
+                str(row["id"]),
+                {"after": {c.name: audit.summary(c, c.name, row.get(c.name)) for c in table.c}},
+            )
+            for row in rows
+        ],
+    )
 
 
 def _update_existing(
-    session: Session, existing: Person, row: _Row, old_guardians: list[Guardian], departing: list[Person],
+    session: Session,
+    existing: Person,
+    row: _Row,
+    old_guardians: list[Guardian],
+    departing: list[Person],
     aged: list[Person],
 ) -> str:
     data, status = row.data, row.status
     if existing.kind != data.kind:
         raise ValueError(f"{data.external_id} is already recorded as a {existing.kind}, not a {data.kind}")
     wanted: dict[str, Any] = {"name": data.name}
-    wanted.update({k: v for k, v in (("school", data.school), ("grade", data.grade), ("birth_date", data.birth_date))
-                   if v is not None})
+    wanted.update(
+        {
+            k: v
+            for k, v in (("school", data.school), ("grade", data.grade), ("birth_date", data.birth_date))
+            if v is not None
+        }
+    )
     old = [(g.name, g.relationship, g.email, g.phone) for g in old_guardians]
     new = [(g.name, g.relationship, g.email, g.phone) for g in data.guardians]
     changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}

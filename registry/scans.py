@@ -28,10 +28,25 @@ from registry.errors import Invalid, TooLarge, UnsupportedMedia
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAGIC = {b"%PDF-": PDF, b"\xff\xd8\xff": JPEG, b"\x89PNG\r\n\x1a\n": PNG}
-FORBIDDEN_NAMES = frozenset({
-    b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia",
-    b"XFA", b"SubmitForm", b"ImportData", b"GoToE", b"GoToR", b"Sound", b"Movie",
-})
+FORBIDDEN_NAMES = frozenset(
+    {
+        b"JavaScript",
+        b"JS",
+        b"OpenAction",
+        b"AA",
+        b"Launch",
+        b"EmbeddedFile",
+        b"EmbeddedFiles",
+        b"RichMedia",
+        b"XFA",
+        b"SubmitForm",
+        b"ImportData",
+        b"GoToE",
+        b"GoToR",
+        b"Sound",
+        b"Movie",
+    }
+)
 IMAGE_FILTERS = frozenset({b"DCTDecode", b"CCITTFaxDecode", b"JBIG2Decode", b"JPXDecode"})
 MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all Flate streams together, read a chunk at a time
 _CHUNK = 1024 * 1024
@@ -76,14 +91,16 @@ def check_pdf(data: bytes) -> None:
     tail = data[-1024:]
     found = _STARTXREF.search(tail)
     if found is None:
-        raise ScanRejected("The PDF is incomplete (its end is missing): the upload or the copy was cut short. "
-                           "Save it again and upload the new file.")
+        raise ScanRejected(
+            "The PDF is incomplete (its end is missing): the upload or the copy was cut short. "
+            "Save it again and upload the new file."
+        )
     offset = int(found.group(1))
-    at = data[offset:offset + 64] if offset < len(data) else b""
+    at = data[offset : offset + 64] if offset < len(data) else b""
     if at.startswith(b"xref"):
         if b"trailer" not in data[offset:] or b"/Root" not in data[offset:]:
             raise ScanRejected("The PDF's table of contents has no trailer. Save it again as a PDF.")
-    elif not re.match(rb"\d+\s+\d+\s+obj\b", at) or b"/XRef" not in data[offset:offset + 4096]:
+    elif not re.match(rb"\d+\s+\d+\s+obj\b", at) or b"/XRef" not in data[offset : offset + 4096]:
         raise ScanRejected("The PDF's table of contents is damaged. Save it again as a PDF.")
     _refuse_active_content(data)
     _refuse_active_objects(data)
@@ -95,8 +112,9 @@ def _refuse_active_objects(data: bytes) -> None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise ScanRejected("The PDF is protected with a password, so it cannot be checked. Save it again "
-                               "without a password.")
+            raise ScanRejected(
+                "The PDF is protected with a password, so it cannot be checked. Save it again without a password."
+            )
         _check_value(reader.trailer, depth=0)
         numbers = {(number, generation) for generation, table in reader.xref.items() for number in table}
         numbers |= {(number, 0) for number in reader.xref_objStm}
@@ -104,10 +122,10 @@ def _refuse_active_objects(data: bytes) -> None:
             _check_value(reader.get_object(IndirectObject(number, generation, reader)), depth=0)
     except ScanRejected:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            zlib.error) as exc:
-        raise ScanRejected("The PDF is damaged and cannot be checked. Save it again as a PDF and upload the "
-                           "new file.") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, zlib.error) as exc:
+        raise ScanRejected(
+            "The PDF is damaged and cannot be checked. Save it again as a PDF and upload the new file."
+        ) from exc
 
 
 def _check_value(value: Any, *, depth: int) -> None:
@@ -130,15 +148,17 @@ def _refuse_active_content(data: bytes) -> None:
     _check_names(data)
     budget = MAX_INFLATED_BYTES
     for start in _STREAM.finditer(data):
-        window = data[max(0, start.start() - 4096):start.start()]
-        dictionary = window[window.rfind(b"obj") + 1:]  # this object's dictionary, not the one before
+        window = data[max(0, start.start() - 4096) : start.start()]
+        dictionary = window[window.rfind(b"obj") + 1 :]  # this object's dictionary, not the one before
         filters = _filters(dictionary)
         if not filters or all(f in IMAGE_FILTERS for f in filters):
             continue  # plain text (scanned by the pass above) or image data
         if filters != [b"FlateDecode"]:
-            raise ScanRejected("The PDF holds data in an encoding the registry cannot check ("
-                               + ", ".join(f.decode("latin-1") for f in filters)
-                               + "). Print it to a new PDF, or scan the form again.")
+            raise ScanRejected(
+                "The PDF holds data in an encoding the registry cannot check ("
+                + ", ".join(f.decode("latin-1") for f in filters)
+                + "). Print it to a new PDF, or scan the form again."
+            )
         budget = _check_flate_stream(data, start.end(), budget)
 
 
@@ -155,20 +175,23 @@ def _check_flate_stream(data: bytes, start: int, budget: int) -> int:
     carry, position = b"", start
     try:
         while position < len(data) and not inflater.eof:
-            pending = data[position:position + 65536]
+            pending = data[position : position + 65536]
             position += len(pending)
             while pending and not inflater.eof:
                 piece = inflater.decompress(pending, _CHUNK)
                 pending = inflater.unconsumed_tail
                 budget -= len(piece)
                 if budget < 0:
-                    raise ScanRejected("The PDF unpacks to more than 256 MB; scan the form again at a lower "
-                                       "resolution.")
+                    raise ScanRejected(
+                        "The PDF unpacks to more than 256 MB; scan the form again at a lower resolution."
+                    )
                 _check_names(carry + piece)
                 carry = piece[-64:]
     except zlib.error as exc:
-        raise ScanRejected("Part of the PDF is damaged or encrypted, so it cannot be checked. Save it again "
-                           "as a PDF without a password.") from exc
+        raise ScanRejected(
+            "Part of the PDF is damaged or encrypted, so it cannot be checked. Save it again "
+            "as a PDF without a password."
+        ) from exc
     return budget
 
 
@@ -176,9 +199,11 @@ def _check_names(text: bytes) -> None:
     for name in _NAME.findall(text):
         plain = _unescape(name)
         if plain in FORBIDDEN_NAMES:
-            raise ScanRejected(f"The PDF contains /{plain.decode('latin-1')} (a script, an action or an "
-                               "attached file). A scanned form needs none: print it to a new PDF or scan "
-                               "it again, and upload that.")
+            raise ScanRejected(
+                f"The PDF contains /{plain.decode('latin-1')} (a script, an action or an "
+                "attached file). A scanned form needs none: print it to a new PDF or scan "
+                "it again, and upload that."
+            )
 
 
 def _unescape(name: bytes) -> bytes:

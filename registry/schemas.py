@@ -23,20 +23,24 @@ ConsentKind = Literal["image_release", "biometric", "logo_use"]
 ConsentStatus = Literal["granted", "refused"]
 Relationship = Literal["parent", "guardian", "self"]
 GuardianRelationship = Literal["parent", "guardian"]
-Destination = Literal[
-    "personal_social_media", "district_social_media", "district_website", "print"
-]
-EventKind = Literal[
-    "sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"
-]
+Destination = Literal["personal_social_media", "district_social_media", "district_website", "print"]
+EventKind = Literal["sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"]
 
 T = TypeVar("T")
 
 # A wall-clock time at the school, as a camera or a timetable gives it: no offset, so not an
 # RFC 3339 "date-time". The document says so, so that clients do not expect one.
-LocalDateTime = Annotated[datetime, WithJsonSchema({
-    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
-    "description": "local time at the school, without a UTC offset", "examples": ["2026-05-04T09:30:00"]})]
+LocalDateTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+            "description": "local time at the school, without a UTC offset",
+            "examples": ["2026-05-04T09:30:00"],
+        }
+    ),
+]
 
 
 class Request(BaseModel):
@@ -59,6 +63,7 @@ class Page(BaseModel, Generic[T]):
 
 
 # --- accounts -------------------------------------------------------------------------------
+
 
 class TokenResponse(BaseModel):
     access_token: str
@@ -141,6 +146,7 @@ class ApiTokenCreated(ApiTokenPublic):
 
 # --- people ---------------------------------------------------------------------------------
 
+
 class GuardianIn(Request):
     name: str = Field(min_length=1, max_length=200)
     relationship: GuardianRelationship = "parent"
@@ -206,6 +212,7 @@ class PersonPublic(BaseModel):
 
 
 # --- consents -------------------------------------------------------------------------------
+
 
 class ConsentCreate(Request):
     person_id: int
@@ -284,7 +291,14 @@ class ConsentPublic(BaseModel):
     entered_by_id: int
     created_at: datetime
     state: Literal[
-        "active", "refused", "revoked", "expired", "not_yet_valid", "superseded", "corrected", "departed",
+        "active",
+        "refused",
+        "revoked",
+        "expired",
+        "not_yet_valid",
+        "superseded",
+        "corrected",
+        "departed",
         "wrong_signer",
     ] = Field(description="what this form means now; 'superseded': a newer form decides, 'corrected': replaced")
     revocation: RevocationPublic | None = None
@@ -292,6 +306,7 @@ class ConsentPublic(BaseModel):
 
 
 # --- events ---------------------------------------------------------------------------------
+
 
 class EventCreate(Request):
     name: str = Field(min_length=1, max_length=200)
@@ -323,6 +338,7 @@ class EventPublic(BaseModel):
 
 # --- roster ---------------------------------------------------------------------------------
 
+
 class RosterRowProblem(BaseModel):
     line: int
     external_id: str | None
@@ -337,6 +353,7 @@ class RosterReport(BaseModel):
 
 
 # --- faces and clearances -------------------------------------------------------------------
+
 
 class BoxPublic(BaseModel):
     top: int
@@ -467,7 +484,8 @@ class FaceResolution(Request):
     index: int = Field(ge=0)
     resolution: Literal["person", "nobody", "reject", "approve"] = Field(
         description="person: it is person_id; nobody: nobody enrolled; reject: may not be posted; "
-                    "approve: the identified person may be posted (settles a policy's review only)")
+        "approve: the identified person may be posted (settles a policy's review only)"
+    )
     person_id: int | None = Field(None, description="who the face is, when the resolution is 'person'")
 
     @model_validator(mode="after")
@@ -480,8 +498,11 @@ class FaceResolution(Request):
 class ClearanceReviewRequest(Request):
     faces: list[FaceResolution] = Field(default_factory=list, max_length=200)
     context_confirmed: bool = Field(False, description="the reviewer checked the photo belongs to the event")
-    tags_approved: bool = Field(False, description="the reviewer approves what the tags show (e.g. a floor plan "
-                                                   "on the district website); a tag that blocks stays blocked")
+    tags_approved: bool = Field(
+        False,
+        description="the reviewer approves what the tags show (e.g. a floor plan "
+        "on the district website); a tag that blocks stays blocked",
+    )
     note: str | None = Field(None, max_length=1000)
 
     @model_validator(mode="after")
@@ -502,7 +523,8 @@ class TakedownPublic(BaseModel):
     uploader_id: int
     cause: Literal["revoked", "refused", "corrected", "new_form", "expired", "departed", "changed", "reviewed"] = Field(
         description="the act that set off the re-check: a revocation, a refusal, a correction, another new form, "
-        "the daily re-check (forms that ran out), a departure, a change to the person's record, a reviewer")
+        "the daily re-check (forms that ran out), a departure, a change to the person's record, a reviewer"
+    )
     reason: str
     created_at: datetime
     confirmed_at: datetime | None

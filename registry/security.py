@@ -41,8 +41,13 @@ class AccessClaims:
 
 def issue_access_token(*, user_id: int, secret: str, minutes: int, session_version: int = 0) -> tuple[str, int]:
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "ver": session_version, "iat": now, "exp": now + timedelta(minutes=minutes),
-              "typ": "access"}
+    claims = {
+        "sub": str(user_id),
+        "ver": session_version,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        "typ": "access",
+    }
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), minutes * 60
 
 

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
         "America/New_York", description="the district's time zone: its calendar day is 'today' for every consent"
     )
     expiry_scan_at: str = Field(
-        "02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        "02:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
         description="the district's time of day (HH:MM) of the daily re-check of posted photos",
     )
     retention_days: int = Field(30, ge=1)
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
     rate_limit_uploads_per_client: int = Field(120, ge=0, description="uploads per window from one address")
     rate_limit_uploads_per_account: int = Field(60, ge=0, description="uploads per window by one account")
     session_https_only: bool | None = Field(
-        None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere")
+        None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere"
+    )
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
     max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
     max_album_bytes: int = Field(4 * 1024**3, ge=1024, description="one album upload, zips counted uncompressed")
@@ -80,9 +82,9 @@ class Settings(BaseSettings):
         if self.database_url:
             url = self.database_url
             if url.startswith("postgres://"):
-                url = "postgresql://" + url[len("postgres://"):]
+                url = "postgresql://" + url[len("postgres://") :]
             if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.data_dir / 'registry.db').resolve()}"
 

@@ -60,7 +60,13 @@ def account_name(email: str) -> str:
 
 
 def sign_in(
-    session: Session, *, email: str, password: str, address: str, backoff: Backoff, now: datetime | None = None,
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    backoff: Backoff,
+    now: datetime | None = None,
 ) -> User:
     """The account, when the password is right and this address is not waiting; else SignInRefused."""
     now = now or utcnow()
@@ -87,7 +93,12 @@ def check_not_waiting(session: Session, *, email: str, address: str, now: dateti
 
 
 def count_wrong_password(
-    session: Session, *, account: str, address: str, backoff: Backoff, now: datetime | None = None,
+    session: Session,
+    *,
+    account: str,
+    address: str,
+    backoff: Backoff,
+    now: datetime | None = None,
 ) -> SignInBackoff:
     now = now or utcnow()
     record = _record(session, account=account, address=address)
@@ -95,8 +106,9 @@ def count_wrong_password(
         forget_old_failures(session, now=now)
         try:
             with session.begin_nested():  # two first wrong passwords at once: the second finds the first's row
-                record = SignInBackoff(account=account, address=address[:ADDRESS_LENGTH], failures=0,
-                                       last_failed_at=now)
+                record = SignInBackoff(
+                    account=account, address=address[:ADDRESS_LENGTH], failures=0, last_failed_at=now
+                )
                 session.add(record)
                 session.flush()
         except IntegrityError:
@@ -130,8 +142,11 @@ def locked_until(session: Session, *, emails: list[str], now: datetime | None = 
     found: dict[str, datetime] = {}
     if not emails:
         return found
-    rows = session.exec(select(SignInBackoff).where(col(SignInBackoff.account).in_(emails),
-                                                    col(SignInBackoff.blocked_until).is_not(None)))
+    rows = session.exec(
+        select(SignInBackoff).where(
+            col(SignInBackoff.account).in_(emails), col(SignInBackoff.blocked_until).is_not(None)
+        )
+    )
     for record in rows:
         if _blocking(record, now):
             until = as_utc(record.blocked_until)  # type: ignore[arg-type]
@@ -142,14 +157,18 @@ def locked_until(session: Session, *, emails: list[str], now: datetime | None = 
 def forget_old_failures(session: Session, *, now: datetime | None = None) -> None:
     """Drops records that neither block nor count any more (keeps the table small)."""
     now = now or utcnow()
-    session.execute(delete(SignInBackoff).where(
-        col(SignInBackoff.last_failed_at) < now - FORGET_AFTER,
-        (col(SignInBackoff.blocked_until).is_(None)) | (col(SignInBackoff.blocked_until) <= now)))
+    session.execute(
+        delete(SignInBackoff).where(
+            col(SignInBackoff.last_failed_at) < now - FORGET_AFTER,
+            (col(SignInBackoff.blocked_until).is_(None)) | (col(SignInBackoff.blocked_until) <= now),
+        )
+    )
 
 
 def _record(session: Session, *, account: str, address: str) -> SignInBackoff | None:
-    return session.exec(select(SignInBackoff).where(
-        SignInBackoff.account == account, SignInBackoff.address == address[:ADDRESS_LENGTH])).first()
+    return session.exec(
+        select(SignInBackoff).where(SignInBackoff.account == account, SignInBackoff.address == address[:ADDRESS_LENGTH])
+    ).first()
 
 
 def _refuse_while_waiting(record: SignInBackoff | None, now: datetime) -> None:
@@ -164,8 +183,10 @@ def _blocking(record: SignInBackoff, now: datetime) -> bool:
 def _locked_message(wait: timedelta) -> str:
     minutes = max(1, -(-int(wait.total_seconds()) // 60))
     when = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{round(minutes / 60)} hours"
-    return (f"Too many wrong passwords for this account from this computer or network: signing in from here "
-            f"is locked for {when}. Try again then, or ask your administrator to unlock it.")
+    return (
+        f"Too many wrong passwords for this account from this computer or network: signing in from here "
+        f"is locked for {when}. Try again then, or ask your administrator to unlock it."
+    )
 
 
 _DUMMY_HASH = security.hash_password("not-a-real-password-used-for-timing")

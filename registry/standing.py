@@ -87,15 +87,21 @@ def read_standing(
     session: Session, person: Person, *, kind: str, destination: str | None, district: District
 ) -> Reading:
     """One person's standing, read on its own (the person's page; class lists read a whole group at once)."""
-    return district.read(consent_facts(session, [id_of(person)]), person=facts_of_person(person),
-                         kind=kind, destination=destination)
+    return district.read(
+        consent_facts(session, [id_of(person)]), person=facts_of_person(person), kind=kind, destination=destination
+    )
 
 
 # --- re-checking posted photos ---------------------------------------------------------------
 
 
 def recheck_people(
-    session: Session, *, person_ids: Iterable[int], district: District, cause: str, at: datetime | None = None,
+    session: Session,
+    *,
+    person_ids: Iterable[int],
+    district: District,
+    cause: str,
+    at: datetime | None = None,
 ) -> list[Takedown]:
     """After an act that changes these people's standing: re-decide what they appear in."""
     ids = sorted(set(person_ids))
@@ -107,7 +113,8 @@ def recheck_people(
         col(Clearance.id).in_(
             select(ClearanceConsent.clearance_id)
             .join(Consent, col(Consent.id) == col(ClearanceConsent.consent_id))
-            .where(col(Consent.person_id).in_(ids))),
+            .where(col(Consent.person_id).in_(ids))
+        ),
         col(Clearance.uploader_id).in_(select(User.id).where(col(User.person_id).in_(ids))),
     )
     return recheck_clearances(session, where=shows, district=district, cause=cause, at=at)
@@ -122,7 +129,12 @@ BATCH = 500
 
 
 def recheck_clearances(
-    session: Session, *, where: object, district: District, cause: str, at: datetime | None = None,
+    session: Session,
+    *,
+    where: object,
+    district: District,
+    cause: str,
+    at: datetime | None = None,
 ) -> list[Takedown]:
     """Decide again each allowed clearance (matching `where`) that has no takedown yet; a takedown
     request for each one no longer allowed. Loaded in batches: a handful of queries per batch."""
@@ -134,7 +146,7 @@ def recheck_clearances(
     clearances = list(session.exec(statement.order_by(col(Clearance.id))))
     created: list[Takedown] = []
     for start in range(0, len(clearances), BATCH):
-        batch = clearances[start:start + BATCH]
+        batch = clearances[start : start + BATCH]
         for clearance, request, decision in _decide_batch(session, batch, district=district, at=at):
             if decision.decision != v.ALLOWED:
                 created.append(_takedown(clearance, request, decision, cause=cause))
@@ -153,16 +165,24 @@ def requested_in(session: Session) -> list[Takedown]:
 
 
 def _decide_batch(
-    session: Session, clearances: list[Clearance], *, district: District, at: datetime,
+    session: Session,
+    clearances: list[Clearance],
+    *,
+    district: District,
+    at: datetime,
 ) -> list[tuple[Clearance, ClearanceRequest, Decision]]:
     ids = [id_of(c) for c in clearances]
     faces: dict[int, list[ClearanceFace]] = defaultdict(list)
-    for face in session.exec(select(ClearanceFace).where(col(ClearanceFace.clearance_id).in_(ids))
-                             .order_by(col(ClearanceFace.clearance_id), col(ClearanceFace.index))):
+    for face in session.exec(
+        select(ClearanceFace)
+        .where(col(ClearanceFace.clearance_id).in_(ids))
+        .order_by(col(ClearanceFace.clearance_id), col(ClearanceFace.index))
+    ):
         faces[face.clearance_id].append(face)
     reviews: dict[int, list[ClearanceReview]] = defaultdict(list)
-    for review in session.exec(select(ClearanceReview).where(col(ClearanceReview.clearance_id).in_(ids))
-                               .order_by(col(ClearanceReview.id))):
+    for review in session.exec(
+        select(ClearanceReview).where(col(ClearanceReview.clearance_id).in_(ids)).order_by(col(ClearanceReview.id))
+    ):
         reviews[review.clearance_id].append(review)
     uploader_ids = {c.uploader_id for c in clearances}
     uploader_people = {u.id: u.person_id for u in session.exec(select(User).where(col(User.id).in_(uploader_ids)))}
@@ -179,9 +199,15 @@ def _decide_batch(
         uploader_person = uploader_people.get(clearance.uploader_id)
         mine = shown[cid] | ({uploader_person} if uploader_person else set())
         request = build_request(
-            clearance, faces=faces[cid], reviews=reviews[cid], people={p: people[p] for p in mine if p in people},
-            consents=tuple(a for p in mine for a in by_person.get(p, ())), uploader_person_id=uploader_person,
-            at=at, time_zone=district.time_zone)
+            clearance,
+            faces=faces[cid],
+            reviews=reviews[cid],
+            people={p: people[p] for p in mine if p in people},
+            consents=tuple(a for p in mine for a in by_person.get(p, ())),
+            uploader_person_id=uploader_person,
+            at=at,
+            time_zone=district.time_zone,
+        )
         result.append((clearance, request, decide(request, district.pack)))
     return result
 
@@ -191,9 +217,12 @@ def _takedown(clearance: Clearance, request: ClearanceRequest, decision: Decisio
     why = _why(decision)
     face = next((f for f in request.faces if stopping and f.index == stopping.index), None)
     return Takedown(
-        clearance_id=id_of(clearance), consent_id=stopping.consent_id if stopping else None,
+        clearance_id=id_of(clearance),
+        consent_id=stopping.consent_id if stopping else None,
         person_id=face.person.id if face and face.person else request.uploader_person_id,
-        uploader_id=clearance.uploader_id, cause=cause, reason=why[:1000],
+        uploader_id=clearance.uploader_id,
+        cause=cause,
+        reason=why[:1000],
     )
 
 
@@ -202,8 +231,10 @@ def _why(decision: Decision) -> str:
     stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
     if stopping is not None:
         return stopping.message
-    return next((r.message for r in decision.reasons if r.verdict != v.ALLOWED and r.rule != "summary"),
-                "It is no longer allowed.")
+    return next(
+        (r.message for r in decision.reasons if r.verdict != v.ALLOWED and r.rule != "summary"),
+        "It is no longer allowed.",
+    )
 
 
 def request_takedown(session: Session, *, clearance: Clearance, decision: Decision, cause: str) -> Takedown | None:
@@ -213,11 +244,17 @@ def request_takedown(session: Session, *, clearance: Clearance, decision: Decisi
     stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
     why = _why(decision)
     index = stopping.index if stopping else -1
-    face = session.exec(select(ClearanceFace).where(ClearanceFace.clearance_id == clearance.id,
-                                                    ClearanceFace.index == index)).first()
-    takedown = Takedown(clearance_id=id_of(clearance), consent_id=stopping.consent_id if stopping else None,
-                        person_id=face.person_id if face else None, uploader_id=clearance.uploader_id,
-                        cause=cause, reason=why[:1000])
+    face = session.exec(
+        select(ClearanceFace).where(ClearanceFace.clearance_id == clearance.id, ClearanceFace.index == index)
+    ).first()
+    takedown = Takedown(
+        clearance_id=id_of(clearance),
+        consent_id=stopping.consent_id if stopping else None,
+        person_id=face.person_id if face else None,
+        uploader_id=clearance.uploader_id,
+        cause=cause,
+        reason=why[:1000],
+    )
     session.add(takedown)
     session.flush()
     session.info.setdefault(REQUESTED, []).append(takedown)
@@ -236,8 +273,9 @@ class PhotoStanding:
 
 
 def photo_standing(session: Session, clearance: Clearance) -> PhotoStanding:
-    takedown = session.exec(select(Takedown).where(Takedown.clearance_id == clearance.id)
-                            .order_by(col(Takedown.id))).first()
+    takedown = session.exec(
+        select(Takedown).where(Takedown.clearance_id == clearance.id).order_by(col(Takedown.id))
+    ).first()
     if takedown is not None:
         return PhotoStanding("taken_down" if takedown.confirmed_at else "take_down", takedown.reason)
     return PhotoStanding(clearance.decision, None)

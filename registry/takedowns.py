@@ -31,7 +31,12 @@ def daily_recheck(session: Session, *, district: District, at: datetime | None =
 
 
 def list_takedowns(
-    session: Session, *, user: User, state: str | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    user: User,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Takedown], int]:
     statement = select(Takedown)
     if user.role not in SEES_EVERY_TAKEDOWN:

@@ -28,7 +28,8 @@ def encoding_from_bytes(data: bytes) -> np.ndarray:
 
 def bump_templates_version(session: Session) -> None:
     session.exec(
-        update(RegistryState).where(col(RegistryState.key) == TEMPLATES_VERSION)
+        update(RegistryState)
+        .where(col(RegistryState.key) == TEMPLATES_VERSION)
         .values(value=col(RegistryState.value) + 1)
     )
 
@@ -52,8 +53,7 @@ class TemplateCache:
         with self._lock:
             if version != self._version:
                 rows = session.exec(select(FaceTemplate.person_id, FaceTemplate.encoding)).all()
-                encodings = (np.stack([encoding_from_bytes(e) for _, e in rows]) if rows
-                             else np.empty((0, 128)))
+                encodings = np.stack([encoding_from_bytes(e) for _, e in rows]) if rows else np.empty((0, 128))
                 self._index = TemplateIndex([p for p, _ in rows], encodings)
                 self._version = version
                 self.loads += 1

@@ -27,13 +27,20 @@ def album_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
     rows = []
     for item in album_items(session, job_id):
         clearance = session.get(Clearance, item.clearance_id) if item.clearance_id else None
-        reasons = "; ".join(r["message"] for r in clearance.reasons if r.get("verdict") != "allowed") \
-            if clearance else ""
-        rows.append({
-            "file": item.name, "status": item.status, "decision": item.decision or "",
-            "clearance_id": item.clearance_id or "", "reasons": reasons, "error": item.error or "",
-            "faces": clearance_summary(session, clearance, viewer=ADMINISTRATOR).faces if clearance else "",
-        })
+        reasons = (
+            "; ".join(r["message"] for r in clearance.reasons if r.get("verdict") != "allowed") if clearance else ""
+        )
+        rows.append(
+            {
+                "file": item.name,
+                "status": item.status,
+                "decision": item.decision or "",
+                "clearance_id": item.clearance_id or "",
+                "reasons": reasons,
+                "error": item.error or "",
+                "faces": clearance_summary(session, clearance, viewer=ADMINISTRATOR).faces if clearance else "",
+            }
+        )
     return rows
 
 
@@ -47,8 +54,9 @@ def summary_table(rows: list[dict[str, Any]], *, title: str) -> Table:
         if outcome[name]:
             example = next(r for r in rows if (r["decision"] or "failed") == name)
             why = example["error"] or example["reasons"]
-            table.add_row(name.replace("_", " "), str(outcome[name]),
-                          f"{example['file']}: {why[:90]}" if why else example["file"])
+            table.add_row(
+                name.replace("_", " "), str(outcome[name]), f"{example['file']}: {why[:90]}" if why else example["file"]
+            )
     table.add_row("total", str(len(rows)), "")
     return table
 

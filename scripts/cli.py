@@ -19,8 +19,12 @@ from registry.policy.pack import load_active_pack
 from registry.schemas import UserCreate
 from registry.settings import Settings, get_settings, remember_secret_key
 
-app = typer.Typer(help="Consent Registry: run the service and do the administrators' bulk work.",
-                  no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
+app = typer.Typer(
+    help="Consent Registry: run the service and do the administrators' bulk work.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
 
 
 def _settings() -> Settings:
@@ -81,8 +85,8 @@ def serve(
     upgrade(engine)
     with unit_of_work(engine, actor="cli:serve") as session:
         created = accounts.ensure_first_admin(
-            session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"),
-            password=os.environ.get("REGISTRY_ADMIN_PASSWORD"))
+            session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"), password=os.environ.get("REGISTRY_ADMIN_PASSWORD")
+        )
     engine.dispose()
     expired = daily_recheck.run_once(engine, district=District(pack, settings.time_zone), force=True) or []
     with unit_of_work(engine, actor="system:start") as session:
@@ -93,15 +97,22 @@ def serve(
         user, generated = created
         typer.secho(f"First administrator: {user.email}", fg="green", bold=True)
         if generated:
-            typer.secho(f"Password (shown once, change it after signing in): {generated}",
-                        fg="green", bold=True)
+            typer.secho(f"Password (shown once, change it after signing in): {generated}", fg="green", bold=True)
     typer.echo(f"Consent Registry on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     if workers > 1:  # each API worker has its own face-engine pool: share the cores out between them
         os.environ.setdefault("REGISTRY_ANALYSIS_PROCESSES", str(max(1, (os.cpu_count() or 1) // workers)))
     # A worker importing the face engine holds the interpreter for seconds on a small or busy server;
     # uvicorn's default 5 s health check then takes it for hung and restarts it, again and again.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False, timeout_worker_healthcheck=60)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+        timeout_worker_healthcheck=60,
+    )
 
 
 @app.command("create-user")
@@ -109,8 +120,12 @@ def create_user(
     email: Annotated[str, typer.Argument(help="the address they sign in with")],
     full_name: Annotated[str, typer.Argument(help='their name as staff know it, in quotes: "Ana Ruiz"')],
     role: Annotated[str, typer.Option(help="employee, office_staff, reviewer or admin")] = "employee",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="asked for (twice, not shown) when not given")] = "",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="asked for (twice, not shown) when not given"
+        ),
+    ] = "",
 ) -> None:
     """Create an account that signs in with an email address and a password.
 
@@ -120,8 +135,9 @@ def create_user(
     _, engine = database()
     try:
         with unit_of_work(engine, actor="cli:create-user") as session:
-            user = accounts.add_user(session, data=UserCreate(
-                email=email, full_name=full_name, role=role, password=password))
+            user = accounts.add_user(
+                session, data=UserCreate(email=email, full_name=full_name, role=role, password=password)
+            )
             typer.echo(f"Created {user.role} account {user.email} (id {user.id}).")
     except RegistryError as exc:  # a password too easy to guess, an address already taken
         typer.secho(exc.message, fg="red", err=True)
@@ -137,13 +153,20 @@ def import_roster(
     settings, engine = database()
     try:
         with unit_of_work(engine, actor="cli:import-roster") as session:
-            report = roster.import_roster(session, content=csv_file.read_bytes(), default_kind=kind,
-                                          district=district_of(settings), checkpoint=session.commit)
+            report = roster.import_roster(
+                session,
+                content=csv_file.read_bytes(),
+                default_kind=kind,
+                district=district_of(settings),
+                checkpoint=session.commit,
+            )
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-               f"rejected {len(report.rejected)}")
+    typer.echo(
+        f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {len(report.rejected)}"
+    )
     for problem in report.rejected:
         typer.echo(f"  line {problem.line} ({problem.external_id or 'no id'}): {problem.problem}")
     if report.rejected:

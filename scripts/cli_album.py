@@ -36,25 +36,32 @@ def acting_user(session: Session, email: str | None) -> User:
     statement = statement.where(User.email == email.lower()) if email else statement.where(User.role == "admin")
     user = session.exec(statement.order_by(col(User.id))).first()
     if user is None:
-        console.print(f"[red]No active account {email}.[/red]" if email else "[red]No active administrator; "
-                      "create one (create-user) or name an account with --as.[/red]")
+        console.print(
+            f"[red]No active account {email}.[/red]"
+            if email
+            else "[red]No active administrator; create one (create-user) or name an account with --as.[/red]"
+        )
         raise typer.Exit(EXIT_USAGE)
     return user
 
 
 def clear(
     folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="folder of JPEG, PNG or WebP photos")],
-    destination: Annotated[str, typer.Option(help="personal_social_media, district_social_media, district_website "
-                                                  "or print")],
+    destination: Annotated[
+        str, typer.Option(help="personal_social_media, district_social_media, district_website or print")
+    ],
     event_id: Annotated[int | None, typer.Option(help="the district event they were taken at")] = None,
     context_kind: Annotated[str | None, typer.Option(help="without an event: sporting_event, classroom, ...")] = None,
-    public: Annotated[bool | None, typer.Option("--public/--not-public", help="without an event: open to the "
-                                                                               "public?")] = None,
-    tags: Annotated[list[str] | None, typer.Option("--tag", help="e.g. district_logo (repeat or comma-separate)")]
-    = None,
+    public: Annotated[
+        bool | None, typer.Option("--public/--not-public", help="without an event: open to the public?")
+    ] = None,
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="e.g. district_logo (repeat or comma-separate)")
+    ] = None,
     caption: Annotated[str | None, typer.Option(help="caption for every photo")] = None,
-    as_email: Annotated[str | None, typer.Option("--as", help="record under this account (default: first admin)")]
-    = None,
+    as_email: Annotated[
+        str | None, typer.Option("--as", help="record under this account (default: first admin)")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="write a per-photo report: .csv or .json")] = None,
 ) -> None:
     """Clear every photo in FOLDER as one album, with a progress bar and a summary by decision.
@@ -79,24 +86,47 @@ def clear(
         with unit_of_work(engine, actor="cli:clear") as session:
             user = acting_user(session, as_email)
             job = albums.start_album(
-                session, uploader=user, destination=destination, event_id=event_id, context_kind=context_kind,
-                context_public=public, tags=tag_list, caption=caption, source="cli", pack=pack)
+                session,
+                uploader=user,
+                destination=destination,
+                event_id=event_id,
+                context_kind=context_kind,
+                context_public=public,
+                tags=tag_list,
+                caption=caption,
+                source="cli",
+                pack=pack,
+            )
             session.info["actor"] = f"user:{user.id}"
             for position, path in enumerate(files):
                 with path.open("rb") as handle:
-                    incoming = keep_photo(path.name, handle, directory=settings.uploads_dir,
-                                          max_bytes=settings.max_upload_bytes)
-                albums.add_photo(session, job=job, position=position, name=incoming.name,
-                                 photo_file=incoming.photo_file, error=incoming.error, settings=settings)
+                    incoming = keep_photo(
+                        path.name, handle, directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes
+                    )
+                albums.add_photo(
+                    session,
+                    job=job,
+                    position=position,
+                    name=incoming.name,
+                    photo_file=incoming.photo_file,
+                    error=incoming.error,
+                    settings=settings,
+                )
             job_id = int(job.id or 0)
     except RegistryError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(EXIT_USAGE) from exc
     pool = AnalysisPool(pool_size(settings))
-    runner = AlbumRunner(engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool,
-                         poll_seconds=0.2, only_job=job_id)
-    columns = (TextColumn("[bold]Clearing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-               TimeElapsedColumn())
+    runner = AlbumRunner(
+        engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool, poll_seconds=0.2, only_job=job_id
+    )
+    columns = (
+        TextColumn("[bold]Clearing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    )
     try:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("", total=len(files))
@@ -104,8 +134,13 @@ def clear(
                 runner.run_pass()
                 public_view = _progress(engine, job_id)
                 counts, decisions = public_view.counts, public_view.decisions
-                progress.update(task, completed=counts["done"] + counts["failed"], description=" ".join(
-                    f"{k.replace('_', ' ')} {v}" for k, v in {**decisions, "failed": counts["failed"]}.items() if v))
+                progress.update(
+                    task,
+                    completed=counts["done"] + counts["failed"],
+                    description=" ".join(
+                        f"{k.replace('_', ' ')} {v}" for k, v in {**decisions, "failed": counts["failed"]}.items() if v
+                    ),
+                )
                 if public_view.finished:
                     break
     except KeyboardInterrupt:

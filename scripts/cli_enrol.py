@@ -43,10 +43,10 @@ def person_for(session: Session, stem: str) -> Person | None:
 
 
 def enrol_folder(
-    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="reference photos named by "
-                                                                              "external id")],
-    as_email: Annotated[str | None, typer.Option("--as", help="record under this account (default: first admin)")]
-    = None,
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="reference photos named by external id")],
+    as_email: Annotated[
+        str | None, typer.Option("--as", help="record under this account (default: first admin)")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="write a per-file report: .csv or .json")] = None,
 ) -> None:
     """Enrol a folder of reference photos: S-1001.jpg (and S-1001_2.jpg for another photo of S-1001).
@@ -89,8 +89,9 @@ def enrol_folder(
                 person, creator = session.get(Person, person_id), session.get(User, user_id)
                 assert person is not None and creator is not None
                 check_enrolable(session, person, district=district)  # consent may have been withdrawn meanwhile
-                enrol_analysed(session, person=person, analysis=analysis, face_index=None, created_by=creator,
-                               settings=settings)
+                enrol_analysed(
+                    session, person=person, analysis=analysis, face_index=None, created_by=creator, settings=settings
+                )
             rows.append(_row(path, "enrolled", ""))
         except (ImageRejected, RegistryError) as exc:
             rows.append(_row(path, "failed", exc.message))

@@ -23,13 +23,16 @@ RUNNING_SERVICE_GRACE_SECONDS = 3600  # a file younger than this may belong to a
 
 def _verification_lines(result: AuditVerification) -> list[str]:
     if result.ok:
-        return [f"Audit log verified: {result.entries_checked} entries, head {result.head.last_id} "
-                f"{result.head.hash}"]
+        return [f"Audit log verified: {result.entries_checked} entries, head {result.head.last_id} {result.head.hash}"]
     if result.table_name is not None:  # the chain holds, a table does not agree with it
-        return [f"AUDIT LOG CONTRADICTED by {result.table_name} row {result.row_id}: {result.problem}",
-                f"(the chain of {result.entries_checked} entries verified)"]
-    return [f"AUDIT LOG BROKEN at entry {result.first_broken_id}: {result.problem}",
-            f"({result.entries_checked} entries before it verified)"]
+        return [
+            f"AUDIT LOG CONTRADICTED by {result.table_name} row {result.row_id}: {result.problem}",
+            f"(the chain of {result.entries_checked} entries verified)",
+        ]
+    return [
+        f"AUDIT LOG BROKEN at entry {result.first_broken_id}: {result.problem}",
+        f"({result.entries_checked} entries before it verified)",
+    ]
 
 
 def audit_verify(
@@ -77,8 +80,10 @@ def retention_command() -> None:
         report = retention.run_retention(session, settings=settings, district=district_of(settings))
     with unit_of_work(engine, actor="system:retention") as session:
         swept = sweep_orphans(session, settings, older_than_seconds=RUNNING_SERVICE_GRACE_SECONDS)
-    typer.echo(f"originals deleted {report.originals_deleted}, face templates deleted {report.templates_deleted} "
-               f"(of {report.people_forgotten} people), unreferenced files removed {len(swept)}")
+    typer.echo(
+        f"originals deleted {report.originals_deleted}, face templates deleted {report.templates_deleted} "
+        f"(of {report.people_forgotten} people), unreferenced files removed {len(swept)}"
+    )
 
 
 def purge(
@@ -97,16 +102,20 @@ def purge(
             found = find_by_external_id(session, person)
             if found is None or found.id is None:
                 raise RegistryError(f"No person with external id {person!r}.")
-            report = retention.purge_person(session, person_id=found.id, settings=settings,
-                                            district=district_of(settings))
+            report = retention.purge_person(
+                session, person_id=found.id, settings=settings, district=district_of(settings)
+            )
     except RegistryError as exc:
         typer.secho(exc.message, fg="red", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"Purged {person}: {report.templates_deleted} face template(s), {report.originals_deleted} "
-               f"original photo(s); {report.clearances_kept} decision record(s) kept without their photo.")
+    typer.echo(
+        f"Purged {person}: {report.templates_deleted} face template(s), {report.originals_deleted} "
+        f"original photo(s); {report.clearances_kept} decision record(s) kept without their photo."
+    )
     if report.biometric_consent_in_force:
-        typer.secho("Their biometric consent is still in force: revoke it, or their face may be enrolled again.",
-                    fg="yellow")
+        typer.secho(
+            "Their biometric consent is still in force: revoke it, or their face may be enrolled again.", fg="yellow"
+        )
 
 
 def biometrics_report() -> None:
@@ -122,8 +131,9 @@ def biometrics_report() -> None:
     typer.echo(json.dumps(report, indent=2, sort_keys=True))
 
 
-def backup(path: Annotated[Path, typer.Argument(help="the backup file to write, e.g. registry-2026-11-21.tar")]
-           ) -> None:
+def backup(
+    path: Annotated[Path, typer.Argument(help="the backup file to write, e.g. registry-2026-11-21.tar")],
+) -> None:
     """Make a consistent backup while the service runs, as one tar file.
 
     It holds the database (SQLite's online copy, or pg_dump -Fc of DATABASE_URL), the scanned consent
@@ -138,8 +148,10 @@ def backup(path: Annotated[Path, typer.Argument(help="the backup file to write, 
     except (BackupError, OSError) as exc:
         typer.secho(f"Backup failed: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"Backup written to {path}: {manifest['database']} database, audit head "
-               f"{manifest['audit_head']['last_id']}, files {manifest['files']}")
+    typer.echo(
+        f"Backup written to {path}: {manifest['database']} database, audit head "
+        f"{manifest['audit_head']['last_id']}, files {manifest['files']}"
+    )
 
 
 def restore(
@@ -163,8 +175,11 @@ def restore(
     upgrade(engine)
     head = manifest["audit_head"]
     with unit_of_work(engine, actor="cli:restore") as session:
-        result = audit_log.verify(session, expected_head_id=head["last_id"] or None,
-                                  expected_head_hash=head["hash"] if head["last_id"] else None)
+        result = audit_log.verify(
+            session,
+            expected_head_id=head["last_id"] or None,
+            expected_head_hash=head["hash"] if head["last_id"] else None,
+        )
     engine.dispose()
     typer.echo(f"Restored {path} (made {manifest['created_at']}).")
     for line in _verification_lines(result):

@@ -34,8 +34,10 @@ os.environ.setdefault("REGISTRY_TIME_ZONE", "UTC")
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 # High enough that no test is throttled by accident; tests/api/test_rate_limits.py sets its own.
-GENEROUS_RATE_LIMITS: dict[str, Any] = {f"rate_limit_{what}": 100_000 for what in (
-    "sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")}
+GENEROUS_RATE_LIMITS: dict[str, Any] = {
+    f"rate_limit_{what}": 100_000
+    for what in ("sign_in_per_client", "sign_in_per_account", "uploads_per_client", "uploads_per_account")
+}
 # Test accounts only: Argon2id at its cheapest (microseconds, not ~0.2 s a hash). The service's own
 # hasher is untouched (tests/registry/test_password_hashing.py runs it in a fresh process).
 CHEAP_PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
@@ -109,8 +111,9 @@ def session(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32,
-                    **GENEROUS_RATE_LIMITS)
+    return Settings(
+        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32, **GENEROUS_RATE_LIMITS
+    )
 
 
 @pytest.fixture
@@ -120,9 +123,16 @@ def make_user(session: Session, settings: Settings) -> Callable[..., dict[str, s
 
     def make(role: str, *, person_id: int | None = None) -> dict[str, str]:
         n = next(counter)
-        user = accounts.add_user(session, data=UserCreate(
-            email=f"{role}{n}@district.example.org", full_name=f"{role.title()} {n}", role=role,
-            password=PASSWORD, person_id=person_id))
+        user = accounts.add_user(
+            session,
+            data=UserCreate(
+                email=f"{role}{n}@district.example.org",
+                full_name=f"{role.title()} {n}",
+                role=role,
+                password=PASSWORD,
+                person_id=person_id,
+            ),
+        )
         session.commit()
         assert user.id is not None
         token, _ = security.issue_access_token(user_id=user.id, secret=settings.secret_key, minutes=5)

@@ -17,8 +17,12 @@ def signed_form_pdf() -> bytes:
 
 def pdf_with(*objects: bytes) -> bytes:
     """A structurally whole PDF (catalog, page tree, xref, trailer) with extra objects from 4 on."""
-    bodies = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-              b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>", *objects]
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        *objects,
+    ]
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(bodies, 1):
@@ -44,17 +48,23 @@ def pdf_with_packed_catalog(catalog: bytes, *, columns: int = 8) -> bytes:
     content += bytes(-len(content) % columns)
     rows = b""
     for start in range(0, len(content), columns):
-        row = content[start:start + columns]
+        row = content[start : start + columns]
         rows += b"\x01" + bytes([row[0]]) + bytes((row[i] - row[i - 1]) % 256 for i in range(1, len(row)))
     packed = zlib.compress(rows)
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     offsets = {}
-    for number, body in ((2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-                         (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"),
-                         (4, b"<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode "
-                             b"/DecodeParms << /Predictor 12 /Columns %d >> >>\nstream\n" % (len(header), len(packed),
-                                                                                            columns)
-                             + packed + b"\nendstream")):
+    for number, body in (
+        (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"),
+        (
+            4,
+            b"<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode "
+            b"/DecodeParms << /Predictor 12 /Columns %d >> >>\nstream\n"
+            % (len(header), len(packed), columns)
+            + packed
+            + b"\nendstream",
+        ),
+    ):
         offsets[number] = len(out)
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref_at = len(out)
@@ -62,7 +72,10 @@ def pdf_with_packed_catalog(catalog: bytes, *, columns: int = 8) -> bytes:
     entries += [b"\x01" + offsets[n].to_bytes(4, "big") + bytes(2) for n in (2, 3, 4)]
     entries.append(b"\x01" + xref_at.to_bytes(4, "big") + bytes(2))
     table = b"".join(entries)
-    out += (b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
-            + table + b"\nendstream\nendobj\n")
+    out += (
+        b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
+        + table
+        + b"\nendstream\nendobj\n"
+    )
     out += b"startxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)

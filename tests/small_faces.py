@@ -10,8 +10,14 @@ from PIL import Image
 from media.faces import find_faces
 from tests.conftest import FACES
 
-PEOPLE = ("people/obama/obama-2.jpg", "people/biden/biden-2.jpg", "people/alex_lacamoire/alex-1.jpg",
-          "people/kit_harington/kit-2.jpg", "people/rose_leslie/rose-1.jpg", "people/obama/obama-3.jpg")
+PEOPLE = (
+    "people/obama/obama-2.jpg",
+    "people/biden/biden-2.jpg",
+    "people/alex_lacamoire/alex-1.jpg",
+    "people/kit_harington/kit-2.jpg",
+    "people/rose_leslie/rose-1.jpg",
+    "people/obama/obama-3.jpg",
+)
 
 
 @cache
@@ -23,7 +29,7 @@ def distant_faces_photo(face_px: int = 50) -> bytes:
         box = faces[0].box
         area = box.padded(0.8, width=photo.width, height=photo.height)
         scale = face_px / box.width
-        crop = Image.fromarray(photo.rgb[area.top:area.bottom, area.left:area.right])
+        crop = Image.fromarray(photo.rgb[area.top : area.bottom, area.left : area.right])
         crop = crop.resize((max(1, round(area.width * scale)), max(1, round(area.height * scale))))
         canvas.paste(crop, (400 + (n % 3) * 1300, 700 + (n // 3) * 1300))
     out = io.BytesIO()

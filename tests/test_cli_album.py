@@ -27,8 +27,9 @@ from tests.district import DISTRICT
 def registry_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "PYTHONWARNINGS": "ignore"}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "scripts.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def seed(data_dir: Path) -> None:
@@ -37,17 +38,29 @@ def seed(data_dir: Path) -> None:
     upgrade(engine)
     signed = date.today() - timedelta(days=10)
     with Session(engine) as session:
-        admin = accounts.add_user(session, data=UserCreate(email="admin@district.example.org", full_name="Admin",
-                                                           role="admin", password=PASSWORD))
+        admin = accounts.add_user(
+            session,
+            data=UserCreate(email="admin@district.example.org", full_name="Admin", role="admin", password=PASSWORD),
+        )
         for external_id, name in (("E-1", "Barack Obama"), ("E-2", "Joe Biden")):
             people.add_person(session, data=PersonCreate(external_id=external_id, kind="employee", name=name))
         obama = people.find_by_external_id(session, "E-1")
         assert obama is not None and admin.id is not None and obama.id is not None
         for kind, scopes in (("biometric", []), ("image_release", ["personal_social_media"])):
-            consents.record_consent(session, data=ConsentCreate(
-                person_id=obama.id, kind=kind, status="granted", scopes=scopes, signer_name="Barack Obama",
-                signer_relationship="self", signed_on=signed), entered_by_id=admin.id,
-                district=DISTRICT)
+            consents.record_consent(
+                session,
+                data=ConsentCreate(
+                    person_id=obama.id,
+                    kind=kind,
+                    status="granted",
+                    scopes=scopes,
+                    signer_name="Barack Obama",
+                    signer_relationship="self",
+                    signed_on=signed,
+                ),
+                entered_by_id=admin.id,
+                district=DISTRICT,
+            )
         session.commit()
     engine.dispose()
 
@@ -74,8 +87,18 @@ def test_enrol_a_folder_then_clear_a_folder_with_a_report_and_an_exit_code_for_s
     shutil.copy(FACES / "groups" / "biden-obama.jpg", album / "2-with-biden.jpg")
     (album / "3-sky.jpg").write_bytes(blank_jpeg())
     (album / "4-notes.txt").write_text("not a photo")
-    cleared = registry_cli(data_dir, "clear", str(album), "--destination", "personal_social_media",
-                           "--context-kind", "classroom", "--not-public", "--report", str(tmp_path / "report.csv"))
+    cleared = registry_cli(
+        data_dir,
+        "clear",
+        str(album),
+        "--destination",
+        "personal_social_media",
+        "--context-kind",
+        "classroom",
+        "--not-public",
+        "--report",
+        str(tmp_path / "report.csv"),
+    )
     assert cleared.returncode == 1, cleared.stderr  # Biden's face blocks: no consent
     lines = (tmp_path / "report.csv").read_text().splitlines()
     assert lines[0] == "file,status,decision,clearance_id,faces,reasons,error"
@@ -86,8 +109,9 @@ def test_enrol_a_folder_then_clear_a_folder_with_a_report_and_an_exit_code_for_s
     assert rows["4-notes.txt"][:2] == ["failed", ""]
     assert "blocked" in cleared.stderr and "failed" in cleared.stderr  # the summary table
 
-    usage = registry_cli(data_dir, "clear", str(album), "--destination", "facebook", "--context-kind", "classroom",
-                         "--not-public")
+    usage = registry_cli(
+        data_dir, "clear", str(album), "--destination", "facebook", "--context-kind", "classroom", "--not-public"
+    )
     assert usage.returncode == 2 and "destination must be one of" in usage.stderr
 
 
@@ -96,7 +120,9 @@ def test_the_exit_code_fails_closed():
 
     def view(blocked: int = 0, failed: int = 0, review: int = 0) -> AlbumPublic:
         only_the_counts: dict[str, Any] = {
-            "counts": {"failed": failed}, "decisions": {"blocked": blocked, "needs_review": review, "allowed": 1}}
+            "counts": {"failed": failed},
+            "decisions": {"blocked": blocked, "needs_review": review, "allowed": 1},
+        }
         return AlbumPublic.model_construct(**only_the_counts)
 
     assert _exit_code(view()) == 0

@@ -12,8 +12,22 @@ from typer.testing import CliRunner
 from scripts.cli import app
 
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
-ADMINISTRATION = {"import-roster", "enrol-folder", "audit-verify", "expiry-scan", "purge", "backup", "restore",
-                  "clear", "retention", "biometrics-report", "create-user", "migrate", "serve", "audit-head"}
+ADMINISTRATION = {
+    "import-roster",
+    "enrol-folder",
+    "audit-verify",
+    "expiry-scan",
+    "purge",
+    "backup",
+    "restore",
+    "clear",
+    "retention",
+    "biometrics-report",
+    "create-user",
+    "migrate",
+    "serve",
+    "audit-head",
+}
 
 
 def words(text: str) -> str:

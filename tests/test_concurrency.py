@@ -22,16 +22,27 @@ from tests.test_service_start import free_port, wait_healthy
 
 ADMIN, PASSWORD = "principal@district.example.org", "a long admin password"
 SIGNED = str(date.today() - timedelta(days=10))
-GRANT = {"kind": "image_release", "status": "granted", "scopes": ["personal_social_media"],
-         "signer_name": "Ana Lopez", "signer_relationship": "parent", "signed_on": SIGNED}
+GRANT = {
+    "kind": "image_release",
+    "status": "granted",
+    "scopes": ["personal_social_media"],
+    "signer_name": "Ana Lopez",
+    "signer_relationship": "parent",
+    "signed_on": SIGNED,
+}
 CONTESTED = 5  # consents that several requests race to revoke
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The URL of `scripts.cli serve --workers 2` on a fresh database, and the file of its output."""
-    env = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path / "data"), "REGISTRY_ADMIN_EMAIL": ADMIN,
-           "REGISTRY_ADMIN_PASSWORD": PASSWORD, "REGISTRY_SECRET_KEY": "concurrency-" + "x" * 40}
+    env = {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(tmp_path / "data"),
+        "REGISTRY_ADMIN_EMAIL": ADMIN,
+        "REGISTRY_ADMIN_PASSWORD": PASSWORD,
+        "REGISTRY_SECRET_KEY": "concurrency-" + "x" * 40,
+    }
     env.pop("DATABASE_URL", None)
     database = None
     if request.param == "postgresql":
@@ -39,8 +50,14 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         env["DATABASE_URL"] = sqlalchemy_pg_url(database).replace("+psycopg", "")
     port, log = free_port(), tmp_path / "server.log"
     with log.open("w") as output:
-        process = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--workers", "2"], cwd=ROOT,
-                                   env={**env, "PORT": str(port)}, stdout=output, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.cli", "serve", "--workers", "2"],
+            cwd=ROOT,
+            env={**env, "PORT": str(port)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         wait_healthy(port, process)
         yield f"http://127.0.0.1:{port}", log
@@ -66,19 +83,35 @@ def prepare(client: httpx.Client) -> tuple[dict[str, str], dict[str, str], dict[
     """Accounts, an enrolled student with consent, and the consents to be fought over."""
     admin = signed_in(client, ADMIN, PASSWORD)
     for role in ("office_staff", "employee"):
-        created(client.post("/api/v1/users", headers=admin, json={
-            "email": f"{role}@district.example.org", "full_name": role, "role": role, "password": PASSWORD}))
+        created(
+            client.post(
+                "/api/v1/users",
+                headers=admin,
+                json={"email": f"{role}@district.example.org", "full_name": role, "role": role, "password": PASSWORD},
+            )
+        )
     office = signed_in(client, "office_staff@district.example.org", PASSWORD)
     employee = signed_in(client, "employee@district.example.org", PASSWORD)
-    student = created(client.post("/api/v1/people", headers=office, json={
-        "external_id": "S-1", "kind": "student", "name": "Sam Student"}))["id"]
-    created(client.post("/api/v1/consents", headers=office, json={
-        **GRANT, "person_id": student, "kind": "biometric", "scopes": []}))
+    student = created(
+        client.post(
+            "/api/v1/people", headers=office, json={"external_id": "S-1", "kind": "student", "name": "Sam Student"}
+        )
+    )["id"]
+    created(
+        client.post(
+            "/api/v1/consents", headers=office, json={**GRANT, "person_id": student, "kind": "biometric", "scopes": []}
+        )
+    )
     portrait = (FACES / "people/obama/obama-portrait.jpg").read_bytes()
-    created(client.post(f"/api/v1/people/{student}/faces", headers=office,
-                        files={"photo": ("portrait.jpg", portrait, "image/jpeg")}))
-    contested = [created(client.post("/api/v1/consents", headers=office, json={**GRANT, "person_id": student}))["id"]
-                 for _ in range(CONTESTED)]
+    created(
+        client.post(
+            f"/api/v1/people/{student}/faces", headers=office, files={"photo": ("portrait.jpg", portrait, "image/jpeg")}
+        )
+    )
+    contested = [
+        created(client.post("/api/v1/consents", headers=office, json={**GRANT, "person_id": student}))["id"]
+        for _ in range(CONTESTED)
+    ]
     return admin, office, employee, student, contested
 
 
@@ -96,12 +129,18 @@ def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent
             return client.post(f"/api/v1/consents/{consent}/revoke", headers=office, json={"reason": "Parent phoned"})
 
         def clear(_: int) -> httpx.Response:
-            return client.post("/api/v1/clearances", headers=employee, files={"photo": ("p.jpg", photo, "image/jpeg")},
-                               data={"destination": "personal_social_media", "context_kind": "classroom",
-                                     "context_public": "false"})
+            return client.post(
+                "/api/v1/clearances",
+                headers=employee,
+                files={"photo": ("p.jpg", photo, "image/jpeg")},
+                data={"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"},
+            )
 
-        work = ([("grant", grant, n) for n in range(16)] + [("clear", clear, n) for n in range(17)]
-                + [("revoke", revoke, contested[n % CONTESTED]) for n in range(17)])
+        work = (
+            [("grant", grant, n) for n in range(16)]
+            + [("clear", clear, n) for n in range(17)]
+            + [("revoke", revoke, contested[n % CONTESTED]) for n in range(17)]
+        )
         random.Random(4118).shuffle(work)
         with ThreadPoolExecutor(max_workers=len(work)) as pool:
             results = list(pool.map(lambda job: (job[0], job[2], job[1](job[2])), work))
@@ -111,19 +150,23 @@ def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent
             assert "locked" not in response.text.lower(), response.text
         outcomes = Counter((kind, response.status_code) for kind, _, response in results)
         assert outcomes[("grant", 201)] == 16 and outcomes[("clear", 201)] == 17, outcomes
-        revoked_by = Counter(target for kind, target, response in results if kind == "revoke"
-                             and response.status_code == 200)
+        revoked_by = Counter(
+            target for kind, target, response in results if kind == "revoke" and response.status_code == 200
+        )
         assert revoked_by == Counter(contested), "each contested consent is revoked exactly once"
         assert all(r.status_code in (409, 422) for kind, _, r in results if kind == "revoke" and r.status_code != 200)
 
-        consents = client.get("/api/v1/consents", headers=office,
-                              params={"person_id": student, "kind": "image_release", "limit": 200}).json()
+        consents = client.get(
+            "/api/v1/consents", headers=office, params={"person_id": student, "kind": "image_release", "limit": 200}
+        ).json()
         granted = {r.json()["id"] for kind, _, r in results if kind == "grant"}
         assert {c["id"] for c in consents["items"]} == granted | set(contested)
         assert {c["id"] for c in consents["items"] if c["revocation"]} == set(contested)
 
-        takedowns = {(t["clearance_id"], t["consent_id"])
-                     for t in client.get("/api/v1/takedowns", headers=admin, params={"limit": 200}).json()["items"]}
+        takedowns = {
+            (t["clearance_id"], t["consent_id"])
+            for t in client.get("/api/v1/takedowns", headers=admin, params={"limit": 200}).json()["items"]
+        }
         for kind, _, response in results:
             if kind != "clear":
                 continue

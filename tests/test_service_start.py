@@ -25,8 +25,14 @@ def free_port() -> int:
 def start(data_dir: Path, port: int, **env: str) -> subprocess.Popen[str]:
     environment = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "PORT": str(port), **env}
     environment.pop("DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve"], cwd=ROOT, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", "serve"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_healthy(port: int, process: subprocess.Popen[str]) -> None:
@@ -50,13 +56,14 @@ def stop(process: subprocess.Popen[str]) -> str:
 @pytest.mark.slow
 def test_first_start_makes_the_named_administrator_and_a_second_start_is_harmless(tmp_path):
     port = free_port()
-    env = {"REGISTRY_ADMIN_EMAIL": "principal@district.example.org",
-           "REGISTRY_ADMIN_PASSWORD": "a long admin password"}
+    env = {"REGISTRY_ADMIN_EMAIL": "principal@district.example.org", "REGISTRY_ADMIN_PASSWORD": "a long admin password"}
     first = start(tmp_path, port, **env)
     try:
         wait_healthy(port, first)
-        token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", data={
-            "username": "principal@district.example.org", "password": "a long admin password"})
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data={"username": "principal@district.example.org", "password": "a long admin password"},
+        )
         assert token.status_code == 200
     finally:
         output = stop(first)
@@ -86,8 +93,13 @@ def test_without_a_named_administrator_a_password_is_generated_and_shown_once(tm
     process = start(tmp_path, port)
     try:
         wait_healthy(port, process)
-        assert httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", data={
-            "username": "admin@example.org", "password": password}).status_code == 200
+        assert (
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/token",
+                data={"username": "admin@example.org", "password": password},
+            ).status_code
+            == 200
+        )
     finally:
         stop(process)
 

@@ -20,19 +20,35 @@ ADMIN = {"REGISTRY_ADMIN_EMAIL": "admin@district.example.org", "REGISTRY_ADMIN_P
 
 
 def serve(data_dir: Path, database: str, port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, **ADMIN, "REGISTRY_DATA_DIR": str(data_dir), "DATABASE_URL": sqlalchemy_pg_url(database),
-           "REGISTRY_SECRET_KEY": "shared-secret-" + "y" * 40, "REGISTRY_ANALYSIS_PROCESSES": "1",
-           "REGISTRY_RATE_LIMIT_UPLOADS_PER_ACCOUNT": "0", "REGISTRY_RATE_LIMIT_UPLOADS_PER_CLIENT": "0",
-           "PYTHONWARNINGS": "ignore"}
-    return subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        **ADMIN,
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "DATABASE_URL": sqlalchemy_pg_url(database),
+        "REGISTRY_SECRET_KEY": "shared-secret-" + "y" * 40,
+        "REGISTRY_ANALYSIS_PROCESSES": "1",
+        "REGISTRY_RATE_LIMIT_UPLOADS_PER_ACCOUNT": "0",
+        "REGISTRY_RATE_LIMIT_UPLOADS_PER_CLIENT": "0",
+        "PYTHONWARNINGS": "ignore",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def who_is_in(client: httpx.Client, headers: dict[str, str], photo: str) -> list[str | None]:
     with open(FACES / photo, "rb") as handle:
-        response = client.post("/api/v1/clearances", headers=headers, files={"photo": (photo, handle, "image/jpeg")},
-                               data={"destination": "personal_social_media", "context_kind": "classroom",
-                                     "context_public": "false"})
+        response = client.post(
+            "/api/v1/clearances",
+            headers=headers,
+            files={"photo": (photo, handle, "image/jpeg")},
+            data={"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"},
+        )
     assert response.status_code == 201, response.text
     return [face["person_name"] for face in response.json()["faces"]]
 
@@ -48,8 +64,10 @@ def test_a_face_deleted_through_one_worker_is_not_matched_by_the_other(tmp_path)
         servers.append(serve(tmp_path, database, ports[1]))
         wait_healthy(ports[1], servers[1])
         one, two = (httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) for port in ports)
-        token = one.post("/api/v1/auth/token", data={"username": ADMIN["REGISTRY_ADMIN_EMAIL"],
-                                                     "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]})
+        token = one.post(
+            "/api/v1/auth/token",
+            data={"username": ADMIN["REGISTRY_ADMIN_EMAIL"], "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]},
+        )
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         obama = add_person(one, headers, "E-1", "employee", "Barack Obama")
         record(one, headers, obama, signer="self")

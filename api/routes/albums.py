@@ -22,10 +22,18 @@ def _tags(values: list[str]) -> list[str]:
     return sorted({t.strip() for value in values for t in value.split(",") if t.strip()})
 
 
-@router.post("/clearances/batch", response_model=albums.AlbumPublic, status_code=202,
-             responses={202: {"description": "accepted; follow the album at Location"}})
+@router.post(
+    "/clearances/batch",
+    response_model=albums.AlbumPublic,
+    status_code=202,
+    responses={202: {"description": "accepted; follow the album at Location"}},
+)
 def clear_album(
-    request: Request, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, pack: PackDep,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
     user: CurrentUser,
     destination: Annotated[Destination, Form()],
     photos: Annotated[list[UploadFile], File(description="the photos: JPEG, PNG or WebP, repeat the field")] = [],  # noqa: B006
@@ -42,39 +50,78 @@ def clear_album(
     if len(photos) > settings.max_album_photos:
         raise TooLarge(f"An album takes at most {settings.max_album_photos} photos; this upload has {len(photos)}.")
     job = albums.start_album(
-        session, uploader=user, destination=destination, event_id=event_id, context_kind=context_kind,
-        context_public=context_public, tags=_tags(tags), caption=caption, source="api", pack=pack)
+        session,
+        uploader=user,
+        destination=destination,
+        event_id=event_id,
+        context_kind=context_kind,
+        context_public=context_public,
+        tags=_tags(tags),
+        caption=caption,
+        source="api",
+        pack=pack,
+    )
     position = 0
     for number, upload in enumerate(photos, 1):
-        incoming = keep_photo(display_name(upload.filename, f"photo {number}"), upload.file,
-                              directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes)
-        albums.add_photo(session, job=job, position=position, name=incoming.name, photo_file=incoming.photo_file,
-                         error=incoming.error, settings=settings)
+        incoming = keep_photo(
+            display_name(upload.filename, f"photo {number}"),
+            upload.file,
+            directory=settings.uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+        )
+        albums.add_photo(
+            session,
+            job=job,
+            position=position,
+            name=incoming.name,
+            photo_file=incoming.photo_file,
+            error=incoming.error,
+            settings=settings,
+        )
         position += 1
     if zip is not None:
         room = settings.max_album_photos - position
         if room <= 0:
             raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
-        for incoming in photos_in_zip(zip.file, directory=settings.uploads_dir, max_members=room,
-                                      max_member_bytes=settings.max_upload_bytes,
-                                      max_total_bytes=settings.max_album_bytes):
-            albums.add_photo(session, job=job, position=position, name=incoming.name,
-                             photo_file=incoming.photo_file, error=incoming.error, settings=settings)
+        for incoming in photos_in_zip(
+            zip.file,
+            directory=settings.uploads_dir,
+            max_members=room,
+            max_member_bytes=settings.max_upload_bytes,
+            max_total_bytes=settings.max_album_bytes,
+        ):
+            albums.add_photo(
+                session,
+                job=job,
+                position=position,
+                name=incoming.name,
+                photo_file=incoming.photo_file,
+                error=incoming.error,
+                settings=settings,
+            )
             position += 1
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
         background.add_task(runner.wake)  # after the commit: the items are there to claim
     body = albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL)
-    return JSONResponse(body.model_dump(mode="json"), status_code=202, background=background,
-                        headers={"Location": f"/api/v1/albums/{job.id}"})
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=202,
+        background=background,
+        headers={"Location": f"/api/v1/albums/{job.id}"},
+    )
 
 
 @router.get("/albums", response_model=Page[albums.AlbumPublic])
 def list_albums(session: SessionDep, user: CurrentUser, limit: Limit = 20, offset: Offset = 0) -> Page[Any]:
     """Newest first; employees see their own albums only."""
     rows, total = albums.list_albums(session, user=user, limit=limit, offset=offset)
-    return Page(items=[albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL) for job in rows],
-                total=total, limit=limit, offset=offset)
+    return Page(
+        items=[albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL) for job in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/albums/{album_id}", response_model=albums.AlbumPublic)
@@ -87,5 +134,8 @@ def get_album(album_id: int, session: SessionDep, user: CurrentUser) -> albums.A
 @router.get("/albums/{album_id}/items/{item_id}/thumbnail", response_class=Response, responses=JPEG)
 def album_thumbnail(album_id: int, item_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """A 240 px copy of a cleared photo, for a grid of the album by decision."""
-    return Response(albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
-                    media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(
+        albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -31,16 +31,28 @@ from registry.settings import Settings
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenResponse,
-             responses={401: {"description": "wrong email or password"},
-                        429: {"description": "too many wrong passwords for this account from this address"}})
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    responses={
+        401: {"description": "wrong email or password"},
+        429: {"description": "too many wrong passwords for this account from this address"},
+    },
+)
 def sign_in(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
     settings: SettingsDep,
 ) -> TokenResponse:
     try:
-        user = signing_in.sign_in(session, email=form.username, password=form.password,
-                                  address=client_address(request), backoff=backoff(settings))
+        user = signing_in.sign_in(
+            session,
+            email=form.username,
+            password=form.password,
+            address=client_address(request),
+            backoff=backoff(settings),
+        )
     except signing_in.SignInRefused as exc:
         session.commit()  # keep the count of wrong passwords even though the request fails
         code = status.HTTP_429_TOO_MANY_REQUESTS if exc.locked else status.HTTP_401_UNAUTHORIZED
@@ -53,15 +65,28 @@ def who_am_i(session: SessionDep, user: CurrentUser) -> UserPublic:
     return _public(session, user)
 
 
-@router.post("/auth/password", response_model=TokenResponse,
-             responses={429: {"description": "too many wrong passwords for this account from this address"}})
+@router.post(
+    "/auth/password",
+    response_model=TokenResponse,
+    responses={429: {"description": "too many wrong passwords for this account from this address"}},
+)
 def change_my_password(
-    request: Request, data: PasswordChange, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+    request: Request,
+    data: PasswordChange,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> TokenResponse:
     """Your own new password. Every earlier session and access token ends; the answer is a fresh token."""
     try:
-        accounts.change_password(session, user=user, current=data.current_password, new=data.new_password,
-                                 address=client_address(request), backoff=backoff(settings))
+        accounts.change_password(
+            session,
+            user=user,
+            current=data.current_password,
+            new=data.new_password,
+            address=client_address(request),
+            backoff=backoff(settings),
+        )
     except signing_in.SignInRefused as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, exc.message) from exc
     except Invalid:
@@ -112,7 +137,10 @@ def unlock_user(user_id: int, session: SessionDep, _: AdminUser) -> UserPublic:
 
 @router.post("/users/{user_id}/temporary-password", response_model=TemporaryPasswordSet)
 def set_temporary_password(
-    user_id: int, data: TemporaryPassword, session: SessionDep, admin: AdminUser,
+    user_id: int,
+    data: TemporaryPassword,
+    session: SessionDep,
+    admin: AdminUser,
 ) -> TemporaryPasswordSet:
     """A password the account must change at its next sign-in (one is made when none is given). Its sessions
     end and it is unlocked."""
@@ -125,8 +153,11 @@ def set_temporary_password(
 
 def _token_for(user: User, settings: Settings) -> TokenResponse:
     token, expires_in = security.issue_access_token(
-        user_id=id_of(user), secret=settings.secret_key, minutes=settings.access_token_minutes,
-        session_version=user.session_version)
+        user_id=id_of(user),
+        secret=settings.secret_key,
+        minutes=settings.access_token_minutes,
+        session_version=user.session_version,
+    )
     return TokenResponse(access_token=token, expires_in=expires_in, must_change_password=user.must_change_password)
 
 

@@ -24,79 +24,139 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def group_class_list(
-    session: Session, *, group_id: int, user: User, destination: str, district: DistrictDep,
+    session: Session,
+    *,
+    group_id: int,
+    user: User,
+    destination: str,
+    district: DistrictDep,
 ) -> class_list.ClassList:
     group = groups.get_group_for(session, group_id, user)
-    listing = class_list.class_list(session, title=group.name, students=class_list.students_of_group(session, group),
-                                    destination=destination, district=district)
-    record_class_list(session, viewer_of(session, user), group_id=group_id,
-                      person_ids=[s.person_id for s in listing.listed])
+    listing = class_list.class_list(
+        session,
+        title=group.name,
+        students=class_list.students_of_group(session, group),
+        destination=destination,
+        district=district,
+    )
+    record_class_list(
+        session, viewer_of(session, user), group_id=group_id, person_ids=[s.person_id for s in listing.listed]
+    )
     return listing
 
 
 def school_class_list(
-    session: Session, *, school: str, grade: str | None, user: User, destination: str, district: DistrictDep,
+    session: Session,
+    *,
+    school: str,
+    grade: str | None,
+    user: User,
+    destination: str,
+    district: DistrictDep,
 ) -> class_list.ClassList:
     if user.role not in IDENTIFIES_EVERYONE:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "A school's or a grade's class list is for office staff; "
-                            "ask the office for a group of your own (your team, choir or homeroom).")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "A school's or a grade's class list is for office staff; "
+            "ask the office for a group of your own (your team, choir or homeroom).",
+        )
     title = f"{school}, grade {grade}" if grade else school
-    return class_list.class_list(session, title=title, students=class_list.students_of_school(session, school, grade),
-                                 destination=destination, district=district)
+    return class_list.class_list(
+        session,
+        title=title,
+        students=class_list.students_of_school(session, school, grade),
+        destination=destination,
+        district=district,
+    )
 
 
 def class_list_public(listing: class_list.ClassList) -> ClassListPublic:
     return ClassListPublic(
-        title=listing.title, destination=listing.destination, printed_on=listing.printed_on,
+        title=listing.title,
+        destination=listing.destination,
+        printed_on=listing.printed_on,
         students=listing.students,
-        listed=[ListedStudentPublic(
-            person_id=s.person_id, name=s.name, grade=s.grade, refused=s.refused, words=s.words,
-            thumbnail_url=f"/api/v1/class-list/thumbnails/{s.person_id}" if s.has_thumbnail else None)
-            for s in listing.listed])
+        listed=[
+            ListedStudentPublic(
+                person_id=s.person_id,
+                name=s.name,
+                grade=s.grade,
+                refused=s.refused,
+                words=s.words,
+                thumbnail_url=f"/api/v1/class-list/thumbnails/{s.person_id}" if s.has_thumbnail else None,
+            )
+            for s in listing.listed
+        ],
+    )
 
 
 def pdf_response(session: Session, listing: class_list.ClassList) -> Response:
     name = "".join(c if c.isalnum() else "-" for c in listing.title).strip("-").lower() or "class-list"
-    return Response(class_list_pdf(session, listing), media_type="application/pdf", headers={
-        **PRIVATE, "Content-Disposition": f'attachment; filename="do-not-post-{name}-{listing.printed_on}.pdf"'})
+    return Response(
+        class_list_pdf(session, listing),
+        media_type="application/pdf",
+        headers={
+            **PRIVATE,
+            "Content-Disposition": f'attachment; filename="do-not-post-{name}-{listing.printed_on}.pdf"',
+        },
+    )
 
 
 @router.get("/groups/{group_id}/class-list", response_model=ClassListPublic)
 def get_group_class_list(
-    group_id: int, session: SessionDep, user: CurrentUser, district: DistrictDep,
+    group_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    district: DistrictDep,
     destination: ForDestination = "personal_social_media",
 ) -> ClassListPublic:
     """The group's students whose image may not be posted there (no release, or a refusal)."""
-    return class_list_public(group_class_list(session, group_id=group_id, user=user, destination=destination,
-                                              district=district))
+    return class_list_public(
+        group_class_list(session, group_id=group_id, user=user, destination=destination, district=district)
+    )
 
 
 @router.get("/groups/{group_id}/class-list.pdf", response_class=Response, responses=PDF)
 def get_group_class_list_pdf(
-    group_id: int, session: SessionDep, user: CurrentUser, district: DistrictDep,
+    group_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    district: DistrictDep,
     destination: ForDestination = "personal_social_media",
 ) -> Response:
-    return pdf_response(session, group_class_list(session, group_id=group_id, user=user, destination=destination,
-                                                  district=district))
+    return pdf_response(
+        session, group_class_list(session, group_id=group_id, user=user, destination=destination, district=district)
+    )
 
 
 @router.get("/class-list", response_model=ClassListPublic)
 def get_school_class_list(
-    session: SessionDep, user: CurrentUser, district: DistrictDep, school: Annotated[str, Query(max_length=120)],
-    grade: Annotated[str | None, Query(max_length=20)] = None, destination: ForDestination = "personal_social_media",
+    session: SessionDep,
+    user: CurrentUser,
+    district: DistrictDep,
+    school: Annotated[str, Query(max_length=120)],
+    grade: Annotated[str | None, Query(max_length=20)] = None,
+    destination: ForDestination = "personal_social_media",
 ) -> ClassListPublic:
     """A school's (or one grade's) class list: office staff, reviewers and administrators."""
-    return class_list_public(school_class_list(session, school=school, grade=grade, user=user,
-                                               destination=destination, district=district))
+    return class_list_public(
+        school_class_list(session, school=school, grade=grade, user=user, destination=destination, district=district)
+    )
 
 
 @router.get("/class-list.pdf", response_class=Response, responses=PDF)
 def get_school_class_list_pdf(
-    session: SessionDep, user: CurrentUser, district: DistrictDep, school: Annotated[str, Query(max_length=120)],
-    grade: Annotated[str | None, Query(max_length=20)] = None, destination: ForDestination = "personal_social_media",
+    session: SessionDep,
+    user: CurrentUser,
+    district: DistrictDep,
+    school: Annotated[str, Query(max_length=120)],
+    grade: Annotated[str | None, Query(max_length=20)] = None,
+    destination: ForDestination = "personal_social_media",
 ) -> Response:
-    return pdf_response(session, school_class_list(session, school=school, grade=grade, user=user,
-                                                   destination=destination, district=district))
+    return pdf_response(
+        session,
+        school_class_list(session, school=school, grade=grade, user=user, destination=destination, district=district),
+    )
 
 
 @router.get("/class-list/thumbnails/{person_id}", response_class=Response, responses=JPEG)

@@ -34,7 +34,11 @@ def _tags(values: list[str]) -> list[str]:
 
 @router.post("/clearances", response_model=ClearancePublic, status_code=201)
 def clear_photo(
-    request: Request, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
+    templates: TemplatesDep,
     user: CurrentUser,
     photo: Annotated[UploadFile, File(description="the photo to post: JPEG, PNG or WebP")],
     destination: Annotated[Destination, Form()],
@@ -46,22 +50,42 @@ def clear_photo(
 ) -> ClearancePublic:
     data = read_upload_limited(photo, settings.max_upload_bytes)
     clearance = clear_uploaded_photo(
-        request, session, photo=data, uploader=user, destination=destination, event_id=event_id,
-        context_kind=context_kind, context_public=context_public, tags=_tags(tags), caption=caption,
-        settings=settings, pack=pack, templates=templates)
+        request,
+        session,
+        photo=data,
+        uploader=user,
+        destination=destination,
+        event_id=event_id,
+        context_kind=context_kind,
+        context_public=context_public,
+        tags=_tags(tags),
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+    )
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
 @router.get("/clearances", response_model=Page[ClearanceSummary])
 def list_clearances(
-    session: SessionDep, user: CurrentUser, decision: str | None = None, mine: bool = False,
-    limit: Limit = 50, offset: Offset = 0,
+    session: SessionDep,
+    user: CurrentUser,
+    decision: str | None = None,
+    mine: bool = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ClearanceSummary]:
-    rows, total = clearances.list_clearances(session, user=user, decision=decision, mine=mine,
-                                             limit=limit, offset=offset)
+    rows, total = clearances.list_clearances(
+        session, user=user, decision=decision, mine=mine, limit=limit, offset=offset
+    )
     viewer = viewer_of(session, user)
-    return Page(items=[reviews.clearance_summary(session, c, viewer=viewer) for c in rows], total=total, limit=limit,
-                offset=offset)
+    return Page(
+        items=[reviews.clearance_summary(session, c, viewer=viewer) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/clearances/{clearance_id}", response_model=ClearancePublic)
@@ -73,37 +97,65 @@ def get_clearance(clearance_id: int, session: SessionDep, user: CurrentUser) -> 
 @router.get("/clearances/{clearance_id}/photo", response_class=Response, responses=JPEG)
 def clearance_photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(reviews.photo_jpeg(settings, clearance), media_type="image/jpeg",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        reviews.photo_jpeg(settings, clearance), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+    )
 
 
 @router.get("/clearances/{clearance_id}/faces/{index}/crop", response_class=Response, responses=JPEG)
 def face_crop(
-    clearance_id: int, index: int, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+    clearance_id: int,
+    index: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        reviews.face_crop(session, settings, clearance, index),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 @router.get("/clearances/{clearance_id}/redacted", response_class=Response, responses=JPEG)
 def redacted_copy(
-    request: Request, clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep,
+    request: Request,
+    clearance_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
     templates: TemplatesDep,
     user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
-                                          templates=templates, analyse=request.app.state.analysis_pool.analyse,
-                                          release=session.commit)
-    return Response(blurred, media_type="image/jpeg", headers={
-        "Content-Disposition": f'attachment; filename="cleared-{copy.id}-blurred.jpg"',
-        "X-Clearance-Id": str(copy.id), "Cache-Control": "private, no-store"})
+    blurred, copy = reviews.redacted_copy(
+        session,
+        clearance=clearance,
+        user=user,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        analyse=request.app.state.analysis_pool.analyse,
+        release=session.commit,
+    )
+    return Response(
+        blurred,
+        media_type="image/jpeg",
+        headers={
+            "Content-Disposition": f'attachment; filename="cleared-{copy.id}-blurred.jpg"',
+            "X-Clearance-Id": str(copy.id),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/clearances/{clearance_id}/review", response_model=ClearancePublic)
 def review_clearance(
-    clearance_id: int, data: ClearanceReviewRequest, session: SessionDep, district: DistrictDep,
+    clearance_id: int,
+    data: ClearanceReviewRequest,
+    session: SessionDep,
+    district: DistrictDep,
     reviewer: ReviewerUser,
 ) -> ClearancePublic:
     clearance = clearances.get_clearance_for(session, clearance_id, reviewer)

@@ -16,14 +16,24 @@ router = APIRouter(tags=["consents"])
 
 @router.get("/consents", response_model=Page[ConsentPublic])
 def list_consents(
-    session: SessionDep, district: DistrictDep, _: OfficeUser, person_id: int | None = None,
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    person_id: int | None = None,
     kind: ConsentKind | None = None,
-    status: ConsentStatus | None = None, limit: Limit = 50, offset: Offset = 0,
+    status: ConsentStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ConsentPublic]:
-    rows, total = consents.list_consents(session, person_id=person_id, kind=kind, status=status,
-                                         limit=limit, offset=offset)
-    return Page(items=[consents.consent_public(session, c, district=district) for c in rows], total=total, limit=limit,
-                offset=offset)
+    rows, total = consents.list_consents(
+        session, person_id=person_id, kind=kind, status=status, limit=limit, offset=offset
+    )
+    return Page(
+        items=[consents.consent_public(session, c, district=district) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/consents", response_model=ConsentPublic, status_code=201)
@@ -44,39 +54,59 @@ def revoke_consent(
 ) -> ConsentPublic:
     assert user.id is not None
     consent = consents.get_consent(session, consent_id)
-    consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id,
-                            district=district)
+    consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id, district=district)
     return consents.consent_public(session, consent, district=district)
 
 
 @router.post("/consents/{consent_id}/evidence", response_model=ConsentPublic, status_code=201)
 def attach_evidence(
-    consent_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser,
+    consent_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    user: OfficeUser,
     file: Annotated[UploadFile, File(description="the signed form: PDF, JPEG or PNG")],
 ) -> ConsentPublic:
     assert user.id is not None
     consent = consents.get_consent(session, consent_id)
     data = file.file.read(settings.max_evidence_bytes + 1)
     consents.attach_evidence(
-        session, consent=consent, data=data, filename=file.filename or "scan",
-        directory=settings.evidence_dir, max_bytes=settings.max_evidence_bytes, uploaded_by_id=user.id,
+        session,
+        consent=consent,
+        data=data,
+        filename=file.filename or "scan",
+        directory=settings.evidence_dir,
+        max_bytes=settings.max_evidence_bytes,
+        uploaded_by_id=user.id,
     )
     return consents.consent_public(session, consent, district=district)
 
 
-@router.get("/consents/{consent_id}/evidence/{evidence_id}",
-            response_class=Response, responses={200: {"content": {"application/pdf": {}, "image/jpeg": {},
-                                                                    "image/png": {}}}})
+@router.get(
+    "/consents/{consent_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+)
 def download_evidence(
-    consent_id: int, evidence_id: int, session: SessionDep, settings: SettingsDep, _: OfficeUser,
+    consent_id: int,
+    evidence_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: OfficeUser,
 ) -> Response:
     for evidence in consents.evidence_of(session, consent_id):
         if evidence.id == evidence_id:
             path = settings.evidence_dir / evidence.sha256
             if not path.exists():
                 raise NotFound("The scan's file is missing from storage; restore it from a backup.")
-            return Response(path.read_bytes(), media_type=evidence.content_type, headers={
-                "Content-Disposition": f'attachment; filename="consent-{consent_id}-{evidence.id}"',
-                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
-                "Content-Security-Policy": "sandbox; default-src 'none'"})
+            return Response(
+                path.read_bytes(),
+                media_type=evidence.content_type,
+                headers={
+                    "Content-Disposition": f'attachment; filename="consent-{consent_id}-{evidence.id}"',
+                    "X-Content-Type-Options": "nosniff",
+                    "Cache-Control": "no-store",
+                    "Content-Security-Policy": "sandbox; default-src 'none'",
+                },
+            )
     raise NotFound(f"Consent {consent_id} has no scan with id {evidence_id}.")

@@ -15,13 +15,18 @@ router = APIRouter(tags=["events"])
 
 @router.get("/events", response_model=Page[EventPublic])
 def list_events(
-    session: SessionDep, _: CurrentUser, kind: EventKind | None = None, school: str | None = None,
-    since: datetime | None = None, limit: Limit = 50, offset: Offset = 0,
+    session: SessionDep,
+    _: CurrentUser,
+    kind: EventKind | None = None,
+    school: str | None = None,
+    since: datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[EventPublic]:
-    rows, total = events.list_events(session, kind=kind, school=school, since=since, limit=limit,
-                                     offset=offset)
-    return Page(items=[EventPublic.model_validate(e.model_dump()) for e in rows], total=total,
-                limit=limit, offset=offset)
+    rows, total = events.list_events(session, kind=kind, school=school, since=since, limit=limit, offset=offset)
+    return Page(
+        items=[EventPublic.model_validate(e.model_dump()) for e in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.post("/events", response_model=EventPublic, status_code=201)

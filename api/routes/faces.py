@@ -18,9 +18,14 @@ router = APIRouter(tags=["faces"])
 
 def template_public(template: FaceTemplate) -> FaceTemplatePublic:
     return FaceTemplatePublic(
-        id=id_of(template), person_id=template.person_id, model=template.model,
-        box=BoxPublic(**enrolment.template_box(template).as_dict()), source_width=template.source_width,
-        source_height=template.source_height, created_at=template.created_at)
+        id=id_of(template),
+        person_id=template.person_id,
+        model=template.model,
+        box=BoxPublic(**enrolment.template_box(template).as_dict()),
+        source_width=template.source_width,
+        source_height=template.source_height,
+        created_at=template.created_at,
+    )
 
 
 @router.get("/people/{person_id}/faces", response_model=list[FaceTemplatePublic])
@@ -31,22 +36,36 @@ def list_faces(person_id: int, session: SessionDep, _: StaffReader) -> list[Face
 
 @router.post("/people/{person_id}/faces", response_model=FaceTemplatePublic, status_code=201)
 def enrol_face(
-    request: Request, person_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep,
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
     user: OfficeUser,
     photo: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo of this person")],
     face_index: Annotated[int | None, Form(ge=0, le=200, description="which face, from the left")] = None,
 ) -> FaceTemplatePublic:
     """The faces are read in a worker process, with no transaction held meanwhile."""
     data = read_upload_limited(photo, settings.max_upload_bytes)
-    template = enrolment.enrol_face(session, person=get_person(session, person_id), photo=data,
-                                    face_index=face_index, created_by=user, settings=settings,
-                                    district=district, analyse=request.app.state.analysis_pool.analyse,
-                                    release=session.commit)
+    template = enrolment.enrol_face(
+        session,
+        person=get_person(session, person_id),
+        photo=data,
+        face_index=face_index,
+        created_by=user,
+        settings=settings,
+        district=district,
+        analyse=request.app.state.analysis_pool.analyse,
+        release=session.commit,
+    )
     return template_public(template)
 
 
-@router.get("/people/{person_id}/faces/{template_id}/thumbnail", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}}}})
+@router.get(
+    "/people/{person_id}/faces/{template_id}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
 def face_thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffReader) -> Response:
     template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
     if template.thumbnail is None:

@@ -15,8 +15,13 @@ router = APIRouter(tags=["groups"])
 
 
 def group_public(session: Session, group: Group) -> GroupPublic:
-    return GroupPublic.model_validate({**group.model_dump(), "member_ids": groups.member_ids(session, id_of(group)),
-                                       "leader_ids": groups.leader_ids(session, id_of(group))})
+    return GroupPublic.model_validate(
+        {
+            **group.model_dump(),
+            "member_ids": groups.member_ids(session, id_of(group)),
+            "leader_ids": groups.leader_ids(session, id_of(group)),
+        }
+    )
 
 
 @router.get("/groups", response_model=list[GroupPublic])
@@ -27,8 +32,16 @@ def list_groups(session: SessionDep, user: CurrentUser) -> list[GroupPublic]:
 
 @router.post("/groups", response_model=GroupPublic, status_code=201)
 def add_group(data: GroupSave, session: SessionDep, user: OfficeUser) -> GroupPublic:
-    group = groups.save_group(session, group=None, name=data.name, kind=data.kind, school=data.school,
-                              member_ids=data.member_ids, leader_ids=data.leader_ids, by=user)
+    group = groups.save_group(
+        session,
+        group=None,
+        name=data.name,
+        kind=data.kind,
+        school=data.school,
+        member_ids=data.member_ids,
+        leader_ids=data.leader_ids,
+        by=user,
+    )
     return group_public(session, group)
 
 
@@ -39,7 +52,14 @@ def get_group(group_id: int, session: SessionDep, user: CurrentUser) -> GroupPub
 
 @router.put("/groups/{group_id}", response_model=GroupPublic)
 def change_group(group_id: int, data: GroupSave, session: SessionDep, user: OfficeUser) -> GroupPublic:
-    group = groups.save_group(session, group=groups.get_group_for(session, group_id, user), name=data.name,
-                              kind=data.kind, school=data.school, member_ids=data.member_ids,
-                              leader_ids=data.leader_ids, by=user)
+    group = groups.save_group(
+        session,
+        group=groups.get_group_for(session, group_id, user),
+        name=data.name,
+        kind=data.kind,
+        school=data.school,
+        member_ids=data.member_ids,
+        leader_ids=data.leader_ids,
+        by=user,
+    )
     return group_public(session, group)

@@ -16,16 +16,20 @@ MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
 @router.get("/people", response_model=Page[PersonPublic])
 def list_people(
-    session: SessionDep, _: StaffReader,
+    session: SessionDep,
+    _: StaffReader,
     q: Annotated[str | None, Query(max_length=100, description="part of a name or external id")] = None,
-    kind: PersonKind | None = None, school: Annotated[str | None, Query(max_length=120)] = None,
-    grade: Annotated[str | None, Query(max_length=20)] = None, status: PersonStatus | None = None,
-    limit: Limit = 50, offset: Offset = 0,
+    kind: PersonKind | None = None,
+    school: Annotated[str | None, Query(max_length=120)] = None,
+    grade: Annotated[str | None, Query(max_length=20)] = None,
+    status: PersonStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PersonPublic]:
-    rows, total = people.list_people(session, query=q, kind=kind, school=school, grade=grade,
-                                     status=status, limit=limit, offset=offset)
-    return Page(items=[people.person_public(session, p) for p in rows], total=total, limit=limit,
-                offset=offset)
+    rows, total = people.list_people(
+        session, query=q, kind=kind, school=school, grade=grade, status=status, limit=limit, offset=offset
+    )
+    return Page(items=[people.person_public(session, p) for p in rows], total=total, limit=limit, offset=offset)
 
 
 @router.post("/people", response_model=PersonPublic, status_code=201)
@@ -42,16 +46,20 @@ def get_person(person_id: int, session: SessionDep, _: StaffReader) -> PersonPub
 def update_person(
     person_id: int, changes: PersonUpdate, session: SessionDep, district: DistrictDep, _: OfficeUser
 ) -> PersonPublic:
-    person = people.update_person(session, person=people.get_person(session, person_id), changes=changes,
-                                  district=district)
+    person = people.update_person(
+        session, person=people.get_person(session, person_id), changes=changes, district=district
+    )
     return people.person_public(session, person)
 
 
 @router.post("/people/import", response_model=RosterReport)
 def import_roster(
-    session: SessionDep, district: DistrictDep, _: OfficeUser,
-    file: Annotated[UploadFile, File(
-        description="CSV: external_id,name,kind,school,grade,birth_date,guardian1_name,...")],
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    file: Annotated[
+        UploadFile, File(description="CSV: external_id,name,kind,school,grade,birth_date,guardian1_name,...")
+    ],
     default_kind: Annotated[PersonKind, Form()] = "student",
 ) -> RosterReport:
     content = file.file.read(MAX_ROSTER_BYTES + 1)
@@ -59,7 +67,8 @@ def import_roster(
         raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
     try:
         # Committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch.
-        return roster.import_roster(session, content=content, default_kind=default_kind, checkpoint=session.commit,
-                                    district=district)
+        return roster.import_roster(
+            session, content=content, default_kind=default_kind, checkpoint=session.commit, district=district
+        )
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

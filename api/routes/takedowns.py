@@ -22,41 +22,53 @@ def takedown_public(session: Session, takedown: Takedown, *, viewer: Viewer) -> 
     person_id, person_name = takedown_person(session, takedown, viewer=viewer)
     clearance = session.get(Clearance, takedown.clearance_id)
     has_thumbnail = clearance is not None and clearance.thumbnail is not None
-    return TakedownPublic.model_validate({
-        **takedown.model_dump(), "person_id": person_id, "person_name": person_name,
-        "reason": takedown_reason(session, takedown, viewer=viewer),
-        "consent_id": takedown.consent_id if person_id is not None or takedown.person_id is None else None,
-        "age_days": takedowns.age_in_days(takedown),
-        "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
-    })
+    return TakedownPublic.model_validate(
+        {
+            **takedown.model_dump(),
+            "person_id": person_id,
+            "person_name": person_name,
+            "reason": takedown_reason(session, takedown, viewer=viewer),
+            "consent_id": takedown.consent_id if person_id is not None or takedown.person_id is None else None,
+            "age_days": takedowns.age_in_days(takedown),
+            "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
+        }
+    )
 
 
 @router.get("/takedowns", response_model=Page[TakedownPublic])
 def list_takedowns(
-    session: SessionDep, user: CurrentUser,
+    session: SessionDep,
+    user: CurrentUser,
     state: Annotated[Literal["open", "confirmed"] | None, Query(description="open or confirmed")] = None,
-    limit: Limit = 50, offset: Offset = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[TakedownPublic]:
     rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=limit, offset=offset)
     viewer = viewer_of(session, user)
-    return Page(items=[takedown_public(session, t, viewer=viewer) for t in rows], total=total, limit=limit,
-                offset=offset)
+    return Page(
+        items=[takedown_public(session, t, viewer=viewer) for t in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/takedowns/{takedown_id}", response_model=TakedownPublic)
 def get_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
-    return takedown_public(session, takedowns.get_takedown_for(session, takedown_id, user),
-                           viewer=viewer_of(session, user))
+    return takedown_public(
+        session, takedowns.get_takedown_for(session, takedown_id, user), viewer=viewer_of(session, user)
+    )
 
 
 @router.post("/takedowns/{takedown_id}/confirm", response_model=TakedownPublic)
 def confirm_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -> TakedownPublic:
     takedown = takedowns.get_takedown_for(session, takedown_id, user)
-    return takedown_public(session, takedowns.confirm_takedown(session, takedown=takedown, user=user),
-                           viewer=viewer_of(session, user))
+    return takedown_public(
+        session, takedowns.confirm_takedown(session, takedown=takedown, user=user), viewer=viewer_of(session, user)
+    )
 
 
 @router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG)
 def takedown_thumbnail(takedown_id: int, session: SessionDep, user: CurrentUser) -> Response:
-    return Response(takedowns.takedown_thumbnail(session, takedown_id, user), media_type="image/jpeg",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        takedowns.takedown_thumbnail(session, takedown_id, user),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -74,7 +74,8 @@ def _session_user(request: Request, session: SessionDep) -> User:
 
 
 async def signed_in_even_with_a_temporary_password(
-    request: Request, user: Annotated[User, Depends(_session_user)],
+    request: Request,
+    user: Annotated[User, Depends(_session_user)],
 ) -> User:
     """The signed-in account; on a POST, only with the form's CSRF token (checked after sign-in)."""
     if request.method == "POST":
@@ -100,8 +101,10 @@ def page_roles(*roles: str) -> Callable[[User], User]:
 
     def check(user: PageUser) -> User:
         if user.role not in allowed:
-            raise PageRefused("Your account's role does not give access to this page. "
-                              "If you need it for your work, ask an administrator.")
+            raise PageRefused(
+                "Your account's role does not give access to this page. "
+                "If you need it for your work, ask an administrator."
+            )
         return user
 
     check.__name__ = "page_for_" + "_or_".join(sorted(allowed))

@@ -20,13 +20,23 @@ from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-def _users_page(request: Request, session: Session, *, values: dict[str, object], errors: dict[str, str],
-                status_code: int = 200) -> Response:
+def _users_page(
+    request: Request, session: Session, *, values: dict[str, object], errors: dict[str, str], status_code: int = 200
+) -> Response:
     users = accounts.list_users(session)
     linked = accounts.linked_people(session, users)
-    return render(request, "admin/users.html", {
-        "users": users, "linked": linked, "locks": signing_in.locked_until(session, emails=[u.email for u in users]),
-        "values": values, "errors": errors}, status_code=status_code)
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "users": users,
+            "linked": linked,
+            "locks": signing_in.locked_until(session, emails=[u.email for u in users]),
+            "values": values,
+            "errors": errors,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/users")
@@ -42,13 +52,25 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
     person = people.find_by_external_id(session, external_id) if external_id else None
     if external_id and person is None:
         values.pop("password", None)
-        return _users_page(request, session, values=values, status_code=422, errors={
-            "external_id": f"No one in the registry has the ID {external_id}; add them first or leave it empty."})
+        return _users_page(
+            request,
+            session,
+            values=values,
+            status_code=422,
+            errors={
+                "external_id": f"No one in the registry has the ID {external_id}; add them first or leave it empty."
+            },
+        )
     try:
-        data = UserCreate.model_validate({
-            "email": values.get("email", ""), "full_name": values.get("full_name", ""),
-            "role": values.get("role", ""), "password": form.get("password") or "",
-            "person_id": person.id if person else None})
+        data = UserCreate.model_validate(
+            {
+                "email": values.get("email", ""),
+                "full_name": values.get("full_name", ""),
+                "role": values.get("role", ""),
+                "password": form.get("password") or "",
+                "person_id": person.id if person else None,
+            }
+        )
         with session.begin_nested():
             user = accounts.add_user(session, data=data)
     except ValidationError as exc:
@@ -65,19 +87,39 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
     if errors:
         values.pop("password", None)
         return _users_page(request, session, values=values, errors=errors, status_code=422)
-    flash(request, f"The account for {user.full_name} ({user.email}) has been created. "
-                   "Give them the password in person; they sign in with their email address.")
+    flash(
+        request,
+        f"The account for {user.full_name} ({user.email}) has been created. "
+        "Give them the password in person; they sign in with their email address.",
+    )
     return RedirectResponse("/admin/users", status_code=303)
 
 
-def _account_page(request: Request, session: Session, user: User, *, errors: dict[str, str] | None = None,
-                  values: dict[str, object] | None = None, temporary: str | None = None,
-                  status_code: int = 200) -> Response:
+def _account_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, object] | None = None,
+    temporary: str | None = None,
+    status_code: int = 200,
+) -> Response:
     person = people.get_person(session, user.person_id) if user.person_id else None
     locks = signing_in.locked_until(session, emails=[user.email])
-    return render(request, "admin/account.html", {
-        "account": user, "person": person, "locked_until": locks.get(user.email), "temporary": temporary,
-        "errors": errors or {}, "values": values or {}}, status_code=status_code)
+    return render(
+        request,
+        "admin/account.html",
+        {
+            "account": user,
+            "person": person,
+            "locked_until": locks.get(user.email),
+            "temporary": temporary,
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/users/{user_id}")
@@ -103,18 +145,36 @@ def link(request: Request, form: FormDep, user_id: int, session: SessionDep, _: 
     external_id = str(form.get("external_id") or "").strip()
     person = people.find_by_external_id(session, external_id) if external_id else None
     if person is None:
-        message = (f"No one in the registry has the ID {external_id}; add them first on the People page."
-                   if external_id else "Type the staff ID from the HR roster.")
-        return _account_page(request, session, user, errors={"external_id": message},
-                             values={"external_id": external_id}, status_code=422)
+        message = (
+            f"No one in the registry has the ID {external_id}; add them first on the People page."
+            if external_id
+            else "Type the staff ID from the HR roster."
+        )
+        return _account_page(
+            request,
+            session,
+            user,
+            errors={"external_id": message},
+            values={"external_id": external_id},
+            status_code=422,
+        )
     try:
         with session.begin_nested():
             accounts.link_person(session, user=user, person_id=person.id)
     except RegistryError as exc:
-        return _account_page(request, session, user, errors={"external_id": exc.message},
-                             values={"external_id": external_id}, status_code=exc.status_code)
-    flash(request, f"{user.full_name}'s account is now linked to {person.name}'s record ({person.external_id}): "
-                   "their own face no longer stops them posting their photos.")
+        return _account_page(
+            request,
+            session,
+            user,
+            errors={"external_id": exc.message},
+            values={"external_id": external_id},
+            status_code=exc.status_code,
+        )
+    flash(
+        request,
+        f"{user.full_name}'s account is now linked to {person.name}'s record ({person.external_id}): "
+        "their own face no longer stops them posting their photos.",
+    )
     return _back(user)
 
 
@@ -147,11 +207,17 @@ def reactivate(request: Request, user_id: int, session: SessionDep, admin: Admin
 def _set_active(request: Request, session: Session, user: User, *, by: User, active: bool) -> Response:
     accounts.update_user(session, user=user, changes=UserUpdate(active=active), by=by)
     if active:
-        flash(request, f"{user.full_name}'s account is active again: they can sign in with their password "
-                       "(API tokens that were not revoked work again).")
+        flash(
+            request,
+            f"{user.full_name}'s account is active again: they can sign in with their password "
+            "(API tokens that were not revoked work again).",
+        )
     else:
-        flash(request, f"{user.full_name}'s account is deactivated: they were signed out everywhere and its "
-                       "API tokens stopped working. You can reactivate it later.")
+        flash(
+            request,
+            f"{user.full_name}'s account is deactivated: they were signed out everywhere and its "
+            "API tokens stopped working. You can reactivate it later.",
+        )
     return _back(user)
 
 
@@ -176,13 +242,30 @@ def _back(user: User) -> Response:
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 
 
-def _tokens_page(request: Request, session: Session, *, values: dict[str, object], errors: dict[str, str],
-                 created: str | None = None, status_code: int = 200) -> Response:
+def _tokens_page(
+    request: Request,
+    session: Session,
+    *,
+    values: dict[str, object],
+    errors: dict[str, str],
+    created: str | None = None,
+    status_code: int = 200,
+) -> Response:
     owners = {u.id: u for u in accounts.list_users(session)}
     choices = [(str(u.id), f"{u.full_name} ({ROLE_LABELS[u.role]})") for u in owners.values() if u.active]
-    return render(request, "admin/tokens.html", {
-        "tokens": accounts.list_api_tokens(session), "owners": owners, "owner_choices": choices,
-        "values": values, "errors": errors, "created": created}, status_code=status_code)
+    return render(
+        request,
+        "admin/tokens.html",
+        {
+            "tokens": accounts.list_api_tokens(session),
+            "owners": owners,
+            "owner_choices": choices,
+            "values": values,
+            "errors": errors,
+            "created": created,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/tokens")
@@ -196,9 +279,13 @@ def create_token(request: Request, form: FormDep, session: SessionDep, admin: Ad
     errors: dict[str, str] = {}
     try:
         owner = optional(values, "user_id")
-        data = ApiTokenCreate.model_validate({
-            "name": values.get("name", ""), "user_id": int(owner) if owner and owner.isdigit() else None,
-            "expires_at": optional(values, "expires_at")})
+        data = ApiTokenCreate.model_validate(
+            {
+                "name": values.get("name", ""),
+                "user_id": int(owner) if owner and owner.isdigit() else None,
+                "expires_at": optional(values, "expires_at"),
+            }
+        )
         with session.begin_nested():
             record, token = accounts.create_api_token(session, data=data, created_by=admin)
     except ValidationError as exc:

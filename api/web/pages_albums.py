@@ -17,19 +17,30 @@ from registry.errors import RegistryError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 THUMBNAIL_URL = "/albums/{album}/items/{item}/thumbnail"
-GROUPS = (("take_down", "Take down now: no longer allowed"), ("blocked", "Do not post"),
-          ("needs_review", "Waiting for a reviewer"), ("allowed", "May be posted"), ("taken_down", "Taken down"))
+GROUPS = (
+    ("take_down", "Take down now: no longer allowed"),
+    ("blocked", "Do not post"),
+    ("needs_review", "Waiting for a reviewer"),
+    ("allowed", "May be posted"),
+    ("taken_down", "Taken down"),
+)
 
 
 @router.get("/albums/new")
 def new_album_form(request: Request, session: SessionDep, pack: PackDep, _: PageUser) -> Response:
-    return form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []},
-                     errors={}, album=True)
+    return form_page(
+        request, session, pack, values={"destination": "personal_social_media", "tags": []}, errors={}, album=True
+    )
 
 
 @router.post("/albums/new")
 def start_album(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, pack: PackDep, user: PageUser,
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
+    user: PageUser,
 ) -> Response:
     values = text_values(form)
     values["tags"] = checked(form, "tags")
@@ -41,22 +52,46 @@ def start_album(
         event_id = optional(values, "event_id")
         try:
             job = albums.start_album(
-                session, uploader=user, destination=str(values["destination"]),
+                session,
+                uploader=user,
+                destination=str(values["destination"]),
                 event_id=int(event_id) if event_id else None,
                 context_kind=None if event_id else str(values.get("context_kind")),
                 context_public=None if event_id else values.get("context_public") == "yes",
-                tags=values["tags"], caption=optional(values, "caption"), source="web", pack=pack)
+                tags=values["tags"],
+                caption=optional(values, "caption"),
+                source="web",
+                pack=pack,
+            )
         except RegistryError as exc:
             session.rollback()
             errors[FORM] = exc.message
     if errors:
-        return form_page(request, session, pack, values={**values, "photo_lost": bool(photos)}, errors=errors,
-                         status_code=422, album=True)
+        return form_page(
+            request,
+            session,
+            pack,
+            values={**values, "photo_lost": bool(photos)},
+            errors=errors,
+            status_code=422,
+            album=True,
+        )
     for position, upload in enumerate(photos):
-        incoming = keep_photo(display_name(upload.filename, f"photo {position + 1}"), upload.file,
-                              directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes)
-        albums.add_photo(session, job=job, position=position, name=incoming.name, photo_file=incoming.photo_file,
-                         error=incoming.error, settings=settings)
+        incoming = keep_photo(
+            display_name(upload.filename, f"photo {position + 1}"),
+            upload.file,
+            directory=settings.uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+        )
+        albums.add_photo(
+            session,
+            job=job,
+            position=position,
+            name=incoming.name,
+            photo_file=incoming.photo_file,
+            error=incoming.error,
+            settings=settings,
+        )
     session.commit()
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
@@ -67,21 +102,35 @@ def start_album(
 @router.get("/albums")
 def album_list(request: Request, session: SessionDep, user: PageUser) -> Response:
     rows, _ = albums.list_albums(session, user=user, limit=50, offset=0)
-    return render(request, "albums/list.html", {
-        "albums": [albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL) for job in rows]})
+    return render(
+        request,
+        "albums/list.html",
+        {"albums": [albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL) for job in rows]},
+    )
 
 
 @router.get("/albums/{album_id}")
 def album_page(request: Request, album_id: int, session: SessionDep, user: PageUser) -> Response:
     album = albums.album_public(session, albums.get_album_for(session, album_id, user), thumbnail_url=THUMBNAIL_URL)
     done = album.counts.get("done", 0) + album.counts.get("failed", 0)
-    return render(request, "albums/detail.html", {
-        "album": album, "done": done, "groups": [
-            (standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS],
-        "failed": [i for i in album.items if i.status == "failed"]})
+    return render(
+        request,
+        "albums/detail.html",
+        {
+            "album": album,
+            "done": done,
+            "groups": [
+                (standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS
+            ],
+            "failed": [i for i in album.items if i.status == "failed"],
+        },
+    )
 
 
 @router.get("/albums/{album_id}/items/{item_id}/thumbnail")
 def album_thumbnail(album_id: int, item_id: int, session: SessionDep, user: PageUser) -> Response:
-    return Response(albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
-                    media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(
+        albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -32,48 +32,100 @@ def _destination(value: str | None) -> str:
 
 @router.get("/class-lists")
 def class_lists(request: Request, session: SessionDep, user: PageUser) -> Response:
-    return render(request, "class_lists/index.html", {
-        "groups": groups.list_groups(session, user=user), "whole_school": user.role in IDENTIFIES_EVERYONE,
-        "makes_groups": user.role in ("office_staff", "admin"), "values": {"destination": "personal_social_media"}})
+    return render(
+        request,
+        "class_lists/index.html",
+        {
+            "groups": groups.list_groups(session, user=user),
+            "whole_school": user.role in IDENTIFIES_EVERYONE,
+            "makes_groups": user.role in ("office_staff", "admin"),
+            "values": {"destination": "personal_social_media"},
+        },
+    )
 
 
 def _list_page(request: Request, listing: ClassList, *, pdf_url: str, back: str) -> Response:
-    return render(request, "class_lists/list.html", {"listing": listing, "pdf_url": pdf_url, "back": back,
-                                                     "values": {"destination": listing.destination}})
+    return render(
+        request,
+        "class_lists/list.html",
+        {"listing": listing, "pdf_url": pdf_url, "back": back, "values": {"destination": listing.destination}},
+    )
 
 
 @router.get("/class-lists/groups/{group_id}")
-def group_list(request: Request, group_id: int, session: SessionDep, district: DistrictDep, user: PageUser,
-               destination: str | None = None) -> Response:
+def group_list(
+    request: Request,
+    group_id: int,
+    session: SessionDep,
+    district: DistrictDep,
+    user: PageUser,
+    destination: str | None = None,
+) -> Response:
     where = _destination(destination)
     listing = group_class_list(session, group_id=group_id, user=user, destination=where, district=district)
-    return _list_page(request, listing, pdf_url=f"/class-lists/groups/{group_id}/pdf?destination={where}",
-                      back=f"/class-lists/groups/{group_id}")
+    return _list_page(
+        request,
+        listing,
+        pdf_url=f"/class-lists/groups/{group_id}/pdf?destination={where}",
+        back=f"/class-lists/groups/{group_id}",
+    )
 
 
 @router.get("/class-lists/groups/{group_id}/pdf")
-def group_list_pdf(group_id: int, session: SessionDep, district: DistrictDep, user: PageUser,
-                   destination: str | None = None) -> Response:
-    return pdf_response(session, group_class_list(session, group_id=group_id, user=user,
-                                                  destination=_destination(destination), district=district))
+def group_list_pdf(
+    group_id: int, session: SessionDep, district: DistrictDep, user: PageUser, destination: str | None = None
+) -> Response:
+    return pdf_response(
+        session,
+        group_class_list(
+            session, group_id=group_id, user=user, destination=_destination(destination), district=district
+        ),
+    )
 
 
 @router.get("/class-lists/school")
-def school_list(request: Request, session: SessionDep, district: DistrictDep, user: StaffPage, school: str = "",
-                grade: str | None = None, destination: str | None = None) -> Response:
+def school_list(
+    request: Request,
+    session: SessionDep,
+    district: DistrictDep,
+    user: StaffPage,
+    school: str = "",
+    grade: str | None = None,
+    destination: str | None = None,
+) -> Response:
     where = _destination(destination)
-    listing = school_class_list(session, school=school.strip()[:120], grade=(grade or "").strip()[:20] or None,
-                                user=user, destination=where, district=district)
+    listing = school_class_list(
+        session,
+        school=school.strip()[:120],
+        grade=(grade or "").strip()[:20] or None,
+        user=user,
+        destination=where,
+        district=district,
+    )
     query = urlencode({"school": school, "grade": grade or "", "destination": where})
     return _list_page(request, listing, pdf_url=f"/class-lists/school.pdf?{query}", back="/class-lists/school")
 
 
 @router.get("/class-lists/school.pdf")
-def school_list_pdf(session: SessionDep, district: DistrictDep, user: StaffPage, school: str = "",
-                    grade: str | None = None, destination: str | None = None) -> Response:
-    return pdf_response(session, school_class_list(
-        session, school=school.strip()[:120], grade=(grade or "").strip()[:20] or None, user=user,
-        destination=_destination(destination), district=district))
+def school_list_pdf(
+    session: SessionDep,
+    district: DistrictDep,
+    user: StaffPage,
+    school: str = "",
+    grade: str | None = None,
+    destination: str | None = None,
+) -> Response:
+    return pdf_response(
+        session,
+        school_class_list(
+            session,
+            school=school.strip()[:120],
+            grade=(grade or "").strip()[:20] or None,
+            user=user,
+            destination=_destination(destination),
+            district=district,
+        ),
+    )
 
 
 @router.get("/class-lists/thumbnails/{person_id}")
@@ -87,23 +139,36 @@ def thumbnail(person_id: int, session: SessionDep, user: PageUser) -> Response:
 
 
 def _group_values(session: Session, group: Group) -> dict[str, Any]:
-    members = session.exec(select(Person.external_id).where(
-        col(Person.id).in_(groups.member_ids(session, id_of(group)))).order_by(col(Person.external_id))).all()
-    leaders = session.exec(select(User.email).where(
-        col(User.id).in_(groups.leader_ids(session, id_of(group)))).order_by(col(User.email))).all()
-    return {"name": group.name, "kind": group.kind, "school": group.school or "", "members": "\n".join(members),
-            "leaders": "\n".join(leaders)}
+    members = session.exec(
+        select(Person.external_id)
+        .where(col(Person.id).in_(groups.member_ids(session, id_of(group))))
+        .order_by(col(Person.external_id))
+    ).all()
+    leaders = session.exec(
+        select(User.email).where(col(User.id).in_(groups.leader_ids(session, id_of(group)))).order_by(col(User.email))
+    ).all()
+    return {
+        "name": group.name,
+        "kind": group.kind,
+        "school": group.school or "",
+        "members": "\n".join(members),
+        "leaders": "\n".join(leaders),
+    }
 
 
 def _words(text: str | None) -> list[str]:
     return [w for w in (text or "").replace(",", "\n").replace(";", "\n").split() if w]
 
 
-def _group_form(request: Request, *, group: Group | None, values: dict[str, Any], errors: dict[str, str],
-                status_code: int = 200) -> Response:
-    return render(request, "class_lists/group_form.html", {
-        "group": group, "values": values, "errors": errors, "kinds": [(k, k.capitalize()) for k in GROUP_KINDS]},
-        status_code=status_code)
+def _group_form(
+    request: Request, *, group: Group | None, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "class_lists/group_form.html",
+        {"group": group, "values": values, "errors": errors, "kinds": [(k, k.capitalize()) for k in GROUP_KINDS]},
+        status_code=status_code,
+    )
 
 
 @router.get("/groups/new")
@@ -132,10 +197,14 @@ def _save(request: Request, form: Any, session: Session, user: User, *, group: G
     errors: dict[str, str] = {}
     external = _words(values.get("members"))
     emails = [e.lower() for e in _words(values.get("leaders"))]
-    people = dict(session.exec(select(Person.external_id, Person.id).where(col(Person.external_id).in_(external))
-                               ).all()) if external else {}
-    accounts = dict(session.exec(select(User.email, User.id).where(col(User.email).in_(emails))).all()) \
-        if emails else {}
+    people = (
+        dict(session.exec(select(Person.external_id, Person.id).where(col(Person.external_id).in_(external))).all())
+        if external
+        else {}
+    )
+    accounts = (
+        dict(session.exec(select(User.email, User.id).where(col(User.email).in_(emails))).all()) if emails else {}
+    )
     if unknown := [e for e in external if e not in people]:
         errors["members"] = f"No person with the id {', '.join(unknown[:5])} on the roster."
     if unknown := [e for e in emails if e not in accounts]:
@@ -144,9 +213,15 @@ def _save(request: Request, form: Any, session: Session, user: User, *, group: G
         try:
             with session.begin_nested():
                 saved = groups.save_group(
-                    session, group=group, name=str(values.get("name", "")), kind=str(values.get("kind", "")),
-                    school=optional(values, "school"), member_ids=[int(people[e] or 0) for e in external],
-                    leader_ids=[int(accounts[e] or 0) for e in emails], by=user)
+                    session,
+                    group=group,
+                    name=str(values.get("name", "")),
+                    kind=str(values.get("kind", "")),
+                    school=optional(values, "school"),
+                    member_ids=[int(people[e] or 0) for e in external],
+                    leader_ids=[int(accounts[e] or 0) for e in emails],
+                    by=user,
+                )
         except RegistryError as exc:
             errors[FORM] = exc.message
     if errors:

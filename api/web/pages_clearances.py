@@ -25,19 +25,36 @@ HISTORY_PAGE_SIZE = 25
 JPEG_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def form_page(request: Request, session: Session, pack: PolicyPack, *, values: dict[str, Any],
-              errors: dict[str, str], status_code: int = 200, album: bool = False) -> Response:
+def form_page(
+    request: Request,
+    session: Session,
+    pack: PolicyPack,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    album: bool = False,
+) -> Response:
     """The upload form, for one photo or (``album``) many at once."""
     recent, _total = events.list_events(session, limit=100)
-    return render(request, "clearances/new.html", {
-        "events": recent, "tags": pack.tags, "values": values, "errors": errors, "pack": pack, "album": album,
-    }, status_code=status_code)
+    return render(
+        request,
+        "clearances/new.html",
+        {
+            "events": recent,
+            "tags": pack.tags,
+            "values": values,
+            "errors": errors,
+            "pack": pack,
+            "album": album,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/clearances/new")
 def new_clearance_form(request: Request, session: SessionDep, pack: PackDep, _: PageUser) -> Response:
-    return form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []},
-                      errors={})
+    return form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []}, errors={})
 
 
 def check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
@@ -50,14 +67,20 @@ def check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
     if event_id is not None and not event_id.isdigit():
         errors["event_id"] = "Choose an event from the list."
     if event_id is None and values.get("context_kind") not in CONTEXT_KINDS:
-        errors["event_id"] = ("Choose the event the photo was taken at, or, if it is not in the list, "
-                              "say what kind of occasion it was.")
+        errors["event_id"] = (
+            "Choose the event the photo was taken at, or, if it is not in the list, say what kind of occasion it was."
+        )
     return errors
 
 
 @router.post("/clearances/new")
 def clear_photo(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, pack: PackDep, templates: TemplatesDep,
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
+    templates: TemplatesDep,
     user: PageUser,
 ) -> Response:
     values = text_values(form)
@@ -71,12 +94,20 @@ def clear_photo(
             if len(data) > settings.max_upload_bytes:
                 raise ImageRejected(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
             clearance = clear_uploaded_photo(
-                request, session, photo=data, uploader=user, destination=str(values["destination"]),
+                request,
+                session,
+                photo=data,
+                uploader=user,
+                destination=str(values["destination"]),
                 event_id=int(event_id) if event_id else None,
                 context_kind=None if event_id else str(values.get("context_kind")),
                 context_public=None if event_id else values.get("context_public") == "yes",
-                tags=values["tags"], caption=optional(values, "caption"), settings=settings, pack=pack,
-                templates=templates)
+                tags=values["tags"],
+                caption=optional(values, "caption"),
+                settings=settings,
+                pack=pack,
+                templates=templates,
+            )
         except ImageRejected as exc:
             session.rollback()  # nothing of a refused photo is kept
             errors["photo"] = exc.message
@@ -84,20 +115,29 @@ def clear_photo(
             session.rollback()
             errors[FORM] = exc.message
     if errors:
-        return form_page(request, session, pack, values={**values, "photo_lost": photo is not None},
-                         errors=errors, status_code=422)
+        return form_page(
+            request, session, pack, values={**values, "photo_lost": photo is not None}, errors=errors, status_code=422
+        )
     return RedirectResponse(f"/clearances/{clearance.id}", status_code=303)
 
 
 @router.get("/clearances")
 def history(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
     page = max(page, 1)
-    rows, total = clearances.list_clearances(session, user=user, mine=True, limit=HISTORY_PAGE_SIZE,
-                                             offset=(page - 1) * HISTORY_PAGE_SIZE)
+    rows, total = clearances.list_clearances(
+        session, user=user, mine=True, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE
+    )
     viewer = viewer_of(session, user)
-    return render(request, "clearances/list.html", {
-        "clearances": [reviews.clearance_summary(session, c, viewer=viewer) for c in rows], "total": total,
-        "page": page,        "pages": max(1, -(-total // HISTORY_PAGE_SIZE))})
+    return render(
+        request,
+        "clearances/list.html",
+        {
+            "clearances": [reviews.clearance_summary(session, c, viewer=viewer) for c in rows],
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // HISTORY_PAGE_SIZE)),
+        },
+    )
 
 
 def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, Any]:
@@ -124,21 +164,34 @@ def photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: P
 @router.get("/clearances/{clearance_id}/faces/{index}/crop")
 def face_crop(clearance_id: int, index: int, session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg",
-                    headers=JPEG_HEADERS)
+    return Response(
+        reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg", headers=JPEG_HEADERS
+    )
 
 
 @router.get("/clearances/{clearance_id}/blurred")
 def blurred_copy(
-    request: Request, clearance_id: int, session: SessionDep, settings: SettingsDep, pack: PackDep,
+    request: Request,
+    clearance_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    pack: PackDep,
     templates: TemplatesDep,
     user: PageUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, settings=settings, pack=pack,
-                                          templates=templates, analyse=request.app.state.analysis_pool.analyse,
-                                          release=session.commit)
-    return Response(blurred, media_type="image/jpeg", headers={
-        **JPEG_HEADERS, "Content-Disposition": f'attachment; filename="photo-{copy.id}-blurred.jpg"'})
-
-
+    blurred, copy = reviews.redacted_copy(
+        session,
+        clearance=clearance,
+        user=user,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        analyse=request.app.state.analysis_pool.analyse,
+        release=session.commit,
+    )
+    return Response(
+        blurred,
+        media_type="image/jpeg",
+        headers={**JPEG_HEADERS, "Content-Disposition": f'attachment; filename="photo-{copy.id}-blurred.jpg"'},
+    )

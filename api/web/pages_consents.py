@@ -20,9 +20,16 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 def _defaults(person: Person) -> dict[str, object]:
     # Nothing is pre-ticked and no date is guessed: the answer and the signing date are copied from the paper.
-    return {"kind": "image_release", "status": "", "signed_on": "", "valid_until": "",
-            "signer_relationship": "parent" if person.kind == "student" else "self",
-            "signer_name": "" if person.kind == "student" else person.name, "scopes": [], "corrects_id": ""}
+    return {
+        "kind": "image_release",
+        "status": "",
+        "signed_on": "",
+        "valid_until": "",
+        "signer_relationship": "parent" if person.kind == "student" else "self",
+        "signer_name": "" if person.kind == "student" else person.name,
+        "scopes": [],
+        "corrects_id": "",
+    }
 
 
 def _correctable(session: SessionDep, person_id: int, district: DistrictDep) -> list[tuple[str, str]]:
@@ -31,22 +38,48 @@ def _correctable(session: SessionDep, person_id: int, district: DistrictDep) -> 
     for consent in rows:
         public = consents.consent_public(session, consent, district=district)
         if public.state != "corrected":
-            options.append((str(consent.id), f"{consent.kind.replace('_', ' ')} — {consent.status}, signed by "
-                                              f"{consent.signer_name} on {consent.signed_on:%d %b %Y}"))
+            options.append(
+                (
+                    str(consent.id),
+                    f"{consent.kind.replace('_', ' ')} — {consent.status}, signed by "
+                    f"{consent.signer_name} on {consent.signed_on:%d %b %Y}",
+                )
+            )
     return options
 
 
-def _form_page(request: Request, session: SessionDep, district: DistrictDep, person: Person,
-               values: dict[str, object], errors: dict[str, str], *, scan_lost: bool = False) -> Response:
-    return render(request, "consents/new.html", {
-        "person": person, "public": people.person_public(session, person), "values": values, "errors": errors,
-        "scan_lost": scan_lost, "correctable": _correctable(session, person.id or 0, district)},
-        status_code=422 if errors else 200)
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    district: DistrictDep,
+    person: Person,
+    values: dict[str, object],
+    errors: dict[str, str],
+    *,
+    scan_lost: bool = False,
+) -> Response:
+    return render(
+        request,
+        "consents/new.html",
+        {
+            "person": person,
+            "public": people.person_public(session, person),
+            "values": values,
+            "errors": errors,
+            "scan_lost": scan_lost,
+            "correctable": _correctable(session, person.id or 0, district),
+        },
+        status_code=422 if errors else 200,
+    )
 
 
 @router.get("/people/{person_id}/consents/new")
 def new_consent_form(
-    request: Request, person_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     return _form_page(request, session, district, person, _defaults(person), {})
@@ -54,8 +87,13 @@ def new_consent_form(
 
 @router.post("/people/{person_id}/consents/new")
 def record_consent(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
-    district: DistrictDep, user: OfficePage,
+    request: Request,
+    form: FormDep,
+    person_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    user: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     values = text_values(form)
@@ -63,29 +101,53 @@ def record_consent(
     scan = uploaded(form, "scan")
     errors: dict[str, str] = {}
     try:
-        data = ConsentCreate.model_validate({
-            "person_id": person_id, "kind": values.get("kind", ""), "status": values.get("status", ""),
-            "scopes": values["scopes"], "signer_name": values.get("signer_name", ""),
-            "signer_relationship": values.get("signer_relationship", ""),
-            "signed_on": values.get("signed_on", ""), "valid_until": optional(values, "valid_until"),
-            "note": optional(values, "note"), "corrects_id": optional(values, "corrects_id"),
-        })
+        data = ConsentCreate.model_validate(
+            {
+                "person_id": person_id,
+                "kind": values.get("kind", ""),
+                "status": values.get("status", ""),
+                "scopes": values["scopes"],
+                "signer_name": values.get("signer_name", ""),
+                "signer_relationship": values.get("signer_relationship", ""),
+                "signed_on": values.get("signed_on", ""),
+                "valid_until": optional(values, "valid_until"),
+                "note": optional(values, "note"),
+                "corrects_id": optional(values, "corrects_id"),
+            }
+        )
         with session.begin_nested():
             consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)
             takedowns = standing.requested_in(session)
             if scan is not None:
                 consents.attach_evidence(
-                    session, consent=consent, data=scan.file.read(settings.max_evidence_bytes + 1),
-                    filename=scan.filename or "scan", directory=settings.evidence_dir,
-                    max_bytes=settings.max_evidence_bytes, uploaded_by_id=user.id or 0)
+                    session,
+                    consent=consent,
+                    data=scan.file.read(settings.max_evidence_bytes + 1),
+                    filename=scan.filename or "scan",
+                    directory=settings.evidence_dir,
+                    max_bytes=settings.max_evidence_bytes,
+                    uploaded_by_id=user.id or 0,
+                )
     except ValidationError as exc:
         errors = field_errors(exc)
-        move_form_error(errors, mentioning="destination in scopes", to="scopes",
-                        message="Tick at least one place where the form allows photos to be posted.")
-        move_form_error(errors, mentioning="A refusal has no start or end date", to="valid_until",
-                        message="A refusal has no end date: leave “Valid until” empty.")
-        move_form_error(errors, mentioning="valid_until", to="valid_until",
-                        message="The consent must end after the day it starts (the signing date).")
+        move_form_error(
+            errors,
+            mentioning="destination in scopes",
+            to="scopes",
+            message="Tick at least one place where the form allows photos to be posted.",
+        )
+        move_form_error(
+            errors,
+            mentioning="A refusal has no start or end date",
+            to="valid_until",
+            message="A refusal has no end date: leave “Valid until” empty.",
+        )
+        move_form_error(
+            errors,
+            mentioning="valid_until",
+            to="valid_until",
+            message="The consent must end after the day it starts (the signing date).",
+        )
         if "status" in errors:
             errors["status"] = "Choose what the form says: yes or no."
     except RegistryError as exc:
@@ -93,9 +155,16 @@ def record_consent(
     if errors:
         return _form_page(request, session, district, person, values, errors, scan_lost=scan is not None)
     what = "photo release" if data.kind == "image_release" else "consent"
-    flash(request, f"The {what} for {person.name} has been recorded."
-          + (f" {_photos(len(takedowns))} cleared earlier must now come down: their uploaders have been asked to "
-             "take them down." if takedowns else ""))
+    flash(
+        request,
+        f"The {what} for {person.name} has been recorded."
+        + (
+            f" {_photos(len(takedowns))} cleared earlier must now come down: their uploaders have been asked to "
+            "take them down."
+            if takedowns
+            else ""
+        ),
+    )
     return RedirectResponse(f"/people/{person_id}#consent-{consent.id}", status_code=303)
 
 
@@ -105,18 +174,34 @@ def _photos(n: int) -> str:
 
 @router.get("/consents/{consent_id}/revoke")
 def revoke_form(
-    request: Request, consent_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+    request: Request,
+    consent_id: int,
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficePage,
 ) -> Response:
     consent = consents.get_consent(session, consent_id)
-    return render(request, "consents/revoke.html", {
-        "consent": consents.consent_public(session, consent, district=district),
-        "person": people.get_person(session, consent.person_id), "values": {}, "errors": {},
-        "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district)})
+    return render(
+        request,
+        "consents/revoke.html",
+        {
+            "consent": consents.consent_public(session, consent, district=district),
+            "person": people.get_person(session, consent.person_id),
+            "values": {},
+            "errors": {},
+            "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district),
+        },
+    )
 
 
 @router.post("/consents/{consent_id}/revoke")
 def revoke(
-    request: Request, form: FormDep, consent_id: int, session: SessionDep, district: DistrictDep, user: OfficePage,
+    request: Request,
+    form: FormDep,
+    consent_id: int,
+    session: SessionDep,
+    district: DistrictDep,
+    user: OfficePage,
 ) -> Response:
     consent = consents.get_consent(session, consent_id)
     person = people.get_person(session, consent.person_id)
@@ -125,8 +210,9 @@ def revoke(
     try:
         data = ConsentRevoke.model_validate({"reason": values.get("reason", "")})
         with session.begin_nested():
-            consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id or 0,
-                                    district=district)
+            consents.revoke_consent(
+                session, consent=consent, reason=data.reason, revoked_by_id=user.id or 0, district=district
+            )
             sent = len(standing.requested_in(session))
     except ValidationError as exc:
         errors = field_errors(exc)
@@ -135,14 +221,27 @@ def revoke(
     except RegistryError as exc:
         errors = {FORM: exc.message}
     if errors:
-        return render(request, "consents/revoke.html", {
-            "consent": consents.consent_public(session, consent, district=district), "person": person,
-            "values": values, "errors": errors,
-            "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district),
-        }, status_code=422)
-    flash(request, f"The consent for {person.name} has been revoked."
-          + (f" {_photos(sent)} cleared earlier must now come down: their uploaders have been asked to take "
-             "them down." if sent else " No photo cleared earlier relied on it."))
+        return render(
+            request,
+            "consents/revoke.html",
+            {
+                "consent": consents.consent_public(session, consent, district=district),
+                "person": person,
+                "values": values,
+                "errors": errors,
+                "takedowns_expected": consents.revocation_would_take_down(session, consent=consent, district=district),
+            },
+            status_code=422,
+        )
+    flash(
+        request,
+        f"The consent for {person.name} has been revoked."
+        + (
+            f" {_photos(sent)} cleared earlier must now come down: their uploaders have been asked to take them down."
+            if sent
+            else " No photo cleared earlier relied on it."
+        ),
+    )
     return RedirectResponse(f"/people/{person.id}#consent-{consent_id}", status_code=303)
 
 
@@ -152,7 +251,11 @@ SCAN_SANDBOX = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src
 
 @router.get("/consents/{consent_id}/scans/{evidence_id}")
 def download_scan(
-    consent_id: int, evidence_id: int, session: SessionDep, settings: SettingsDep, _: OfficePage,
+    consent_id: int,
+    evidence_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: OfficePage,
 ) -> Response:
     for evidence in consents.evidence_of(session, consent_id):
         if evidence.id == evidence_id:
@@ -160,7 +263,14 @@ def download_scan(
             if not path.exists():
                 raise NotFound("The scan's file is missing from storage; ask an administrator to restore it.")
             extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[evidence.content_type]
-            return Response(path.read_bytes(), media_type=evidence.content_type, headers={
-                "Content-Disposition": f'attachment; filename="consent-{consent_id}-scan.{extension}"',
-                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", **SCAN_SANDBOX})
+            return Response(
+                path.read_bytes(),
+                media_type=evidence.content_type,
+                headers={
+                    "Content-Disposition": f'attachment; filename="consent-{consent_id}-scan.{extension}"',
+                    "X-Content-Type-Options": "nosniff",
+                    "Cache-Control": "no-store",
+                    **SCAN_SANDBOX,
+                },
+            )
     raise NotFound(f"This consent has no scan numbered {evidence_id}.")

@@ -55,8 +55,13 @@ def _person_redirect(person_id: int) -> Response:
 
 @router.post("/people/{person_id}/faces/preview")
 def preview(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
-    district: DistrictDep, _: OfficePage,
+    request: Request,
+    form: FormDep,
+    person_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     _forget_preview(request, settings)
@@ -69,8 +74,15 @@ def preview(
         data = upload.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
-        analysis = enrolment.preview_faces(session, person=person, photo=data, settings=settings, district=district,
-                                           analyse=request.app.state.analysis_pool.analyse, release=session.commit)
+        analysis = enrolment.preview_faces(
+            session,
+            person=person,
+            photo=data,
+            settings=settings,
+            district=district,
+            analyse=request.app.state.analysis_pool.analyse,
+            release=session.commit,
+        )
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
@@ -83,14 +95,22 @@ def preview(
         (directory / token).write_bytes(data)
         request.session[PREVIEW_KEY] = [token, person_id]
     small = [f.box.size < settings.min_face_px for f in faces]
-    return render(request, "people/face_preview.html", {
-        "person": person, "crops": list(zip(crops, small, strict=True)), "token": token})
+    return render(
+        request,
+        "people/face_preview.html",
+        {"person": person, "crops": list(zip(crops, small, strict=True)), "token": token},
+    )
 
 
 @router.post("/people/{person_id}/faces")
 def save(
-    request: Request, form: FormDep, person_id: int, session: SessionDep, settings: SettingsDep,
-    district: DistrictDep, user: OfficePage,
+    request: Request,
+    form: FormDep,
+    person_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    user: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     values = text_values(form)
@@ -103,10 +123,17 @@ def save(
         raise NotFound("This preview has expired: upload the photo again.")
     index = values.get("face_index", "0")
     try:
-        enrolment.enrol_face(session, person=person, photo=path.read_bytes(),
-                             face_index=int(index) if str(index).isdigit() else 0, created_by=user,
-                             settings=settings, district=district, analyse=request.app.state.analysis_pool.analyse,
-                             release=session.commit)
+        enrolment.enrol_face(
+            session,
+            person=person,
+            photo=path.read_bytes(),
+            face_index=int(index) if str(index).isdigit() else 0,
+            created_by=user,
+            settings=settings,
+            district=district,
+            analyse=request.app.state.analysis_pool.analyse,
+            release=session.commit,
+        )
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
@@ -136,5 +163,8 @@ def thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffPag
     template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
     if template.thumbnail is None:
         raise NotFound("No thumbnail is kept for this face.")
-    return Response(template.thumbnail, media_type="image/jpeg",
-                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        template.thumbnail,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )

@@ -26,11 +26,18 @@ def roster_form(request: Request, _: OfficePage) -> Response:
 
 @router.post("/roster")
 def import_roster(
-    request: Request, form: FormDep, session: SessionDep, district: DistrictDep, _: OfficePage,
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficePage,
 ) -> Response:
     values = text_values(form)
-    default_kind = values.get("default_kind") if values.get("default_kind") in (
-        "student", "employee", "community_member") else "student"
+    default_kind = (
+        values.get("default_kind")
+        if values.get("default_kind") in ("student", "employee", "community_member")
+        else "student"
+    )
     upload = uploaded(form, "file")
     errors: dict[str, str] = {}
     report = None
@@ -42,21 +49,32 @@ def import_roster(
             errors["file"] = "The roster file is larger than 20 MB; split it into smaller files."
         else:
             try:  # committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch
-                report = roster.import_roster(session, content=content, default_kind=str(default_kind),
-                                              checkpoint=session.commit, district=district)
+                report = roster.import_roster(
+                    session,
+                    content=content,
+                    default_kind=str(default_kind),
+                    checkpoint=session.commit,
+                    district=district,
+                )
             except roster.RosterFileError as exc:
                 errors["file"] = str(exc)
-    return render(request, "roster.html", {
-        "values": values, "errors": errors, "report": report,
-        "filename": upload.filename if upload else None}, status_code=422 if errors else 200)
+    return render(
+        request,
+        "roster.html",
+        {"values": values, "errors": errors, "report": report, "filename": upload.filename if upload else None},
+        status_code=422 if errors else 200,
+    )
 
 
 @router.get("/events")
 def list_events(request: Request, session: SessionDep, _: OfficePage, page: int = 1) -> Response:
     page = max(page, 1)
     rows, total = events.list_events(session, limit=EVENT_PAGE_SIZE, offset=(page - 1) * EVENT_PAGE_SIZE)
-    return render(request, "events/list.html", {
-        "events": rows, "total": total, "page": page, "pages": max(1, -(-total // EVENT_PAGE_SIZE))})
+    return render(
+        request,
+        "events/list.html",
+        {"events": rows, "total": total, "page": page, "pages": max(1, -(-total // EVENT_PAGE_SIZE))},
+    )
 
 
 @router.get("/events/new")
@@ -69,13 +87,17 @@ def add_event(request: Request, form: FormDep, session: SessionDep, user: Office
     values = text_values(form)
     errors: dict[str, str] = {}
     try:
-        data = EventCreate.model_validate({
-            "name": values.get("name", ""), "kind": values.get("kind", ""),
-            "public": {"yes": True, "no": False}.get(str(values.get("public"))),
-            "starts_at": values.get("starts_at", ""),
-            "ends_at": values.get("ends_at", ""), "location": optional(values, "location"),
-            "school": optional(values, "school"),
-        })
+        data = EventCreate.model_validate(
+            {
+                "name": values.get("name", ""),
+                "kind": values.get("kind", ""),
+                "public": {"yes": True, "no": False}.get(str(values.get("public"))),
+                "starts_at": values.get("starts_at", ""),
+                "ends_at": values.get("ends_at", ""),
+                "location": optional(values, "location"),
+                "school": optional(values, "school"),
+            }
+        )
         with session.begin_nested():
             event = events.add_event(session, data=data, created_by_id=user.id or 0)
     except ValidationError as exc:

@@ -25,17 +25,37 @@ GUARDIAN_SLOTS = (1, 2)
 
 @router.get("/people")
 def find_people(
-    request: Request, session: SessionDep, _: OfficePage, q: str = "", kind: str = "", school: str = "",
-    grade: str = "", page: int = 1,
+    request: Request,
+    session: SessionDep,
+    _: OfficePage,
+    q: str = "",
+    kind: str = "",
+    school: str = "",
+    grade: str = "",
+    page: int = 1,
 ) -> Response:
     page = max(page, 1)
-    rows, total = people.list_people(session, query=q[:100] or None, kind=kind or None, school=school or None,
-                                     grade=grade or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "people/list.html", {
-        "people": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-        "filters": {"q": q, "kind": kind, "school": school, "grade": grade},
-        "searched": bool(q or kind or school or grade),
-    })
+    rows, total = people.list_people(
+        session,
+        query=q[:100] or None,
+        kind=kind or None,
+        school=school or None,
+        grade=grade or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return render(
+        request,
+        "people/list.html",
+        {
+            "people": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "filters": {"q": q, "kind": kind, "school": school, "grade": grade},
+            "searched": bool(q or kind or school or grade),
+        },
+    )
 
 
 @router.get("/people/new")
@@ -53,19 +73,27 @@ def _guardian_field(loc: tuple[Any, ...]) -> str:
 def add_person(request: Request, form: FormDep, session: SessionDep, _: OfficePage) -> Response:
     values = text_values(form)
     guardians = [
-        {"name": optional(values, f"guardian{n}_name"),
-         "relationship": optional(values, f"guardian{n}_relationship") or "parent",
-         "email": optional(values, f"guardian{n}_email"), "phone": optional(values, f"guardian{n}_phone")}
+        {
+            "name": optional(values, f"guardian{n}_name"),
+            "relationship": optional(values, f"guardian{n}_relationship") or "parent",
+            "email": optional(values, f"guardian{n}_email"),
+            "phone": optional(values, f"guardian{n}_phone"),
+        }
         for n in GUARDIAN_SLOTS
         if any(optional(values, f"guardian{n}_{f}") for f in ("name", "email", "phone"))
     ]
     errors: dict[str, str] = {}
     try:
-        data = PersonCreate.model_validate({
-            "external_id": values.get("external_id", ""), "kind": values.get("kind", ""),
-            "name": values.get("name", ""), "school": optional(values, "school"),
-            "grade": optional(values, "grade"), "guardians": guardians if values.get("kind") == "student" else [],
-        })
+        data = PersonCreate.model_validate(
+            {
+                "external_id": values.get("external_id", ""),
+                "kind": values.get("kind", ""),
+                "name": values.get("name", ""),
+                "school": optional(values, "school"),
+                "grade": optional(values, "grade"),
+                "guardians": guardians if values.get("kind") == "student" else [],
+            }
+        )
         with session.begin_nested():
             person = people.add_person(session, data=data)
     except ValidationError as exc:
@@ -80,15 +108,25 @@ def add_person(request: Request, form: FormDep, session: SessionDep, _: OfficePa
 
 @router.get("/people/{person_id}")
 def person_page(
-    request: Request, person_id: int, session: SessionDep, district: DistrictDep, _: OfficePage,
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
     rows, _total = consents.list_consents(session, person_id=person_id, limit=200)
-    return render(request, "people/detail.html", {
-        "person": person, "public": people.person_public(session, person),
-        "consents": [consents.consent_public(session, c, district=district) for c in rows],
-        "standing": standing.image_release_standing(session, person, district=district),
-        "today": district.today(), "faces_section": True,
-        "templates": enrolment.list_templates(session, person_id),
-        "biometric_ok": biometric_consent_in_force(session, person, utcnow(), district=district) is not None,
-    })
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "public": people.person_public(session, person),
+            "consents": [consents.consent_public(session, c, district=district) for c in rows],
+            "standing": standing.image_release_standing(session, person, district=district),
+            "today": district.today(),
+            "faces_section": True,
+            "templates": enrolment.list_templates(session, person_id),
+            "biometric_ok": biometric_consent_in_force(session, person, utcnow(), district=district) is not None,
+        },
+    )

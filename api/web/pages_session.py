@@ -45,12 +45,17 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
     try:
-        user = signing_in.sign_in(session, email=email, password=password, address=client_address(request),
-                                  backoff=backoff(settings))
+        user = signing_in.sign_in(
+            session, email=email, password=password, address=client_address(request), backoff=backoff(settings)
+        )
     except signing_in.SignInRefused as exc:
         # Returned, not raised: the session dependency then keeps the count of wrong passwords.
-        return render(request, "login.html", {"next": target, "values": {"email": email}, "error": exc.message},
-                      status_code=429 if exc.locked else 401)
+        return render(
+            request,
+            "login.html",
+            {"next": target, "values": {"email": email}, "error": exc.message},
+            status_code=429 if exc.locked else 401,
+        )
     sign_in_session(request, user)
     if user.must_change_password:
         flash(request, "Your administrator set this password for you. Choose your own to continue.", kind="info")
@@ -67,8 +72,9 @@ def logout(request: Request, session: SessionDep, user: AnyPageUser) -> Response
 
 
 def _password_page(request: Request, *, errors: dict[str, str], status_code: int = 200) -> Response:
-    return render(request, "account/password.html", {"errors": errors, "rules": passwords.RULES},
-                  status_code=status_code)
+    return render(
+        request, "account/password.html", {"errors": errors, "rules": passwords.RULES}, status_code=status_code
+    )
 
 
 @router.get(PASSWORD_PAGE)
@@ -78,16 +84,25 @@ def password_form(request: Request, _: AnyPageUser) -> Response:
 
 @router.post(PASSWORD_PAGE)
 def change_password(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: AnyPageUser,
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnyPageUser,
 ) -> Response:
-    current, new, again = (str(form.get(name) or "") for name in ("current_password", "new_password",
-                                                                    "new_password_again"))
+    current, new, again = (
+        str(form.get(name) or "") for name in ("current_password", "new_password", "new_password_again")
+    )
     if new != again:
-        return _password_page(request, status_code=422, errors={
-            "new_password_again": "The two new passwords are not the same. Type the new password twice."})
+        return _password_page(
+            request,
+            status_code=422,
+            errors={"new_password_again": "The two new passwords are not the same. Type the new password twice."},
+        )
     try:
-        accounts.change_password(session, user=user, current=current, new=new, address=client_address(request),
-                                 backoff=backoff(settings))
+        accounts.change_password(
+            session, user=user, current=current, new=new, address=client_address(request), backoff=backoff(settings)
+        )
     except signing_in.SignInRefused as exc:
         return _password_page(request, status_code=429, errors={"current_password": exc.message})
     except Invalid as exc:

@@ -21,9 +21,16 @@ def takedown_list(request: Request, session: SessionDep, user: PageUser, state: 
     state = state if state in ("open", "confirmed") else "open"
     rows, total = takedowns.list_takedowns(session, user=user, state=state, limit=PAGE_SIZE)
     viewer = viewer_of(session, user)
-    return render(request, "takedowns/list.html", {
-        "takedowns": [takedown_public(session, t, viewer=viewer) for t in rows], "total": total, "state": state,
-        "district_wide": user.role in takedowns.SEES_EVERY_TAKEDOWN})
+    return render(
+        request,
+        "takedowns/list.html",
+        {
+            "takedowns": [takedown_public(session, t, viewer=viewer) for t in rows],
+            "total": total,
+            "state": state,
+            "district_wide": user.role in takedowns.SEES_EVERY_TAKEDOWN,
+        },
+    )
 
 
 @router.post("/takedowns/{takedown_id}/confirm")
@@ -36,5 +43,8 @@ def confirm(request: Request, takedown_id: int, session: SessionDep, user: PageU
 
 @router.get("/takedowns/{takedown_id}/thumbnail")
 def thumbnail(takedown_id: int, session: SessionDep, user: PageUser) -> Response:
-    return Response(takedowns.takedown_thumbnail(session, takedown_id, user), media_type="image/jpeg",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        takedowns.takedown_thumbnail(session, takedown_id, user),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -28,8 +28,19 @@ SESSION_MAX_AGE = 10 * 60 * 60  # a working day: the cookie and its signature ex
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (pages_session, pages_people, pages_consents, pages_faces, pages_office, pages_admin,
-                   pages_clearances, pages_albums, pages_review, pages_takedowns, pages_class_lists):
+    for module in (
+        pages_session,
+        pages_people,
+        pages_consents,
+        pages_faces,
+        pages_office,
+        pages_admin,
+        pages_clearances,
+        pages_albums,
+        pages_review,
+        pages_takedowns,
+        pages_class_lists,
+    ):
         router.include_router(module.router)
     return router
 

@@ -18,19 +18,34 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CSRF_KEY = "csrf"
 FLASH_KEY = "flash"
 
-ROLE_LABELS = {"employee": "Employee", "office_staff": "Office staff", "reviewer": "Reviewer",
-               "admin": "Administrator"}
+ROLE_LABELS = {"employee": "Employee", "office_staff": "Office staff", "reviewer": "Reviewer", "admin": "Administrator"}
 KIND_LABELS = {"student": "Student", "employee": "Employee", "community_member": "Community member"}
-CONSENT_KIND_LABELS = {"image_release": "Photo release", "biometric": "Face enrolment (biometric)",
-                       "logo_use": "District logo use"}
-STATE_LABELS = {"active": "Active", "refused": "Refused", "revoked": "Revoked", "expired": "Expired",
-                "not_yet_valid": "Not yet valid", "superseded": "Replaced by a newer form",
-                "corrected": "Corrected by a later entry", "departed": "Left the district",
-                "wrong_signer": "Not signed by the right person", "take_down": "Take down now",
-                "taken_down": "Taken down"}
-EVENT_KIND_LABELS = {"sporting_event": "Sporting event", "fine_arts_performance": "Fine-arts performance",
-                     "classroom": "Classroom", "field_trip": "Field trip", "assembly": "Assembly",
-                     "other": "Other"}
+CONSENT_KIND_LABELS = {
+    "image_release": "Photo release",
+    "biometric": "Face enrolment (biometric)",
+    "logo_use": "District logo use",
+}
+STATE_LABELS = {
+    "active": "Active",
+    "refused": "Refused",
+    "revoked": "Revoked",
+    "expired": "Expired",
+    "not_yet_valid": "Not yet valid",
+    "superseded": "Replaced by a newer form",
+    "corrected": "Corrected by a later entry",
+    "departed": "Left the district",
+    "wrong_signer": "Not signed by the right person",
+    "take_down": "Take down now",
+    "taken_down": "Taken down",
+}
+EVENT_KIND_LABELS = {
+    "sporting_event": "Sporting event",
+    "fine_arts_performance": "Fine-arts performance",
+    "classroom": "Classroom",
+    "field_trip": "Field trip",
+    "assembly": "Assembly",
+    "other": "Other",
+}
 RELATIONSHIP_LABELS = {"parent": "Parent", "guardian": "Guardian", "self": "The person themself"}
 DESTINATION_CHOICES = [
     ("personal_social_media", "Staff members' personal social media"),
@@ -38,9 +53,11 @@ DESTINATION_CHOICES = [
     ("district_website", "The district and school websites"),
     ("print", "Print: newsletters, yearbook, posters"),
 ]
-TAG_LABELS = {"district_logo": "The district logo is visible",
-              "premises_interior": "Shows the inside of a school building",
-              "floor_plan": "Shows a floor plan or map of a building"}
+TAG_LABELS = {
+    "district_logo": "The district logo is visible",
+    "premises_interior": "Shows the inside of a school building",
+    "floor_plan": "Shows a floor plan or map of a building",
+}
 
 # (path, label, roles that see it), in the order the header shows them.
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
@@ -110,15 +127,28 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_p
 templates.env.filters["day"] = _day
 templates.env.filters["moment"] = _moment
 templates.env.globals.update(
-    ROLE_LABELS=ROLE_LABELS, KIND_LABELS=KIND_LABELS, CONSENT_KIND_LABELS=CONSENT_KIND_LABELS,
-    STATE_LABELS=STATE_LABELS, EVENT_KIND_LABELS=EVENT_KIND_LABELS, RELATIONSHIP_LABELS=RELATIONSHIP_LABELS,
-    DESTINATION_LABELS=DESTINATION_LABELS, DESTINATION_CHOICES=DESTINATION_CHOICES, VERDICT_LABELS=VERDICT_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+    KIND_LABELS=KIND_LABELS,
+    CONSENT_KIND_LABELS=CONSENT_KIND_LABELS,
+    STATE_LABELS=STATE_LABELS,
+    EVENT_KIND_LABELS=EVENT_KIND_LABELS,
+    RELATIONSHIP_LABELS=RELATIONSHIP_LABELS,
+    DESTINATION_LABELS=DESTINATION_LABELS,
+    DESTINATION_CHOICES=DESTINATION_CHOICES,
+    VERDICT_LABELS=VERDICT_LABELS,
     TAG_LABELS=TAG_LABELS,
 )
-for _name, _labels in (("role", ROLE_LABELS), ("kind", KIND_LABELS), ("consent_kind", CONSENT_KIND_LABELS),
-                       ("state", STATE_LABELS), ("event_kind", EVENT_KIND_LABELS),
-                       ("relationship", RELATIONSHIP_LABELS), ("destination", DESTINATION_LABELS),
-                       ("verdict", VERDICT_LABELS), ("tag", TAG_LABELS)):
+for _name, _labels in (
+    ("role", ROLE_LABELS),
+    ("kind", KIND_LABELS),
+    ("consent_kind", CONSENT_KIND_LABELS),
+    ("state", STATE_LABELS),
+    ("event_kind", EVENT_KIND_LABELS),
+    ("relationship", RELATIONSHIP_LABELS),
+    ("destination", DESTINATION_LABELS),
+    ("verdict", VERDICT_LABELS),
+    ("tag", TAG_LABELS),
+):
     templates.env.filters[_name] = lambda value, labels=_labels: _label(value, labels)
 
 

@@ -56,8 +56,7 @@ class Decision:
 ENGINE_RULES: dict[str, tuple[str, str]] = {
     "recorded-refusal": (
         "Consent Registry — a recorded refusal is always honoured",
-        "A refusal or a withdrawn consent on record blocks this face even where the policy "
-        "would not need consent.",
+        "A refusal or a withdrawn consent on record blocks this face even where the policy would not need consent.",
     ),
     "unverified-public-arena": (
         "Consent Registry — the public arena is checked, not taken on trust",
@@ -124,9 +123,7 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
     relied = {f.consent_id for f in faces if f.verdict == v.ALLOWED and f.consent_id is not None}
     relied |= {consent_id for _, consent_id in tag_outcomes if consent_id is not None}
     face_reasons = [
-        Reason(f.rule, f.clause, f"Face {f.index}: {f.message}", f.verdict)
-        for f in faces
-        if f.verdict != v.ALLOWED
+        Reason(f.rule, f.clause, f"Face {f.index}: {f.message}", f.verdict) for f in faces if f.verdict != v.ALLOWED
     ]
     summary = _summary(decision, faces, tag_reasons, request.destination, redaction_offered, pack)
     notes = [_engine_reason("context-note", note, v.ALLOWED) for note in request.context_notes]
@@ -146,8 +143,9 @@ def _approved(verdict: FaceVerdict, face: FaceInput) -> FaceVerdict:
     if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or face.band != "identified":
         return verdict
     clause, message = ENGINE_RULES["reviewer-approved"]
-    return FaceVerdict(verdict.index, v.ALLOWED, "reviewer-approved", clause,
-                       f"{verdict.message} {message}", verdict.consent_id, False)
+    return FaceVerdict(
+        verdict.index, v.ALLOWED, "reviewer-approved", clause, f"{verdict.message} {message}", verdict.consent_id, False
+    )
 
 
 def _approved_tag(reason: Reason, tag: str, request: ClearanceRequest) -> Reason:
@@ -165,14 +163,10 @@ def _subject(face: FaceInput, uploader_person_id: int | None) -> str:
     return face.person.kind
 
 
-def _face_verdict(
-    face: FaceInput, request: ClearanceRequest, pack: PolicyPack, twice: set[int]
-) -> FaceVerdict:
+def _face_verdict(face: FaceInput, request: ClearanceRequest, pack: PolicyPack, twice: set[int]) -> FaceVerdict:
     if face.rejected_by_reviewer:
         clause, message = ENGINE_RULES["reviewer-rejected"]
-        return FaceVerdict(
-            face.index, v.BLOCKED, "reviewer-rejected", clause, message, None, pack.redaction_allowed
-        )
+        return FaceVerdict(face.index, v.BLOCKED, "reviewer-rejected", clause, message, None, pack.redaction_allowed)
     if face.blurred and face.band == "unknown":
         clause, message = ENGINE_RULES["blurred-face"]
         return FaceVerdict(face.index, v.ALLOWED, "blurred-face", clause, message, None, False)
@@ -182,9 +176,7 @@ def _face_verdict(
     if person is not None and person.id in twice:  # even the uploader: one match is wrong
         clause, message = ENGINE_RULES["same-person-twice"]
         detail = f"{_person_label(person)}: {message}"
-        return FaceVerdict(
-            face.index, v.NEEDS_REVIEW, "same-person-twice", clause, detail, None, False
-        )
+        return FaceVerdict(face.index, v.NEEDS_REVIEW, "same-person-twice", clause, detail, None, False)
     if person is None or subject == "uploader":
         return _verdict(face, rule, str(rule.verdict), _describe_face(face), None, pack)
     who = _person_label(person)
@@ -212,9 +204,7 @@ def _face_verdict(
     return _verdict(face, rule, str(rule.otherwise), f"{who}: {words}", act_id, pack)
 
 
-def _reading(
-    request: ClearanceRequest, pack: PolicyPack, *, person: PersonFacts, kind: str
-) -> Reading:
+def _reading(request: ClearanceRequest, pack: PolicyPack, *, person: PersonFacts, kind: str) -> Reading:
     return read_record(
         request.consents,
         person=person,
@@ -252,12 +242,8 @@ def _verdict(
     )
 
 
-def _tag_outcome(
-    tag: str, request: ClearanceRequest, pack: PolicyPack
-) -> tuple[Reason, int | None]:
-    rule = pack.rule_for(
-        v.TAG_SUBJECT, request.destination, request.context.kind, request.context.public, tag
-    )
+def _tag_outcome(tag: str, request: ClearanceRequest, pack: PolicyPack) -> tuple[Reason, int | None]:
+    rule = pack.rule_for(v.TAG_SUBJECT, request.destination, request.context.kind, request.context.public, tag)
     verdict, detail, consent_id = str(rule.verdict), f"Tag '{tag}'", None
     if rule.unless == v.LOGO_USE_CONSENT and request.uploader_person_id is not None:
         uploader = request.uploader or PersonFacts(request.uploader_person_id, "employee", "the uploader")

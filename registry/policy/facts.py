@@ -102,8 +102,7 @@ def check_request(request: ClearanceRequest, tag_names: frozenset[str]) -> None:
         revoked = consent.revoked_at
         if revoked is not None and (revoked.tzinfo is None) != (request.at.tzinfo is None):
             raise ClearanceRequestError(
-                f"consent {consent.id}: revoked_at and the decision time must both carry "
-                "a time zone, or neither"
+                f"consent {consent.id}: revoked_at and the decision time must both carry a time zone, or neither"
             )
 
 

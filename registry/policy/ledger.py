@@ -153,8 +153,11 @@ def signer_label(act: ConsentFacts, person: PersonFacts) -> str:
 
 def explain(reading: Reading, *, person: PersonFacts, kind: str, destination: str | None) -> str:
     """The reading in words a teacher understands: which act decided, by whom, when."""
-    what = {"image_release": "image release", "biometric": "consent to enrol their face",
-            "logo_use": "permission to use the district logo"}[kind]
+    what = {
+        "image_release": "image release",
+        "biometric": "consent to enrol their face",
+        "logo_use": "permission to use the district logo",
+    }[kind]
     where = v.DESTINATION_LABELS[destination] if destination else ""
     act, on = reading.act, reading.on
     if act is None:
@@ -179,9 +182,11 @@ def explain(reading: Reading, *, person: PersonFacts, kind: str, destination: st
             left = f" on {day_label(on)}" if on else ""
             return f"{person.name} left the district{left}: the {what} no longer applies"
         case Standing.WRONG_SIGNER:
-            return (f"the {what} was signed by {signed}, who may not sign it for {person.name}"
-                    + (" (a student aged 18 or more signs their own)" if act.signer_relationship != "self"
-                       else " (a parent or guardian must sign)"))
+            return f"the {what} was signed by {signed}, who may not sign it for {person.name}" + (
+                " (a student aged 18 or more signs their own)"
+                if act.signer_relationship != "self"
+                else " (a parent or guardian must sign)"
+            )
         case Standing.NOT_COVERED:
             if act.status == v.REFUSED:
                 return f"the newest form for {person.name} (a refusal, signed {signed}) gives no release for {where}"
@@ -204,9 +209,21 @@ class District:
         return district_today(at or self.now(), self.time_zone)
 
     def read(
-        self, acts: Iterable[ConsentFacts], *, person: PersonFacts, kind: str, destination: str | None,
+        self,
+        acts: Iterable[ConsentFacts],
+        *,
+        person: PersonFacts,
+        kind: str,
+        destination: str | None,
         at: datetime | None = None,
     ) -> Reading:
         moment = at or self.now()
-        return read_record(acts, person=person, kind=kind, destination=destination, at=moment,
-                           today=self.today(moment), adult_students_sign=self.pack.adult_students_sign)
+        return read_record(
+            acts,
+            person=person,
+            kind=kind,
+            destination=destination,
+            at=moment,
+            today=self.today(moment),
+            adult_students_sign=self.pack.adult_students_sign,
+        )

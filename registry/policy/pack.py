@@ -127,7 +127,7 @@ def _check_pack(pack: PolicyPack) -> None:
     if unknown := sorted(pack.public_arena - v.CONTEXT_KINDS):
         raise PackError(f"unknown context kind '{unknown[0]}' in public_arena", key="public_arena")
     if pack.unverified_public_arena not in ("review", "accept"):
-        raise PackError("unverified_public_arena must be \"review\" or \"accept\"", key="unverified_public_arena")
+        raise PackError('unverified_public_arena must be "review" or "accept"', key="unverified_public_arena")
     if missing := sorted(v.BASE_TAGS - pack.tag_names):
         raise PackError(f"[pack.tags] must describe the tag '{missing[0]}'", key="pack.tags")
     seen: dict[str, Rule] = {}
@@ -186,9 +186,7 @@ def builtin_pack_ids() -> list[str]:
 
 def load_builtin_pack(pack_id: str) -> PolicyPack:
     if pack_id not in builtin_pack_ids():
-        raise PackError(
-            f"no built-in policy pack '{pack_id}'; there are: " + ", ".join(builtin_pack_ids())
-        )
+        raise PackError(f"no built-in policy pack '{pack_id}'; there are: " + ", ".join(builtin_pack_ids()))
     return load_pack(PACKS_DIR / f"{pack_id}.toml")
 
 

@@ -81,9 +81,7 @@ class Rule:
             if self.destinations == v.DESTINATIONS
             else " or ".join(v.DESTINATION_LABELS[d] for d in sorted(self.destinations))
         )
-        when = _CONTEXT_WORDS.get(
-            frozenset(self.contexts), "at " + ", ".join(sorted(self.contexts)).replace("_", " ")
-        )
+        when = _CONTEXT_WORDS.get(frozenset(self.contexts), "at " + ", ".join(sorted(self.contexts)).replace("_", " "))
         if self.requires is not None and self.otherwise is not None:
             whose = "a parent's or guardian's" if self.subject == "student" else "their own"
             outcome = (
@@ -141,8 +139,7 @@ def _check_outcome(rule: Rule) -> None:
     if rule.requires is not None:
         if rule.requires != v.IMAGE_RELEASE_CONSENT or rule.subject not in PERSON_SUBJECTS:
             raise PackError(
-                f'{name}: `requires` may only be "{v.IMAGE_RELEASE_CONSENT}", for subjects '
-                + _listed(PERSON_SUBJECTS),
+                f'{name}: `requires` may only be "{v.IMAGE_RELEASE_CONSENT}", for subjects ' + _listed(PERSON_SUBJECTS),
                 key="requires",
             )
         if rule.otherwise not in (v.BLOCKED, v.NEEDS_REVIEW):
@@ -153,19 +150,14 @@ def _check_outcome(rule: Rule) -> None:
     elif rule.otherwise is not None:
         raise PackError(f"{name}: `otherwise` only goes with `requires`", key="otherwise")
     if rule.unless is not None and (
-        rule.unless != v.LOGO_USE_CONSENT
-        or rule.subject != v.TAG_SUBJECT
-        or rule.verdict == v.ALLOWED
+        rule.unless != v.LOGO_USE_CONSENT or rule.subject != v.TAG_SUBJECT or rule.verdict == v.ALLOWED
     ):
         raise PackError(
-            f'{name}: `unless` may only be "{v.LOGO_USE_CONSENT}", '
-            "on a tag rule that does not allow",
+            f'{name}: `unless` may only be "{v.LOGO_USE_CONSENT}", on a tag rule that does not allow',
             key="unless",
         )
     if rule.redactable and rule.subject == v.TAG_SUBJECT:
-        raise PackError(
-            f"{name}: only faces can be blurred; a tag rule is not redactable", key="redactable"
-        )
+        raise PackError(f"{name}: only faces can be blurred; a tag rule is not redactable", key="redactable")
     _check_fail_closed(rule, name)
 
 
@@ -174,9 +166,7 @@ def _check_fail_closed(rule: Rule, name: str) -> None:
     if rule.verdict != v.ALLOWED:
         return
     if rule.subject == "possible":
-        raise PackError(
-            f"{name}: a possible match can never be allowed; a human must decide", key="verdict"
-        )
+        raise PackError(f"{name}: a possible match can never be allowed; a human must decide", key="verdict")
     if rule.subject == "unknown" and rule.contexts != {v.PUBLIC_ARENA}:
         raise PackError(
             f'{name}: unknown faces may be allowed only with contexts = ["public_arena"]',

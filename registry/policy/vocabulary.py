@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 Verdict = Literal["allowed", "blocked", "needs_review"]
-ContextKind = Literal[
-    "sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"
-]
+ContextKind = Literal["sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"]
 Destination = Literal["personal_social_media", "district_social_media", "district_website", "print"]
 BaseTag = Literal["district_logo", "premises_interior", "floor_plan"]
 PersonKind = Literal["student", "employee", "community_member"]

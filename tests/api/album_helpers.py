@@ -24,8 +24,9 @@ from tests.conftest import GENEROUS_RATE_LIMITS, PASSWORD
 
 
 def album_settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32,
-                    **GENEROUS_RATE_LIMITS)
+    return Settings(
+        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32, **GENEROUS_RATE_LIMITS
+    )
 
 
 @pytest.fixture
@@ -38,8 +39,9 @@ def album_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def add_account(engine: Engine, settings: Settings, role: str, email: str) -> dict[str, str]:
     with Session(engine, expire_on_commit=False) as session:
-        user = accounts.add_user(session, data=UserCreate(
-            email=email, full_name=email.split("@")[0], role=role, password=PASSWORD))
+        user = accounts.add_user(
+            session, data=UserCreate(email=email, full_name=email.split("@")[0], role=role, password=PASSWORD)
+        )
         session.commit()
     token, _ = security.issue_access_token(user_id=int(user.id or 0), secret=settings.secret_key, minutes=10)
     return {"Authorization": f"Bearer {token}"}

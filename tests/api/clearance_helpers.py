@@ -12,20 +12,38 @@ TODAY = date.today()
 
 
 def add_person(client: TestClient, headers: dict[str, str], external_id: str, kind: str, name: str) -> int:
-    response = client.post("/api/v1/people", json={"external_id": external_id, "kind": kind, "name": name},
-                           headers=headers)
+    response = client.post(
+        "/api/v1/people", json={"external_id": external_id, "kind": kind, "name": name}, headers=headers
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def record(client: TestClient, headers: dict[str, str], person_id: int, kind: str = "image_release", *,
-           status: str = "granted", scopes: tuple[str, ...] = ("personal_social_media",),
-           signer: str = "parent", **dates: str) -> dict:
-    response = client.post("/api/v1/consents", json={
-        "person_id": person_id, "kind": kind, "status": status,
-        "scopes": list(scopes) if kind != "biometric" else [], "signer_name": "Signer",
-        "signer_relationship": signer, "signed_on": dates.pop("signed_on", str(TODAY - timedelta(days=30))),
-        **dates}, headers=headers)
+def record(
+    client: TestClient,
+    headers: dict[str, str],
+    person_id: int,
+    kind: str = "image_release",
+    *,
+    status: str = "granted",
+    scopes: tuple[str, ...] = ("personal_social_media",),
+    signer: str = "parent",
+    **dates: str,
+) -> dict:
+    response = client.post(
+        "/api/v1/consents",
+        json={
+            "person_id": person_id,
+            "kind": kind,
+            "status": status,
+            "scopes": list(scopes) if kind != "biometric" else [],
+            "signer_name": "Signer",
+            "signer_relationship": signer,
+            "signed_on": dates.pop("signed_on", str(TODAY - timedelta(days=30))),
+            **dates,
+        },
+        headers=headers,
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -33,10 +51,17 @@ def record(client: TestClient, headers: dict[str, str], person_id: int, kind: st
 def public_event(client: TestClient, headers: dict[str, str], kind: str = "sporting_event") -> int:
     """A district event open to the public, happening now: what names the public arena."""
     now = datetime.now().replace(microsecond=0)
-    response = client.post("/api/v1/events", json={
-        "name": "Home game" if kind == "sporting_event" else "Spring concert", "kind": kind, "public": True,
-        "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(hours=2)).isoformat()},
-        headers=headers)
+    response = client.post(
+        "/api/v1/events",
+        json={
+            "name": "Home game" if kind == "sporting_event" else "Spring concert",
+            "kind": kind,
+            "public": True,
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(),
+        },
+        headers=headers,
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
@@ -44,15 +69,24 @@ def public_event(client: TestClient, headers: dict[str, str], kind: str = "sport
 def enrol(client: TestClient, headers: dict[str, str], person_id: int, photo: str, *, signer: str) -> dict:
     record(client, headers, person_id, "biometric", signer=signer)
     with open(FACES / photo, "rb") as handle:
-        response = client.post(f"/api/v1/people/{person_id}/faces", files={"photo": (photo, handle, "image/jpeg")},
-                               headers=headers)
+        response = client.post(
+            f"/api/v1/people/{person_id}/faces", files={"photo": (photo, handle, "image/jpeg")}, headers=headers
+        )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def clear(client: TestClient, headers: dict[str, str], photo: str, *, destination: str = "personal_social_media",
-          context_kind: str | None = "classroom", public: bool | None = False, event_id: int | None = None,
-          tags: tuple[str, ...] = ()):
+def clear(
+    client: TestClient,
+    headers: dict[str, str],
+    photo: str,
+    *,
+    destination: str = "personal_social_media",
+    context_kind: str | None = "classroom",
+    public: bool | None = False,
+    event_id: int | None = None,
+    tags: tuple[str, ...] = (),
+):
     data: dict[str, object] = {"destination": destination}
     if event_id is not None:
         data["event_id"] = str(event_id)
@@ -62,8 +96,12 @@ def clear(client: TestClient, headers: dict[str, str], photo: str, *, destinatio
     if tags:
         data["tags"] = list(tags)
     with open(FACES / photo, "rb") as handle:
-        return client.post("/api/v1/clearances", data=data, files={"photo": (photo.rsplit("/", 1)[-1], handle,
-                                                                              "image/jpeg")}, headers=headers)
+        return client.post(
+            "/api/v1/clearances",
+            data=data,
+            files={"photo": (photo.rsplit("/", 1)[-1], handle, "image/jpeg")},
+            headers=headers,
+        )
 
 
 def face_of(clearance: dict, name: str) -> dict:

@@ -20,24 +20,30 @@ def bearer(response) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def new_account(client: TestClient, admin: dict[str, str], email: str = "coach@district.example.org",
-                **extra: object) -> dict:
-    created = client.post("/api/v1/users", headers=admin, json={
-        "email": email, "full_name": "Coach Rivera", "role": "employee", "password": PASSWORD, **extra})
+def new_account(
+    client: TestClient, admin: dict[str, str], email: str = "coach@district.example.org", **extra: object
+) -> dict:
+    created = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"email": email, "full_name": "Coach Rivera", "role": "employee", "password": PASSWORD, **extra},
+    )
     assert created.status_code == 201, created.text
     return created.json()
 
 
 def add_person(client: TestClient, admin: dict[str, str], external_id: str, name: str) -> int:
-    person = client.post("/api/v1/people", headers=admin,
-                         json={"external_id": external_id, "kind": "employee", "name": name})
+    person = client.post(
+        "/api/v1/people", headers=admin, json={"external_id": external_id, "kind": "employee", "name": name}
+    )
     assert person.status_code == 201, person.text
     return int(person.json()["id"])
 
 
 def audit(client: TestClient, admin: dict[str, str], row_id: int) -> list[dict]:
-    response = client.get("/api/v1/audit", headers=admin,
-                          params={"table_name": "users", "row_id": str(row_id), "limit": 200})
+    response = client.get(
+        "/api/v1/audit", headers=admin, params={"table_name": "users", "row_id": str(row_id), "limit": 200}
+    )
     assert response.status_code == 200, response.text
     return list(reversed(response.json()["items"]))
 
@@ -75,7 +81,8 @@ def test_an_administrator_sees_until_when_an_account_is_locked_and_unlocks_it(cl
 
 
 def test_deactivation_stops_sessions_and_api_tokens_at_once_and_reactivation_lets_only_a_new_sign_in_back(
-    client, admin,
+    client,
+    admin,
 ):
     coach = new_account(client, admin)
     session_token = bearer(sign_in(client, coach["email"]))
@@ -123,12 +130,14 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(client, admin)
     held = client.get("/api/v1/clearances", headers=provisional)
     assert held.status_code == 403 and "choose your own" in held.json()["detail"]
     assert client.get("/api/v1/auth/me", headers=provisional).json()["must_change_password"] is True
-    weak = client.post("/api/v1/auth/password", headers=provisional,
-                       json={"current_password": temporary, "new_password": "password12"})
+    weak = client.post(
+        "/api/v1/auth/password", headers=provisional, json={"current_password": temporary, "new_password": "password12"}
+    )
     assert weak.status_code == 422 and "too easy to guess" in weak.json()["detail"]
 
-    changed = client.post("/api/v1/auth/password", headers=provisional,
-                          json={"current_password": temporary, "new_password": NEW_PASSWORD})
+    changed = client.post(
+        "/api/v1/auth/password", headers=provisional, json={"current_password": temporary, "new_password": NEW_PASSWORD}
+    )
     assert changed.status_code == 200 and changed.json()["must_change_password"] is False
     assert client.get("/api/v1/clearances", headers=bearer(changed)).status_code == 200
     assert client.get("/api/v1/auth/me", headers=provisional).status_code == 401
@@ -138,11 +147,13 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(client, admin)
 
 def test_an_administrator_may_give_the_temporary_password_and_it_follows_the_password_rules(client, admin):
     coach = new_account(client, admin)
-    weak = client.post(f"/api/v1/users/{coach['id']}/temporary-password", json={"password": "aaaaaaaaaa"},
-                       headers=admin)
+    weak = client.post(
+        f"/api/v1/users/{coach['id']}/temporary-password", json={"password": "aaaaaaaaaa"}, headers=admin
+    )
     assert weak.status_code == 422 and "too easy to guess" in weak.json()["detail"]
-    given = client.post(f"/api/v1/users/{coach['id']}/temporary-password", json={"password": NEW_PASSWORD},
-                        headers=admin)
+    given = client.post(
+        f"/api/v1/users/{coach['id']}/temporary-password", json={"password": NEW_PASSWORD}, headers=admin
+    )
     assert given.status_code == 200 and given.json()["password"] is None  # not echoed back
     assert sign_in(client, coach["email"], NEW_PASSWORD).status_code == 200
 
@@ -158,15 +169,20 @@ def test_a_temporary_password_also_unlocks_the_account(client, admin, settings):
 
 def test_everyone_changes_their_own_password(client, employee):
     me = client.get("/api/v1/auth/me", headers=employee).json()
-    wrong = client.post("/api/v1/auth/password", headers=employee,
-                        json={"current_password": "not my password", "new_password": NEW_PASSWORD})
+    wrong = client.post(
+        "/api/v1/auth/password",
+        headers=employee,
+        json={"current_password": "not my password", "new_password": NEW_PASSWORD},
+    )
     assert wrong.status_code == 422 and "current password is not right" in wrong.json()["detail"]
-    same = client.post("/api/v1/auth/password", headers=employee,
-                       json={"current_password": PASSWORD, "new_password": PASSWORD})
+    same = client.post(
+        "/api/v1/auth/password", headers=employee, json={"current_password": PASSWORD, "new_password": PASSWORD}
+    )
     assert same.status_code == 422 and "different" in same.json()["detail"]
 
-    changed = client.post("/api/v1/auth/password", headers=employee,
-                          json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    changed = client.post(
+        "/api/v1/auth/password", headers=employee, json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert changed.status_code == 200, changed.text
     assert client.get("/api/v1/auth/me", headers=employee).status_code == 401  # the old token has ended
     assert sign_in(client, me["email"]).status_code == 401
@@ -175,10 +191,14 @@ def test_everyone_changes_their_own_password(client, employee):
 
 def test_wrong_current_passwords_count_towards_the_back_off(client, employee, settings):
     for _ in range(settings.login_max_failures):
-        client.post("/api/v1/auth/password", headers=employee,
-                    json={"current_password": "not my password", "new_password": NEW_PASSWORD})
-    held = client.post("/api/v1/auth/password", headers=employee,
-                       json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+        client.post(
+            "/api/v1/auth/password",
+            headers=employee,
+            json={"current_password": "not my password", "new_password": NEW_PASSWORD},
+        )
+    held = client.post(
+        "/api/v1/auth/password", headers=employee, json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert held.status_code == 429 and "locked" in held.json()["detail"]
 
 
@@ -200,8 +220,11 @@ def test_every_act_on_an_account_is_in_the_audit_log(client, admin, settings):
     client.patch(f"/api/v1/users/{coach['id']}", json={"active": True}, headers=admin)
     temporary = client.post(f"/api/v1/users/{coach['id']}/temporary-password", json={}, headers=admin).json()
     own = bearer(sign_in(client, coach["email"], temporary["password"]))
-    client.post("/api/v1/auth/password", headers=own,
-                json={"current_password": temporary["password"], "new_password": NEW_PASSWORD})
+    client.post(
+        "/api/v1/auth/password",
+        headers=own,
+        json={"current_password": temporary["password"], "new_password": NEW_PASSWORD},
+    )
 
     entries = audit(client, admin, coach["id"])
     changes = [(e["actor"], e["action"], e["changes"].get("after", {})) for e in entries]
@@ -209,13 +232,13 @@ def test_every_act_on_an_account_is_in_the_audit_log(client, admin, settings):
     assert changes[0][:2] == (by_admin, "insert")
     assert (by_admin, "update", {"person_id": rivera}) in changes
     assert (by_admin, "update", {"person_id": None}) in changes
-    assert any(who == by_admin and after.get("active") is False and "session_version" in after
-               for who, _, after in changes)
+    assert any(
+        who == by_admin and after.get("active") is False and "session_version" in after for who, _, after in changes
+    )
     assert (by_admin, "update", {"active": True}) in changes
     temporary_entry = next(after for who, _, after in changes if after.get("must_change_password") is True)
     assert temporary_entry["password_hash"] == "(password hash, changed, not logged)"
-    assert any(who == f"user:{coach['id']}" and after.get("must_change_password") is False
-               for who, _, after in changes)
+    assert any(who == f"user:{coach['id']}" and after.get("must_change_password") is False for who, _, after in changes)
     assert temporary["password"] not in str(entries)
 
 

@@ -21,9 +21,12 @@ def test_an_album_is_cleared_in_the_background_and_a_broken_photo_is_reported(tm
     coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
     other = add_account(album_engine, settings, "employee", "other@district.example.org")
     group = (FACES / "groups" / "kit-rose.jpg").read_bytes()
-    files = [("photos", ("game-1.jpg", group, "image/jpeg")), ("photos", ("sky.jpg", blank_jpeg(), "image/jpeg")),
-             ("photos", ("cut-off.jpg", group[: len(group) // 3], "image/jpeg")),
-             ("photos", ("notes.txt", b"not a photo", "text/plain"))]
+    files = [
+        ("photos", ("game-1.jpg", group, "image/jpeg")),
+        ("photos", ("sky.jpg", blank_jpeg(), "image/jpeg")),
+        ("photos", ("cut-off.jpg", group[: len(group) // 3], "image/jpeg")),
+        ("photos", ("notes.txt", b"not a photo", "text/plain")),
+    ]
     with album_client(settings, album_engine) as client:
         response = client.post("/api/v1/clearances/batch", data=FORM, files=files, headers=coach)
         assert response.status_code == 202, response.text
@@ -62,12 +65,19 @@ def test_a_zip_is_read_member_by_member_and_a_path_in_a_name_goes_nowhere(tmp_pa
         z.writestr("__MACOSX/game/._sky.jpg", b"resource fork")
         z.writestr("game/sky.jpg", blank_jpeg())
     with album_client(settings, album_engine) as client:
-        response = client.post("/api/v1/clearances/batch", data=FORM, headers=coach,
-                               files={"zip": ("album.zip", archive.getvalue(), "application/zip")})
+        response = client.post(
+            "/api/v1/clearances/batch",
+            data=FORM,
+            headers=coach,
+            files={"zip": ("album.zip", archive.getvalue(), "application/zip")},
+        )
         assert response.status_code == 202, response.text
         album = wait_finished(client, coach, response.json()["id"])
     assert [(i["name"], i["status"]) for i in album["items"]] == [
-        ("escaped.jpg", "done"), ("notes.txt", "failed"), ("sky.jpg", "done")]
+        ("escaped.jpg", "done"),
+        ("notes.txt", "failed"),
+        ("sky.jpg", "done"),
+    ]
     assert not list(tmp_path.rglob("escaped.jpg"))
 
 

@@ -28,8 +28,7 @@ def _verify(client, admin, **params) -> dict:
 def _some_history(client, office) -> None:
     person = add_person(client, office, "S-1", "student", "Maya Lopez")
     consent = record(client, office, person)
-    revoked = client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent phoned"},
-                          headers=office)
+    revoked = client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent phoned"}, headers=office)
     assert revoked.status_code == 200, revoked.text
     changed = client.patch(f"/api/v1/people/{person}", json={"grade": "4"}, headers=office)
     assert changed.status_code == 200, changed.text
@@ -80,8 +79,9 @@ def test_an_altered_entry_with_a_recomputed_hash_breaks_the_next_link(client, of
     _some_history(client, office)
     row = _row(connection, 3)
     row["actor"] = "user:999"
-    connection.execute(text("UPDATE audit_entries SET actor = 'user:999', hash = :h WHERE id = 3"),
-                       {"h": entry_hash(entry_body(row))})
+    connection.execute(
+        text("UPDATE audit_entries SET actor = 'user:999', hash = :h WHERE id = 3"), {"h": entry_hash(entry_body(row))}
+    )
     verdict = _verify(client, admin)
     assert not verdict["ok"] and verdict["first_broken_id"] == 4
     assert "does not follow entry 3" in verdict["problem"]
@@ -138,8 +138,11 @@ def _numbers_lists(value, found: list) -> None:
 
 def test_no_password_token_or_face_encoding_is_logged(client, office, admin, connection, caplog):
     caplog.set_level(logging.DEBUG)
-    made = client.post("/api/v1/users", json={"email": "new@district.example.org", "full_name": "New Person",
-                                              "role": "employee", "password": PASSWORD}, headers=admin)
+    made = client.post(
+        "/api/v1/users",
+        json={"email": "new@district.example.org", "full_name": "New Person", "role": "employee", "password": PASSWORD},
+        headers=admin,
+    )
     assert made.status_code == 201, made.text
     created = client.post("/api/v1/tokens", json={"name": "SIS sync"}, headers=admin)
     assert created.status_code == 201, created.text
@@ -149,7 +152,8 @@ def test_no_password_token_or_face_encoding_is_logged(client, office, admin, con
     person = add_person(client, office, "E-1", "employee", "Obama")
     enrol(client, office, person, "people/obama/obama-portrait.jpg", signer="self")
     password_hash = connection.execute(
-        text("SELECT password_hash FROM users WHERE email = 'new@district.example.org'")).scalar_one()
+        text("SELECT password_hash FROM users WHERE email = 'new@district.example.org'")
+    ).scalar_one()
     encoding = connection.execute(text("SELECT encoding FROM face_templates")).scalar_one()
 
     rows = connection.execute(text("SELECT * FROM audit_entries ORDER BY id")).mappings().all()
@@ -177,8 +181,11 @@ def test_a_write_made_on_a_page_names_the_signed_in_user(client, session):
     from tests.api.test_web_pages import _sign_in
 
     token = _sign_in(client, session, "office_staff")
-    response = client.post("/people/new", data={"csrf_token": token, "kind": "student", "name": "Maya Lopez",
-                                                "external_id": "S-1"}, follow_redirects=False)
+    response = client.post(
+        "/people/new",
+        data={"csrf_token": token, "kind": "student", "name": "Maya Lopez", "external_id": "S-1"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     user = find_user_by_email(session, "web-office_staff@district.example.org")
     entry = session.execute(select(AuditEntry).where(AuditEntry.table_name == "people")).scalar_one()

@@ -20,8 +20,7 @@ def history(client, office):
     """A student with an image release revoked, a biometric consent and an enrolled face, a grade changed."""
     person = add_person(client, office, "S-1", "student", "Barack Obama")
     consent = record(client, office, person)
-    revoked = client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent phoned"},
-                          headers=office)
+    revoked = client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent phoned"}, headers=office)
     assert revoked.status_code == 200, revoked.text
     template = enrol(client, office, person, "people/obama/obama-portrait.jpg", signer="parent")
     assert client.patch(f"/api/v1/people/{person}", json={"grade": "4"}, headers=office).status_code == 200
@@ -44,18 +43,26 @@ def test_a_revocation_deleted_in_the_database_is_named(client, office, admin, hi
     assert isinstance(verdict["first_broken_id"], int)
 
 
-@pytest.mark.parametrize(("statement", "table", "words"), [
-    ("UPDATE people SET grade = '9' WHERE id = :person", "people", "grade = '9'"),
-    ("UPDATE people SET status = 'active', name = 'Someone Else' WHERE id = :person", "people", "name"),
-    ("UPDATE consents SET scopes = '[\"print\"]' WHERE id = :consent", "consents", "scopes"),
-    ("UPDATE users SET role = 'admin' WHERE role = 'employee'", "users", "role = 'admin'"),
-    ("DELETE FROM face_templates WHERE id = :template", "face_templates", "deleted behind"),
-    ("INSERT INTO consent_revocations (consent_id, reason, revoked_by_id, revoked_at) "
-     "SELECT c.id, 'x', (SELECT MIN(id) FROM users), '2026-01-01' FROM consents c WHERE c.id NOT IN "
-     "(SELECT consent_id FROM consent_revocations)", "consent_revocations", "no entry in the audit log"),
-])
-def test_a_row_changed_or_added_in_the_database_is_named(client, admin, employee, history, connection,
-                                                         statement, table, words):
+@pytest.mark.parametrize(
+    ("statement", "table", "words"),
+    [
+        ("UPDATE people SET grade = '9' WHERE id = :person", "people", "grade = '9'"),
+        ("UPDATE people SET status = 'active', name = 'Someone Else' WHERE id = :person", "people", "name"),
+        ("UPDATE consents SET scopes = '[\"print\"]' WHERE id = :consent", "consents", "scopes"),
+        ("UPDATE users SET role = 'admin' WHERE role = 'employee'", "users", "role = 'admin'"),
+        ("DELETE FROM face_templates WHERE id = :template", "face_templates", "deleted behind"),
+        (
+            "INSERT INTO consent_revocations (consent_id, reason, revoked_by_id, revoked_at) "
+            "SELECT c.id, 'x', (SELECT MIN(id) FROM users), '2026-01-01' FROM consents c WHERE c.id NOT IN "
+            "(SELECT consent_id FROM consent_revocations)",
+            "consent_revocations",
+            "no entry in the audit log",
+        ),
+    ],
+)
+def test_a_row_changed_or_added_in_the_database_is_named(
+    client, admin, employee, history, connection, statement, table, words
+):
     assert connection.execute(text(statement), history).rowcount == 1
     verdict = _verify(client, admin)
     assert not verdict["ok"], verdict

@@ -41,14 +41,24 @@ def test_wrong_password_then_lockout(client, make_user, settings):
 def test_expired_and_forged_tokens_are_refused(client, make_user, settings):
     make_user("admin")
     now = datetime.now(UTC)
-    expired = jwt.encode({"sub": "1", "typ": "access", "iat": now - timedelta(hours=2),
-                          "exp": now - timedelta(hours=1)}, settings.secret_key, algorithm="HS256")
-    forged = jwt.encode({"sub": "1", "typ": "access", "exp": now + timedelta(hours=1)},
-                        "someone else's secret, long enough for HS256", algorithm="HS256")
-    unsigned = jwt.encode({"sub": "1", "typ": "access", "exp": now + timedelta(hours=1)}, None,
-                          algorithm="none")
-    for token, words in ((expired, "expired"), (forged, "not valid"), (unsigned, "not valid"),
-                         ("garbage", "not valid"), ("crt_madeup", "unknown")):
+    expired = jwt.encode(
+        {"sub": "1", "typ": "access", "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
+        settings.secret_key,
+        algorithm="HS256",
+    )
+    forged = jwt.encode(
+        {"sub": "1", "typ": "access", "exp": now + timedelta(hours=1)},
+        "someone else's secret, long enough for HS256",
+        algorithm="HS256",
+    )
+    unsigned = jwt.encode({"sub": "1", "typ": "access", "exp": now + timedelta(hours=1)}, None, algorithm="none")
+    for token, words in (
+        (expired, "expired"),
+        (forged, "not valid"),
+        (unsigned, "not valid"),
+        ("garbage", "not valid"),
+        ("crt_madeup", "unknown"),
+    ):
         response = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
         assert words in response.json()["detail"]
@@ -75,8 +85,12 @@ def test_expired_api_token_is_refused(client, admin):
 
 
 def test_only_admins_manage_users(client, admin, office):
-    new = {"email": "Coach@District.Example.org", "full_name": "Coach", "role": "employee",
-           "password": "long enough password"}
+    new = {
+        "email": "Coach@District.Example.org",
+        "full_name": "Coach",
+        "role": "employee",
+        "password": "long enough password",
+    }
     created = client.post("/api/v1/users", json=new, headers=admin)
     assert created.status_code == 201 and created.json()["email"] == "coach@district.example.org"
     assert client.post("/api/v1/users", json=new, headers=admin).status_code == 409

@@ -17,22 +17,38 @@ def user_id(client, headers) -> int:
 @pytest.fixture
 def team(client, office, employee):
     """Six students of one team, each with a different record; the employee coaches it."""
-    ids = {name: add_person(client, office, f"S-{name.upper()}", "student", name) for name in
-           ("Refused", "Nothing", "Granted", "Superseded", "Narrowed", "Withdrawn")}
+    ids = {
+        name: add_person(client, office, f"S-{name.upper()}", "student", name)
+        for name in ("Refused", "Nothing", "Granted", "Superseded", "Narrowed", "Withdrawn")
+    }
     for person in ids.values():
         client.patch(f"/api/v1/people/{person}", json={"school": "Lincoln High", "grade": "10"}, headers=office)
     record(client, office, ids["Refused"], status="refused", scopes=())
     record(client, office, ids["Granted"], scopes=("personal_social_media", "district_social_media"))
     record(client, office, ids["Superseded"], signed_on=str(TODAY - timedelta(days=60)))
-    record(client, office, ids["Superseded"], status="refused", scopes=("district_website",),
-           signed_on=str(TODAY - timedelta(days=10)))  # the newest form decides, as a whole
+    record(
+        client,
+        office,
+        ids["Superseded"],
+        status="refused",
+        scopes=("district_website",),
+        signed_on=str(TODAY - timedelta(days=10)),
+    )  # the newest form decides, as a whole
     record(client, office, ids["Narrowed"], signed_on=str(TODAY - timedelta(days=60)))
     record(client, office, ids["Narrowed"], scopes=("district_website",), signed_on=str(TODAY - timedelta(days=10)))
     withdrawn = record(client, office, ids["Withdrawn"])
     client.post(f"/api/v1/consents/{withdrawn['id']}/revoke", json={"reason": "Mother phoned"}, headers=office)
-    response = client.post("/api/v1/groups", json={
-        "name": "Varsity soccer", "kind": "team", "school": "Lincoln High", "member_ids": list(ids.values()),
-        "leader_ids": [user_id(client, employee)]}, headers=office)
+    response = client.post(
+        "/api/v1/groups",
+        json={
+            "name": "Varsity soccer",
+            "kind": "team",
+            "school": "Lincoln High",
+            "member_ids": list(ids.values()),
+            "leader_ids": [user_id(client, employee)],
+        },
+        headers=office,
+    )
     assert response.status_code == 201, response.text
     return {"group": response.json()["id"], **ids}
 
@@ -47,8 +63,13 @@ def test_the_coach_sees_who_must_not_be_posted(client, employee, team):
     answer = response.json()
     # Superseded: a grant, then a refusal for the website only; the newest form decides as a whole, so
     # there is no release for social media either (not a refusal of it: the family did not say no to it)
-    assert listed(answer) == {"Refused": True, "Nothing": False, "Superseded": False, "Narrowed": False,
-                              "Withdrawn": True}
+    assert listed(answer) == {
+        "Refused": True,
+        "Nothing": False,
+        "Superseded": False,
+        "Narrowed": False,
+        "Withdrawn": True,
+    }
     assert "Granted" not in listed(answer)  # a grant in force for this destination
     assert answer["students"] == 6 and answer["printed_on"] == str(TODAY)
     assert answer["destination"] == "personal_social_media" and answer["title"] == "Varsity soccer"
@@ -57,8 +78,9 @@ def test_the_coach_sees_who_must_not_be_posted(client, employee, team):
 
 
 def test_the_list_depends_on_the_destination(client, employee, team):
-    website = client.get(f"/api/v1/groups/{team['group']}/class-list", params={"destination": "district_website"},
-                         headers=employee).json()
+    website = client.get(
+        f"/api/v1/groups/{team['group']}/class-list", params={"destination": "district_website"}, headers=employee
+    ).json()
     assert "Granted" in listed(website) and "Narrowed" not in listed(website)
 
 
@@ -78,8 +100,12 @@ def test_office_staff_print_a_school_or_a_grade(client, office, team):
     school = client.get("/api/v1/class-list", params={"school": "Lincoln High", "grade": "10"}, headers=office)
     assert school.status_code == 200, school.text
     assert set(listed(school.json())) == {"Refused", "Nothing", "Superseded", "Narrowed", "Withdrawn"}
-    assert client.get("/api/v1/class-list", params={"school": "Lincoln High", "grade": "11"},
-                      headers=office).json()["students"] == 0
+    assert (
+        client.get("/api/v1/class-list", params={"school": "Lincoln High", "grade": "11"}, headers=office).json()[
+            "students"
+        ]
+        == 0
+    )
 
 
 def test_the_printable_list_is_a_pdf(client, employee, team):
@@ -91,11 +117,13 @@ def test_the_printable_list_is_a_pdf(client, employee, team):
 
 def test_showing_a_class_list_to_an_employee_is_recorded(client, employee, admin, team):
     client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee)
-    entries = client.get("/api/v1/audit", params={"table_name": "groups", "action": "disclose"},
-                         headers=admin).json()["items"]
+    entries = client.get("/api/v1/audit", params={"table_name": "groups", "action": "disclose"}, headers=admin).json()[
+        "items"
+    ]
     assert len(entries) == 1 and entries[0]["changes"]["to_user_id"] == user_id(client, employee)
     assert sorted(entries[0]["changes"]["people"]) == sorted(
-        team[n] for n in ("Refused", "Nothing", "Superseded", "Narrowed", "Withdrawn"))
+        team[n] for n in ("Refused", "Nothing", "Superseded", "Narrowed", "Withdrawn")
+    )
     assert client.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True
 
 
@@ -124,13 +152,29 @@ def test_the_pages_keep_other_groups_and_whole_schools_from_an_employee(client, 
 def test_office_staff_make_a_group_on_the_page(client, session, employee, team):
     csrf = sign_in_page(client, session, "office_staff")
     leader = client.get("/api/v1/auth/me", headers=employee).json()["email"]
-    response = client.post("/groups/new", data={
-        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
-        "members": "S-REFUSED\nS-GRANTED, S-NOBODY", "leaders": leader})
+    response = client.post(
+        "/groups/new",
+        data={
+            "csrf_token": csrf,
+            "name": "Choir",
+            "kind": "choir",
+            "school": "Lincoln High",
+            "members": "S-REFUSED\nS-GRANTED, S-NOBODY",
+            "leaders": leader,
+        },
+    )
     assert response.status_code == 422 and "S-NOBODY" in response.text  # nothing saved
-    response = client.post("/groups/new", data={
-        "csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High",
-        "members": "S-REFUSED\nS-GRANTED", "leaders": leader})
+    response = client.post(
+        "/groups/new",
+        data={
+            "csrf_token": csrf,
+            "name": "Choir",
+            "kind": "choir",
+            "school": "Lincoln High",
+            "members": "S-REFUSED\nS-GRANTED",
+            "leaders": leader,
+        },
+    )
     assert response.status_code == 200 and "Choir" in response.text
     choir = next(g for g in client.get("/api/v1/groups", headers=employee).json() if g["name"] == "Choir")
     assert choir["member_ids"] == sorted([team["Refused"], team["Granted"]])

@@ -36,13 +36,19 @@ def test_classroom_photo_is_blocked_by_the_coworker_without_consent(client, empl
 
 def test_public_game_is_still_blocked_by_the_coworker_until_he_consents(client, office, employee, make_user, school):
     reviewer = make_user("reviewer")
-    game = full_view(client, reviewer, clear(client, employee, "groups/biden-obama.jpg",
-                                             context_kind="sporting_event", public=True).json())
+    game = full_view(
+        client,
+        reviewer,
+        clear(client, employee, "groups/biden-obama.jpg", context_kind="sporting_event", public=True).json(),
+    )
     assert game["decision"] == "blocked"
     assert face_of(game, "Joe Biden")["verdict"] == "blocked"
     biden_consent = record(client, office, school["biden"], signer="self")
-    again = full_view(client, reviewer, clear(client, employee, "groups/biden-obama.jpg",
-                                              context_kind="sporting_event", public=True).json())
+    again = full_view(
+        client,
+        reviewer,
+        clear(client, employee, "groups/biden-obama.jpg", context_kind="sporting_event", public=True).json(),
+    )
     assert again["decision"] == "allowed"
     # at a public game the student needs no consent (IV.A.2's exception); the co-worker's is relied on
     assert again["consents_relied_on"] == [biden_consent["id"]]
@@ -64,8 +70,13 @@ def test_a_student_without_a_consent_in_force_is_blocked(client, office, employe
         consent = record(client, office, obama)
         client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "parent withdrew"}, headers=office)
     elif problem == "expired":
-        record(client, office, obama, signed_on=str(TODAY - timedelta(days=300)),
-               valid_until=str(TODAY - timedelta(days=1)))
+        record(
+            client,
+            office,
+            obama,
+            signed_on=str(TODAY - timedelta(days=300)),
+            valid_until=str(TODAY - timedelta(days=1)),
+        )
     else:
         record(client, office, obama, scopes=("district_website",))
     clearance = full_view(client, make_user("reviewer"), clear(client, employee, "people/obama/obama-2.jpg").json())
@@ -91,8 +102,9 @@ def test_danbury_has_no_public_arena_exception(client, office, employee, app):
 def test_tags_block_whatever_the_faces(client, office, employee, app, make_user):
     from registry.policy import load_builtin_pack
 
-    plan = clear(client, employee, "people/obama/obama-2.jpg", context_kind="sporting_event", public=True,
-                 tags=("floor_plan",)).json()
+    plan = clear(
+        client, employee, "people/obama/obama-2.jpg", context_kind="sporting_event", public=True, tags=("floor_plan",)
+    ).json()
     assert plan["decision"] == "blocked"
     assert any("floor" in r["message"].lower() and "4118.51" in r["clause"] for r in plan["reasons"])
     app.state.pack = load_builtin_pack("danbury-4-303")
@@ -102,8 +114,14 @@ def test_tags_block_whatever_the_faces(client, office, employee, app, make_user)
     logo = clear(client, coach_login, "people/obama/obama-2.jpg", tags=("district_logo",)).json()
     assert [r["verdict"] for r in logo["reasons"] if r["rule"] == "district-logo-personal"] == ["blocked"]
     record(client, office, coach, "logo_use", signer="self")
-    with_permission = clear(client, coach_login, "people/kit_harington/kit-2.jpg", tags=("district_logo",),
-                            context_kind="sporting_event", public=True).json()
+    with_permission = clear(
+        client,
+        coach_login,
+        "people/kit_harington/kit-2.jpg",
+        tags=("district_logo",),
+        context_kind="sporting_event",
+        public=True,
+    ).json()
     logo_reasons = [r["verdict"] for r in with_permission["reasons"] if r["rule"] == "district-logo-personal"]
     assert logo_reasons in ([], ["allowed"])
     assert with_permission["decision"] == "allowed"  # the coach's own face, the logo with written consent

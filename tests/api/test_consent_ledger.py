@@ -41,8 +41,11 @@ def student(client: TestClient, office: dict[str, str]) -> int:
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     team = next((g for g in client.get("/api/v1/groups", headers=office).json() if g["name"] == TEAM), None)
     if team is not None:  # he plays on the coach's team
-        joined = client.put(f"/api/v1/groups/{team['id']}", json={
-            "name": TEAM, "kind": "team", "member_ids": [obama], "leader_ids": team["leader_ids"]}, headers=office)
+        joined = client.put(
+            f"/api/v1/groups/{team['id']}",
+            json={"name": TEAM, "kind": "team", "member_ids": [obama], "leader_ids": team["leader_ids"]},
+            headers=office,
+        )
         assert joined.status_code == 200, joined.text
     return obama
 
@@ -62,7 +65,8 @@ def test_a_refusal_with_no_destinations_ticked_refuses_everything_even_at_a_publ
     assert cleared["faces"][0]["rule"] == "recorded-refusal" and cleared["faces"][0]["consent_id"] == refusal["id"]
     for destination in ("district_website", "print"):
         assert clear(client, employee, GAME_PHOTO, event_id=game, destination=destination).json()["decision"] == (
-            "blocked")
+            "blocked"
+        )
 
 
 def test_a_refusal_recorded_as_a_new_form_takes_down_what_was_posted(client, office, employee):
@@ -90,10 +94,20 @@ def test_a_correction_replaces_the_form_it_corrects(client, office, employee):
     wrong = client.get(f"/api/v1/consents/{typed_wrong['id']}", headers=office).json()
     assert wrong["state"] == "corrected"
     assert [t["cause"] for t in takedowns_of(client, employee)] == ["corrected"]
-    again = client.post("/api/v1/consents", headers=office, json={
-        "person_id": obama, "kind": "image_release", "status": "granted", "scopes": ["print"],
-        "signer_name": "Signer", "signer_relationship": "parent", "signed_on": str(TODAY - timedelta(days=3)),
-        "corrects_id": typed_wrong["id"]})
+    again = client.post(
+        "/api/v1/consents",
+        headers=office,
+        json={
+            "person_id": obama,
+            "kind": "image_release",
+            "status": "granted",
+            "scopes": ["print"],
+            "signer_name": "Signer",
+            "signer_relationship": "parent",
+            "signed_on": str(TODAY - timedelta(days=3)),
+            "corrects_id": typed_wrong["id"],
+        },
+    )
     assert again.status_code == 422 and "already corrected" in again.json()["detail"]
 
 
@@ -124,12 +138,12 @@ def test_revoking_the_newest_form_does_not_bring_an_older_grant_back(client, off
 
 
 def _sign_in(client: TestClient, session: Session, email: str, role: str) -> str:
-    accounts.add_user(session, data=UserCreate(email=email, full_name="Coach Kit", role=role,
-                                               password=PASSWORD))
+    accounts.add_user(session, data=UserCreate(email=email, full_name="Coach Kit", role=role, password=PASSWORD))
     session.commit()
     token = _csrf(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return _csrf(client.get("/").text)
 
@@ -148,10 +162,20 @@ def test_the_office_form_dates_a_consent_by_its_signing_day_and_guesses_nothing(
         assert 'value="granted" checked' not in blank and 'value="refused" checked' not in blank  # nothing pre-ticked
         assert not re.search(r'name="valid_until"[^>]*value="\d', blank)  # no end date guessed from today
         signed = date(TODAY.year - 1, 10, 3)  # a form from last school year, typed in today
-        response = secretary.post(f"/people/{obama}/consents/new", follow_redirects=False, data={
-            "csrf_token": csrf, "kind": "image_release", "status": "granted", "scopes": "personal_social_media",
-            "signer_name": "Ana Lopez", "signer_relationship": "parent", "signed_on": str(signed),
-            "valid_until": ""})
+        response = secretary.post(
+            f"/people/{obama}/consents/new",
+            follow_redirects=False,
+            data={
+                "csrf_token": csrf,
+                "kind": "image_release",
+                "status": "granted",
+                "scopes": "personal_social_media",
+                "signer_name": "Ana Lopez",
+                "signer_relationship": "parent",
+                "signed_on": str(signed),
+                "valid_until": "",
+            },
+        )
         assert response.status_code == 303, response.text
     consent = client.get("/api/v1/consents", params={"person_id": obama}, headers=office).json()["items"][0]
     assert consent["valid_until"] == f"{TODAY.year}-06-30" and consent["state"] == "expired"
@@ -162,12 +186,16 @@ def test_after_a_revocation_the_photos_own_page_says_take_it_down(app, session, 
     grant = record(client, office, obama)
     with TestClient(app) as coach:
         _sign_in(coach, session, "coach@district.example.org", "employee")
-        token = client.post("/api/v1/auth/token", data={"username": "coach@district.example.org",
-                                                        "password": PASSWORD}).json()["access_token"]
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "coach@district.example.org", "password": PASSWORD}
+        ).json()["access_token"]
         coach_api = {"Authorization": f"Bearer {token}"}
         me = client.get("/api/v1/auth/me", headers=coach_api).json()["id"]
-        team = client.post("/api/v1/groups", json={"name": TEAM, "kind": "team", "member_ids": [obama],
-                                                   "leader_ids": [me]}, headers=office)  # the student's coach
+        team = client.post(
+            "/api/v1/groups",
+            json={"name": TEAM, "kind": "team", "member_ids": [obama], "leader_ids": [me]},
+            headers=office,
+        )  # the student's coach
         assert team.status_code == 201, team.text
         posted = clear(client, coach_api, GAME_PHOTO).json()
         assert "You may post this photo" in coach.get(f"/clearances/{posted['id']}").text
@@ -180,19 +208,39 @@ def test_after_a_revocation_the_photos_own_page_says_take_it_down(app, session, 
 
 def test_a_form_dated_after_today_is_refused(client, office):
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
-    response = client.post("/api/v1/consents", headers=office, json={
-        "person_id": obama, "kind": "image_release", "status": "granted", "scopes": ["personal_social_media"],
-        "signer_name": "Ana Lopez", "signer_relationship": "parent", "signed_on": str(TODAY + timedelta(days=2))})
+    response = client.post(
+        "/api/v1/consents",
+        headers=office,
+        json={
+            "person_id": obama,
+            "kind": "image_release",
+            "status": "granted",
+            "scopes": ["personal_social_media"],
+            "signer_name": "Ana Lopez",
+            "signer_relationship": "parent",
+            "signed_on": str(TODAY + timedelta(days=2)),
+        },
+    )
     assert response.status_code == 422 and "after today" in response.json()["detail"]
     assert client.get("/api/v1/consents", params={"person_id": obama}, headers=office).json()["total"] == 0
 
 
 def test_a_refusal_has_no_end_date_and_cannot_be_revoked(client, office):
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
-    with_end = client.post("/api/v1/consents", headers=office, json={
-        "person_id": obama, "kind": "image_release", "status": "refused", "scopes": [],
-        "signer_name": "Ana Lopez", "signer_relationship": "parent", "signed_on": str(TODAY),
-        "valid_until": str(TODAY + timedelta(days=30))})
+    with_end = client.post(
+        "/api/v1/consents",
+        headers=office,
+        json={
+            "person_id": obama,
+            "kind": "image_release",
+            "status": "refused",
+            "scopes": [],
+            "signer_name": "Ana Lopez",
+            "signer_relationship": "parent",
+            "signed_on": str(TODAY),
+            "valid_until": str(TODAY + timedelta(days=30)),
+        },
+    )
     assert with_end.status_code == 422 and "no start or end date" in with_end.text
     refusal = record(client, office, obama, status="refused", scopes=())
     revoked = client.post(f"/api/v1/consents/{refusal['id']}/revoke", json={"reason": "changed mind"}, headers=office)
@@ -225,16 +273,28 @@ def test_an_adult_student_signs_their_own_release_where_the_pack_says_so(client,
     from registry.policy import load_builtin_pack
 
     born = date(TODAY.year - 19, 1, 15)
-    response = client.post("/api/v1/people", headers=office, json={
-        "external_id": "S-18", "kind": "student", "name": "Maya Lopez", "birth_date": str(born)})
+    response = client.post(
+        "/api/v1/people",
+        headers=office,
+        json={"external_id": "S-18", "kind": "student", "name": "Maya Lopez", "birth_date": str(born)},
+    )
     assert response.status_code == 201 and response.json()["birth_date"] == str(born)
     maya = response.json()["id"]
 
     def sign(signer: str):
-        return client.post("/api/v1/consents", headers=office, json={
-            "person_id": maya, "kind": "image_release", "status": "granted", "scopes": ["personal_social_media"],
-            "signer_name": "Maya Lopez" if signer == "self" else "Ana Lopez", "signer_relationship": signer,
-            "signed_on": str(TODAY - timedelta(days=2))})
+        return client.post(
+            "/api/v1/consents",
+            headers=office,
+            json={
+                "person_id": maya,
+                "kind": "image_release",
+                "status": "granted",
+                "scopes": ["personal_social_media"],
+                "signer_name": "Maya Lopez" if signer == "self" else "Ana Lopez",
+                "signer_relationship": signer,
+                "signed_on": str(TODAY - timedelta(days=2)),
+            },
+        )
 
     assert sign("self").status_code == 422  # Litchfield: "written parental consent", whatever the age
     assert sign("parent").status_code == 201
@@ -246,8 +306,9 @@ def test_an_adult_student_signs_their_own_release_where_the_pack_says_so(client,
 
 def test_the_roster_carries_birth_dates(client, office):
     roster = "external_id,name,kind,birth_date\nS-7,Rosa Diaz,student,2008-05-04\n"
-    response = client.post("/api/v1/people/import", headers=office,
-                           files={"file": ("roster.csv", roster.encode(), "text/csv")})
+    response = client.post(
+        "/api/v1/people/import", headers=office, files={"file": ("roster.csv", roster.encode(), "text/csv")}
+    )
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["created"] == 1, report

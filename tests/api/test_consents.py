@@ -10,17 +10,25 @@ from tests.scan_helpers import signed_form_pdf
 
 
 def person(client: TestClient, headers: dict[str, str], external_id: str = "S-1", kind: str = "student") -> int:
-    response = client.post("/api/v1/people", json={
-        "external_id": external_id, "kind": kind, "name": f"Person {external_id}"}, headers=headers)
+    response = client.post(
+        "/api/v1/people",
+        json={"external_id": external_id, "kind": kind, "name": f"Person {external_id}"},
+        headers=headers,
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 def form(person_id: int, **changes: object) -> dict:
     return {
-        "person_id": person_id, "kind": "image_release", "status": "granted",
-        "scopes": ["personal_social_media", "district_website"], "signer_name": "Ana Lopez",
-        "signer_relationship": "parent", "signed_on": "2026-09-02", **changes,
+        "person_id": person_id,
+        "kind": "image_release",
+        "status": "granted",
+        "scopes": ["personal_social_media", "district_website"],
+        "signer_name": "Ana Lopez",
+        "signer_relationship": "parent",
+        "signed_on": "2026-09-02",
+        **changes,
     }
 
 
@@ -39,8 +47,9 @@ def test_revocation_is_a_recorded_act_and_the_form_stays(client, office):
     pid = person(client, office)
     consent = client.post("/api/v1/consents", json=form(pid), headers=office).json()
     assert consent["state"] in ("active", "not_yet_valid")
-    revoked = client.post(f"/api/v1/consents/{consent['id']}/revoke",
-                          json={"reason": "Parent phoned the office"}, headers=office)
+    revoked = client.post(
+        f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent phoned the office"}, headers=office
+    )
     assert revoked.status_code == 200
     body = revoked.json()
     assert body["state"] == "revoked" and body["revocation"]["reason"] == "Parent phoned the office"
@@ -52,9 +61,11 @@ def test_revocation_is_a_recorded_act_and_the_form_stays(client, office):
 def test_states_are_told_apart(client, office):
     pid = person(client, office)
     today = date.today()
-    expired = client.post("/api/v1/consents", json=form(
-        pid, signed_on=str(today - timedelta(days=400)), valid_until=str(today - timedelta(days=1))),
-        headers=office).json()
+    expired = client.post(
+        "/api/v1/consents",
+        json=form(pid, signed_on=str(today - timedelta(days=400)), valid_until=str(today - timedelta(days=1))),
+        headers=office,
+    ).json()
     refused = client.post("/api/v1/consents", json=form(pid, status="refused", scopes=[]), headers=office).json()
     active = client.post("/api/v1/consents", json=form(pid, signed_on=str(today)), headers=office).json()
     assert (expired["state"], refused["state"], active["state"]) == ("expired", "refused", "active")
@@ -87,16 +98,22 @@ def test_a_scanned_form_is_kept_with_its_sha256(client, office, settings):
     pid = person(client, office)
     consent = client.post("/api/v1/consents", json=form(pid), headers=office).json()
     scan = (FACES / "people" / "obama" / "obama-720p.jpg").read_bytes()
-    response = client.post(f"/api/v1/consents/{consent['id']}/evidence",
-                           files={"file": ("signed-form.jpg", scan, "image/jpeg")}, headers=office)
+    response = client.post(
+        f"/api/v1/consents/{consent['id']}/evidence",
+        files={"file": ("signed-form.jpg", scan, "image/jpeg")},
+        headers=office,
+    )
     assert response.status_code == 201, response.text
     evidence = response.json()["evidence"][0]
     assert evidence["sha256"] == hashlib.sha256(scan).hexdigest()
     assert evidence["content_type"] == "image/jpeg" and evidence["filename"] == "signed-form.jpg"
     download = client.get(f"/api/v1/consents/{consent['id']}/evidence/{evidence['id']}", headers=office)
     assert download.status_code == 200 and download.content == scan
-    pdf = client.post(f"/api/v1/consents/{consent['id']}/evidence",
-                      files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")}, headers=office)
+    pdf = client.post(
+        f"/api/v1/consents/{consent['id']}/evidence",
+        files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")},
+        headers=office,
+    )
     assert pdf.status_code == 201 and len(pdf.json()["evidence"]) == 2
 
 
@@ -104,8 +121,9 @@ def test_bad_scans_are_refused(client, office, settings):
     pid = person(client, office)
     consent = client.post("/api/v1/consents", json=form(pid), headers=office).json()
     url = f"/api/v1/consents/{consent['id']}/evidence"
-    renamed = client.post(url, files={"file": ("form.pdf", b"<html>not a scan</html>", "application/pdf")},
-                          headers=office)
+    renamed = client.post(
+        url, files={"file": ("form.pdf", b"<html>not a scan</html>", "application/pdf")}, headers=office
+    )
     assert renamed.status_code == 415 and "PDF, JPEG or PNG" in renamed.json()["detail"]
     big = b"%PDF-" + b"0" * settings.max_evidence_bytes
     too_big = client.post(url, files={"file": ("form.pdf", big, "application/pdf")}, headers=office)
@@ -119,9 +137,10 @@ def test_bad_scans_are_refused(client, office, settings):
 def test_employees_cannot_see_consents_even_by_guessing_ids(client, office, employee):
     pid = person(client, office)
     consent = client.post("/api/v1/consents", json=form(pid), headers=office).json()
-    for url in ("/api/v1/consents", f"/api/v1/consents/{consent['id']}",
-                f"/api/v1/consents/{consent['id'] + 1}"):
+    for url in ("/api/v1/consents", f"/api/v1/consents/{consent['id']}", f"/api/v1/consents/{consent['id'] + 1}"):
         assert client.get(url, headers=employee).status_code == 403
     assert client.post("/api/v1/consents", json=form(pid), headers=employee).status_code == 403
-    assert client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "mine"},
-                       headers=employee).status_code == 403
+    assert (
+        client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "mine"}, headers=employee).status_code
+        == 403
+    )

@@ -23,8 +23,11 @@ from registry.settings import Settings
 from tests.conftest import FACES, ROOT
 from tests.test_service_start import free_port, wait_healthy
 
-ADMIN = {"REGISTRY_ADMIN_EMAIL": "principal@district.example.org", "REGISTRY_ADMIN_PASSWORD": "a long admin password",
-         "REGISTRY_ANALYSIS_PROCESSES": "1"}
+ADMIN = {
+    "REGISTRY_ADMIN_EMAIL": "principal@district.example.org",
+    "REGISTRY_ADMIN_PASSWORD": "a long admin password",
+    "REGISTRY_ANALYSIS_PROCESSES": "1",
+}
 CRASHED = 70
 
 
@@ -35,8 +38,14 @@ def _serving(data_dir: Path, port: int, **env: str) -> Iterator[subprocess.Popen
     environment = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "PORT": str(port), **ADMIN, **env}
     environment.pop("DATABASE_URL", None)
     with open(data_dir.parent / f"server-{port}.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve"], cwd=ROOT, env=environment,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.cli", "serve"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_healthy(port, process)  # type: ignore[arg-type]
         yield process
@@ -53,13 +62,21 @@ def _serving(data_dir: Path, port: int, **env: str) -> Iterator[subprocess.Popen
 def _counts(data_dir: Path) -> dict[str, int]:
     engine = make_engine(f"sqlite:///{data_dir / 'registry.db'}")
     with engine.connect() as connection:
-        counts = {table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
-                  for table in ("clearances", "clearance_faces", "face_templates")}
-        counts["clearances_without_faces"] = int(connection.execute(text(
-            "SELECT count(*) FROM clearances c WHERE NOT EXISTS "
-            "(SELECT 1 FROM clearance_faces f WHERE f.clearance_id = c.id)")).scalar_one())
-        counts["photos_referenced"] = int(connection.execute(text(
-            "SELECT count(*) FROM clearances WHERE photo_file IS NOT NULL")).scalar_one())
+        counts = {
+            table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+            for table in ("clearances", "clearance_faces", "face_templates")
+        }
+        counts["clearances_without_faces"] = int(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM clearances c WHERE NOT EXISTS "
+                    "(SELECT 1 FROM clearance_faces f WHERE f.clearance_id = c.id)"
+                )
+            ).scalar_one()
+        )
+        counts["photos_referenced"] = int(
+            connection.execute(text("SELECT count(*) FROM clearances WHERE photo_file IS NOT NULL")).scalar_one()
+        )
     with unit_of_work(engine, actor="test") as session:
         verification = audit_log.verify(session)
     engine.dispose()
@@ -73,22 +90,34 @@ def _files(data_dir: Path) -> list[str]:
 
 
 def _headers(port: int) -> dict[str, str]:
-    token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", data={
-        "username": ADMIN["REGISTRY_ADMIN_EMAIL"], "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]}).json()
+    token = httpx.post(
+        f"http://127.0.0.1:{port}/api/v1/auth/token",
+        data={"username": ADMIN["REGISTRY_ADMIN_EMAIL"], "password": ADMIN["REGISTRY_ADMIN_PASSWORD"]},
+    ).json()
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def _clear(port: int, headers: dict[str, str], photo: str) -> httpx.Response:
     with open(FACES / photo, "rb") as handle:
-        return httpx.post(f"http://127.0.0.1:{port}/api/v1/clearances", headers=headers, timeout=120,
-                          data={"destination": "personal_social_media", "context_kind": "classroom",
-                                "context_public": "false"}, files={"photo": ("p.jpg", handle, "image/jpeg")})
+        return httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/clearances",
+            headers=headers,
+            timeout=120,
+            data={"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"},
+            files={"photo": ("p.jpg", handle, "image/jpeg")},
+        )
 
 
 def _purge(data_dir: Path, crash_at: str) -> subprocess.CompletedProcess[str]:
     env = {**ADMIN, "REGISTRY_DATA_DIR": str(data_dir), CRASH_VARIABLE: crash_at}
-    return subprocess.run([sys.executable, "-m", "scripts.cli", "purge", "--person", "S-OBAMA"], cwd=ROOT,
-                          env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "purge", "--person", "S-OBAMA"],
+        cwd=ROOT,
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
@@ -97,14 +126,37 @@ def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path)
     data.mkdir()
     with _serving(data, port, **{CRASH_VARIABLE: "upload-written"}) as server:
         headers = _headers(port)
-        person = httpx.post(f"http://127.0.0.1:{port}/api/v1/people", headers=headers, json={
-            "external_id": "S-OBAMA", "kind": "student", "name": "Barack Obama"}).json()["id"]
-        assert httpx.post(f"http://127.0.0.1:{port}/api/v1/consents", headers=headers, json={
-            "person_id": person, "kind": "biometric", "status": "granted", "scopes": [], "signer_name": "Parent",
-            "signer_relationship": "parent", "signed_on": "2026-09-02"}).status_code == 201
+        person = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/people",
+            headers=headers,
+            json={"external_id": "S-OBAMA", "kind": "student", "name": "Barack Obama"},
+        ).json()["id"]
+        assert (
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/consents",
+                headers=headers,
+                json={
+                    "person_id": person,
+                    "kind": "biometric",
+                    "status": "granted",
+                    "scopes": [],
+                    "signer_name": "Parent",
+                    "signer_relationship": "parent",
+                    "signed_on": "2026-09-02",
+                },
+            ).status_code
+            == 201
+        )
         with open(FACES / "people/obama/obama-portrait.jpg", "rb") as handle:
-            assert httpx.post(f"http://127.0.0.1:{port}/api/v1/people/{person}/faces", headers=headers, timeout=120,
-                              files={"photo": ("p.jpg", handle, "image/jpeg")}).status_code == 201
+            assert (
+                httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/people/{person}/faces",
+                    headers=headers,
+                    timeout=120,
+                    files={"photo": ("p.jpg", handle, "image/jpeg")},
+                ).status_code
+                == 201
+            )
         with suppress(httpx.HTTPError):  # the server dies mid-request, as it was told to
             _clear(port, headers, "people/obama/obama-2.jpg")
         assert server.wait(timeout=60) == CRASHED
@@ -116,8 +168,13 @@ def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path)
         assert _clear(port, _headers(port), "people/obama/obama-2.jpg").status_code == 201
     kept = _files(data)
     assert len(kept) == 1
-    assert _counts(data) == {"clearances": 1, "clearance_faces": 1, "face_templates": 1,
-                             "clearances_without_faces": 0, "photos_referenced": 1}
+    assert _counts(data) == {
+        "clearances": 1,
+        "clearance_faces": 1,
+        "face_templates": 1,
+        "clearances_without_faces": 0,
+        "photos_referenced": 1,
+    }
 
     before_commit = _purge(data, "purge-before-commit")
     assert before_commit.returncode == CRASHED, before_commit.stderr
@@ -149,8 +206,9 @@ def test_a_write_is_answered_only_after_it_committed(app, office):
     with TestClient(app, raise_server_exceptions=False) as client:
         event.listen(Session, "before_commit", refuse)
         try:
-            response = client.post("/api/v1/people", json={"external_id": "S-1", "kind": "student", "name": "Maya"},
-                                   headers=office)
+            response = client.post(
+                "/api/v1/people", json={"external_id": "S-1", "kind": "student", "name": "Maya"}, headers=office
+            )
         finally:
             event.remove(Session, "before_commit", refuse)
         assert response.status_code == 500

@@ -31,9 +31,17 @@ def user_id(client, headers) -> int:
 
 
 def leads(client, office, leader, *members: int, name: str = "Varsity soccer") -> int:
-    response = client.post("/api/v1/groups", json={
-        "name": name, "kind": "team", "school": "Lincoln High", "member_ids": list(members),
-        "leader_ids": [user_id(client, leader)]}, headers=office)
+    response = client.post(
+        "/api/v1/groups",
+        json={
+            "name": name,
+            "kind": "team",
+            "school": "Lincoln High",
+            "member_ids": list(members),
+            "leader_ids": [user_id(client, leader)],
+        },
+        headers=office,
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
@@ -70,8 +78,9 @@ def test_an_employee_learns_what_to_do_but_not_who_is_in_the_photo(client, emplo
 def test_the_verdict_stays_the_same_only_the_names_go(client, employee, make_user, school):
     answer = clear(client, employee, "groups/biden-obama.jpg").json()
     full = client.get(f"/api/v1/clearances/{answer['id']}", headers=make_user("reviewer")).json()
-    assert [(f["index"], f["verdict"], f["rule"], f["clause"]) for f in answer["faces"]] == \
-        [(f["index"], f["verdict"], f["rule"], f["clause"]) for f in full["faces"]]
+    assert [(f["index"], f["verdict"], f["rule"], f["clause"]) for f in answer["faces"]] == [
+        (f["index"], f["verdict"], f["rule"], f["clause"]) for f in full["faces"]
+    ]
     assert answer["decision"] == full["decision"]
 
 
@@ -125,8 +134,11 @@ def test_a_takedown_tells_the_uploader_what_to_do_without_naming_the_child(clien
     record(client, office, school["biden"], signer="self")
     answer = clear(client, employee, "groups/biden-obama.jpg").json()
     assert answer["decision"] == "allowed"
-    revoked = client.post(f"/api/v1/consents/{school['obama_consent']}/revoke",
-                          json={"reason": "Parent phoned: Barack is in foster care"}, headers=office)
+    revoked = client.post(
+        f"/api/v1/consents/{school['obama_consent']}/revoke",
+        json={"reason": "Parent phoned: Barack is in foster care"},
+        headers=office,
+    )
     assert revoked.status_code == 200, revoked.text
     listing = client.get("/api/v1/takedowns", headers=employee)
     assert listing.json()["total"] == 1
@@ -152,9 +164,11 @@ def test_the_face_crop_of_ones_own_photo_is_given_without_a_name(client, employe
 def test_the_result_page_gives_an_employee_words_not_names(client, session, school):
     csrf = sign_in_page(client, session, "employee")
     with open(FACES / "groups/biden-obama.jpg", "rb") as handle:
-        response = client.post("/clearances/new", data={
-            "csrf_token": csrf, "destination": "personal_social_media", "context_kind": "classroom"},
-            files={"photo": ("biden-obama.jpg", handle, "image/jpeg")})
+        response = client.post(
+            "/clearances/new",
+            data={"csrf_token": csrf, "destination": "personal_social_media", "context_kind": "classroom"},
+            files={"photo": ("biden-obama.jpg", handle, "image/jpeg")},
+        )
     assert response.status_code == 200, response.text
     assert "Do not post this photo" in response.text
     assert "A co-worker without their consent for this destination" in response.text
@@ -164,11 +178,13 @@ def test_the_result_page_gives_an_employee_words_not_names(client, session, scho
 
 def sign_in_page(client, session, role: str) -> str:
     email = f"web-{role}@district.example.org"
-    accounts.add_user(session, data=UserCreate(email=email, full_name=f"Web {role}", role=role,
-                                               password=PASSWORD))
+    accounts.add_user(session, data=UserCreate(email=email, full_name=f"Web {role}", role=role, password=PASSWORD))
     session.commit()
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": csrf_of(client.get("/login").text)}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(client.get("/login").text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/").text)
 

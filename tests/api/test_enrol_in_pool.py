@@ -50,8 +50,9 @@ def test_the_api_enrols_with_no_lock_held_while_the_faces_are_read(watched):
     client, pool, office = watched
     person = add_person(client, office, "S-1", "student", "Barack Obama")
     record(client, office, person, "biometric")
-    response = client.post(f"/api/v1/people/{person}/faces", headers=office,
-                           files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")})
+    response = client.post(
+        f"/api/v1/people/{person}/faces", headers=office, files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")}
+    )
     assert response.status_code == 201, response.text
     assert pool.lock_was_free == [True]
 
@@ -61,15 +62,27 @@ def test_the_pages_preview_and_save_with_no_lock_held(watched):
     person = add_person(client, office, "S-1", "student", "Barack Obama")
     record(client, office, person, "biometric")
     token = _csrf(client.get("/login").text)
-    assert client.post("/login", data={"email": "office@district.example.org", "password": PASSWORD,
-                                       "csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/login",
+            data={"email": "office@district.example.org", "password": PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     csrf = _csrf(client.get("/").text)
-    preview = client.post(f"/people/{person}/faces/preview", data={"csrf_token": csrf},
-                          files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")})
+    preview = client.post(
+        f"/people/{person}/faces/preview",
+        data={"csrf_token": csrf},
+        files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")},
+    )
     assert "Is this Barack Obama?" in preview.text
     preview_token = preview.text.split('name="token" value="')[1].split('"')[0]
-    saved = client.post(f"/people/{person}/faces", data={"csrf_token": csrf, "token": preview_token,
-                                                         "face_index": "0"}, follow_redirects=False)
+    saved = client.post(
+        f"/people/{person}/faces",
+        data={"csrf_token": csrf, "token": preview_token, "face_index": "0"},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303
     assert len(client.get(f"/api/v1/people/{person}/faces", headers=office).json()) == 1
     assert pool.lock_was_free == [True, True]

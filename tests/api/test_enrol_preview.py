@@ -20,8 +20,12 @@ def _kept(settings: Settings) -> list[str]:
 
 
 def _preview(client, person: int, csrf: str):
-    return client.post(f"/people/{person}/faces/preview", data={"csrf_token": csrf},
-                       files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")}, follow_redirects=False)
+    return client.post(
+        f"/people/{person}/faces/preview",
+        data={"csrf_token": csrf},
+        files={"photo": ("me.jpg", PORTRAIT, "image/jpeg")},
+        follow_redirects=False,
+    )
 
 
 def test_no_face_is_read_for_a_person_without_a_biometric_consent(client, office, session: Session, settings):
@@ -44,8 +48,7 @@ def test_the_preview_photo_goes_when_cancelled_replaced_or_at_start(client, offi
     assert len(_kept(settings)) == 1
     _preview(client, person, csrf)  # a second preview replaces the first
     assert len(_kept(settings)) == 1
-    cancelled = client.post(f"/people/{person}/faces/preview/cancel", data={"csrf_token": csrf},
-                            follow_redirects=False)
+    cancelled = client.post(f"/people/{person}/faces/preview/cancel", data={"csrf_token": csrf}, follow_redirects=False)
     assert cancelled.status_code == 303 and _kept(settings) == []
     refused = client.post(f"/people/{person}/faces/preview/cancel", data={}, follow_redirects=False)
     assert refused.status_code == 403  # a form without its CSRF token

@@ -10,8 +10,12 @@ from tests.conftest import FACES
 
 def upload_face(client, headers, person_id: int, photo: str, **form: str):
     with open(FACES / photo, "rb") as handle:
-        return client.post(f"/api/v1/people/{person_id}/faces", data=form,
-                           files={"photo": (photo, handle, "image/jpeg")}, headers=headers)
+        return client.post(
+            f"/api/v1/people/{person_id}/faces",
+            data=form,
+            files={"photo": (photo, handle, "image/jpeg")},
+            headers=headers,
+        )
 
 
 def test_enrolment_needs_a_biometric_consent_signed_by_a_parent(client, office):
@@ -37,7 +41,8 @@ def test_a_person_can_have_several_faces_and_lose_one(client, office):
     assert thumbnail.status_code == 200 and thumbnail.content[:3] == b"\xff\xd8\xff"
     assert client.delete(f"/api/v1/people/{student}/faces/{first['id']}", headers=office).status_code == 204
     assert [f["id"] for f in client.get(f"/api/v1/people/{student}/faces", headers=office).json()] == [
-        second.json()["id"]]
+        second.json()["id"]
+    ]
 
 
 def test_a_group_photo_needs_the_face_chosen(client, office):

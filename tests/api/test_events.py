@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-GAME = {"name": "Varsity soccer vs. Kent", "kind": "sporting_event", "public": True,
-        "starts_at": "2026-10-03T15:00:00", "ends_at": "2026-10-03T17:30:00", "location": "Main field"}
+GAME = {
+    "name": "Varsity soccer vs. Kent",
+    "kind": "sporting_event",
+    "public": True,
+    "starts_at": "2026-10-03T15:00:00",
+    "ends_at": "2026-10-03T17:30:00",
+    "location": "Main field",
+}
 
 
 def test_office_creates_events_and_employees_can_pick_them(client, office, employee):

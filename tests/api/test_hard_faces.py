@@ -18,9 +18,16 @@ FIRST_SEARCH_ONLY = 1
 
 
 def clear_bytes(client, headers, photo: bytes, *, context_kind: str = "classroom", public: bool = False) -> dict:
-    response = client.post("/api/v1/clearances", headers=headers, files={"photo": ("p.jpg", photo, "image/jpeg")},
-                           data={"destination": "personal_social_media", "context_kind": context_kind,
-                                 "context_public": str(public).lower()})
+    response = client.post(
+        "/api/v1/clearances",
+        headers=headers,
+        files={"photo": ("p.jpg", photo, "image/jpeg")},
+        data={
+            "destination": "personal_social_media",
+            "context_kind": context_kind,
+            "context_public": str(public).lower(),
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -40,8 +47,11 @@ def test_a_stranger_in_a_classroom_photo_is_found_whatever_the_condition(client,
         assert any(s.startswith("cnn") for s in searches)
 
 
-@pytest.mark.xfail(strict=True, reason="no detector here sees a face whose eyes and forehead are covered, nor "
-                                       "tells its head from a poster (benchmarks/recall.py): still allowed")
+@pytest.mark.xfail(
+    strict=True,
+    reason="no detector here sees a face whose eyes and forehead are covered, nor "
+    "tells its head from a poster (benchmarks/recall.py): still allowed",
+)
 def test_a_stranger_with_the_upper_half_of_the_face_covered_is_not_allowed(client, employee):
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "upper half covered"))
     assert cleared["decision"] != "allowed"
@@ -51,8 +61,9 @@ def test_a_consented_student_in_a_turned_photo_is_found_upright_identified_and_a
     student = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
     record(client, office, student, "biometric", signer="parent")
     with open(DATA / "people/rose_leslie/rose-1.jpg", "rb") as handle:
-        enrolled = client.post(f"/api/v1/people/{student}/faces", headers=office,
-                               files={"photo": ("rose-1.jpg", handle, "image/jpeg")})
+        enrolled = client.post(
+            f"/api/v1/people/{student}/faces", headers=office, files={"photo": ("rose-1.jpg", handle, "image/jpeg")}
+        )
     assert enrolled.status_code == 201, enrolled.text
     record(client, office, student)
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "turned 90°"))
@@ -63,8 +74,9 @@ def test_a_consented_student_in_a_turned_photo_is_found_upright_identified_and_a
 
 
 def test_in_the_public_arena_a_turned_photo_is_not_searched_harder(client, employee):
-    cleared = clear_bytes(client, employee, face_photo(STRANGER, "turned 90°"), context_kind="sporting_event",
-                          public=True)
+    cleared = clear_bytes(
+        client, employee, face_photo(STRANGER, "turned 90°"), context_kind="sporting_event", public=True
+    )
     assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
     assert len(cleared["engine"]["searches"]) == FIRST_SEARCH_ONLY
 
@@ -75,12 +87,16 @@ def test_a_photo_blocked_by_the_first_search_is_not_searched_harder(client, empl
     assert len(cleared["engine"]["searches"]) == FIRST_SEARCH_ONLY
 
 
-@pytest.mark.parametrize(("limit", "words"), [
-    ({"harder_search_seconds": 0.001}, "did not finish within"),
-    ({"harder_search_max_pixels": 10_000}, "too many pixels"),
-])
+@pytest.mark.parametrize(
+    ("limit", "words"),
+    [
+        ({"harder_search_seconds": 0.001}, "did not finish within"),
+        ({"harder_search_max_pixels": 10_000}, "too many pixels"),
+    ],
+)
 def test_a_photo_the_harder_search_cannot_finish_goes_to_review_and_is_stored_once(
-        client, app, employee, settings, limit, words):
+    client, app, employee, settings, limit, words
+):
     app.state.settings = settings.model_copy(update=limit)
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "upper half covered"))
     assert cleared["decision"] == "needs_review"

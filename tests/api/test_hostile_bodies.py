@@ -13,8 +13,10 @@ from tests.api.hostile_helpers import SQLITE_ONLY, memory_peak, peak_growth_mb, 
 
 MB = 1024 * 1024
 BOUNDARY = "hostile-boundary-7d1c"
-PART_HEAD = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="big.jpg"\r\n'
-             "Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff").encode("latin-1")
+PART_HEAD = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="big.jpg"\r\n'
+    "Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff"
+).encode("latin-1")
 
 
 def fifty_megabytes() -> Iterator[bytes]:
@@ -47,9 +49,17 @@ def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> t
             answer["body"] = bytes(answer["body"]) + bytes(message.get("body", b""))
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-        "client": ("203.0.113.9", 40000), "server": ("testserver", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "client": ("203.0.113.9", 40000),
+        "server": ("testserver", 80),
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
     asyncio.run(app(scope, receive, send))
@@ -58,8 +68,7 @@ def drive(app, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> t
 
 @SQLITE_ONLY
 def test_a_chunked_50_mb_upload_is_cut_off_at_the_limit_with_memory_to_spare(app, employee, settings):
-    headers = {**employee, "content-type": f"multipart/form-data; boundary={BOUNDARY}",
-               "transfer-encoding": "chunked"}
+    headers = {**employee, "content-type": f"multipart/form-data; boundary={BOUNDARY}", "transfer-encoding": "chunked"}
     with memory_peak() as peak:
         status, body, pulled = drive(app, "/api/v1/clearances", fifty_megabytes(), headers)
     assert status == 413, body
@@ -92,6 +101,5 @@ def test_an_oversized_sign_in_form_is_refused_too(app):
         for _ in range(40):
             yield b"x" * MB
 
-    status, _, pulled = drive(app, "/api/v1/auth/token", form(),
-                              {"content-type": "application/x-www-form-urlencoded"})
+    status, _, pulled = drive(app, "/api/v1/auth/token", form(), {"content-type": "application/x-www-form-urlencoded"})
     assert status in (400, 413, 422) and pulled <= 33

@@ -37,8 +37,20 @@ SEEDS = {
     "palette png": _seed("PNG-P"),
     "webp": _seed("WEBP", quality=70),
 }
-INTERESTING = [b"\x00", b"\xff", b"\x7f", b"\x80", b"\xff\xff", b"\x00\x00", b"\xff\xd9", b"\xff\xd8",
-               b"\xff\xc0", b"\xff\xda", b"\x00\x00\xff\xff", b"\xff\xff\xff\x7f"]
+INTERESTING = [
+    b"\x00",
+    b"\xff",
+    b"\x7f",
+    b"\x80",
+    b"\xff\xff",
+    b"\x00\x00",
+    b"\xff\xd9",
+    b"\xff\xd8",
+    b"\xff\xc0",
+    b"\xff\xda",
+    b"\x00\x00\xff\xff",
+    b"\xff\xff\xff\x7f",
+]
 
 
 @st.composite
@@ -52,15 +64,15 @@ def mutated(draw: st.DrawFn) -> bytes:
             data[at] ^= 1 << draw(st.integers(0, 7))
         elif kind == "overwrite":
             value = draw(st.sampled_from(INTERESTING) | st.binary(min_size=1, max_size=4))
-            data[at:at + len(value)] = value
+            data[at : at + len(value)] = value
         elif kind == "insert":
             data[at:at] = draw(st.sampled_from(INTERESTING) | st.binary(min_size=1, max_size=32))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif kind == "truncate":
-            del data[max(at, 1):]
+            del data[max(at, 1) :]
         else:
-            data[at:at] = data[at:at + draw(st.integers(1, 256))]
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
         if not data:
             data = bytearray(b"\xff")
     return bytes(data)
@@ -99,12 +111,17 @@ def test_fifty_mutated_photos_through_the_api_get_a_4xx_or_a_decision(client, em
     form = {"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"}
     outcomes: list[int] = []
 
-    @fuzzing(max_examples=50, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @fuzzing(
+        max_examples=50,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(data=mutated())
     def upload(data: bytes) -> None:
-        response = client.post("/api/v1/clearances", data=form, files={"photo": ("m.jpg", data, "image/jpeg")},
-                               headers=employee)
+        response = client.post(
+            "/api/v1/clearances", data=form, files={"photo": ("m.jpg", data, "image/jpeg")}, headers=employee
+        )
         assert response.status_code in (201, 413, 415, 422), response.text
         assert response.headers["content-type"] == "application/json"
         outcomes.append(response.status_code)

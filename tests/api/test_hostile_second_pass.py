@@ -44,18 +44,25 @@ def test_a_zip_member_with_an_empty_name_is_an_item_like_any_other(tmp_path):
         z.writestr(zipfile.ZipInfo(""), blank_jpeg())
         z.writestr("sky.jpg", blank_jpeg())
     client = album_client(settings, engine)  # not started: the upload is what is tested
-    response = client.post("/api/v1/clearances/batch", data=FORM, headers=coach,
-                           files={"zip": ("album.zip", archive.getvalue(), "application/zip")})
+    response = client.post(
+        "/api/v1/clearances/batch",
+        data=FORM,
+        headers=coach,
+        files={"zip": ("album.zip", archive.getvalue(), "application/zip")},
+    )
     assert response.status_code == 202, response.text
     assert [(i["name"], i["status"]) for i in response.json()["items"]] == [
-        ("file 1 in the zip", "queued"), ("sky.jpg", "queued")]
+        ("file 1 in the zip", "queued"),
+        ("sky.jpg", "queued"),
+    ]
     engine.dispose()
 
 
 def test_a_roster_field_over_128_kib_is_refused_with_its_line(client, office):
     roster = "external_id,name\nS-1,Maya Lopez\nS-2," + "x" * 140_000 + "\n"
-    response = client.post("/api/v1/people/import", files={"file": ("roster.csv", roster.encode(), "text/csv")},
-                           headers=office)
+    response = client.post(
+        "/api/v1/people/import", files={"file": ("roster.csv", roster.encode(), "text/csv")}, headers=office
+    )
     assert response.status_code == 422, response.text
     assert "Line 3" in response.json()["detail"] and "longer than" in response.json()["detail"]
     assert client.get("/api/v1/people", headers=office).json()["total"] == 0
@@ -72,7 +79,7 @@ def test_downloading_the_blurred_copy_twice_records_one_copy(client, office, emp
 
 
 def test_the_report_writes_file_names_that_look_like_formulas_as_text(tmp_path):
-    names = ["=HYPERLINK(\"http://x\",\"y\").jpg", "+1.jpg", "-2.jpg", "@SUM(A1).jpg", "\tx.jpg", "plain.jpg"]
+    names = ['=HYPERLINK("http://x","y").jpg', "+1.jpg", "-2.jpg", "@SUM(A1).jpg", "\tx.jpg", "plain.jpg"]
     report = tmp_path / "report.csv"
     write_report(report, [{"file": name, "status": "done"} for name in names])
     with report.open(newline="") as handle:
@@ -83,9 +90,11 @@ def test_the_report_writes_file_names_that_look_like_formulas_as_text(tmp_path):
 def _png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    )
 
 
 WHOLE_JPEG = (FACES / "people" / "obama" / "obama-720p.jpg").read_bytes()
@@ -94,17 +103,34 @@ BAD_SCANS = {
     "truncated jpeg": (WHOLE_JPEG[: len(WHOLE_JPEG) // 2], 422, "damaged or incomplete"),
     "pdf header then a script": (b"%PDF-1.7\n<script>alert(1)</script>\n", 422, "incomplete"),
     "pdf without its end": (signed_form_pdf()[:-200], 422, "incomplete"),
-    "pdf opening with javascript": (pdf_with(b"<< /Type /Action /S /JavaScript /JS (app.alert(1)) >>"), 422,
-                                    "/JavaScript"),
+    "pdf opening with javascript": (
+        pdf_with(b"<< /Type /Action /S /JavaScript /JS (app.alert(1)) >>"),
+        422,
+        "/JavaScript",
+    ),
     "pdf with an escaped name": (pdf_with(b"<< /OpenAct#69on 5 0 R >>"), 422, "/OpenAction"),
     "pdf launching a program inside an object stream": (
-        pdf_with(flate_stream(b"<< /S /Launch /F (cmd.exe) >>", b"/Type /ObjStm /N 1 /First 0 ")), 422, "/Launch"),
-    "pdf with an attached file": (pdf_with(b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream"), 422,
-                                  "/EmbeddedFile"),
-    "pdf with a script in a packed, predicted object stream": (pdf_with_packed_catalog(
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"), 422, "/OpenAction"),
-    "pdf in an encoding not checked": (pdf_with(b"<< /Length 4 /Filter /ASCIIHexDecode >>\nstream\n2F4A\nendstream"),
-                                       422, "ASCIIHexDecode"),
+        pdf_with(flate_stream(b"<< /S /Launch /F (cmd.exe) >>", b"/Type /ObjStm /N 1 /First 0 ")),
+        422,
+        "/Launch",
+    ),
+    "pdf with an attached file": (
+        pdf_with(b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream"),
+        422,
+        "/EmbeddedFile",
+    ),
+    "pdf with a script in a packed, predicted object stream": (
+        pdf_with_packed_catalog(
+            b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"
+        ),
+        422,
+        "/OpenAction",
+    ),
+    "pdf in an encoding not checked": (
+        pdf_with(b"<< /Length 4 /Filter /ASCIIHexDecode >>\nstream\n2F4A\nendstream"),
+        422,
+        "ASCIIHexDecode",
+    ),
 }
 
 
@@ -113,8 +139,11 @@ BAD_SCANS = {
 def test_a_scan_is_checked_whole_not_by_its_first_bytes(client, office, settings, case):
     data, status, words = BAD_SCANS[case]
     consent = record(client, office, add_person(client, office, "S-1", "student", "Maya Lopez"))
-    response = client.post(f"/api/v1/consents/{consent['id']}/evidence", headers=office,
-                           files={"file": ("form.pdf", data, "application/pdf")})
+    response = client.post(
+        f"/api/v1/consents/{consent['id']}/evidence",
+        headers=office,
+        files={"file": ("form.pdf", data, "application/pdf")},
+    )
     assert response.status_code == status, response.text
     assert words in response.json()["detail"]
     assert not settings.evidence_dir.exists() or not any(settings.evidence_dir.iterdir())
@@ -124,8 +153,11 @@ def test_a_scan_is_checked_whole_not_by_its_first_bytes(client, office, settings
 def test_a_real_scan_is_kept_and_given_back_as_a_download_never_shown_inline(client, office, session):
     consent = record(client, office, add_person(client, office, "S-1", "student", "Maya Lopez"))
     for name, data in (("form.pdf", signed_form_pdf()), ("form.jpg", WHOLE_JPEG)):
-        kept = client.post(f"/api/v1/consents/{consent['id']}/evidence", headers=office,
-                           files={"file": (name, data, "application/octet-stream")})
+        kept = client.post(
+            f"/api/v1/consents/{consent['id']}/evidence",
+            headers=office,
+            files={"file": (name, data, "application/octet-stream")},
+        )
         assert kept.status_code == 201, kept.text
         evidence = kept.json()["evidence"][-1]
         download = client.get(f"/api/v1/consents/{consent['id']}/evidence/{evidence['id']}", headers=office)

@@ -44,7 +44,7 @@ def jpeg_claiming(width: int, height: int) -> bytes:
     """A small JPEG whose frame header claims another size: the decoder would allocate for the claim."""
     data = bytearray(jpeg_with_metadata(comment=b""))
     sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
 
 
@@ -60,8 +60,7 @@ BOMBS = {
 
 
 def post_photo(client, headers, data: bytes, *, name: str = "photo.jpg", content_type: str = "image/jpeg"):
-    return client.post("/api/v1/clearances", data=FORM, files={"photo": (name, data, content_type)},
-                       headers=headers)
+    return client.post("/api/v1/clearances", data=FORM, files={"photo": (name, data, content_type)}, headers=headers)
 
 
 def assert_nothing_stored(client, headers, settings) -> None:
@@ -101,15 +100,18 @@ def test_truncated_jpegs_are_refused_as_damaged(client, employee, settings, cut)
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize(("data", "content_type"), [
-    (b"<!doctype html><html><body><script>fetch('/api/v1/users')</script></body></html>", "image/jpeg"),
-    (b"\xef\xbb\xbf<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "image/jpeg"),
-    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/png"),
-    (b"PK\x03\x04" + b"\0" * 200, "image/webp"),
-    (b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\0" * 8, "image/webp"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-])
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (b"<!doctype html><html><body><script>fetch('/api/v1/users')</script></body></html>", "image/jpeg"),
+        (b"\xef\xbb\xbf<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "image/jpeg"),
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/png"),
+        (b"PK\x03\x04" + b"\0" * 200, "image/webp"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\0" * 8, "image/webp"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+    ],
+)
 def test_files_that_are_not_photos_are_refused_whatever_they_claim(client, employee, settings, data, content_type):
     response = post_photo(client, employee, data, content_type=content_type)
     assert response.status_code in (415, 422), response.text
@@ -119,10 +121,13 @@ def test_files_that_are_not_photos_are_refused_whatever_they_claim(client, emplo
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("payload", [
-    b"<html><body><script>alert(document.cookie)</script></body></html>",
-    b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"evil.sh" + b"\0" * 64 + b"PK\x05\x06" + b"\0" * 18,
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"<html><body><script>alert(document.cookie)</script></body></html>",
+        b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"evil.sh" + b"\0" * 64 + b"PK\x05\x06" + b"\0" * 18,
+    ],
+)
 def test_a_polyglot_is_judged_on_its_pixels_and_its_bytes_are_never_served_back(client, employee, settings, payload):
     """A JPEG with something appended decodes as a valid JPEG, so it is accepted: refusing it would
     also refuse harmless files some cameras and editors write. What matters is that the service never
@@ -140,10 +145,19 @@ def test_a_polyglot_is_judged_on_its_pixels_and_its_bytes_are_never_served_back(
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("name", [
-    "../../../../../../tmp/owned.jpg", "..\\..\\..\\windows\\owned.jpg", "/etc/passwd", "photo.jpg\x00.html",
-    "%2e%2e%2f%2e%2e%2fowned.jpg", "con.jpg", "a" * 5000 + ".jpg", "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../../../../tmp/owned.jpg",
+        "..\\..\\..\\windows\\owned.jpg",
+        "/etc/passwd",
+        "photo.jpg\x00.html",
+        "%2e%2e%2f%2e%2e%2fowned.jpg",
+        "con.jpg",
+        "a" * 5000 + ".jpg",
+        "",
+    ],
+)
 def test_a_crafted_file_name_is_never_used_to_store_anything(client, employee, settings, tmp_path, name):
     response = post_photo(client, employee, jpeg_with_metadata(comment=b""), name=name)
     assert response.status_code in (201, 400, 422), response.text  # 400: a name too long to parse
@@ -152,17 +166,24 @@ def test_a_crafted_file_name_is_never_used_to_store_anything(client, employee, s
     assert not any("owned" in str(p) or p.name == "passwd" for p in tmp_path.rglob("*"))
 
 
-@pytest.mark.parametrize(("name", "kept"), [
-    (b"../../../../tmp/owned.pdf", "owned.pdf"), (b"..\\..\\owned.pdf", "owned.pdf"),
-    (b"owned\x00.pdf", "owned.pdf"), (b"\x00\x1b[2J", "[2J"), (b"../", "scan"),
-])
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        (b"../../../../tmp/owned.pdf", "owned.pdf"),
+        (b"..\\..\\owned.pdf", "owned.pdf"),
+        (b"owned\x00.pdf", "owned.pdf"),
+        (b"\x00\x1b[2J", "[2J"),
+        (b"../", "scan"),
+    ],
+)
 def test_evidence_keeps_only_the_base_name_of_a_crafted_file_name(client, office, settings, tmp_path, name, kept):
     from tests.api.clearance_helpers import add_person, record
 
     consent = record(client, office, add_person(client, office, "S-9", "student", "Sam Student"))
     body, content_type = multipart("file", name, signed_form_pdf(), "application/pdf")
-    response = client.post(f"/api/v1/consents/{consent['id']}/evidence", content=body,
-                           headers={**office, "Content-Type": content_type})
+    response = client.post(
+        f"/api/v1/consents/{consent['id']}/evidence", content=body, headers={**office, "Content-Type": content_type}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["evidence"][0]["filename"] == kept
     assert [p.parent for p in settings.evidence_dir.iterdir()] == [settings.evidence_dir]

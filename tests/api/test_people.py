@@ -3,8 +3,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 STUDENT = {
-    "external_id": "S-1001", "kind": "student", "name": "Maya Lopez", "school": "North Elementary",
-    "grade": "3", "guardians": [{"name": "Ana Lopez", "relationship": "parent", "email": "ana@example.org"}],
+    "external_id": "S-1001",
+    "kind": "student",
+    "name": "Maya Lopez",
+    "school": "North Elementary",
+    "grade": "3",
+    "guardians": [{"name": "Ana Lopez", "relationship": "parent", "email": "ana@example.org"}],
 }
 
 
@@ -55,8 +59,9 @@ def test_bad_input_gets_a_clear_message(client, office):
     assert unknown.status_code == 422 and "nickname" in unknown.json()["detail"]
     wrong_kind = client.post("/api/v1/people", json={**STUDENT, "kind": "teacher"}, headers=office)
     assert wrong_kind.status_code == 422 and "kind" in wrong_kind.json()["detail"]
-    malformed = client.post("/api/v1/people", content=b'{"external_id": "S-1",', headers={
-        **office, "content-type": "application/json"})
+    malformed = client.post(
+        "/api/v1/people", content=b'{"external_id": "S-1",', headers={**office, "content-type": "application/json"}
+    )
     assert malformed.status_code == 422 and "JSON" in malformed.json()["detail"]
     guardians_for_adult = client.post("/api/v1/people", json={**STUDENT, "kind": "employee"}, headers=office)
     assert guardians_for_adult.status_code == 422

@@ -21,8 +21,7 @@ def limited(settings, connection) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(**limits: int) -> TestClient:
-        app = create_app(settings.model_copy(update={f"rate_limit_{k}": v for k, v in limits.items()}),
-                         bind=connection)
+        app = create_app(settings.model_copy(update={f"rate_limit_{k}": v for k, v in limits.items()}), bind=connection)
         clients.append(TestClient(app).__enter__())
         return clients[-1]
 
@@ -89,12 +88,13 @@ def test_uploads_are_limited_per_account(limited, make_user):
     first, second = make_user("employee"), make_user("employee")
     client = limited(uploads_per_account=2)
     for _ in range(2):
-        assert client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO},
-                           headers=first).status_code == 415
-    assert_throttled(client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=first),
-                     "uploads")
-    assert client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO},
-                       headers=second).status_code == 415
+        assert (
+            client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=first).status_code == 415
+        )
+    assert_throttled(
+        client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=first), "uploads"
+    )
+    assert client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=second).status_code == 415
     assert client.get("/api/v1/clearances", headers=first).status_code == 200  # reading is not limited
 
 
@@ -102,16 +102,21 @@ def test_uploads_are_limited_per_address_across_accounts_and_upload_routes(limit
     office = make_user("office_staff")
     employee = make_user("employee")
     client = limited(uploads_per_client=2)
-    person = client.post("/api/v1/people", json={"external_id": "S-1", "kind": "student", "name": "A Student"},
-                         headers=office).json()["id"]
-    assert client.post(f"/api/v1/people/{person}/faces", files={"photo": NOT_A_PHOTO},
-                       headers=office).status_code == 403  # no biometric consent yet; counted all the same
-    assert client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO},
-                       headers=employee).status_code == 415
-    assert_throttled(client.post("/api/v1/clearances/", data=FORM, files={"photo": NOT_A_PHOTO},
-                                 headers=employee), "uploads")
-    assert_throttled(client.post(f"/api/v1/people/{person}/faces", files={"photo": NOT_A_PHOTO},
-                                 headers=office), "uploads")
+    person = client.post(
+        "/api/v1/people", json={"external_id": "S-1", "kind": "student", "name": "A Student"}, headers=office
+    ).json()["id"]
+    assert (
+        client.post(f"/api/v1/people/{person}/faces", files={"photo": NOT_A_PHOTO}, headers=office).status_code == 403
+    )  # no biometric consent yet; counted all the same
+    assert (
+        client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=employee).status_code == 415
+    )
+    assert_throttled(
+        client.post("/api/v1/clearances/", data=FORM, files={"photo": NOT_A_PHOTO}, headers=employee), "uploads"
+    )
+    assert_throttled(
+        client.post(f"/api/v1/people/{person}/faces", files={"photo": NOT_A_PHOTO}, headers=office), "uploads"
+    )
 
 
 def test_the_lockout_is_kept_in_the_database_so_every_worker_enforces_it(limited, make_user, settings):

@@ -24,8 +24,9 @@ def _uploads(settings) -> list[str]:
     return sorted(p.name for p in settings.uploads_dir.iterdir()) if settings.uploads_dir.is_dir() else []
 
 
-def test_originals_go_after_the_retention_period_and_the_decisions_stay(client, office, employee, admin,
-                                                                        session, settings):
+def test_originals_go_after_the_retention_period_and_the_decisions_stay(
+    client, office, employee, admin, session, settings
+):
     old = clear(client, employee, "people/biden/biden-2.jpg").json()
     recent = clear(client, employee, "people/kit_harington/kit-1.jpg").json()
     assert len(_uploads(settings)) == 2
@@ -48,17 +49,16 @@ def test_originals_go_after_the_retention_period_and_the_decisions_stay(client, 
     assert audit_log.verify(session).ok
 
 
-def test_templates_go_with_the_biometric_consent_and_the_next_match_forgets_them(client, office, employee,
-                                                                                make_user):
+def test_templates_go_with_the_biometric_consent_and_the_next_match_forgets_them(client, office, employee, make_user):
     obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     record(client, office, obama)
     before = full_view(client, make_user("reviewer"), clear(client, employee, "people/obama/obama-2.jpg").json())
     assert face_of(before, "Barack Obama")["band"] == "identified"
-    biometric = client.get("/api/v1/consents", params={"person_id": obama, "kind": "biometric"},
-                           headers=office).json()["items"][0]
-    revoked = client.post(f"/api/v1/consents/{biometric['id']}/revoke", json={"reason": "Parent asked"},
-                          headers=office)
+    biometric = client.get("/api/v1/consents", params={"person_id": obama, "kind": "biometric"}, headers=office).json()[
+        "items"
+    ][0]
+    revoked = client.post(f"/api/v1/consents/{biometric['id']}/revoke", json={"reason": "Parent asked"}, headers=office)
     assert revoked.status_code == 200, revoked.text
     assert _faces(client, office, obama) == []
     after = clear(client, employee, "people/obama/obama-2.jpg").json()
@@ -74,8 +74,9 @@ def test_templates_go_when_the_person_departs(client, office):
     assert _faces(client, office, biden) == []
 
 
-def test_a_purge_leaves_no_template_no_photo_and_no_cached_match(client, office, employee, admin, session,
-                                                                settings, app):
+def test_a_purge_leaves_no_template_no_photo_and_no_cached_match(
+    client, office, employee, admin, session, settings, app
+):
     obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
     biden = add_person(client, office, "E-BIDEN", "employee", "Joe Biden")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
@@ -102,7 +103,8 @@ def test_a_purge_leaves_no_template_no_photo_and_no_cached_match(client, office,
 
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "purge")).one()
     assert entry.row_id == str(obama) and entry.changes["templates_deleted"] == 1
-    deleted = session.exec(select(AuditEntry).where(AuditEntry.table_name == "face_templates",
-                                                    AuditEntry.action == "delete")).all()
+    deleted = session.exec(
+        select(AuditEntry).where(AuditEntry.table_name == "face_templates", AuditEntry.action == "delete")
+    ).all()
     assert deleted and all(e.changes["before"]["encoding"] == "(128 numbers, not logged)" for e in deleted)
     assert audit_log.verify(session).ok

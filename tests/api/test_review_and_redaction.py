@@ -12,8 +12,9 @@ from tests.api.clearance_helpers import add_person, clear, enrol, face_of, full_
 from tests.conftest import FACES
 
 
-def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(client, office, employee, make_user,
-                                                                              settings):
+def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(
+    client, office, employee, make_user, settings
+):
     settings.match_threshold = 0.2  # makes a genuine match land in the review band
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
@@ -26,8 +27,14 @@ def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(cli
     assert pending["faces"][0]["candidates"][0]["name"] == "Barack Obama"
     url = f"/api/v1/clearances/{pending['id']}/review"
     assert client.post(url, json={"faces": [{"index": 0, "resolution": "nobody"}]}, headers=employee).status_code == 403
-    resolved = client.post(url, json={"faces": [{"index": 0, "resolution": "person", "person_id": obama}],
-                                      "note": "Same boy, checked with the class list"}, headers=reviewer)
+    resolved = client.post(
+        url,
+        json={
+            "faces": [{"index": 0, "resolution": "person", "person_id": obama}],
+            "note": "Same boy, checked with the class list",
+        },
+        headers=reviewer,
+    )
     assert resolved.status_code == 200, resolved.text
     body = resolved.json()
     assert body["decision"] == "allowed" and body["faces"][0]["review"]["resolution"] == "person"
@@ -40,9 +47,17 @@ def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(cli
 
 
 def test_a_photo_outside_its_events_time_needs_review(client, office, employee, make_user, tmp_path):
-    event = client.post("/api/v1/events", json={
-        "name": "Spring concert", "kind": "fine_arts_performance", "public": True,
-        "starts_at": "2026-05-01T18:00:00", "ends_at": "2026-05-01T20:00:00"}, headers=office).json()
+    event = client.post(
+        "/api/v1/events",
+        json={
+            "name": "Spring concert",
+            "kind": "fine_arts_performance",
+            "public": True,
+            "starts_at": "2026-05-01T18:00:00",
+            "ends_at": "2026-05-01T20:00:00",
+        },
+        headers=office,
+    ).json()
     image = Image.open(FACES / "people" / "kit_harington" / "kit-1.jpg")
     exif = Image.Exif()
     exif[0x0132] = "2026:03:14 09:30:00"
@@ -52,15 +67,19 @@ def test_a_photo_outside_its_events_time_needs_review(client, office, employee, 
     enrol(client, office, kit, "people/kit_harington/kit-2.jpg", signer="self")
     kit_login = make_user("employee", person_id=kit)
     with open(path, "rb") as handle:
-        response = client.post("/api/v1/clearances", data={"destination": "personal_social_media",
-                                                           "event_id": str(event["id"])},
-                               files={"photo": ("wrong-day.jpg", handle, "image/jpeg")}, headers=kit_login)
+        response = client.post(
+            "/api/v1/clearances",
+            data={"destination": "personal_social_media", "event_id": str(event["id"])},
+            files={"photo": ("wrong-day.jpg", handle, "image/jpeg")},
+            headers=kit_login,
+        )
     clearance = response.json()
     assert clearance["decision"] == "needs_review", clearance
     assert "outside the event" in clearance["review_reasons"][0]
     reviewer = make_user("reviewer")
-    confirmed = client.post(f"/api/v1/clearances/{clearance['id']}/review", json={"context_confirmed": True},
-                            headers=reviewer).json()
+    confirmed = client.post(
+        f"/api/v1/clearances/{clearance['id']}/review", json={"context_confirmed": True}, headers=reviewer
+    ).json()
     assert confirmed["decision"] == "allowed"
 
 
@@ -101,9 +120,12 @@ def test_taken_at_is_recorded_from_exif(client, employee, tmp_path):
     path = tmp_path / "dated.jpg"
     image.save(path, exif=exif)
     with open(path, "rb") as handle:
-        body = client.post("/api/v1/clearances", data={"destination": "print", "context_kind": "assembly",
-                                                       "context_public": "false"},
-                           files={"photo": ("dated.jpg", handle, "image/jpeg")}, headers=employee).json()
+        body = client.post(
+            "/api/v1/clearances",
+            data={"destination": "print", "context_kind": "assembly", "context_public": "false"},
+            files={"photo": ("dated.jpg", handle, "image/jpeg")},
+            headers=employee,
+        ).json()
     assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 10, 3, 16, 5)
 
 
@@ -114,15 +136,19 @@ def test_a_reviewer_approves_a_parent_the_policy_does_not_name(client, office, e
     pending = full_view(client, reviewer, clear(client, employee, "people/rose_leslie/rose-2.jpg").json())
     assert pending["decision"] == "needs_review" and pending["faces"][0]["person_name"] == "Rose Leslie"
     url = f"/api/v1/clearances/{pending['id']}/review"
-    approved = client.post(url, json={"faces": [{"index": 0, "resolution": "approve"}],
-                                      "note": "Parent volunteer, agreed on the day"}, headers=reviewer).json()
+    approved = client.post(
+        url,
+        json={"faces": [{"index": 0, "resolution": "approve"}], "note": "Parent volunteer, agreed on the day"},
+        headers=reviewer,
+    ).json()
     assert approved["decision"] == "allowed" and approved["faces"][0]["rule"] == "reviewer-approved"
     assert approved["faces"][0]["person_name"] == "Rose Leslie"
 
 
 def test_a_reviewer_approves_a_floor_plan_for_the_district_website(client, employee, make_user):
-    plan = clear(client, employee, "people/obama/obama-2.jpg", destination="district_website",
-                 tags=("floor_plan",)).json()
+    plan = clear(
+        client, employee, "people/obama/obama-2.jpg", destination="district_website", tags=("floor_plan",)
+    ).json()
     reviewer = make_user("reviewer")
     url = f"/api/v1/clearances/{plan['id']}/review"
     after = client.post(url, json={"tags_approved": True}, headers=reviewer).json()

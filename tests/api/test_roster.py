@@ -12,8 +12,7 @@ S-5,Ida Moss,student,North Elementary,5,Ben Moss,uncle,
 
 
 def upload(client, headers, content: bytes):
-    return client.post("/api/v1/people/import", files={"file": ("roster.csv", content, "text/csv")},
-                       headers=headers)
+    return client.post("/api/v1/people/import", files={"file": ("roster.csv", content, "text/csv")}, headers=headers)
 
 
 def test_roster_import_reports_every_row_and_never_half_imports(client, office):

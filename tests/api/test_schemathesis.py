@@ -35,11 +35,23 @@ def seed_records(client, headers: dict[str, dict[str, str]]) -> dict[str, int]:
     person = add_person(client, office, "S-100", "student", "Barack Obama")
     enrolled = enrol(client, office, person, "people/obama/obama-portrait.jpg", signer="parent")
     consent = record(client, office, person)
-    evidence = client.post(f"/api/v1/consents/{consent['id']}/evidence", headers=office,
-                           files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")})
-    event = client.post("/api/v1/events", headers=office, json={
-        "name": "Field day", "kind": "sporting_event", "public": True, "starts_at": "2026-05-04T09:00:00",
-        "ends_at": "2026-05-04T12:00:00", "location": "North field"})
+    evidence = client.post(
+        f"/api/v1/consents/{consent['id']}/evidence",
+        headers=office,
+        files={"file": ("form.pdf", signed_form_pdf(), "application/pdf")},
+    )
+    event = client.post(
+        "/api/v1/events",
+        headers=office,
+        json={
+            "name": "Field day",
+            "kind": "sporting_event",
+            "public": True,
+            "starts_at": "2026-05-04T09:00:00",
+            "ends_at": "2026-05-04T12:00:00",
+            "location": "North field",
+        },
+    )
     cleared = clear(client, employee, "people/obama/obama-2.jpg")
     token = client.post("/api/v1/tokens", json={"name": "SIS sync"}, headers=headers["admin"])
     for response in (evidence, event, cleared, token):
@@ -47,9 +59,15 @@ def seed_records(client, headers: dict[str, dict[str, str]]) -> dict[str, int]:
     client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Parent asked"}, headers=office)
     takedowns = client.get("/api/v1/takedowns", headers=employee).json()
     return {
-        "person_id": person, "template_id": enrolled["id"], "consent_id": consent["id"],
-        "evidence_id": evidence.json()["evidence"][0]["id"], "event_id": event.json()["id"],
-        "clearance_id": cleared.json()["id"], "index": 0, "token_id": token.json()["id"], "user_id": 1,
+        "person_id": person,
+        "template_id": enrolled["id"],
+        "consent_id": consent["id"],
+        "evidence_id": evidence.json()["evidence"][0]["id"],
+        "event_id": event.json()["id"],
+        "clearance_id": cleared.json()["id"],
+        "index": 0,
+        "token_id": token.json()["id"],
+        "user_id": 1,
         "takedown_id": _first_id(takedowns),
     }
 
@@ -73,8 +91,14 @@ def strategy_for(operation, known: dict[str, int]) -> st.SearchStrategy:
 def run_operation(operation, strategy: st.SearchStrategy, headers: dict[str, str]) -> str | None:
     """None if every generated request was answered well, else what went wrong (shrunk by Hypothesis)."""
 
-    @fuzzing(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-             phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    @fuzzing(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def check(case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)

@@ -19,8 +19,9 @@ def _directives(policy: str) -> dict[str, str]:
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("path", ["/login", "/api/v1/auth/me", "/healthz", "/static/site.css", "/no-such-page",
-                                  "/docs", "/openapi.json"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/api/v1/auth/me", "/healthz", "/static/site.css", "/no-such-page", "/docs", "/openapi.json"]
+)
 def test_every_answer_carries_the_security_headers(client, path):
     response = client.get(path, follow_redirects=False)
     assert response.headers["x-frame-options"] == "DENY"
@@ -53,6 +54,9 @@ def test_the_api_docs_load_nothing_from_another_site(client):
 
 
 def test_no_template_holds_an_inline_script_or_event_handler():
-    found = [f"{path.relative_to(TEMPLATES)}: {match.group(0)}" for path in sorted(TEMPLATES.rglob("*.html"))
-             for match in INLINE_SCRIPT.finditer(path.read_text())]
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for match in INLINE_SCRIPT.finditer(path.read_text())
+    ]
     assert found == []

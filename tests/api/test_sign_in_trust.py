@@ -31,8 +31,11 @@ def _csrf(html: str) -> str:
 
 
 def _web_sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": _csrf(client.get("/login").text)}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": _csrf(client.get("/login").text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
@@ -50,12 +53,12 @@ def from_address(app) -> Iterator:
 
 
 def _account(session: Session, email: str, role: str = "employee", password: str = PASSWORD) -> None:
-    accounts.add_user(session, data=UserCreate(email=email, full_name="Pat Example", role=role,
-                                               password=password))
+    accounts.add_user(session, data=UserCreate(email=email, full_name="Pat Example", role=role, password=password))
     session.commit()
 
 
 # --- sessions end when they should -------------------------------------------------------------
+
 
 def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(app, client, session):
     _account(session, "pat@district.example.org")
@@ -74,9 +77,16 @@ def test_a_new_password_ends_every_other_session_and_access_token(app, client, s
     token = {"Authorization": f"Bearer {sign_in(client, 'pat@district.example.org').json()['access_token']}"}
     with TestClient(app) as phone:
         _web_sign_in(phone, "pat@district.example.org")
-        changed = phone.post("/account/password", follow_redirects=False, data={
-            "csrf_token": _csrf(phone.get("/account/password").text), "current_password": PASSWORD,
-            "new_password": "copper kettle saturday drizzle", "new_password_again": "copper kettle saturday drizzle"})
+        changed = phone.post(
+            "/account/password",
+            follow_redirects=False,
+            data={
+                "csrf_token": _csrf(phone.get("/account/password").text),
+                "current_password": PASSWORD,
+                "new_password": "copper kettle saturday drizzle",
+                "new_password_again": "copper kettle saturday drizzle",
+            },
+        )
         assert changed.status_code == 303, changed.text
         assert phone.get("/", follow_redirects=False).status_code == 200  # where it was changed goes on
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -85,26 +95,46 @@ def test_a_new_password_ends_every_other_session_and_access_token(app, client, s
 
 # --- passwords ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password", ["aaaaaaaaaa", "password12", "qwertyuiop", "Pat Example 2026",
-                                      "lantern orbit pickle meadow"])
+
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaa", "password12", "qwertyuiop", "Pat Example 2026", "lantern orbit pickle meadow"]
+)
 def test_common_and_guessable_passwords_are_refused_saying_why(client, admin, password):
-    response = client.post("/api/v1/users", headers=admin, json={
-        "email": "pat@district.example.org", "full_name": "Pat Example", "role": "employee", "password": password})
+    response = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "email": "pat@district.example.org",
+            "full_name": "Pat Example",
+            "role": "employee",
+            "password": password,
+        },
+    )
     assert response.status_code == 422, response.text
     assert "too easy to guess" in response.json()["detail"]
 
 
 def test_spaces_around_a_new_password_are_refused_never_silently_removed(client, admin):
-    response = client.post("/api/v1/users", headers=admin, json={
-        "email": "pat@district.example.org", "full_name": "Pat", "role": "employee", "password": f" {PASSWORD} "})
+    response = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"email": "pat@district.example.org", "full_name": "Pat", "role": "employee", "password": f" {PASSWORD} "},
+    )
     assert response.status_code == 422 and "start or end with a space" in response.json()["detail"]
     assert sign_in(client, "pat@district.example.org").status_code == 401  # no account was made
 
 
 def test_spaces_inside_a_password_are_kept(client, admin):
-    created = client.post("/api/v1/users", headers=admin, json={
-        "email": "pat@district.example.org", "full_name": "Pat", "role": "employee",
-        "password": "copper  kettle saturday"})
+    created = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "email": "pat@district.example.org",
+            "full_name": "Pat",
+            "role": "employee",
+            "password": "copper  kettle saturday",
+        },
+    )
     assert created.status_code == 201, created.text
     assert sign_in(client, "pat@district.example.org", "copper  kettle saturday").status_code == 200
     assert sign_in(client, "pat@district.example.org", "copper kettle saturday").status_code == 401
@@ -112,11 +142,22 @@ def test_spaces_inside_a_password_are_kept(client, admin):
 
 # --- the cookie --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("environment", "https_only", "secure"), [
-    ("production", None, True), ("development", None, False), ("production", False, False),
-    ("development", True, True)])
+
+@pytest.mark.parametrize(
+    ("environment", "https_only", "secure"),
+    [
+        ("production", None, True),
+        ("development", None, False),
+        ("production", False, False),
+        ("development", True, True),
+    ],
+)
 def test_the_session_cookie_is_https_only_by_default_in_production(
-    settings, connection, environment, https_only, secure,
+    settings,
+    connection,
+    environment,
+    https_only,
+    secure,
 ):
     changed = settings.model_copy(update={"environment": environment, "session_https_only": https_only})
     with TestClient(create_app(changed, bind=connection)) as client:
@@ -126,6 +167,7 @@ def test_the_session_cookie_is_https_only_by_default_in_production(
 
 
 # --- back-off per account and address -------------------------------------------------------------
+
 
 def test_wrong_passwords_from_one_address_never_lock_the_owner_out_elsewhere(from_address, session, settings):
     _account(session, "principal@district.example.org", role="admin")
@@ -157,8 +199,9 @@ def test_the_back_off_grows_with_each_further_wrong_password(session):
     now = utcnow()
     waits = []
     for n in range(6):
-        record = signing_in.count_wrong_password(session, account="pat@x.org", address="1.2.3.4", backoff=backoff,
-                                                 now=now + timedelta(days=0, seconds=n))
+        record = signing_in.count_wrong_password(
+            session, account="pat@x.org", address="1.2.3.4", backoff=backoff, now=now + timedelta(days=0, seconds=n)
+        )
         waits.append(record.blocked_until - record.last_failed_at if record.blocked_until else None)
     assert waits[:2] == [None, None]
     assert waits[2:] == [timedelta(minutes=15), timedelta(minutes=30), timedelta(minutes=60), timedelta(minutes=120)]
@@ -166,10 +209,14 @@ def test_the_back_off_grows_with_each_further_wrong_password(session):
 
 # --- explicit nulls and API tokens ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("changes", [{"role": None}, {"active": None}, {"role": None, "active": None}])
 def test_explicit_nulls_in_a_user_change_are_a_clear_4xx(client, admin, changes):
-    user = client.post("/api/v1/users", headers=admin, json={
-        "email": "pat@district.example.org", "full_name": "Pat", "role": "employee", "password": PASSWORD}).json()
+    user = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"email": "pat@district.example.org", "full_name": "Pat", "role": "employee", "password": PASSWORD},
+    ).json()
     response = client.patch(f"/api/v1/users/{user['id']}", json=changes, headers=admin)
     assert response.status_code == 422, response.text
     assert "cannot be null" in response.text
@@ -183,15 +230,26 @@ def test_an_api_token_records_when_it_was_last_used(client, admin):
     assert listed[created["id"]]["last_used_at"] is not None
 
 
-@pytest.mark.parametrize(("password", "words"), [
-    ("password12", "This password is too easy to guess. This is a very common password."),
-    (f" {PASSWORD}", "A password cannot start or end with a space")])
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [
+        ("password12", "This password is too easy to guess. This is a very common password."),
+        (f" {PASSWORD}", "A password cannot start or end with a space"),
+    ],
+)
 def test_the_create_account_page_refuses_such_passwords_beside_the_field(client, session, password, words):
     _account(session, "ada@district.example.org", role="admin")
     _web_sign_in(client, "ada@district.example.org")
-    response = client.post("/admin/users", data={
-        "csrf_token": _csrf(client.get("/admin/users").text), "full_name": "Pat Example",
-        "email": "pat@district.example.org", "role": "employee", "password": password})
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": _csrf(client.get("/admin/users").text),
+            "full_name": "Pat Example",
+            "email": "pat@district.example.org",
+            "role": "employee",
+            "password": password,
+        },
+    )
     assert response.status_code == 422
     assert re.search(r'<p class="error-text" id="e-password">[^<]*' + re.escape(words), response.text)
     assert accounts.find_user_by_email(session, "pat@district.example.org") is None

@@ -13,10 +13,17 @@ __all__ = ["album_engine"]
 
 
 def clear_bytes(client, headers, photo: bytes, *, context_kind: str, public: bool, event_id: int | None = None) -> dict:
-    where = ({"event_id": str(event_id)} if event_id
-             else {"context_kind": context_kind, "context_public": str(public).lower()})
-    response = client.post("/api/v1/clearances", headers=headers, files={"photo": ("far.jpg", photo, "image/jpeg")},
-                           data={"destination": "personal_social_media", **where})
+    where = (
+        {"event_id": str(event_id)}
+        if event_id
+        else {"context_kind": context_kind, "context_public": str(public).lower()}
+    )
+    response = client.post(
+        "/api/v1/clearances",
+        headers=headers,
+        files={"photo": ("far.jpg", photo, "image/jpeg")},
+        data={"destination": "personal_social_media", **where},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -31,8 +38,9 @@ def test_a_classroom_photo_of_distant_children_is_searched_again_and_blocked(cli
 
 def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_search(client, employee, office):
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
-    cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True,
-                          event_id=game)
+    cleared = clear_bytes(
+        client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True, event_id=game
+    )
     assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
     assert cleared["engine"]["detect_max_side"] == 1600
 
@@ -56,8 +64,10 @@ def test_a_photo_already_blocked_by_the_first_search_is_not_searched_again(clien
 def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_blocked(tmp_path, album_engine):
     settings = album_settings(tmp_path)
     coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
-    files = [("photos", ("far.jpg", distant_faces_photo(50), "image/jpeg")),
-             ("photos", ("sky.jpg", blank_jpeg(), "image/jpeg"))]
+    files = [
+        ("photos", ("far.jpg", distant_faces_photo(50), "image/jpeg")),
+        ("photos", ("sky.jpg", blank_jpeg(), "image/jpeg")),
+    ]
     form = {"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"}
     with album_client(settings, album_engine) as client:
         response = client.post("/api/v1/clearances/batch", data=form, files=files, headers=coach)

@@ -17,8 +17,11 @@ def posted_photo(client, office, employee) -> tuple[int, dict, dict]:
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     coach = client.get("/api/v1/auth/me", headers=employee).json()["id"]
-    team = client.post("/api/v1/groups", json={"name": "Varsity soccer", "kind": "team", "member_ids": [obama],
-                                               "leader_ids": [coach]}, headers=office)
+    team = client.post(
+        "/api/v1/groups",
+        json={"name": "Varsity soccer", "kind": "team", "member_ids": [obama], "leader_ids": [coach]},
+        headers=office,
+    )
     assert team.status_code == 201, team.text
     consent = record(client, office, obama)
     clearance = clear(client, employee, "people/obama/obama-2.jpg").json()

@@ -35,12 +35,12 @@ def _csrf(html: str) -> str:
 
 def _sign_in(client: TestClient, session: Session, role: str) -> str:
     email = f"web-{role}@district.example.org"
-    accounts.add_user(session, data=UserCreate(email=email, full_name=f"Web {role}", role=role,
-                                               password=PASSWORD))
+    accounts.add_user(session, data=UserCreate(email=email, full_name=f"Web {role}", role=role, password=PASSWORD))
     session.commit()
     token = _csrf(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return _csrf(client.get("/").text)
 
@@ -57,8 +57,14 @@ def test_every_page_sends_a_stranger_to_the_sign_in_form(app, client: TestClient
 def test_a_wrong_password_is_refused_on_the_page(client: TestClient, session: Session) -> None:
     _sign_in(client, session, "employee")
     client.post("/logout", data={"csrf_token": _csrf(client.get("/").text)})
-    response = client.post("/login", data={"email": "web-employee@district.example.org", "password": "wrong-one!!",
-                                            "csrf_token": _csrf(client.get("/login").text)})
+    response = client.post(
+        "/login",
+        data={
+            "email": "web-employee@district.example.org",
+            "password": "wrong-one!!",
+            "csrf_token": _csrf(client.get("/login").text),
+        },
+    )
     assert response.status_code == 401
     assert "Wrong email or password" in response.text
     assert 'value="web-employee@district.example.org"' in response.text
@@ -90,8 +96,16 @@ def test_the_api_does_not_accept_the_page_cookie(client: TestClient, session: Se
 
 def test_a_bad_form_keeps_what_was_typed_and_says_what_is_wrong(client: TestClient, session: Session) -> None:
     token = _sign_in(client, session, "office_staff")
-    response = client.post("/people/new", data={"csrf_token": token, "kind": "student", "name": "Maya Lopez",
-                                                "external_id": "S 1", "guardian1_name": "Ana Lopez"})
+    response = client.post(
+        "/people/new",
+        data={
+            "csrf_token": token,
+            "kind": "student",
+            "name": "Maya Lopez",
+            "external_id": "S 1",
+            "guardian1_name": "Ana Lopez",
+        },
+    )
     assert response.status_code == 422
     assert "Use only letters, digits" in response.text
     assert 'value="Maya Lopez"' in response.text and 'value="Ana Lopez"' in response.text
@@ -104,8 +118,13 @@ def test_an_admin_links_a_new_account_to_the_staff_members_record(client: TestCl
     people.add_person(session, data=PersonCreate(external_id="E-77", kind="employee", name="Coach Rivera"))
     session.commit()
     token = _sign_in(client, session, "admin")
-    form = {"csrf_token": token, "full_name": "Coach Rivera", "email": "rivera@district.example.org",
-            "role": "employee", "password": "a long first password"}
+    form = {
+        "csrf_token": token,
+        "full_name": "Coach Rivera",
+        "email": "rivera@district.example.org",
+        "role": "employee",
+        "password": "a long first password",
+    }
     unknown = client.post("/admin/users", data={**form, "external_id": "E-78"})
     assert unknown.status_code == 422 and "No one in the registry has the ID E-78" in unknown.text
     assert accounts.find_user_by_email(session, "rivera@district.example.org") is None

@@ -26,13 +26,23 @@ from tests.paths import ROOT
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-USERS = {"office": ("office_staff", "Olive Office"), "employee": ("employee", "Eddie Coach"),
-         "admin": ("admin", "Ada Admin"), "reviewer": ("reviewer", "Rita Reviewer")}
+USERS = {
+    "office": ("office_staff", "Olive Office"),
+    "employee": ("employee", "Eddie Coach"),
+    "admin": ("admin", "Ada Admin"),
+    "reviewer": ("reviewer", "Rita Reviewer"),
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,14 +69,21 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("e2e")
-    settings = Settings(environment="test", data_dir=data, database_url=f"sqlite:///{data / 'registry.db'}",
-                        secret_key="e2e-secret-" + "x" * 40, **GENEROUS_RATE_LIMITS)
+    settings = Settings(
+        environment="test",
+        data_dir=data,
+        database_url=f"sqlite:///{data / 'registry.db'}",
+        secret_key="e2e-secret-" + "x" * 40,
+        **GENEROUS_RATE_LIMITS,
+    )
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine) as session:
         for who, (role, name) in USERS.items():
-            accounts.add_user(session, data=UserCreate(email=f"{who}@district.example.org", full_name=name,
-                                                       role=role, password=PASSWORD))
+            accounts.add_user(
+                session,
+                data=UserCreate(email=f"{who}@district.example.org", full_name=name, role=role, password=PASSWORD),
+            )
     engine.dispose()
     app = create_app(settings)
     port = _free_port()
@@ -109,6 +126,7 @@ def sign_in(page: Page, server: Server) -> Callable[[str], Page]:
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/login" not in url)
         return page
+
     return go
 
 
@@ -122,4 +140,5 @@ def shoot() -> Callable[[Page, str], None]:
         page.set_viewport_size(PHONE)  # type: ignore[arg-type]
         page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
         page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+
     return take

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_employee_sees_only_their_pages(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     sign_in("employee")
     nav = page.get_by_role("navigation", name="Main")
@@ -30,7 +32,9 @@ def test_an_employee_sees_only_their_pages(
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     sign_in("office")
     page.goto("/people/new")
@@ -60,7 +64,9 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_back(page: Page, server) ->
 
 
 def test_admin_creates_a_user_and_an_api_token_shown_once(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     sign_in("admin")
     shoot(page, "home-admin")

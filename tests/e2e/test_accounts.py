@@ -30,9 +30,11 @@ def width(request: pytest.FixtureRequest, page: Page) -> str:
 @pytest.fixture
 def snap(shoot: Callable[[Page, str], None], width: str) -> Callable[[Page, str], None]:
     """Screenshots at both widths, then back to the width under test."""
+
     def take(page: Page, name: str) -> None:
         shoot(page, f"{name}-{width}")
         page.set_viewport_size(WIDTHS[width])  # type: ignore[arg-type]
+
     return take
 
 
@@ -41,12 +43,12 @@ def make_account(server: Server) -> Callable[..., str]:
     def make(email: str, name: str, *, external_id: str | None = None) -> str:
         engine = make_engine(server.settings.sqlalchemy_url)
         with unit_of_work(engine) as session:
-            accounts.add_user(session, data=UserCreate(email=email, full_name=name, role="employee",
-                                                       password=PASSWORD))
+            accounts.add_user(session, data=UserCreate(email=email, full_name=name, role="employee", password=PASSWORD))
             if external_id:
                 people.add_person(session, data=PersonCreate(external_id=external_id, kind="employee", name=name))
         engine.dispose()
         return email
+
     return make
 
 
@@ -82,8 +84,12 @@ def open_account(page: Page, name: str) -> None:
 
 
 def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
-    page: Page, sign_in: Callable[[str], Page], make_account: Callable[..., str],
-    other_browser: Callable[[], Page], width: str, snap: Callable[[Page, str], None],
+    page: Page,
+    sign_in: Callable[[str], Page],
+    make_account: Callable[..., str],
+    other_browser: Callable[[], Page],
+    width: str,
+    snap: Callable[[Page, str], None],
 ) -> None:
     name = f"Carter {width.title()}"
     coach = make_account(f"carter-{width}@district.example.org", name, external_id=f"E-{width}")
@@ -138,8 +144,9 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     coach_phone.get_by_label("New password", exact=True).fill("password12")
     coach_phone.get_by_label("New password again").fill("password12")
     coach_phone.get_by_role("button", name="Change my password").click()
-    expect(coach_phone.get_by_text("This password is too easy to guess. This is a very common password.")
-           ).to_be_visible()
+    expect(
+        coach_phone.get_by_text("This password is too easy to guess. This is a very common password.")
+    ).to_be_visible()
     check_page(coach_phone)
     snap(coach_phone, "password-refused")
     coach_phone.get_by_label("The temporary password").fill(temporary)
@@ -158,8 +165,11 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
 
 
 def test_an_administrator_deactivates_and_later_reactivates_an_account(
-    page: Page, sign_in: Callable[[str], Page], make_account: Callable[..., str],
-    other_browser: Callable[[], Page], width: str,
+    page: Page,
+    sign_in: Callable[[str], Page],
+    make_account: Callable[..., str],
+    other_browser: Callable[[], Page],
+    width: str,
 ) -> None:
     name = f"Dana {width.title()}"
     coach = make_account(f"dana-{width}@district.example.org", name)
@@ -191,7 +201,11 @@ def test_an_administrator_deactivates_and_later_reactivates_an_account(
 
 
 def test_everyone_changes_their_password_and_signing_out_ends_the_session(
-    page: Page, browser: Browser, server: Server, make_account: Callable[..., str], width: str,
+    page: Page,
+    browser: Browser,
+    server: Server,
+    make_account: Callable[..., str],
+    width: str,
     snap: Callable[[Page, str], None],
 ) -> None:
     email = make_account(f"erin-{width}@district.example.org", f"Erin {width.title()}")

@@ -14,15 +14,19 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_album_is_cleared_in_the_background_and_shown_by_decision(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None], tmp_path: Path,
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
+    tmp_path: Path,
 ) -> None:
     broken = tmp_path / "broken.jpg"
     broken.write_bytes((FACES / "people/kit_harington/kit-3.jpg").read_bytes()[:2000])
     sign_in("office")  # a user of its own: other tests count the employee's photos
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Albums").click()
     page.get_by_role("link", name="+ Clear an album").click()
-    page.get_by_label("The photos").set_input_files([
-        str(FACES / "groups/kit-rose.jpg"), str(FACES / "edge/obama-240p.jpg"), str(broken)])
+    page.get_by_label("The photos").set_input_files(
+        [str(FACES / "groups/kit-rose.jpg"), str(FACES / "edge/obama-240p.jpg"), str(broken)]
+    )
     page.get_by_label("Staff members' personal social media").check()
     page.get_by_label("Kind of occasion").select_option("classroom")
     shoot(page, "album-new")

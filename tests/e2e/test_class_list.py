@@ -20,15 +20,31 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_coach_prints_who_on_the_team_must_not_be_posted(
-    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     with unit_of_work(server.app.state.bind) as session:
         _person(session, "S-CL-1", "Maya Lopez", "student", "image_release")
         _person(session, "S-CL-2", "Theo Park", "student")
         refused = _person(session, "S-CL-3", "Ana Silva", "student")
-        consents.record_consent(session, entered_by_id=1, district=DISTRICT, data=ConsentCreate.model_validate({
-            "person_id": refused.id, "kind": "image_release", "status": "refused", "signer_name": "Rui Silva",
-            "signer_relationship": "parent", "signed_on": date.today().isoformat(), "scopes": []}))
+        consents.record_consent(
+            session,
+            entered_by_id=1,
+            district=DISTRICT,
+            data=ConsentCreate.model_validate(
+                {
+                    "person_id": refused.id,
+                    "kind": "image_release",
+                    "status": "refused",
+                    "signer_name": "Rui Silva",
+                    "signer_relationship": "parent",
+                    "signed_on": date.today().isoformat(),
+                    "scopes": [],
+                }
+            ),
+        )
 
     sign_in("office")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Class lists").click()

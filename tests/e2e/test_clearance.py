@@ -22,14 +22,27 @@ pytestmark = pytest.mark.browser
 
 
 def _person(session: Session, external_id: str, name: str, kind: str, *consent_kinds: str) -> Person:
-    person = people.add_person(session, data=PersonCreate.model_validate(
-        {"external_id": external_id, "kind": kind, "name": name}))
+    person = people.add_person(
+        session, data=PersonCreate.model_validate({"external_id": external_id, "kind": kind, "name": name})
+    )
     signer = "parent" if kind == "student" else "self"
     for kind_of_consent in consent_kinds:
-        consents.record_consent(session, entered_by_id=1, district=DISTRICT, data=ConsentCreate.model_validate({
-            "person_id": person.id, "kind": kind_of_consent, "status": "granted", "signer_name": "Signer",
-            "signer_relationship": signer, "signed_on": date.today().isoformat(),
-            "scopes": ["personal_social_media"] if kind_of_consent == "image_release" else []}))
+        consents.record_consent(
+            session,
+            entered_by_id=1,
+            district=DISTRICT,
+            data=ConsentCreate.model_validate(
+                {
+                    "person_id": person.id,
+                    "kind": kind_of_consent,
+                    "status": "granted",
+                    "signer_name": "Signer",
+                    "signer_relationship": signer,
+                    "signed_on": date.today().isoformat(),
+                    "scopes": ["personal_social_media"] if kind_of_consent == "image_release" else [],
+                }
+            ),
+        )
     return person
 
 
@@ -45,7 +58,10 @@ def _enrol_in_the_browser(page: Page, person_id: int, name: str, photo: str) -> 
 
 
 def test_an_employee_sees_which_face_blocks_a_group_photo(
-    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     with unit_of_work(server.app.state.bind) as session:
         obama = _person(session, "S-OBAMA", "Barack Obama", "student", "biometric", "image_release")
@@ -95,23 +111,42 @@ def test_an_employee_sees_which_face_blocks_a_group_photo(
 
 
 def test_a_reviewer_resolves_a_face_the_machine_may_not_decide(
-    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     app = server.app
     with unit_of_work(app.state.bind) as session:
         kit = _person(session, "C-KIT", "Kit Harington", "community_member", "biometric")
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
-        enrolment.enrol_face(session, person=kit, photo=(FACES / "people/kit_harington/kit-1.jpg").read_bytes(),
-                             face_index=None, created_by=employee, settings=server.settings, district=DISTRICT)
+        enrolment.enrol_face(
+            session,
+            person=kit,
+            photo=(FACES / "people/kit_harington/kit-1.jpg").read_bytes(),
+            face_index=None,
+            created_by=employee,
+            settings=server.settings,
+            district=DISTRICT,
+        )
     with unit_of_work(app.state.bind) as session:
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
         clearance = clearances.clear_photo(
-            session, photo=(FACES / "people/kit_harington/kit-2.jpg").read_bytes(), uploader=employee,
-            destination="personal_social_media", event_id=None, context_kind="classroom", context_public=False,
-            tags=[], caption="Volunteer day", settings=server.settings, pack=app.state.pack,
-            templates=app.state.templates)
+            session,
+            photo=(FACES / "people/kit_harington/kit-2.jpg").read_bytes(),
+            uploader=employee,
+            destination="personal_social_media",
+            event_id=None,
+            context_kind="classroom",
+            context_public=False,
+            tags=[],
+            caption="Volunteer day",
+            settings=server.settings,
+            pack=app.state.pack,
+            templates=app.state.templates,
+        )
         assert clearance.decision == "needs_review"
         clearance_id = clearance.id
 
@@ -130,20 +165,38 @@ def test_a_reviewer_resolves_a_face_the_machine_may_not_decide(
 
 
 def test_a_reviewer_allows_a_volunteer_the_policy_does_not_name(
-    page: Page, server: Server, sign_in: Callable[[str], Page],
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
 ) -> None:
     app = server.app
     with unit_of_work(app.state.bind) as session:
         alex = _person(session, "C-ALEX", "Alex Lacamoire", "community_member", "biometric")
         employee = find_user_by_email(session, server.email("employee"))
         assert employee is not None
-        enrolment.enrol_face(session, person=alex, photo=(FACES / "people/alex_lacamoire/alex-1.jpg").read_bytes(),
-                             face_index=None, created_by=employee, settings=server.settings, district=DISTRICT)
+        enrolment.enrol_face(
+            session,
+            person=alex,
+            photo=(FACES / "people/alex_lacamoire/alex-1.jpg").read_bytes(),
+            face_index=None,
+            created_by=employee,
+            settings=server.settings,
+            district=DISTRICT,
+        )
         clearance = clearances.clear_photo(
-            session, photo=(FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(), uploader=employee,
-            destination="personal_social_media", event_id=None, context_kind="field_trip", context_public=False,
-            tags=[], caption="Museum trip", settings=server.settings, pack=app.state.pack,
-            templates=app.state.templates)
+            session,
+            photo=(FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(),
+            uploader=employee,
+            destination="personal_social_media",
+            event_id=None,
+            context_kind="field_trip",
+            context_public=False,
+            tags=[],
+            caption="Museum trip",
+            settings=server.settings,
+            pack=app.state.pack,
+            templates=app.state.templates,
+        )
         assert clearance.decision == "needs_review"
         clearance_id = clearance.id
     sign_in("reviewer")

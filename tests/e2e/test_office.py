@@ -16,7 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_office_records_a_consent_with_its_scan_and_revokes_it(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     sign_in("office")
     expect(page.get_by_role("link", name="Find a person")).to_be_visible()
@@ -47,7 +49,8 @@ def test_office_records_a_consent_with_its_scan_and_revokes_it(
     page.get_by_label("The district and school websites").check()
     page.get_by_label("Name of the person who signed").fill("Ana Lopez")
     page.get_by_label("Scan or photo of the signed form").set_input_files(
-        str(FACES / "people" / "obama" / "obama-portrait.jpg"))
+        str(FACES / "people" / "obama" / "obama-portrait.jpg")
+    )
     shoot(page, "record-consent")
     page.get_by_role("button", name="Save this consent").click()
 
@@ -78,7 +81,10 @@ def test_office_records_a_consent_with_its_scan_and_revokes_it(
 
 
 def test_roster_import_reports_each_bad_row(
-    page: Page, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None], tmp_path: Path,
+    page: Page,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
+    tmp_path: Path,
 ) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -86,7 +92,8 @@ def test_roster_import_reports_each_bad_row(
         "R-1,Liam Chen,student,North,4,Wei Chen,parent\n"
         "R-2,,student,North,4,,\n"
         "R-3,Noah Patel,teacher,North,,,\n"
-        "R-4,Emma Brown,student,South,2,Kate Brown,aunt\n")
+        "R-4,Emma Brown,student,South,2,Kate Brown,aunt\n"
+    )
     sign_in("office")
     page.goto("/roster")
     page.get_by_label("Roster file (.csv)").set_input_files(str(roster))

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
-    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None],
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
 ) -> None:
     app = server.app
     with unit_of_work(app.state.bind) as session:
@@ -27,20 +30,40 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
         office = find_user_by_email(session, server.email("office"))
         employee = find_user_by_email(session, server.email("employee"))
         assert office is not None and employee is not None
-        enrolment.enrol_face(session, person=student, face_index=None, created_by=office, settings=server.settings,
-                             district=DISTRICT,
-                             photo=(FACES / "people/rose_leslie/rose-1.jpg").read_bytes())
+        enrolment.enrol_face(
+            session,
+            person=student,
+            face_index=None,
+            created_by=office,
+            settings=server.settings,
+            district=DISTRICT,
+            photo=(FACES / "people/rose_leslie/rose-1.jpg").read_bytes(),
+        )
         clearance = clearances.clear_photo(
-            session, photo=(FACES / "people/rose_leslie/rose-2.jpg").read_bytes(), uploader=employee,
-            destination="personal_social_media", event_id=None, context_kind="classroom", context_public=False,
-            tags=[], caption="Science fair", settings=server.settings, pack=app.state.pack,
-            templates=app.state.templates)
+            session,
+            photo=(FACES / "people/rose_leslie/rose-2.jpg").read_bytes(),
+            uploader=employee,
+            destination="personal_social_media",
+            event_id=None,
+            context_kind="classroom",
+            context_public=False,
+            tags=[],
+            caption="Science fair",
+            settings=server.settings,
+            pack=app.state.pack,
+            templates=app.state.templates,
+        )
         assert clearance.decision == "allowed"
-        consent_id = next(id_of(c) for c in consents.list_consents(session, person_id=student.id)[0]
-                          if c.kind == "image_release")
-        consents.revoke_consent(session, consent=consents.get_consent(session, consent_id),
-                                reason="Parent emailed the school office", revoked_by_id=office.id or 0,
-                                district=DISTRICT)
+        consent_id = next(
+            id_of(c) for c in consents.list_consents(session, person_id=student.id)[0] if c.kind == "image_release"
+        )
+        consents.revoke_consent(
+            session,
+            consent=consents.get_consent(session, consent_id),
+            reason="Parent emailed the school office",
+            revoked_by_id=office.id or 0,
+            district=DISTRICT,
+        )
 
     sign_in("employee")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Take down").click()

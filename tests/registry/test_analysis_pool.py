@@ -80,15 +80,20 @@ if __name__ == "__main__":
 
 @pytest.mark.slow
 def test_workers_end_when_the_service_that_owns_them_is_killed() -> None:
-    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(FACES / "groups" / "kit-rose.jpg")], cwd=ROOT,
-                             stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(FACES / "groups" / "kit-rose.jpg")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert owner.stdout is not None
         workers = json.loads(owner.stdout.readline())
         assert workers
         # Not reaped yet: the owner stays a zombie, as it may under a slow supervisor; it is gone all the same.
-        assert eventually(lambda: not any(alive(pid) for pid in workers)), \
+        assert eventually(lambda: not any(alive(pid) for pid in workers)), (
             "workers of a killed service are still running"
+        )
     finally:
         owner.kill()
         owner.wait()
@@ -113,8 +118,14 @@ print(json.dumps((faults() - before) // 2))
 
 
 def page_faults_per_photo(mode: str) -> int:
-    out = subprocess.run([sys.executable, "-c", ALLOCATOR, mode, str(FACES / "groups" / "kit-rose.jpg")], cwd=ROOT,
-                         capture_output=True, text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", ALLOCATOR, mode, str(FACES / "groups" / "kit-rose.jpg")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return int(json.loads(out.stdout))
 
 
@@ -146,7 +157,8 @@ print(json.dumps({"held": held, "after": rss()}))
 
 
 def test_an_idle_worker_hands_its_memory_back() -> None:
-    out = subprocess.run([sys.executable, "-c", IDLE], cwd=ROOT, capture_output=True, text=True, check=True,
-                         timeout=180)
+    out = subprocess.run(
+        [sys.executable, "-c", IDLE], cwd=ROOT, capture_output=True, text=True, check=True, timeout=180
+    )
     memory = json.loads(out.stdout)
     assert memory["after"] < memory["held"] - 150, memory

@@ -27,10 +27,18 @@ def test_a_rolled_back_write_leaves_no_entry(session):
 
 
 def test_bulk_statements_are_recorded_by_shape_and_counters_are_not(session):
-    person = add_person(session, data=PersonCreate(
-        external_id="S-1", kind="student", name="Maya Lopez",
-        guardians=[GuardianIn(name="Ana Lopez", relationship="parent"),
-                   GuardianIn(name="Jo Lopez", relationship="parent")]))
+    person = add_person(
+        session,
+        data=PersonCreate(
+            external_id="S-1",
+            kind="student",
+            name="Maya Lopez",
+            guardians=[
+                GuardianIn(name="Ana Lopez", relationship="parent"),
+                GuardianIn(name="Jo Lopez", relationship="parent"),
+            ],
+        ),
+    )
     session.commit()
     before = len(_entries(session))
     session.exec(delete(Guardian).where(col(Guardian.student_id) == person.id))

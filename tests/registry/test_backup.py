@@ -40,8 +40,7 @@ def registries(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
         if request.param == "postgresql":
             made.append(create_pg_database(f"registry_backup_{name}"))
             extra["DATABASE_URL"] = sqlalchemy_pg_url(made[-1])
-        return Settings(environment="test", data_dir=tmp_path / name, secret_key="test-secret-" + "x" * 32,
-                        **extra)  # type: ignore[arg-type]
+        return Settings(environment="test", data_dir=tmp_path / name, secret_key="test-secret-" + "x" * 32, **extra)  # type: ignore[arg-type]
 
     yield settings("live"), settings("fresh")
     for name in made:
@@ -53,16 +52,36 @@ def _seed(settings: Settings) -> None:
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine, actor="test:seed") as session:
-        office = accounts.add_user(session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff",
-            password=PASSWORD))
+        office = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD
+            ),
+        )
         person = add_person(session, data=PersonCreate(external_id="S-1", kind="student", name="Maya Lopez"))
-        consent = record_consent(session, data=ConsentCreate(
-            person_id=person.id or 0, kind="image_release", status="granted",
-            scopes=["personal_social_media"], signer_name="Ana Lopez", signer_relationship="parent",
-            signed_on=date(2026, 9, 2)), entered_by_id=office.id or 0, district=DISTRICT)
-        attach_evidence(session, consent=consent, data=PDF, filename="form.pdf", directory=settings.evidence_dir,
-                        max_bytes=1024 * 1024, uploaded_by_id=office.id or 0)
+        consent = record_consent(
+            session,
+            data=ConsentCreate(
+                person_id=person.id or 0,
+                kind="image_release",
+                status="granted",
+                scopes=["personal_social_media"],
+                signer_name="Ana Lopez",
+                signer_relationship="parent",
+                signed_on=date(2026, 9, 2),
+            ),
+            entered_by_id=office.id or 0,
+            district=DISTRICT,
+        )
+        attach_evidence(
+            session,
+            consent=consent,
+            data=PDF,
+            filename="form.pdf",
+            directory=settings.evidence_dir,
+            max_bytes=1024 * 1024,
+            uploaded_by_id=office.id or 0,
+        )
     engine.dispose()
 
 

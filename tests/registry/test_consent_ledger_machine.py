@@ -121,36 +121,83 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
 
     @initialize()
     def enrol_a_class(self) -> None:
-        office = accounts.add_user(self.session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD))
-        self.coach = accounts.add_user(self.session, data=UserCreate(
-            email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
+        office = accounts.add_user(
+            self.session,
+            data=UserCreate(
+                email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD
+            ),
+        )
+        self.coach = accounts.add_user(
+            self.session,
+            data=UserCreate(email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD),
+        )
         self.office_id = office.id or 0
         for n in range(CHILDREN):
-            person = people.add_person(self.session, data=PersonCreate(
-                external_id=f"S-{n}", kind="student", name=f"Child {n}"))
+            person = people.add_person(
+                self.session, data=PersonCreate(external_id=f"S-{n}", kind="student", name=f"Child {n}")
+            )
             self.children.append(Child(person.id or 0))
-        self.game = Event(name="Home game", kind="sporting_event", public=True, starts_at=START.replace(tzinfo=None),
-                          ends_at=START.replace(tzinfo=None) + timedelta(days=3650), created_by_id=self.office_id)
+        self.game = Event(
+            name="Home game",
+            kind="sporting_event",
+            public=True,
+            starts_at=START.replace(tzinfo=None),
+            ends_at=START.replace(tzinfo=None) + timedelta(days=3650),
+            created_by_id=self.office_id,
+        )
         self.session.add(self.game)
         self.session.flush()
 
-    def _record(self, child: Child, *, granted: bool, places: frozenset[str], days_ago: int, lasts: int | None,
-                corrects: Form | None = None) -> None:
+    def _record(
+        self,
+        child: Child,
+        *,
+        granted: bool,
+        places: frozenset[str],
+        days_ago: int,
+        lasts: int | None,
+        corrects: Form | None = None,
+    ) -> None:
         signed = self.now.date() - timedelta(days=days_ago)
         ends = None if not granted else (signed + timedelta(days=lasts) if lasts is not None else None)
-        consent = consents.record_consent(self.session, entered_by_id=self.office_id, district=self.district,
-                                          data=ConsentCreate.model_validate({
-            "person_id": child.id, "kind": "image_release", "status": "granted" if granted else "refused",
-            "scopes": sorted(places), "signer_name": "Parent", "signer_relationship": "parent",
-            "signed_on": signed.isoformat(), "valid_until": ends.isoformat() if ends else None,
-            "corrects_id": corrects.id if corrects else None}))
+        consent = consents.record_consent(
+            self.session,
+            entered_by_id=self.office_id,
+            district=self.district,
+            data=ConsentCreate.model_validate(
+                {
+                    "person_id": child.id,
+                    "kind": "image_release",
+                    "status": "granted" if granted else "refused",
+                    "scopes": sorted(places),
+                    "signer_name": "Parent",
+                    "signer_relationship": "parent",
+                    "signed_on": signed.isoformat(),
+                    "valid_until": ends.isoformat() if ends else None,
+                    "corrects_id": corrects.id if corrects else None,
+                }
+            ),
+        )
         school_year_end = date(signed.year if (signed.month, signed.day) <= (6, 30) else signed.year + 1, 6, 30)
-        child.forms.append(Form(consent.id or 0, child.id, granted, frozenset(places), signed, signed,
-                                (ends or school_year_end) if granted else None, corrects.id if corrects else None))
+        child.forms.append(
+            Form(
+                consent.id or 0,
+                child.id,
+                granted,
+                frozenset(places),
+                signed,
+                signed,
+                (ends or school_year_end) if granted else None,
+                corrects.id if corrects else None,
+            )
+        )
 
-    @rule(n=st.integers(0, CHILDREN - 1), places=st.sets(st.sampled_from(DESTINATIONS), min_size=1),
-          days_ago=st.integers(0, 400), lasts=st.none() | st.integers(0, 200))
+    @rule(
+        n=st.integers(0, CHILDREN - 1),
+        places=st.sets(st.sampled_from(DESTINATIONS), min_size=1),
+        days_ago=st.integers(0, 400),
+        lasts=st.none() | st.integers(0, 200),
+    )
     def grant(self, n: int, places: set[str], days_ago: int, lasts: int | None) -> None:
         self._record(self.children[n], granted=True, places=frozenset(places), days_ago=days_ago, lasts=lasts)
 
@@ -173,18 +220,25 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(f.granted and f.withdrawn_on is None for c in self.children for f in c.forms))
     @rule(data=st.data())
     def revoke(self, data: st.DataObject) -> None:
-        form = data.draw(st.sampled_from(
-            [f for c in self.children for f in c.forms if f.granted and f.withdrawn_on is None]))
-        consents.revoke_consent(self.session, consent=consents.get_consent(self.session, form.id), reason="phoned",
-                                revoked_by_id=self.office_id, district=self.district)
+        form = data.draw(
+            st.sampled_from([f for c in self.children for f in c.forms if f.granted and f.withdrawn_on is None])
+        )
+        consents.revoke_consent(
+            self.session,
+            consent=consents.get_consent(self.session, form.id),
+            reason="phoned",
+            revoked_by_id=self.office_id,
+            district=self.district,
+        )
         form.withdrawn_on = self.now
 
     @rule(n=st.integers(0, CHILDREN - 1))
     def leave_the_district(self, n: int) -> None:
         child = self.children[n]
         person = people.get_person(self.session, child.id)
-        people.update_person(self.session, person=person, changes=PersonUpdate(status="departed"),
-                             district=self.district)
+        people.update_person(
+            self.session, person=person, changes=PersonUpdate(status="departed"), district=self.district
+        )
         child.left = True
 
     @rule(days=st.integers(1, 200))
@@ -194,28 +248,61 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
         self.now += timedelta(days=days)
         takedowns.daily_recheck(self.session, district=self.district)
 
-    @rule(faces=st.sets(st.integers(0, CHILDREN - 1), min_size=1, max_size=CHILDREN),
-          public_game=st.booleans(), place=st.sampled_from(DESTINATIONS))
+    @rule(
+        faces=st.sets(st.integers(0, CHILDREN - 1), min_size=1, max_size=CHILDREN),
+        public_game=st.booleans(),
+        place=st.sampled_from(DESTINATIONS),
+    )
     def clear_a_photo(self, faces: set[int], public_game: bool, place: str) -> None:
         clearance = Clearance(
-            uploader_id=self.coach.id or 0, event_id=self.game.id if public_game else None,
-            context_kind="sporting_event" if public_game else "classroom", context_public=public_game,
-            destination=place, decision="needs_review", context_check="no_camera_time" if public_game else "declared",
-            pack_id="", pack_version="", engine="test", detector="test", detect_max_side=1600,
-            match_threshold=0.5, review_threshold=0.6, min_margin=0.06, min_face_px=40, photo_sha256="0" * 64,
-            photo_width=100, photo_height=100)
+            uploader_id=self.coach.id or 0,
+            event_id=self.game.id if public_game else None,
+            context_kind="sporting_event" if public_game else "classroom",
+            context_public=public_game,
+            destination=place,
+            decision="needs_review",
+            context_check="no_camera_time" if public_game else "declared",
+            pack_id="",
+            pack_version="",
+            engine="test",
+            detector="test",
+            detect_max_side=1600,
+            match_threshold=0.5,
+            review_threshold=0.6,
+            min_margin=0.06,
+            min_face_px=40,
+            photo_sha256="0" * 64,
+            photo_width=100,
+            photo_height=100,
+        )
         self.session.add(clearance)
         self.session.flush()
         people_in_it = tuple(sorted(self.children[n].id for n in faces))
         for index, person_id in enumerate(people_in_it):
-            self.session.add(ClearanceFace(
-                clearance_id=clearance.id or 0, index=index, box_top=0, box_right=10, box_bottom=10, box_left=0,
-                band="identified", person_id=person_id, distance=0.3, margin=0.2, verdict="needs_review",
-                rule="", clause="", message=""))
+            self.session.add(
+                ClearanceFace(
+                    clearance_id=clearance.id or 0,
+                    index=index,
+                    box_top=0,
+                    box_right=10,
+                    box_bottom=10,
+                    box_left=0,
+                    band="identified",
+                    person_id=person_id,
+                    distance=0.3,
+                    margin=0.2,
+                    verdict="needs_review",
+                    rule="",
+                    clause="",
+                    message="",
+                )
+            )
         self.session.flush()
         decision = decide_again(self.session, clearance=clearance, district=self.district)
-        expected = all(may_post(oracle(self._child(p), place, self.now), public_game=public_game, place=place)
-                       for p in people_in_it)
+        expected = all(
+            may_post(oracle(self._child(p), place, self.now), public_game=public_game, place=place)
+            for p in people_in_it
+        )
         assert (decision.decision == "allowed") == expected, (decision.decision, decision.reasons)
         self.clearances.append((clearance.id or 0, people_in_it, public_game, place))
 
@@ -233,12 +320,17 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
             for person_id in faces:
                 standing = oracle(self._child(person_id), place, self.now)
                 assert may_post(standing, public_game=public_game, place=place), (
-                    f"clearance {clearance_id} is still allowed, but child {person_id} is '{standing}' for {place}")
+                    f"clearance {clearance_id} is still allowed, but child {person_id} is '{standing}' for {place}"
+                )
 
 
 def test_no_act_leaves_a_photo_allowed_that_the_rules_forbid(machine_engine: Engine) -> None:
     ConsentLedgerMachine.engine = machine_engine
     run = ConsentLedgerMachine.TestCase
-    run.settings = settings(max_examples=60, stateful_step_count=30, deadline=None,
-                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    run.settings = settings(
+        max_examples=60,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     run().runTest()

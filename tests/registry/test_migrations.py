@@ -65,8 +65,16 @@ def test_migrations_build_exactly_the_models_and_come_back_down(empty_engine: En
 
 def _insert(connection: Connection, table: Table, **values: object) -> int:
     """A row with the given values; every other required column gets a plain value of its type."""
-    plain = {Integer: 0, String: "x", Boolean: False, Date: date(2026, 9, 1), DateTime: datetime(2026, 9, 1, 12),
-             JSON: [], Float: 0.0, LargeBinary: b""}
+    plain = {
+        Integer: 0,
+        String: "x",
+        Boolean: False,
+        Date: date(2026, 9, 1),
+        DateTime: datetime(2026, 9, 1, 12),
+        JSON: [],
+        Float: 0.0,
+        LargeBinary: b"",
+    }
     for column in table.columns:
         if column.name in values or column.nullable or column.primary_key:
             continue
@@ -84,20 +92,66 @@ def test_the_consent_ledger_migration_carries_records_over_to_the_new_reading(em
         office = _insert(connection, tables.tables["users"], email="office@example.org", role="office_staff")
         maya = _insert(connection, tables.tables["people"], external_id="S-1", kind="student", name="Maya Lopez")
         consents = tables.tables["consents"]
-        grant = _insert(connection, consents, person_id=maya, kind="image_release", status="granted",
-                        scopes=["personal_social_media", "district_website"], signer_relationship="parent",
-                        signed_on=date(2026, 9, 1), valid_from=date(2026, 9, 1), valid_until=date(2027, 6, 30),
-                        entered_by_id=office)
-        refusal = _insert(connection, consents, person_id=maya, kind="image_release", status="refused",
-                          scopes=["district_website"], signer_relationship="parent", signed_on=date(2026, 10, 1),
-                          valid_from=date(2026, 10, 1), valid_until=date(2027, 6, 30), entered_by_id=office)
-        event = _insert(connection, tables.tables["events"], name="Class visit", kind="classroom", public=False,
-                        starts_at=datetime(2026, 11, 1, 9), ends_at=datetime(2026, 11, 1, 11), created_by_id=office)
-        posted = _insert(connection, tables.tables["clearances"], uploader_id=office, event_id=event,
-                         context_kind="classroom", context_public=False, destination="personal_social_media",
-                         decision="allowed", tags=[], reasons=[], review_reasons=[], taken_at=None)
-        _insert(connection, tables.tables["clearance_faces"], clearance_id=posted, index=0, band="identified",
-                person_id=maya, verdict="allowed", candidates=[])
+        grant = _insert(
+            connection,
+            consents,
+            person_id=maya,
+            kind="image_release",
+            status="granted",
+            scopes=["personal_social_media", "district_website"],
+            signer_relationship="parent",
+            signed_on=date(2026, 9, 1),
+            valid_from=date(2026, 9, 1),
+            valid_until=date(2027, 6, 30),
+            entered_by_id=office,
+        )
+        refusal = _insert(
+            connection,
+            consents,
+            person_id=maya,
+            kind="image_release",
+            status="refused",
+            scopes=["district_website"],
+            signer_relationship="parent",
+            signed_on=date(2026, 10, 1),
+            valid_from=date(2026, 10, 1),
+            valid_until=date(2027, 6, 30),
+            entered_by_id=office,
+        )
+        event = _insert(
+            connection,
+            tables.tables["events"],
+            name="Class visit",
+            kind="classroom",
+            public=False,
+            starts_at=datetime(2026, 11, 1, 9),
+            ends_at=datetime(2026, 11, 1, 11),
+            created_by_id=office,
+        )
+        posted = _insert(
+            connection,
+            tables.tables["clearances"],
+            uploader_id=office,
+            event_id=event,
+            context_kind="classroom",
+            context_public=False,
+            destination="personal_social_media",
+            decision="allowed",
+            tags=[],
+            reasons=[],
+            review_reasons=[],
+            taken_at=None,
+        )
+        _insert(
+            connection,
+            tables.tables["clearance_faces"],
+            clearance_id=posted,
+            index=0,
+            band="identified",
+            person_id=maya,
+            verdict="allowed",
+            candidates=[],
+        )
         _insert(connection, tables.tables["clearance_consents"], clearance_id=posted, consent_id=grant)
 
     upgrade(empty_engine)

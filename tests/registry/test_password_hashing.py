@@ -17,7 +17,11 @@ from tests.paths import ROOT
 def test_the_service_stores_passwords_as_argon2id_at_the_rfc_9106_low_memory_parameters() -> None:
     fresh = subprocess.run(
         [sys.executable, "-c", f"from registry import security; print(security.hash_password({PASSWORD!r}))"],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stored = fresh.stdout.strip()
     assert argon2.extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
     assert security.verify_password(stored, PASSWORD)

@@ -37,27 +37,53 @@ def pg_engine() -> Iterator[Engine]:
 
 def _school(engine: Engine, settings: Settings) -> tuple[int, int, int]:
     with unit_of_work(engine) as session:
-        office = accounts.add_user(session, data=UserCreate(
-            email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD))
-        coach = accounts.add_user(session, data=UserCreate(
-            email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
+        office = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD
+            ),
+        )
+        coach = accounts.add_user(
+            session,
+            data=UserCreate(email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD),
+        )
         student = people.add_person(session, data=PersonCreate(external_id="S-1", kind="student", name="Barack Obama"))
-        form = {"person_id": student.id, "status": "granted", "signer_name": "Parent", "signer_relationship": "parent",
-                "signed_on": str(date.today() - timedelta(days=10))}
-        consents.record_consent(session, entered_by_id=office.id or 0, district=DISTRICT,
-                                data=ConsentCreate.model_validate({**form, "kind": "biometric"}))
+        form = {
+            "person_id": student.id,
+            "status": "granted",
+            "signer_name": "Parent",
+            "signer_relationship": "parent",
+            "signed_on": str(date.today() - timedelta(days=10)),
+        }
+        consents.record_consent(
+            session,
+            entered_by_id=office.id or 0,
+            district=DISTRICT,
+            data=ConsentCreate.model_validate({**form, "kind": "biometric"}),
+        )
         release = consents.record_consent(
-            session, entered_by_id=office.id or 0, district=DISTRICT,
-            data=ConsentCreate.model_validate({**form, "kind": "image_release", "scopes": ["personal_social_media"]}))
-        enrolment.enrol_face(session, person=student, photo=(FACES / "people/obama/obama-portrait.jpg").read_bytes(),
-                             face_index=None, created_by=office, settings=settings, district=DISTRICT)
+            session,
+            entered_by_id=office.id or 0,
+            district=DISTRICT,
+            data=ConsentCreate.model_validate({**form, "kind": "image_release", "scopes": ["personal_social_media"]}),
+        )
+        enrolment.enrol_face(
+            session,
+            person=student,
+            photo=(FACES / "people/obama/obama-portrait.jpg").read_bytes(),
+            face_index=None,
+            created_by=office,
+            settings=settings,
+            district=DISTRICT,
+        )
         return office.id or 0, coach.id or 0, release.id or 0
 
 
 def _someone_waits_on_a_lock(engine: Engine) -> bool:
     with engine.connect() as connection:
         waiting = connection.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
         return bool(waiting.scalar())
 
 
@@ -68,16 +94,30 @@ def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg
     deciding = Session(pg_engine, expire_on_commit=False)
     coach = accounts.get_user(deciding, coach_id)
     clearance = clear_photo(
-        deciding, photo=(FACES / "people/obama/obama-2.jpg").read_bytes(), uploader=coach,
-        destination="personal_social_media", event_id=None, context_kind="classroom", context_public=False,
-        tags=[], caption=None, settings=settings, pack=load_builtin_pack("litchfield-4118.51"),
-        templates=TemplateCache())
+        deciding,
+        photo=(FACES / "people/obama/obama-2.jpg").read_bytes(),
+        uploader=coach,
+        destination="personal_social_media",
+        event_id=None,
+        context_kind="classroom",
+        context_public=False,
+        tags=[],
+        caption=None,
+        settings=settings,
+        pack=load_builtin_pack("litchfield-4118.51"),
+        templates=TemplateCache(),
+    )
     assert clearance.decision == "allowed"  # decided, not yet committed
 
     def revoke() -> None:
         with unit_of_work(pg_engine) as session:
-            consents.revoke_consent(session, consent=consents.get_consent(session, consent_id),
-                                    reason="Parent phoned", revoked_by_id=office_id, district=DISTRICT)
+            consents.revoke_consent(
+                session,
+                consent=consents.get_consent(session, consent_id),
+                reason="Parent phoned",
+                revoked_by_id=office_id,
+                district=DISTRICT,
+            )
 
     revoking = threading.Thread(target=revoke)
     revoking.start()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from media.analysis import PhotoAnalysis
 from media.faces import Box
 from registry.clearances import search_review_reasons
 
 
-def analysis(**seen: object) -> PhotoAnalysis:
-    return PhotoAnalysis(width=400, height=400, taken_at=None, faces=(), sha256="0" * 64, thumbnail=b"",
-                         searched_harder=True, **seen)  # type: ignore[arg-type]
+def analysis(**seen: Any) -> PhotoAnalysis:
+    return PhotoAnalysis(
+        width=400, height=400, taken_at=None, faces=(), sha256="0" * 64, thumbnail=b"", searched_harder=True, **seen
+    )
 
 
 def test_a_person_whose_face_could_not_be_checked_needs_review() -> None:

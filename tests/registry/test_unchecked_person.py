@@ -20,15 +20,34 @@ HEAD = Box(top=100, right=180, bottom=180, left=100)
 
 
 def cleared(session, settings, *, block: bool):
-    uploader = accounts.add_user(session, data=UserCreate(
-        email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD))
-    analysis = PhotoAnalysis(width=400, height=400, taken_at=None, faces=(), sha256="0" * 64, thumbnail=b"",
-                             searches=("hog@400", "cnn@400 turned 0/90/180/270°"), doubtful=(HEAD,),
-                             searched_harder=True)
+    uploader = accounts.add_user(
+        session,
+        data=UserCreate(email="coach@district.example.org", full_name="Coach", role="employee", password=PASSWORD),
+    )
+    analysis = PhotoAnalysis(
+        width=400,
+        height=400,
+        taken_at=None,
+        faces=(),
+        sha256="0" * 64,
+        thumbnail=b"",
+        searches=("hog@400", "cnn@400 turned 0/90/180/270°"),
+        doubtful=(HEAD,),
+        searched_harder=True,
+    )
     pack = replace(load_builtin_pack("litchfield-4118.51"), block_unchecked_person=block)
-    return record_clearance(session, analysis=analysis, uploader=uploader,
-                            context=PhotoContext("classroom", False, None), destination="personal_social_media",
-                            tags=(), caption=None, settings=settings, pack=pack, templates=TemplateCache())
+    return record_clearance(
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=PhotoContext("classroom", False, None),
+        destination="personal_social_media",
+        tags=(),
+        caption=None,
+        settings=settings,
+        pack=pack,
+        templates=TemplateCache(),
+    )
 
 
 @pytest.mark.parametrize("block", [False, True])

@@ -33,9 +33,7 @@ from .builders import (
     ],
     ids=["revoked", "expired", "wrong-scope", "self-signed", "not-yet-valid", "other-child"],
 )
-def test_student_consent_not_in_force_blocks_a_classroom_post(
-    litchfield, danbury, make_consent, explained
-):
+def test_student_consent_not_in_force_blocks_a_classroom_post(litchfield, danbury, make_consent, explained):
     act = make_consent()
     photo = request(identified(OBAMA_STUDENT), consents=(act,))
     for pack in (litchfield, danbury):
@@ -56,9 +54,7 @@ def test_a_revocation_recorded_for_later_does_not_yet_apply(litchfield):
 
 def test_a_consent_revoked_at_the_very_moment_no_longer_counts(litchfield):
     now = consent(OBAMA_STUDENT, revoked_at=AT)
-    assert decide(request(identified(OBAMA_STUDENT), consents=(now,)), litchfield).decision == (
-        "blocked"
-    )
+    assert decide(request(identified(OBAMA_STUDENT), consents=(now,)), litchfield).decision == ("blocked")
 
 
 def test_guardian_signature_counts_for_a_student(litchfield):
@@ -69,9 +65,7 @@ def test_guardian_signature_counts_for_a_student(litchfield):
 
 def test_an_adults_consent_signed_by_a_parent_does_not_count(litchfield):
     by_parent = consent(BIDEN, signer="parent")
-    assert decide(request(identified(BIDEN), consents=(by_parent,)), litchfield).decision == (
-        "blocked"
-    )
+    assert decide(request(identified(BIDEN), consents=(by_parent,)), litchfield).decision == ("blocked")
 
 
 def test_a_later_refusal_beats_an_earlier_grant(litchfield):
@@ -102,16 +96,12 @@ def test_a_refusal_signed_the_same_day_as_a_grant_wins(litchfield):
 
 def test_a_newer_refusal_for_the_website_supersedes_the_older_grant_as_a_whole(litchfield):
     grant = consent(OBAMA_STUDENT, signed_on=SCHOOL_YEAR_START)
-    website_refusal = consent(
-        OBAMA_STUDENT, status="refused", scopes=("district_website",), signed_on=YESTERDAY
-    )
+    website_refusal = consent(OBAMA_STUDENT, status="refused", scopes=("district_website",), signed_on=YESTERDAY)
     photo = request(identified(OBAMA_STUDENT), consents=(grant, website_refusal))
     decision = decide(photo, litchfield)
     assert decision.decision == "blocked"  # the older grant no longer speaks for any destination
     assert "gives no release for personal social media" in face(decision, 0).message
-    on_website = request(
-        identified(OBAMA_STUDENT), destination="district_website", consents=(grant, website_refusal)
-    )
+    on_website = request(identified(OBAMA_STUDENT), destination="district_website", consents=(grant, website_refusal))
     assert decide(on_website, litchfield).decision == "blocked"
 
 

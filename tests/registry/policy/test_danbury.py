@@ -26,9 +26,7 @@ from .builders import (
 )
 
 
-def test_student_without_consent_at_a_public_game_is_blocked_in_danbury_not_litchfield(
-    danbury, litchfield
-):
+def test_student_without_consent_at_a_public_game_is_blocked_in_danbury_not_litchfield(danbury, litchfield):
     photo = request(identified(OBAMA_STUDENT), context=PUBLIC_GAME)
     decision = decide(photo, danbury)
     assert decision.decision == "blocked"
@@ -39,9 +37,7 @@ def test_student_without_consent_at_a_public_game_is_blocked_in_danbury_not_litc
 @pytest.mark.parametrize("context", [CLASSROOM, PUBLIC_GAME, PUBLIC_CONCERT])
 def test_unknown_face_blocks_everywhere(danbury, context):
     adults = (consent(OBAMA_TEACHER), consent(BIDEN))
-    photo = request(
-        identified(OBAMA_TEACHER), identified(BIDEN), unknown(), context=context, consents=adults
-    )
+    photo = request(identified(OBAMA_TEACHER), identified(BIDEN), unknown(), context=context, consents=adults)
     decision = decide(photo, danbury)
     assert decision.decision == "blocked"
     assert face(decision, 2).verdict == "blocked"
@@ -79,15 +75,9 @@ def test_district_logo_is_allowed_with_the_uploaders_written_consent(danbury):
             lambda: consent(KIT_UPLOADER, kind="logo_use", revoked_at=AT - timedelta(days=1)),
             id="revoked",
         ),
-        pytest.param(
-            lambda: consent(KIT_UPLOADER, kind="logo_use", valid_until=YESTERDAY), id="expired"
-        ),
-        pytest.param(
-            lambda: consent(KIT_UPLOADER, kind="logo_use", status="refused"), id="refused"
-        ),
-        pytest.param(
-            lambda: consent(KIT_UPLOADER, kind="logo_use", scopes=("print",)), id="print-only"
-        ),
+        pytest.param(lambda: consent(KIT_UPLOADER, kind="logo_use", valid_until=YESTERDAY), id="expired"),
+        pytest.param(lambda: consent(KIT_UPLOADER, kind="logo_use", status="refused"), id="refused"),
+        pytest.param(lambda: consent(KIT_UPLOADER, kind="logo_use", scopes=("print",)), id="print-only"),
     ],
 )
 def test_district_logo_stays_blocked_without_a_granted_logo_consent_in_force(danbury, logo_consent):

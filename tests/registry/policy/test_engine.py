@@ -129,9 +129,7 @@ def test_the_summary_says_how_many_faces_block_and_offers_the_blurred_copy(litch
         pytest.param(lambda: request(destination="facebook"), id="unknown-destination"),
         pytest.param(lambda: request(context=Context("party", False)), id="unknown-context"),
         pytest.param(
-            lambda: request(
-                identified(OBAMA_STUDENT), consents=(consent(OBAMA_STUDENT, signer="aunt"),)
-            ),
+            lambda: request(identified(OBAMA_STUDENT), consents=(consent(OBAMA_STUDENT, signer="aunt"),)),
             id="unknown-signer",
         ),
     ],

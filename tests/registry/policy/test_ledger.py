@@ -15,8 +15,15 @@ TURNS_18_IN_OCTOBER = replace(OBAMA_STUDENT, birth_date=date(SCHOOL_YEAR_START.y
 
 
 def standing(person, *acts, adult_students_sign: bool) -> Standing:
-    return read_record(acts, person=person, kind="image_release", destination="personal_social_media", at=AT,
-                       today=TODAY, adult_students_sign=adult_students_sign).standing
+    return read_record(
+        acts,
+        person=person,
+        kind="image_release",
+        destination="personal_social_media",
+        at=AT,
+        today=TODAY,
+        adult_students_sign=adult_students_sign,
+    ).standing
 
 
 def test_under_danbury_an_adult_student_signs_their_own_release():
@@ -41,7 +48,8 @@ def test_under_litchfield_a_parent_signs_whatever_the_students_age():
 
 def test_without_a_birth_date_a_student_never_signs_their_own_release():
     assert standing(OBAMA_STUDENT, consent(OBAMA_STUDENT, signer="self"), adult_students_sign=True) is (
-        Standing.WRONG_SIGNER)
+        Standing.WRONG_SIGNER
+    )
 
 
 def test_a_students_own_refusal_counts_whoever_may_grant():
@@ -75,8 +83,10 @@ def test_a_declared_public_game_goes_to_review_only_where_it_is_what_allows_the_
 
 
 def test_a_note_about_the_context_is_said_and_changes_nothing(litchfield):
-    photo = replace(request(identified(OBAMA_STUDENT), consents=(consent(OBAMA_STUDENT),)),
-                    context_notes=("The photo carries no camera time.",))
+    photo = replace(
+        request(identified(OBAMA_STUDENT), consents=(consent(OBAMA_STUDENT),)),
+        context_notes=("The photo carries no camera time.",),
+    )
     decision = decide(photo, litchfield)
     assert decision.decision == "allowed"
     assert any(r.message == "The photo carries no camera time." for r in decision.reasons)

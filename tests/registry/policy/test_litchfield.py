@@ -57,9 +57,7 @@ def test_public_sporting_event_does_not_excuse_a_coworker_without_consent(litchf
     assert face(decision, 0).verdict == "allowed"  # the student is in the public arena
 
     biden_self = consent(BIDEN, signer="self")
-    consented = request(
-        identified(OBAMA_STUDENT), identified(BIDEN), context=PUBLIC_GAME, consents=(biden_self,)
-    )
+    consented = request(identified(OBAMA_STUDENT), identified(BIDEN), context=PUBLIC_GAME, consents=(biden_self,))
     decision = decide(consented, litchfield)
     assert decision.decision == "allowed"
     assert decision.consents_relied_on == (biden_self.id,)
@@ -109,9 +107,7 @@ def test_student_without_consent_is_allowed_in_the_public_arena(litchfield, cont
         (PUBLIC_GAME, "print"),
     ],
 )
-def test_student_without_consent_is_blocked_outside_the_public_arena(
-    litchfield, context, destination
-):
+def test_student_without_consent_is_blocked_outside_the_public_arena(litchfield, context, destination):
     photo = request(identified(OBAMA_STUDENT), context=context, destination=destination)
     decision = decide(photo, litchfield)
     assert decision.decision == "blocked"

@@ -67,18 +67,14 @@ def test_an_unknown_destination_names_the_rule_and_its_line(tmp_path):
     old = 'destinations = ["personal_social_media"]\ncontexts = "any"\nrequires'
     path, text = broken_pack(tmp_path, old, old.replace("personal_social_media", "facebook"))
     line = line_of(text, '["facebook"]')
-    assert refusal(path) == (
-        f"{LITCHFIELD}.toml line {line}: unknown destination 'facebook' in rule 'student-consent'"
-    )
+    assert refusal(path) == (f"{LITCHFIELD}.toml line {line}: unknown destination 'facebook' in rule 'student-consent'")
 
 
 def test_a_rule_without_a_clause_is_refused_at_its_header(tmp_path):
     path, text = broken_pack(tmp_path, 'clause = "4118.51 IV.A.1"\n', "")
     line = line_of(text, "[[rule]]", after='id = "student-consent"')
     message = refusal(path)
-    assert (
-        f"line {line}:" in message and "`clause` is missing in rule 'co-worker-consent'" in message
-    )
+    assert f"line {line}:" in message and "`clause` is missing in rule 'co-worker-consent'" in message
 
 
 def test_an_empty_message_is_refused(tmp_path):
@@ -90,15 +86,11 @@ def test_a_duplicate_rule_id_names_the_second_rule(tmp_path):
     path, text = broken_pack(tmp_path, 'id = "co-worker-consent"', 'id = "student-consent"')
     line = line_of(text, 'id = "student-consent"', after='id = "student-consent"\nclause')
     message = refusal(path)
-    assert re.search(
-        rf"line {line}: duplicate rule id 'student-consent' \(first used on line \d+\)", message
-    )
+    assert re.search(rf"line {line}: duplicate rule id 'student-consent' \(first used on line \d+\)", message)
 
 
 def test_an_undecided_combination_is_refused_at_load_time(tmp_path):
-    old = (
-        'subject = "student"\ndestinations = ["district_social_media", "district_website", "print"]'
-    )
+    old = 'subject = "student"\ndestinations = ["district_social_media", "district_website", "print"]'
     path, _ = broken_pack(tmp_path, old, old.replace(', "print"', ""))
     message = refusal(path)
     assert "no rule decides subject 'student' on print" in message
@@ -121,17 +113,14 @@ def test_a_rule_that_can_never_apply_is_refused(tmp_path):
     assert "rule 'student-public-arena' is never used" in refusal(path)
 
 
-UNKNOWN_IN_ARENA = (
-    'contexts = ["public_arena"]\nverdict = "allowed"\n\n[[rule]]\nid = "unknown-face"'
-)
+UNKNOWN_IN_ARENA = 'contexts = ["public_arena"]\nverdict = "allowed"\n\n[[rule]]\nid = "unknown-face"'
 
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         (
-            'subject = "possible"\ndestinations = "any"\ncontexts = "any"\nverdict = "needs_'
-            'review"',
+            'subject = "possible"\ndestinations = "any"\ncontexts = "any"\nverdict = "needs_review"',
             'subject = "possible"\ndestinations = "any"\ncontexts = "any"\nverdict = "allowed"',
             "a possible match can never be allowed",
         ),

@@ -39,9 +39,7 @@ PEOPLE = [
 # Consents are drawn to be mostly about the people in the photo and mostly in force, so that
 # the near misses (a wrong signer, a narrow scope, a later refusal) come up often.
 OFFSET = st.integers(min_value=-400, max_value=30).map(lambda n: AT.date() + timedelta(days=n))
-REVOKED = (
-    st.none() | st.none() | st.integers(-90 * 24, 90 * 24).map(lambda h: AT + timedelta(hours=h))
-)
+REVOKED = st.none() | st.none() | st.integers(-90 * 24, 90 * 24).map(lambda h: AT + timedelta(hours=h))
 
 
 @st.composite
@@ -66,14 +64,8 @@ def consents(draw: st.DrawFn) -> ConsentFacts:
 @st.composite
 def faces(draw: st.DrawFn) -> FaceInput:
     band = draw(st.sampled_from(sorted(MATCH_BANDS)))
-    person = (
-        draw(st.sampled_from(PEOPLE))
-        if band != "unknown"
-        else draw(st.none() | st.sampled_from(PEOPLE))
-    )
-    others = (
-        tuple(draw(st.lists(st.sampled_from(PEOPLE), max_size=2))) if band == "possible" else ()
-    )
+    person = draw(st.sampled_from(PEOPLE)) if band != "unknown" else draw(st.none() | st.sampled_from(PEOPLE))
+    others = tuple(draw(st.lists(st.sampled_from(PEOPLE), max_size=2))) if band == "possible" else ()
     return FaceInput(index=0, band=band, person=person, candidates=others)
 
 
@@ -86,9 +78,7 @@ def requests(draw: st.DrawFn) -> ClearanceRequest:
         destination=draw(st.sampled_from(sorted(DESTINATIONS))),
         tags=frozenset(draw(st.sets(st.sampled_from(sorted(BASE_TAGS))))),
         uploader_person_id=draw(st.none() | st.sampled_from([p.id for p in PEOPLE])),
-        consents=tuple(
-            replace(c, id=n) for n, c in enumerate(draw(st.lists(consents(), max_size=8)), 1)
-        ),
+        consents=tuple(replace(c, id=n) for n, c in enumerate(draw(st.lists(consents(), max_size=8)), 1)),
         at=AT,
         extra_review_reasons=tuple(draw(st.lists(st.just("outside the event window"), max_size=1))),
     )
@@ -109,11 +99,7 @@ def parental_consent_in_force(request: ClearanceRequest, person: PersonFacts) ->
         )
 
     acts = [c for c in request.consents if counts(c)]
-    grants = [
-        c.signed_on
-        for c in acts
-        if c.status == "granted" and c.signer_relationship in ("parent", "guardian")
-    ]
+    grants = [c.signed_on for c in acts if c.status == "granted" and c.signer_relationship in ("parent", "guardian")]
     refusals = [c.signed_on for c in acts if c.status == "refused"]
     return bool(grants) and not any(day >= max(grants) for day in refusals)
 
@@ -124,9 +110,7 @@ def test_the_engine_fails_closed(request: ClearanceRequest, pack: PolicyPack) ->
     decision = decide(request, pack)
     public_arena = request.context.public and request.context.kind in pack.public_arena
     litchfield_exception = (
-        pack.id == "litchfield-4118.51"
-        and public_arena
-        and request.destination == "personal_social_media"
+        pack.id == "litchfield-4118.51" and public_arena and request.destination == "personal_social_media"
     )
     bands = {face.band for face in request.faces}
     if "unknown" in bands and not public_arena:
