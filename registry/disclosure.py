@@ -23,6 +23,7 @@ from registry.policy import vocabulary as v
 from registry.schemas import ClearanceFacePublic, ClearancePublic, ReasonPublic
 
 IDENTIFIES_EVERYONE = frozenset({"office_staff", "reviewer", "admin"})
+SEES_CANDIDATES = frozenset({"reviewer", "admin"})  # the people who settle doubtful faces
 
 WHO = {
     "student": "A student",
@@ -62,8 +63,10 @@ ADMINISTRATOR = Viewer(user_id=0, role="admin")  # the command line: run by admi
 
 def present_clearance(session: Session, public: ClearancePublic, *, viewer: Viewer) -> ClearancePublic:
     """The clearance as this viewer may see it; names told to an employee are recorded."""
-    if viewer.identifies_everyone:
+    if viewer.role in SEES_CANDIDATES:
         return public
+    if viewer.identifies_everyone:
+        return _without_candidates(public)
     kinds = _kinds(session, [f.person_id for f in public.faces if f.person_id])
     refusals = _refusals(session, [f.consent_id for f in public.faces if f.consent_id])
     faces, anonymous = [], {}
@@ -189,6 +192,19 @@ def takedown_person(session: Session, takedown: Takedown, *, viewer: Viewer) -> 
     if viewer.may_identify(takedown.person_id):
         return takedown.person_id, person.name
     return None, PERSON_WORDS.get(person.kind, "a person in the photo")
+
+
+def _without_candidates(public: ClearancePublic) -> ClearancePublic:
+    """Office staff: every identified face named, but no doubtful face's candidates, and no distances."""
+    faces, doubtful = [], {}
+    for face in public.faces:
+        unsettled = face.band == "possible" and not (face.review and face.review.resolution in ("person", "nobody"))
+        update: dict[str, object] = {"distance": None, "margin": None, "candidates": [], "match_reason": ""}
+        if unsettled:
+            doubtful[face.index] = words = face_words(face, kind=None, refusal=None)
+            update |= {"person_id": None, "person_name": None, "message": words}
+        faces.append(face.model_copy(update=update))
+    return public.model_copy(update={"faces": faces, "reasons": [_reason(r, doubtful) for r in public.reasons]})
 
 
 def _reason(reason: ReasonPublic, anonymous: dict[int, str]) -> ReasonPublic:

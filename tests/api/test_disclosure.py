@@ -98,6 +98,7 @@ def test_a_reviewer_sees_names_candidates_and_distances(client, employee, make_u
 def test_office_staff_see_names_in_their_own_photo(client, office, school):
     answer = clear(client, office, "groups/biden-obama.jpg").json()
     assert {f["person_name"] for f in answer["faces"]} == {"Barack Obama", "Joe Biden"}
+    assert all(f["candidates"] == [] and f["distance"] is None for f in answer["faces"])  # those are a reviewer's
 
 
 def test_an_employee_is_told_their_own_face_and_nobody_else(client, make_user, admin, school):

@@ -21,6 +21,9 @@ def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(
     record(client, office, obama)
     asked = clear(client, employee, "people/obama/obama-2.jpg").json()
     assert asked["faces"][0]["candidates"] == []  # the uploader is not shown who it might be
+    by_office = clear(client, office, "people/obama/obama-2.jpg").json()  # office staff: candidates are a reviewer's
+    assert by_office["faces"][0]["candidates"] == [] and by_office["faces"][0]["distance"] is None
+    assert by_office["faces"][0]["person_name"] is None and "Obama" not in str(by_office["reasons"])
     reviewer = make_user("reviewer")
     pending = full_view(client, reviewer, asked)
     assert pending["decision"] == "needs_review" and pending["faces"][0]["band"] == "possible"
