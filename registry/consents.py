@@ -91,8 +91,8 @@ def _after_act(session: Session, *, person: Person, kind: str, district: Distric
 
 def revocation_would_take_down(session: Session, *, consent: Consent, district: District) -> int:
     """How many photos revoking this form would ask to take down: tried in a savepoint, rolled back."""
-    if consent.status == "refused" or revocation_of(session, id_of(consent)) is not None:
-        return 0
+    if consent.kind == "biometric" or consent.status == "refused" or revocation_of(session, id_of(consent)):
+        return 0  # a face template's consent allows no photo; a refusal cannot be revoked
     before = len(standing.requested_in(session))
     with session.begin_nested() as savepoint:
         revoke_consent(

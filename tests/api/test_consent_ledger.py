@@ -314,3 +314,19 @@ def test_the_roster_carries_birth_dates(client, office):
     assert report["created"] == 1, report
     listed = client.get("/api/v1/people", params={"q": "Rosa"}, headers=office).json()["items"]
     assert listed[0]["birth_date"] == "2008-05-04"
+
+
+def test_the_secretary_is_told_before_revoking_how_many_posted_photos_must_come_down(app, session, office, client):
+    obama = student(client, office)
+    grant = record(client, office, obama)
+    for _ in range(2):
+        assert clear(client, office, GAME_PHOTO).json()["decision"] == "allowed"
+    with TestClient(app) as secretary:
+        csrf = _sign_in(secretary, session, "secretary@district.example.org", "office_staff")
+        before = secretary.get(f"/consents/{grant['id']}/revoke").text
+        assert "2 posted photos" in before and "stays in the office record" in before
+        assert client.get("/api/v1/takedowns", headers=office).json()["total"] == 0  # only counted, nothing sent
+        done = secretary.post(
+            f"/consents/{grant['id']}/revoke", data={"csrf_token": csrf, "reason": "Parent phoned the office"}
+        )
+        assert done.status_code == 200 and "2 photos cleared earlier must now come down" in done.text
