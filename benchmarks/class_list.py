@@ -25,11 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from benchmarks.machine import OtherLoad, machine
+from benchmarks.seeding import office_and_students
 from registry import class_list, standing
 from registry.class_list_pdf import class_list_pdf
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import Consent, FaceTemplate, Person, User
+from registry.models import Consent, FaceTemplate, Person
 from registry.policy.ledger import District, Standing
 from registry.policy.pack import load_builtin_pack
 
@@ -66,36 +67,8 @@ def seed(engine: Engine) -> None:
     upgrade(engine)
     with Session(engine) as session:
         session.info["actor"] = "bench"
-        session.execute(
-            insert(User),
-            [
-                {
-                    "email": "office@example.org",
-                    "full_name": "Office",
-                    "role": "office_staff",
-                    "password_hash": "-",
-                    "active": True,
-                    "session_version": 0,
-                    "must_change_password": False,
-                    "created_at": NOW,
-                }
-            ],
-        )
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "external_id": f"S-{n}",
-                    "kind": "student",
-                    "name": f"Student {n:03d}",
-                    "school": SCHOOL,
-                    "grade": str(9 + n % 4),
-                    "status": "active",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for n in range(STUDENTS)
-            ],
+        office_and_students(
+            session, students=STUDENTS, now=NOW, fields=lambda n: {"school": SCHOOL, "grade": str(9 + n % 4)}
         )
         forms = []
         for n in range(STUDENTS):

@@ -25,12 +25,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from benchmarks.machine import OtherLoad, machine
+from benchmarks.seeding import office_and_students
 from benchmarks.service import fresh_postgres
 from registry import consents, people, standing
 from registry.clearances import decide_again
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import Clearance, ClearanceConsent, ClearanceFace, Consent, Person, User
+from registry.models import Clearance, ClearanceConsent, ClearanceFace, Consent
 from registry.policy.ledger import District
 from registry.policy.pack import load_builtin_pack
 from registry.schemas import ConsentCreate, PersonUpdate
@@ -45,35 +46,7 @@ def seed(engine: Engine, clearances: int, rng: random.Random) -> None:
     upgrade(engine)
     with Session(engine) as session:
         session.info["actor"] = "bench"
-        session.execute(
-            insert(User),
-            [
-                {
-                    "email": "office@example.org",
-                    "full_name": "Office",
-                    "role": "office_staff",
-                    "password_hash": "-",
-                    "active": True,
-                    "session_version": 0,
-                    "must_change_password": False,
-                    "created_at": NOW,
-                }
-            ],
-        )
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "external_id": f"S-{n}",
-                    "kind": "student",
-                    "name": f"Student {n}",
-                    "status": "active",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                }
-                for n in range(STUDENTS)
-            ],
-        )
+        office_and_students(session, students=STUDENTS, now=NOW)
         session.execute(
             insert(Consent),
             [
