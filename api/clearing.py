@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from fastapi import Request
 from sqlmodel import Session
 
-from registry import clearances
-from registry.analysis_pool import AnalysisPool, analysis_settings
-from registry.models import Clearance, User
+from registry.clearances import service as clearances
+from registry.core.settings import Settings
+from registry.faces.analysis_pool import AnalysisPool, analysis_settings
+from registry.faces.templates import TemplateCache
+from registry.models.accounts import User
+from registry.models.clearances import Clearance
 from registry.policy import PolicyPack
-from registry.settings import Settings
-from registry.templates import TemplateCache
 
 
 def clear_uploaded_photo(

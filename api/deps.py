@@ -9,13 +9,14 @@ from fastapi import Depends, HTTPException, Query, Request, UploadFile, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from registry import accounts, security, sign_in
-from registry.db import committed
-from registry.models import User
+from registry.accounts import security, sign_in
+from registry.accounts import service as accounts
+from registry.core.db import committed
+from registry.core.settings import Settings
+from registry.faces.templates import TemplateCache
+from registry.models.accounts import User
 from registry.policy import PolicyPack
 from registry.policy.ledger import District
-from registry.settings import Settings
-from registry.templates import TemplateCache
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 
 from media.images import ImageRejected
-from registry.errors import RegistryError
+from registry.core.errors import RegistryError
 
 log = logging.getLogger(__name__)
 

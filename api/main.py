@@ -33,14 +33,14 @@ from api.routes import (
 )
 from api.security_headers import SecurityHeaders
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
-from registry.album_runner import AlbumRunner
-from registry.analysis_pool import pool_size, shared_pool
-from registry.daily_recheck import DailyRecheck
-from registry.db import make_engine
+from registry.albums.runner import AlbumRunner
+from registry.core.db import make_engine
+from registry.core.settings import Settings, get_settings
+from registry.faces.analysis_pool import pool_size, shared_pool
+from registry.faces.templates import TemplateCache
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
-from registry.settings import Settings, get_settings
-from registry.templates import TemplateCache
+from registry.takedowns.daily_recheck import DailyRecheck
 
 API_PREFIX = "/api/v1"
 

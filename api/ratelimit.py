@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.web.auth import USER_KEY
-from registry import security
-from registry.settings import Settings
+from registry.accounts import security
+from registry.core.settings import Settings
 
 # A sign-in form is a few hundred bytes; past this the account name is not looked for.
 _MAX_SIGN_IN_BODY = 16 * 1024

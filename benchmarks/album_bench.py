@@ -22,20 +22,25 @@ from sqlmodel import Session, col, func, select
 from benchmarks.machine import process_tree
 from benchmarks.service import ENROLLED, FACES
 from media.analysis import reuse_freed_memory
-from registry import accounts, consents, people
-from registry.album_runner import AlbumRunner
-from registry.albums import AlbumItem, add_photo, start_album
-from registry.analysis_pool import AnalysisPool
-from registry.clearances import clear_photo
-from registry.db import make_engine, unit_of_work
-from registry.enrolment import enrol_face
-from registry.migrate import upgrade
-from registry.models import User
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.albums.runner import AlbumRunner
+from registry.albums.service import add_photo, start_album
+from registry.clearances.service import clear_photo
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings
+from registry.faces.analysis_pool import AnalysisPool
+from registry.faces.enrolment import enrol_face
+from registry.faces.templates import TemplateCache
+from registry.models.accounts import User
+from registry.models.albums import AlbumItem
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
-from registry.schemas import ConsentCreate, PersonCreate, UserCreate
-from registry.settings import Settings
-from registry.templates import TemplateCache
 
 CONTEXT: dict[str, Any] = {
     "destination": "personal_social_media",
@@ -61,7 +66,7 @@ class AlbumResult:
 def seeded_database(folder: Path) -> Path:
     """A migrated SQLite file with an administrator and three enrolled, consenting employees."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "registry.db"
+    path = folder / "registry.core.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     settings = Settings(environment="test", data_dir=folder)
@@ -106,7 +111,7 @@ def seeded_database(folder: Path) -> Path:
 
 def _fresh(seed: Path, folder: Path) -> tuple[Settings, object]:
     folder.mkdir(parents=True)
-    shutil.copy(seed, folder / "registry.db")
+    shutil.copy(seed, folder / "registry.core.db")
     settings = Settings(environment="test", data_dir=folder)
     return settings, make_engine(settings.sqlalchemy_url)
 
@@ -161,7 +166,7 @@ def album_in_one_process(seed: Path, folder: Path, photos: list[bytes]) -> Album
 
 
 def _how(settings: Settings):
-    from registry.analysis_pool import analysis_settings
+    from registry.faces.analysis_pool import analysis_settings
 
     return analysis_settings(settings)
 

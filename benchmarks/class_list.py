@@ -26,11 +26,14 @@ from sqlmodel import Session
 
 from benchmarks.machine import OtherLoad, machine
 from benchmarks.seeding import office_and_students
-from registry import class_list, standing
-from registry.class_list_pdf import class_list_pdf
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.models import Consent, FaceTemplate, Person
+from registry.consents import standing
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.groups import class_list
+from registry.groups.class_list_pdf import class_list_pdf
+from registry.models.consents import Consent
+from registry.models.faces import FaceTemplate
+from registry.models.people import Person
 from registry.policy.ledger import District, Standing
 from registry.policy.pack import load_builtin_pack
 
@@ -156,7 +159,7 @@ def main() -> None:
     results = {}
     load = OtherLoad()
     with load, tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.db'}")
+        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.core.db'}")
         seed(engine)
         results["SQLite"] = measure(engine, district, samples)
         engine.dispose()

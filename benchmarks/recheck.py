@@ -27,14 +27,18 @@ from sqlmodel import Session, select
 from benchmarks.machine import OtherLoad, machine
 from benchmarks.seeding import office_and_students
 from benchmarks.service import fresh_postgres
-from registry import consents, people, standing
-from registry.clearances import decide_again
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.models import Clearance, ClearanceConsent, ClearanceFace, Consent
+from registry.clearances.service import decide_again
+from registry.consents import service as consents
+from registry.consents import standing
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace
+from registry.models.consents import Consent
+from registry.people import service as people
+from registry.people.schemas import PersonUpdate
 from registry.policy.ledger import District
 from registry.policy.pack import load_builtin_pack
-from registry.schemas import ConsentCreate, PersonUpdate
 
 STUDENTS = 600
 SIGNED = date(2026, 9, 2)
@@ -210,7 +214,7 @@ def main() -> None:
             seed(engine, args.clearances, random.Random(7))
             results["PostgreSQL"] = measure(engine, district, samples, random.Random(11))
             engine.dispose()
-        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.db'}")
+        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.core.db'}")
         seed(engine, args.clearances, random.Random(7))
         results["SQLite"] = measure(engine, district, samples, random.Random(11))
         engine.dispose()

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from registry.models import Person, User
+from registry.models.accounts import User
+from registry.models.people import Person
 
 
 def office_and_students(

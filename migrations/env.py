@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import registry.tables  # noqa: F401  (registers every table)
-from registry.db import make_engine
-from registry.settings import get_settings
+import registry.models  # noqa: F401  (registers every table)
+from registry.core.db import make_engine
+from registry.core.settings import get_settings
 
 target_metadata = SQLModel.metadata
 

@@ -11,10 +11,10 @@ from typing import Any
 from rich.table import Table
 from sqlmodel import Session
 
-from registry.albums import album_items
-from registry.disclosure import ADMINISTRATOR
-from registry.models import Clearance
-from registry.reviews import clearance_summary
+from registry.albums.service import album_items
+from registry.clearances.disclosure import ADMINISTRATOR
+from registry.clearances.reviews import clearance_summary
+from registry.models.clearances import Clearance
 
 REPORT_FIELDS = ("file", "status", "decision", "clearance_id", "faces", "reasons", "error")
 ORDER = ("allowed", "needs_review", "blocked", "failed")

@@ -20,11 +20,12 @@ from argon2 import PasswordHasher, profiles
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from registry import accounts, security
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.schemas import UserCreate
-from registry.settings import Settings
+from registry.accounts import security
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings
 from tests.paths import FACES as FACES  # noqa: F401 - tests.paths is their home; kept here for older imports
 from tests.paths import ROOT as ROOT  # noqa: F401
 
@@ -81,7 +82,7 @@ def drop_pg_database(name: str) -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}")
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.core.db'}")
         upgrade(engine)
         yield engine
         engine.dispose()

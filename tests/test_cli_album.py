@@ -14,10 +14,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from registry import accounts, consents, people
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.schemas import ConsentCreate, PersonCreate, UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from scripts.cli_album import _exit_code
 from tests.api.album_helpers import blank_jpeg
 from tests.conftest import FACES, PASSWORD, ROOT
@@ -34,7 +38,7 @@ def registry_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 def seed(data_dir: Path) -> None:
     """An administrator; Obama (employee) consents to enrolment and to posting; Biden never signed."""
-    engine = make_engine(f"sqlite:///{data_dir / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{data_dir / 'registry.core.db'}")
     upgrade(engine)
     signed = date.today() - timedelta(days=10)
     with Session(engine) as session:
@@ -116,7 +120,7 @@ def test_enrol_a_folder_then_clear_a_folder_with_a_report_and_an_exit_code_for_s
 
 
 def test_the_exit_code_fails_closed():
-    from registry.albums import AlbumPublic
+    from registry.albums.schemas import AlbumPublic
 
     def view(blocked: int = 0, failed: int = 0, review: int = 0) -> AlbumPublic:
         only_the_counts: dict[str, Any] = {

@@ -170,7 +170,7 @@ def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent
         for kind, _, response in results:
             if kind != "clear":
                 continue
-            # the administrator's full view: the employee is told no names nor ids (registry/disclosure.py)
+            # the administrator's full view: the employee is told no names nor ids (registry/clearances/disclosure.py)
             clearance = client.get(f"/api/v1/clearances/{response.json()['id']}", headers=admin).json()
             assert [f["person_id"] for f in clearance["faces"]] == [student], clearance
             for consent in set(clearance["consents_relied_on"]) & set(contested):

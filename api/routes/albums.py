@@ -8,10 +8,10 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, U
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, Limit, Offset, PackDep, SessionDep, SettingsDep
-from registry import albums
-from registry.album_files import display_name, keep_photo, photos_in_zip
-from registry.errors import Invalid, TooLarge
-from registry.schemas import Destination, EventKind, Page
+from registry.albums import service as albums
+from registry.albums.files import display_name, keep_photo, photos_in_zip
+from registry.core.errors import Invalid, TooLarge
+from registry.core.schemas import Destination, EventKind, Page
 
 router = APIRouter(tags=["albums"])
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}

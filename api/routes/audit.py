@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import AdminUser, Limit, Offset, SessionDep
-from registry import audit_log
-from registry.audit_entries import AuditEntryPublic, AuditHead, AuditVerification
-from registry.schemas import Page
+from registry.core.schemas import Page
+from registry.trust import audit_log
+from registry.trust.schemas import AuditEntryPublic, AuditHead, AuditVerification
 
 router = APIRouter(tags=["audit"])
 

@@ -10,11 +10,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
 from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, backoff, client_address
-from registry import accounts, security
-from registry import sign_in as signing_in
-from registry.errors import Invalid
-from registry.models import User, id_of
-from registry.schemas import (
+from registry.accounts import security
+from registry.accounts import service as accounts
+from registry.accounts import sign_in as signing_in
+from registry.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
@@ -26,7 +25,10 @@ from registry.schemas import (
     UserPublic,
     UserUpdate,
 )
-from registry.settings import Settings
+from registry.core.errors import Invalid
+from registry.core.settings import Settings
+from registry.models.accounts import User
+from registry.models.base import id_of
 
 router = APIRouter(tags=["accounts"])
 

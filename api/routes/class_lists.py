@@ -8,13 +8,14 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DistrictDep, SessionDep
-from registry import class_list, groups
-from registry.class_list_pdf import class_list_pdf
-from registry.disclosure import IDENTIFIES_EVERYONE, record_class_list, viewer_of
-from registry.errors import NotFound
-from registry.group_schemas import ClassListPublic, ListedStudentPublic
-from registry.models import User
-from registry.schemas import Destination
+from registry.clearances.disclosure import IDENTIFIES_EVERYONE, record_class_list, viewer_of
+from registry.core.errors import NotFound
+from registry.core.schemas import Destination
+from registry.groups import class_list
+from registry.groups import service as groups
+from registry.groups.class_list_pdf import class_list_pdf
+from registry.groups.schemas import ClassListPublic, ListedStudentPublic
+from registry.models.accounts import User
 
 router = APIRouter(tags=["class lists"])
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
@@ -161,7 +162,7 @@ def get_school_class_list_pdf(
 
 @router.get("/class-list/thumbnails/{person_id}", response_class=Response, responses=JPEG)
 def reference_thumbnail(person_id: int, session: SessionDep, user: CurrentUser) -> Response:
-    """A student's enrolled reference face, for whoever may know who they are (registry/disclosure.py)."""
+    """A student's enrolled reference face, for whoever may know who they are (registry/clearances/disclosure.py)."""
     if not viewer_of(session, user).may_identify(person_id):
         raise NotFound(f"No reference photo for person {person_id}.")
     return Response(class_list.reference_thumbnail(session, person_id), media_type="image/jpeg", headers=PRIVATE)

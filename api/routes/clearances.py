@@ -19,9 +19,11 @@ from api.deps import (
     TemplatesDep,
     read_upload_limited,
 )
-from registry import clearances, reviews
-from registry.disclosure import viewer_of
-from registry.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary, Destination, EventKind, Page
+from registry.clearances import reviews
+from registry.clearances import service as clearances
+from registry.clearances.disclosure import viewer_of
+from registry.clearances.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary
+from registry.core.schemas import Destination, EventKind, Page
 
 router = APIRouter(tags=["clearances"])
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
-from registry import consents
-from registry.errors import NotFound
-from registry.schemas import ConsentCreate, ConsentKind, ConsentPublic, ConsentRevoke, ConsentStatus, Page
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate, ConsentPublic, ConsentRevoke
+from registry.core.errors import NotFound
+from registry.core.schemas import ConsentKind, ConsentStatus, Page
 
 router = APIRouter(tags=["consents"])
 

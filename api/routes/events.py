@@ -7,8 +7,9 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, Limit, OfficeUser, Offset, SessionDep
-from registry import events
-from registry.schemas import EventCreate, EventKind, EventPublic, Page
+from registry.core.schemas import EventKind, Page
+from registry.events import service as events
+from registry.events.schemas import EventCreate, EventPublic
 
 router = APIRouter(tags=["events"])
 

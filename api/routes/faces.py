@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import DistrictDep, OfficeUser, SessionDep, SettingsDep, StaffReader, read_upload_limited
-from registry import enrolment
-from registry.errors import NotFound
-from registry.models import FaceTemplate, id_of
-from registry.people import get_person
-from registry.schemas import BoxPublic, FaceTemplatePublic
+from registry.core.errors import NotFound
+from registry.faces import enrolment
+from registry.faces.schemas import BoxPublic, FaceTemplatePublic
+from registry.models.base import id_of
+from registry.models.faces import FaceTemplate
+from registry.people.service import get_person
 
 router = APIRouter(tags=["faces"])
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from api.deps import CurrentUser, OfficeUser, SessionDep
-from registry import groups
-from registry.group_schemas import GroupPublic, GroupSave
-from registry.groups import Group
-from registry.models import id_of
+from registry.groups import service as groups
+from registry.groups.schemas import GroupPublic, GroupSave
+from registry.models.base import id_of
+from registry.models.groups import Group
 
 router = APIRouter(tags=["groups"])
 

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, StaffReader
-from registry import people, roster
-from registry.schemas import Page, PersonCreate, PersonKind, PersonPublic, PersonStatus, PersonUpdate, RosterReport
+from registry.core.schemas import Page, PersonKind, PersonStatus
+from registry.people import roster
+from registry.people import service as people
+from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, RosterReport
 
 router = APIRouter(tags=["people"])
 MAX_ROSTER_BYTES = 20 * 1024 * 1024

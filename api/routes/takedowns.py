@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, SessionDep
-from registry import takedowns
-from registry.disclosure import Viewer, takedown_person, takedown_reason, viewer_of
-from registry.models import Clearance, Takedown
-from registry.schemas import Page, TakedownPublic
+from registry.clearances.disclosure import Viewer, takedown_person, takedown_reason, viewer_of
+from registry.core.schemas import Page
+from registry.models.clearances import Clearance
+from registry.models.takedowns import Takedown
+from registry.takedowns import service as takedowns
+from registry.takedowns.schemas import TakedownPublic
 
 router = APIRouter(tags=["takedowns"])
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}

@@ -14,8 +14,8 @@ from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep, end_lookup
 from api.web.templating import CSRF_KEY, render
-from registry.errors import RegistryError
-from registry.models import User
+from registry.core.errors import RegistryError
+from registry.models.accounts import User
 
 USER_KEY = "user_id"
 VERSION_KEY = "session_version"  # the account's session version at sign-in: the session ends when it moves on

@@ -11,11 +11,12 @@ from api.deps import SessionDep
 from api.web.auth import AdminPage, FormDep, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import ROLE_LABELS, flash, render
-from registry import accounts, people
-from registry import sign_in as signing_in
-from registry.errors import RegistryError
-from registry.models import User
-from registry.schemas import ApiTokenCreate, UserCreate, UserUpdate
+from registry.accounts import service as accounts
+from registry.accounts import sign_in as signing_in
+from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
+from registry.core.errors import RegistryError
+from registry.models.accounts import User
+from registry.people import service as people
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -11,9 +11,9 @@ from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values
 from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
-from registry import albums
-from registry.album_files import display_name, keep_photo
-from registry.errors import RegistryError
+from registry.albums import service as albums
+from registry.albums.files import display_name, keep_photo
+from registry.core.errors import RegistryError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 THUMBNAIL_URL = "/albums/{album}/items/{item}/thumbnail"

@@ -14,12 +14,16 @@ from api.routes.class_lists import group_class_list, pdf_response, school_class_
 from api.web.auth import FormDep, OfficePage, PageRoute, PageUser, StaffPage
 from api.web.forms import FORM, optional, text_values
 from api.web.templating import flash, render
-from registry import class_list, groups
-from registry.class_list import ClassList
-from registry.disclosure import IDENTIFIES_EVERYONE, viewer_of
-from registry.errors import NotFound, RegistryError
-from registry.groups import GROUP_KINDS, Group
-from registry.models import Person, User, id_of
+from registry.clearances.disclosure import IDENTIFIES_EVERYONE, viewer_of
+from registry.core.errors import NotFound, RegistryError
+from registry.groups import class_list
+from registry.groups import service as groups
+from registry.groups.class_list import ClassList
+from registry.groups.service import GROUP_KINDS
+from registry.models.accounts import User
+from registry.models.base import id_of
+from registry.models.groups import Group
+from registry.models.people import Person
 from registry.policy.vocabulary import DESTINATIONS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

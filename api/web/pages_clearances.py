@@ -14,9 +14,11 @@ from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.templating import render
 from media.images import ImageRejected
-from registry import clearances, events, reviews
-from registry.disclosure import viewer_of
-from registry.errors import RegistryError
+from registry.clearances import reviews
+from registry.clearances import service as clearances
+from registry.clearances.disclosure import viewer_of
+from registry.core.errors import RegistryError
+from registry.events import service as events
 from registry.policy import PolicyPack
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 

@@ -10,10 +10,12 @@ from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, checked, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
-from registry import consents, people, standing
-from registry.errors import NotFound, RegistryError
-from registry.models import Person
-from registry.schemas import ConsentCreate, ConsentRevoke
+from registry.consents import service as consents
+from registry.consents import standing
+from registry.consents.schemas import ConsentCreate, ConsentRevoke
+from registry.core.errors import NotFound, RegistryError
+from registry.models.people import Person
+from registry.people import service as people
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

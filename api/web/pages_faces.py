@@ -16,9 +16,10 @@ from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
 from media.images import ImageRejected
-from registry import enrolment, people
-from registry.errors import Invalid, NotFound, RegistryError
-from registry.settings import Settings
+from registry.core.errors import Invalid, NotFound, RegistryError
+from registry.core.settings import Settings
+from registry.faces import enrolment
+from registry.people import service as people
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PREVIEW_KEY = "enrol_preview"

@@ -10,9 +10,10 @@ from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
-from registry import events, roster
-from registry.errors import RegistryError
-from registry.schemas import EventCreate
+from registry.core.errors import RegistryError
+from registry.events import service as events
+from registry.events.schemas import EventCreate
+from registry.people import roster
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 MAX_ROSTER_BYTES = 20 * 1024 * 1024

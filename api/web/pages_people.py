@@ -12,11 +12,14 @@ from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import flash, render
-from registry import consents, enrolment, people, standing
-from registry.errors import RegistryError
-from registry.facts import biometric_consent_in_force
-from registry.models import utcnow
-from registry.schemas import PersonCreate
+from registry.clearances.facts import biometric_consent_in_force
+from registry.consents import service as consents
+from registry.consents import standing
+from registry.core.errors import RegistryError
+from registry.faces import enrolment
+from registry.models.base import utcnow
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 25

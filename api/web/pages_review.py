@@ -14,11 +14,13 @@ from api.web.auth import FormDep, PageRoute, ReviewerPage
 from api.web.forms import field_errors, optional, text_values
 from api.web.pages_clearances import clearance_view
 from api.web.templating import flash, render
-from registry import clearances, enrolment, reviews
-from registry.disclosure import viewer_of
-from registry.errors import RegistryError
-from registry.models import User
-from registry.schemas import ClearanceFacePublic, ClearanceReviewRequest
+from registry.clearances import reviews
+from registry.clearances import service as clearances
+from registry.clearances.disclosure import viewer_of
+from registry.clearances.schemas import ClearanceFacePublic, ClearanceReviewRequest
+from registry.core.errors import RegistryError
+from registry.faces import enrolment
+from registry.models.accounts import User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 QUEUE_SIZE = 50

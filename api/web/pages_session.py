@@ -17,9 +17,11 @@ from api.web.auth import (
     sign_in_session,
 )
 from api.web.templating import flash, render
-from registry import accounts, passwords, takedowns
-from registry import sign_in as signing_in
-from registry.errors import Invalid
+from registry.accounts import passwords
+from registry.accounts import service as accounts
+from registry.accounts import sign_in as signing_in
+from registry.core.errors import Invalid
+from registry.takedowns import service as takedowns
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

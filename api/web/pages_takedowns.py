@@ -9,8 +9,8 @@ from api.deps import SessionDep
 from api.routes.takedowns import takedown_public
 from api.web.auth import PageRoute, PageUser
 from api.web.templating import flash, render
-from registry import takedowns
-from registry.disclosure import viewer_of
+from registry.clearances.disclosure import viewer_of
+from registry.takedowns import service as takedowns
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 50

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from registry.models import User
+from registry.models.accounts import User
 from registry.policy.vocabulary import DESTINATION_LABELS, VERDICT_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"

@@ -1,7 +1,7 @@
 """People, guardians, consents (with revocations and scanned evidence), face templates, events,
 users and API tokens.
 
-Reviewed: tables and indexes match registry/models.py; created in dependency order and dropped in
+Reviewed: tables and indexes match registry/models/base.py; created in dependency order and dropped in
 reverse; batch mode keeps SQLite happy.
 
 Revision ID: 0001

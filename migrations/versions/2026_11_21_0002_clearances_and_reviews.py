@@ -1,7 +1,7 @@
 """Clearances (one row per uploaded photo), their faces, the consents they relied on, reviewers'
 resolutions, and the registry_state counters (seeded with templates_version = 0).
 
-Reviewed: matches registry/models.py; the seed row is removed with the table on downgrade.
+Reviewed: matches registry/models/base.py; the seed row is removed with the table on downgrade.
 
 Revision ID: 0002
 Revises: 0001

@@ -1,7 +1,7 @@
 """Takedown requests: one per clearance and consent it relied on, until the uploader confirms;
 and a small thumbnail kept with each clearance so the request can show which photo it means.
 
-Reviewed: matches registry/models.py Takedown; dropped whole on downgrade.
+Reviewed: matches registry/models/base.py Takedown; dropped whole on downgrade.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,6 +1,6 @@
 """Album clearance: a job per album upload and an item per photo (queued/running/done/failed).
 
-Reviewed: matches registry/albums.py AlbumJob and AlbumItem. album_items.clearance_id is set to
+Reviewed: matches registry/albums/service.py AlbumJob and AlbumItem. album_items.clearance_id is set to
 NULL when a purge deletes the clearance. Dropped whole on downgrade.
 
 Revision ID: 0005

@@ -1,6 +1,6 @@
 """One reading of a consent record: refusals without an end, takedowns from any act, birth dates.
 
-Reviewed: matches registry/models.py. Carries existing records over to the rules of
+Reviewed: matches registry/models/base.py. Carries existing records over to the rules of
 registry/policy/ledger.py:
 - a refusal has no end date and holds from its signing date (valid_until NULL, valid_from = signed_on);
 - a takedown may come from an act that is not a consent it relied on (a refusal of someone else's
@@ -61,7 +61,7 @@ def _refusals_without_an_end() -> None:
     on each consent must stay what the table says: audit verification checks it)."""
     from sqlmodel import Session
 
-    from registry import audit
+    from registry.trust import audit
 
     consents = sa.table('consents', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
                         sa.column('signed_on', sa.Date()), sa.column('valid_from', sa.Date()),

@@ -1,6 +1,6 @@
 """Sessions that can be ended, passwords an administrator sets, and the sign-in back-off per address.
 
-Reviewed: matches registry/models.py User and registry/sign_in.py SignInBackoff. users gains
+Reviewed: matches registry/models/base.py User and registry/accounts/sign_in.py SignInBackoff. users gains
 session_version (raised to end every session and access token of the account) and
 must_change_password; the per-account lockout columns (failed_logins, locked_until) give way to
 sign_in_backoffs, keyed by account name and client address, so that nobody can lock an account

@@ -1,6 +1,6 @@
 """Groups a member of staff leads (a team, a choir, a homeroom): their members and their leaders.
 
-Reviewed: matches registry/groups.py Group, GroupMember and GroupLeader. Three new tables, nothing
+Reviewed: matches registry/groups/service.py Group, GroupMember and GroupLeader. Three new tables, nothing
 existing changes; downgrade drops them (the groups office staff made are lost).
 
 Revision ID: 0008

@@ -1,6 +1,6 @@
 """Each clearance records the face searches that ran (the first search, the closer look's passes).
 
-Reviewed: matches registry/models.py Clearance.searches. Rows decided before it get an empty list:
+Reviewed: matches registry/models/base.py Clearance.searches. Rows decided before it get an empty list:
 which searches ran for them was not recorded. Dropped on downgrade.
 
 Revision ID: 0009

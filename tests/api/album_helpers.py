@@ -15,11 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from registry import accounts, security
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.schemas import UserCreate
-from registry.settings import Settings
+from registry.accounts import security
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings
 from tests.conftest import GENEROUS_RATE_LIMITS, PASSWORD
 
 

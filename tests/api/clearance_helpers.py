@@ -122,7 +122,7 @@ def group_photo_to_blur(client: TestClient, office: dict[str, str], employee: di
 
 def full_view(client: TestClient, reviewer: dict[str, str], clearance: dict) -> dict:
     """The clearance as a reviewer reads it (names, ids, distances, the consents relied on). An employee's
-    own answer names only themself and the people of groups they lead (registry/disclosure.py); tests of
+    own answer names only themself and the people of groups they lead (registry/clearances/disclosure.py); tests of
     who the engine identified read the reviewer's view."""
     response = client.get(f"/api/v1/clearances/{clearance['id']}", headers=reviewer)
     assert response.status_code == 200, response.text

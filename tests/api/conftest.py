@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
 from api.main import create_app
-from registry.settings import Settings
+from registry.core.settings import Settings
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from registry.settings import Settings
+from registry.core.settings import Settings
 
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 # For tests of what happens before the database is touched: one database is enough.

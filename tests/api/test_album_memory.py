@@ -10,8 +10,8 @@ from pathlib import Path
 import tempfile
 from fastapi.testclient import TestClient
 from api.main import create_app
-from registry.db import make_engine
-from registry.migrate import upgrade
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
 from tests.api.album_helpers import add_account, album_settings
 
 folder = Path(tempfile.mkdtemp())

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from registry.albums import AlbumItem, add_photo, start_album
-from registry.events import add_event
-from registry.models import User, utcnow
+from registry.albums.service import add_photo, start_album
+from registry.events.schemas import EventCreate
+from registry.events.service import add_event
+from registry.models.accounts import User
+from registry.models.albums import AlbumItem
+from registry.models.base import utcnow
 from registry.policy.pack import load_active_pack
-from registry.schemas import EventCreate
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.conftest import FACES
 
@@ -90,7 +92,7 @@ def test_a_photo_claimed_by_a_live_worker_is_left_to_it(tmp_path, album_engine):
     """Another API worker on this host is still working on it: no second clearance of the same photo."""
     import os
 
-    from registry.album_claims import stale_claims
+    from registry.albums.claims import stale_claims
 
     settings = album_settings(tmp_path)
     add_account(album_engine, settings, "employee", "coach@district.example.org")

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from registry.album_files import photos_in_zip
-from registry.errors import TooLarge
+from registry.albums.files import photos_in_zip
+from registry.core.errors import TooLarge
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.conftest import FACES
 

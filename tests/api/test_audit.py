@@ -7,8 +7,8 @@ import logging
 
 from sqlalchemy import inspect, select, text
 
-from registry import security
-from registry.audit_entries import AuditEntry
+from registry.accounts import security
+from registry.models.audit import AuditEntry
 from tests.api.clearance_helpers import add_person, enrol, record
 from tests.conftest import PASSWORD
 
@@ -74,7 +74,7 @@ def test_an_altered_entry_is_named(client, office, admin, connection):
 
 
 def test_an_altered_entry_with_a_recomputed_hash_breaks_the_next_link(client, office, admin, connection):
-    from registry.audit import entry_body, entry_hash
+    from registry.trust.audit import entry_body, entry_hash
 
     _some_history(client, office)
     row = _row(connection, 3)
@@ -177,7 +177,7 @@ def test_no_password_token_or_face_encoding_is_logged(client, office, admin, con
 
 
 def test_a_write_made_on_a_page_names_the_signed_in_user(client, session):
-    from registry.accounts import find_user_by_email
+    from registry.accounts.service import find_user_by_email
     from tests.api.test_web_pages import _sign_in
 
     token = _sign_in(client, session, "office_staff")

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from registry import accounts
-from registry.schemas import UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
 from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, public_event, record
 from tests.conftest import PASSWORD
 
@@ -27,7 +27,7 @@ TEAM = "Varsity soccer"
 @pytest.fixture
 def employee(client: TestClient, office: dict[str, str], make_user) -> dict[str, str]:
     """The coach of the team the student plays on: the student's name and forms are theirs to know
-    (registry/disclosure.py; an employee who may not know who a student is is told in words,
+    (registry/clearances/disclosure.py; an employee who may not know who a student is is told in words,
     tests/api/test_disclosure.py)."""
     coach = make_user("employee")
     me = client.get("/api/v1/auth/me", headers=coach).json()["id"]

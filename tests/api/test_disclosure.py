@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from registry import accounts
-from registry.schemas import UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 from tests.conftest import FACES, PASSWORD
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from registry.crash_safety import sweep_orphans
-from registry.settings import Settings
+from registry.core.files import sweep_orphans
+from registry.core.settings import Settings
 from tests.api.clearance_helpers import add_person, record
 from tests.api.test_web_pages import _sign_in
 from tests.conftest import FACES

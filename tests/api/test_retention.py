@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from registry import audit_log, retention
-from registry.audit_entries import AuditEntry
-from registry.models import Clearance, FaceTemplate, utcnow
+from registry.models.audit import AuditEntry
+from registry.models.base import utcnow
+from registry.models.clearances import Clearance
+from registry.models.faces import FaceTemplate
+from registry.trust import audit_log, retention
 from tests.api.clearance_helpers import add_person, clear, enrol, face_of, full_view, record
 from tests.district import DISTRICT
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.main import create_app
-from registry import accounts
-from registry.schemas import UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
 from tests.conftest import PASSWORD
 
 ATTACKER = ("203.0.113.9", 50000)
@@ -192,8 +192,8 @@ def test_the_answers_are_the_same_whether_or_not_the_account_exists(from_address
 def test_the_back_off_grows_with_each_further_wrong_password(session):
     from datetime import timedelta
 
-    from registry import sign_in as signing_in
-    from registry.models import utcnow
+    from registry.accounts import sign_in as signing_in
+    from registry.models.base import utcnow
 
     backoff = signing_in.Backoff(max_failures=3, minutes=15)
     now = utcnow()

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from registry import takedowns
+from registry.takedowns import service as takedowns
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 from tests.district import DISTRICT
 
 
 def posted_photo(client, office, employee) -> tuple[int, dict, dict]:
-    """The uploader coaches the student, so may know who he is (registry/disclosure.py; an uploader who may
+    """The uploader coaches the student, so may know who he is (registry/clearances/disclosure.py; an uploader who may
     not is told in words: tests/api/test_disclosure.py)."""
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")

@@ -9,8 +9,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from registry import accounts
-from registry.schemas import UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
 from tests.conftest import PASSWORD
 
 PUBLIC_PAGES = ("/login",)
@@ -112,8 +112,8 @@ def test_a_bad_form_keeps_what_was_typed_and_says_what_is_wrong(client: TestClie
 
 
 def test_an_admin_links_a_new_account_to_the_staff_members_record(client: TestClient, session: Session) -> None:
-    from registry import people
-    from registry.schemas import PersonCreate
+    from registry.people import service as people
+    from registry.people.schemas import PersonCreate
 
     people.add_person(session, data=PersonCreate(external_id="E-77", kind="employee", name="Coach Rivera"))
     session.commit()

@@ -15,11 +15,11 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.main import create_app
-from registry import accounts
-from registry.db import make_engine, unit_of_work
-from registry.migrate import upgrade
-from registry.schemas import UserCreate
-from registry.settings import Settings
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings
 from tests.conftest import GENEROUS_RATE_LIMITS
 from tests.paths import FACES as FACES  # noqa: F401 - the e2e tests import it from here
 from tests.paths import ROOT
@@ -72,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = Settings(
         environment="test",
         data_dir=data,
-        database_url=f"sqlite:///{data / 'registry.db'}",
+        database_url=f"sqlite:///{data / 'registry.core.db'}",
         secret_key="e2e-secret-" + "x" * 40,
         **GENEROUS_RATE_LIMITS,
     )

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from registry import accounts, people
-from registry.db import make_engine, unit_of_work
-from registry.schemas import PersonCreate, UserCreate
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from tests.e2e.axe import check_page
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, Server
 

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from registry import consents
-from registry.db import unit_of_work
-from registry.schemas import ConsentCreate
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import unit_of_work
 from tests.district import DISTRICT
 from tests.e2e.axe import check_page
 from tests.e2e.conftest import PHONE, Server

@@ -10,11 +10,16 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from registry import clearances, consents, enrolment, people
-from registry.accounts import find_user_by_email
-from registry.db import unit_of_work
-from registry.models import Person, id_of
-from registry.schemas import ConsentCreate, PersonCreate
+from registry.accounts.service import find_user_by_email
+from registry.clearances import service as clearances
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import unit_of_work
+from registry.faces import enrolment
+from registry.models.base import id_of
+from registry.models.people import Person
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, Server
 
@@ -87,7 +92,7 @@ def test_an_employee_sees_which_face_blocks_a_group_photo(
     page.get_by_role("button", name="Check this photo").click()
 
     expect(page.get_by_role("heading", name="Do not post this photo")).to_be_visible()
-    # the employee is told what to do about each face, not who the students are (registry/disclosure.py)
+    # the employee is told what to do about each face, not who the students are (registry/clearances/disclosure.py)
     obama_face = page.locator(".face-item", has_text="A student who may be shown here")
     biden_face = page.locator(".face-item", has_text="A student without a release for this destination")
     expect(obama_face.locator(".badge")).to_have_text(re.compile("Allowed"))

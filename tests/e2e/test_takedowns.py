@@ -7,10 +7,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from registry import clearances, consents, enrolment
-from registry.accounts import find_user_by_email
-from registry.db import unit_of_work
-from registry.models import id_of
+from registry.accounts.service import find_user_by_email
+from registry.clearances import service as clearances
+from registry.consents import service as consents
+from registry.core.db import unit_of_work
+from registry.faces import enrolment
+from registry.models.base import id_of
 from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, Server
 from tests.e2e.test_clearance import _person
@@ -67,7 +69,7 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
 
     sign_in("employee")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Take down").click()
-    # the uploader is told what to do, not who the student is (registry/disclosure.py)
+    # the uploader is told what to do, not who the student is (registry/clearances/disclosure.py)
     item = page.locator(".takedown", has_text="A student in this photo")
     expect(item).to_contain_text("their consent was withdrawn")
     expect(item).not_to_contain_text("Rose Leslie")

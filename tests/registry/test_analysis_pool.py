@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from media.analysis import AnalysisSettings
-from registry.analysis_pool import AnalysisPool, EngineStopped
+from registry.faces.analysis_pool import AnalysisPool, EngineStopped
 from tests.conftest import FACES, ROOT
 
 PHOTO = (FACES / "groups" / "biden-obama-child.jpg").read_bytes()
@@ -69,7 +69,7 @@ def test_a_worker_that_dies_fails_its_photo_and_the_pool_recovers(pool: Analysis
 OWNER = """
 import json, os, sys
 from media.analysis import AnalysisSettings
-from registry.analysis_pool import AnalysisPool
+from registry.faces.analysis_pool import AnalysisPool
 if __name__ == "__main__":
     pool = AnalysisPool(2)
     pool.analyse(open(sys.argv[1], "rb").read(), AnalysisSettings())

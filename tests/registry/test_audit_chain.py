@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlmodel import col, delete, select, update
 
-from registry import audit_log
-from registry.audit_entries import AuditEntry
-from registry.models import Guardian, Person
-from registry.people import add_person
-from registry.schemas import GuardianIn, PersonCreate
-from registry.templates import bump_templates_version
+from registry.faces.templates import bump_templates_version
+from registry.models.audit import AuditEntry
+from registry.models.people import Guardian, Person
+from registry.people.schemas import GuardianIn, PersonCreate
+from registry.people.service import add_person
+from registry.trust import audit_log
 
 
 def _entries(session) -> list[AuditEntry]:

@@ -12,16 +12,19 @@ from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from registry import accounts, audit_log
-from registry.backup import BackupError, make_backup
-from registry.consents import attach_evidence, record_consent
-from registry.db import make_engine, unit_of_work
-from registry.migrate import upgrade
-from registry.models import Person
-from registry.people import add_person
-from registry.restore import restore_backup
-from registry.schemas import ConsentCreate, PersonCreate, UserCreate
-from registry.settings import Settings, get_settings
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.consents.schemas import ConsentCreate
+from registry.consents.service import attach_evidence, record_consent
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings, get_settings
+from registry.models.people import Person
+from registry.people.schemas import PersonCreate
+from registry.people.service import add_person
+from registry.trust import audit_log
+from registry.trust.backup import BackupError, make_backup
+from registry.trust.restore import restore_backup
 from tests.conftest import PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
 from tests.scan_helpers import signed_form_pdf

@@ -24,14 +24,20 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from registry import accounts, consents, people
-from registry.clearances import decide_again
-from registry.db import make_engine
-from registry.migrate import upgrade
-from registry.models import Clearance, ClearanceFace, Event, Takedown
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.clearances.service import decide_again
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.models.clearances import Clearance, ClearanceFace
+from registry.models.events import Event
+from registry.models.takedowns import Takedown
+from registry.people import service as people
+from registry.people.schemas import PersonCreate, PersonUpdate
 from registry.policy.ledger import District
 from registry.policy.pack import load_builtin_pack
-from registry.schemas import ConsentCreate, PersonCreate, PersonUpdate, UserCreate
 from tests.conftest import PASSWORD
 
 DESTINATIONS = ("personal_social_media", "district_website", "print")
@@ -95,7 +101,7 @@ def may_post(standing: str, *, public_game: bool, place: str) -> bool:
 
 @pytest.fixture(scope="module")
 def machine_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'registry.core.db'}")
     upgrade(engine)
     return engine
 
@@ -243,7 +249,7 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 200))
     def days_pass(self, days: int) -> None:
-        from registry import takedowns
+        from registry.takedowns import service as takedowns
 
         self.now += timedelta(days=days)
         takedowns.daily_recheck(self.session, district=self.district)

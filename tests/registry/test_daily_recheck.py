@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from registry import daily_recheck
-from registry.db import make_engine
-from registry.migrate import upgrade
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
+from registry.takedowns import daily_recheck
 from tests.district import DISTRICT
 
 
 def test_one_worker_does_the_days_recheck_and_the_others_find_it_done(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.core.db'}")
     upgrade(engine)
     assert daily_recheck.run_once(engine, district=DISTRICT) == []  # nothing posted yet, but today's is done
     assert daily_recheck.run_once(engine, district=DISTRICT) is None  # a second worker: already done today

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.disclosure import Viewer, face_words
-from registry.schemas import BoxPublic, ClearanceFacePublic, FaceReviewPublic
+from registry.clearances.disclosure import Viewer, face_words
+from registry.clearances.schemas import ClearanceFacePublic, FaceReviewPublic
+from registry.faces.schemas import BoxPublic
 
 
 def face(

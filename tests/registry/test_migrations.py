@@ -25,12 +25,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-import registry.tables  # noqa: F401
-from registry import takedowns
-from registry.audit_entries import AuditEntry
-from registry.db import make_engine
-from registry.migrate import downgrade, upgrade
-from registry.models import Clearance, Consent
+import registry.models  # noqa: F401
+from registry.core.db import make_engine
+from registry.core.migrate import downgrade, upgrade
+from registry.models.audit import AuditEntry
+from registry.models.clearances import Clearance
+from registry.models.consents import Consent
+from registry.takedowns import service as takedowns
 from tests.conftest import create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
 
@@ -54,7 +55,7 @@ def test_migrations_build_exactly_the_models_and_come_back_down(empty_engine: En
     with empty_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, SQLModel.metadata)
-    assert differences == [], "the migrations and registry/models.py disagree"
+    assert differences == [], "the migrations and the tables in registry/models/ disagree"
     assert set(SQLModel.metadata.tables) <= set(inspect(empty_engine).get_table_names())
 
     upgrade(empty_engine)  # a second run is harmless

@@ -9,7 +9,7 @@ import sys
 import argon2
 from argon2 import profiles
 
-from registry import security
+from registry.accounts import security
 from tests.conftest import PASSWORD
 from tests.paths import ROOT
 

@@ -12,15 +12,20 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from registry import accounts, consents, enrolment, people
-from registry.clearances import clear_photo
-from registry.db import make_engine, unit_of_work
-from registry.migrate import upgrade
-from registry.models import Takedown
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.clearances.service import clear_photo
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from registry.core.settings import Settings
+from registry.faces import enrolment
+from registry.faces.templates import TemplateCache
+from registry.models.takedowns import Takedown
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from registry.policy import load_builtin_pack
-from registry.schemas import ConsentCreate, PersonCreate, UserCreate
-from registry.settings import Settings
-from registry.templates import TemplateCache
 from tests.conftest import FACES, PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
 

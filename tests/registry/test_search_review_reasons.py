@@ -6,7 +6,7 @@ from typing import Any
 
 from media.analysis import PhotoAnalysis
 from media.faces import Box
-from registry.clearances import search_review_reasons
+from registry.clearances.service import search_review_reasons
 
 
 def analysis(**seen: Any) -> PhotoAnalysis:

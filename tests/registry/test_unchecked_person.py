@@ -8,12 +8,12 @@ import pytest
 
 from media.analysis import PhotoAnalysis
 from media.faces import Box
-from registry import accounts
-from registry.clearances import PhotoContext, faces_of, record_clearance
-from registry.models import id_of
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.clearances.service import PhotoContext, faces_of, record_clearance
+from registry.faces.templates import TemplateCache
+from registry.models.base import id_of
 from registry.policy import load_builtin_pack
-from registry.schemas import UserCreate
-from registry.templates import TemplateCache
 from tests.conftest import PASSWORD
 
 HEAD = Box(top=100, right=180, bottom=180, left=100)

@@ -1,0 +1,1 @@
+"""Accounts, passwords, sign-in and API tokens."""

@@ -1,0 +1,1 @@
+"""Albums: many photos cleared in the background, each with its own outcome."""

@@ -1,0 +1,44 @@
+"""API schemas for albums."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import Field as Described
+
+from registry.models.albums import ItemStatus
+
+
+class AlbumItemPublic(BaseModel):
+    id: int
+    position: int
+    name: str
+    status: ItemStatus
+    error: str | None
+    clearance_id: int | None
+    decision: Literal["allowed", "blocked", "needs_review"] | None
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] | None = Described(
+        None, description="the photo now: its decision, or take_down when it is no longer allowed since"
+    )
+    thumbnail_url: str | None
+
+
+class AlbumPublic(BaseModel):
+    id: int
+    uploader_id: int
+    event_id: int | None
+    context_kind: str | None
+    context_public: bool | None
+    destination: str
+    tags: list[str]
+    caption: str | None
+    source: str
+    created_at: datetime
+    finished_at: datetime | None
+    finished: bool
+    total: int
+    counts: dict[str, int]
+    decisions: dict[str, int]
+    items: list[AlbumItemPublic]

@@ -1,0 +1,188 @@
+"""Album clearance: many photos cleared in the background, each an item with its own outcome.
+
+Every uploaded photo is written to the uploads folder before the upload is answered, so the work
+outlives the process that accepted it: registry/albums/runner.py claims queued items, and hands
+items abandoned by a stopped process back to the queue (see ``recover_abandoned`` there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from registry.albums.schemas import AlbumItemPublic, AlbumPublic
+from registry.clearances.service import (
+    SEES_EVERY_CLEARANCE,
+    check_request_words,
+    get_clearance_for,
+    resolve_context,
+    store_upload,
+)
+from registry.core.errors import NotFound
+from registry.core.settings import Settings
+from registry.models.accounts import User
+from registry.models.albums import AlbumItem, AlbumJob
+from registry.models.base import id_of, utcnow
+from registry.models.takedowns import Takedown
+from registry.policy import PolicyPack
+
+STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
+DECISIONS: tuple[str, ...] = ("allowed", "blocked", "needs_review")
+
+
+def start_album(
+    session: Session,
+    *,
+    uploader: User,
+    destination: str,
+    event_id: int | None,
+    context_kind: str | None,
+    context_public: bool | None,
+    tags: Sequence[str],
+    caption: str | None,
+    source: str,
+    pack: PolicyPack,
+) -> AlbumJob:
+    """Checks the request as a single clearance would, before any photo is accepted."""
+    resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
+    check_request_words(destination=destination, tags=tags, pack=pack)
+    job = AlbumJob(
+        uploader_id=id_of(uploader),
+        event_id=event_id,
+        context_kind=None if event_id is not None else context_kind,
+        context_public=None if event_id is not None else context_public,
+        destination=destination,
+        tags=sorted(set(tags)),
+        caption=caption,
+        source=source,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def add_photo(
+    session: Session,
+    *,
+    job: AlbumJob,
+    position: int,
+    name: str,
+    error: str | None,
+    settings: Settings,
+    data: bytes | None = None,
+    photo_file: str | None = None,
+) -> AlbumItem:
+    """Queues a photo (kept on disk first: ``photo_file`` in the uploads folder, or ``data`` to keep), or
+    records at once why it cannot be cleared."""
+    item = AlbumItem(
+        job_id=id_of(job),
+        position=position,
+        name=name[:255],
+        status="failed" if error else "queued",
+        error=error[:500] if error else None,
+    )
+    if error is None:
+        item.photo_file = (
+            photo_file
+            if photo_file is not None
+            else (store_upload(settings.uploads_dir, data) if data is not None else None)
+        )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def finish_if_done(session: Session, job_id: int) -> None:
+    job = session.get(AlbumJob, job_id)
+    if job is None or job.finished_at is not None:
+        return
+    left = session.exec(
+        select(func.count())
+        .select_from(AlbumItem)
+        .where(AlbumItem.job_id == job_id, col(AlbumItem.status).in_(("queued", "running")))
+    ).one()
+    if not left:
+        job.finished_at = utcnow()
+        session.add(job)
+        session.flush()
+
+
+def get_album_for(session: Session, album_id: int, user: User) -> AlbumJob:
+    """The album, if this user may see it: employees see their own only (others look absent)."""
+    job = session.get(AlbumJob, album_id)
+    if job is None or (user.role not in SEES_EVERY_CLEARANCE and job.uploader_id != user.id):
+        raise NotFound(f"No album with id {album_id}.")
+    return job
+
+
+def list_albums(session: Session, *, user: User, limit: int, offset: int) -> tuple[list[AlbumJob], int]:
+    statement = select(AlbumJob)
+    if user.role not in SEES_EVERY_CLEARANCE:
+        statement = statement.where(AlbumJob.uploader_id == user.id)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(AlbumJob.id).desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def album_items(session: Session, job_id: int) -> list[AlbumItem]:
+    return list(
+        session.exec(
+            select(AlbumItem).where(AlbumItem.job_id == job_id).order_by(col(AlbumItem.position), col(AlbumItem.id))
+        )
+    )
+
+
+def taken_down(clearance_ids: list[int], *, session: Session) -> dict[int, str]:
+    """For the clearances with a takedown request: take_down (open) or taken_down (confirmed)."""
+    if not clearance_ids:
+        return {}
+    rows = session.exec(select(Takedown).where(col(Takedown.clearance_id).in_(clearance_ids)))
+    return {t.clearance_id: "taken_down" if t.confirmed_at else "take_down" for t in rows}
+
+
+def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> AlbumPublic:
+    """Progress by status and by decision, and every item; ``thumbnail_url`` has {album} and {item}."""
+    items = album_items(session, id_of(job))
+    down = taken_down([i.clearance_id for i in items if i.clearance_id], session=session)
+    counts = dict.fromkeys(STATUSES, 0)
+    decisions = dict.fromkeys(DECISIONS, 0)
+    for item in items:
+        counts[item.status] += 1
+        if item.decision:
+            decisions[item.decision] += 1
+    return AlbumPublic(
+        **job.model_dump(exclude={"finished_at"}),
+        finished_at=job.finished_at,
+        finished=counts["queued"] == counts["running"] == 0,
+        total=len(items),
+        counts=counts,
+        decisions=decisions,
+        items=[
+            AlbumItemPublic(
+                id=id_of(i),
+                position=i.position,
+                name=i.name,
+                status=i.status,
+                error=i.error,
+                clearance_id=i.clearance_id,
+                decision=i.decision,
+                standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,
+                thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None,
+            )
+            for i in items
+        ],
+    )
+
+
+def item_thumbnail(session: Session, *, album_id: int, item_id: int, user: User) -> bytes:
+    """The 240 px copy of one cleared photo of an album this user may see."""
+    job = get_album_for(session, album_id, user)
+    item = session.get(AlbumItem, item_id)
+    if item is None or item.job_id != job.id or item.clearance_id is None:
+        raise NotFound(f"Album {album_id} has no cleared photo {item_id}.")
+    clearance = get_clearance_for(session, item.clearance_id, user)
+    if clearance.thumbnail is None:
+        raise NotFound("No thumbnail is kept for this photo.")
+    return clearance.thumbnail

@@ -1,0 +1,1 @@
+"""Clearing a photo: identify, decide, record; reviews, and who may learn who a face is."""

@@ -1,0 +1,155 @@
+"""API schemas for clearances and reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    model_validator,
+)
+
+from registry.core.schemas import Destination, EventKind, LocalDateTime, Request
+from registry.faces.schemas import BoxPublic
+
+
+class CandidatePublic(BaseModel):
+    person_id: int
+    name: str | None
+    distance: float
+
+
+class FaceReviewPublic(BaseModel):
+    resolution: Literal["person", "nobody", "reject", "approve"]
+    person_id: int | None
+    reviewer_id: int
+    reviewed_at: datetime
+    note: str | None
+
+
+class ClearanceFacePublic(BaseModel):
+    index: int
+    box: BoxPublic
+    band: Literal["identified", "possible", "unknown"]
+    person_id: int | None
+    person_name: str | None
+    distance: float | None
+    margin: float | None
+    candidates: list[CandidatePublic]
+    match_reason: str
+    verdict: Literal["allowed", "blocked", "needs_review"]
+    rule: str
+    clause: str
+    message: str
+    consent_id: int | None
+    redactable: bool
+    review: FaceReviewPublic | None = None
+
+
+class ReasonPublic(BaseModel):
+    rule: str
+    clause: str
+    message: str
+    verdict: Literal["allowed", "blocked", "needs_review"]
+
+
+class EngineUsed(BaseModel):
+    model: str
+    detector: str
+    detect_max_side: int
+    searches: list[str] = Field(description="each face search that ran: detector@copy size, the turns searched")
+    match_threshold: float
+    review_threshold: float
+    min_margin: float
+    min_face_px: int
+
+
+class ClearancePublic(BaseModel):
+    id: int
+    decision: Literal["allowed", "blocked", "needs_review"]
+    reasons: list[ReasonPublic]
+    faces: list[ClearanceFacePublic]
+    uploader_id: int
+    event_id: int | None
+    context_kind: EventKind
+    context_public: bool
+    destination: Destination
+    tags: list[str]
+    caption: str | None
+    review_reasons: list[str]
+    context_confirmed: bool
+    redaction_offered: bool
+    redacted_of_id: int | None
+    pack_id: str
+    pack_version: str
+    engine: EngineUsed
+    consents_relied_on: list[int]
+    photo_width: int
+    photo_height: int
+    photo_sha256: str
+    photo_kept: bool
+    taken_at: LocalDateTime | None
+    context_check: Literal["event_time", "no_camera_time", "outside_event_time", "declared"] = Field(
+        description="how the context was checked: the camera time within the named event, no camera time "
+        "(unverified), outside the event (sent to review), or declared without an event"
+    )
+    created_at: datetime
+    decided_at: datetime
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+        description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
+        "standing_reason) and taken_down (the uploader confirmed)"
+    )
+    standing_reason: str | None = None
+
+
+class ClearanceSummary(BaseModel):
+    id: int
+    decision: Literal["allowed", "blocked", "needs_review"]
+    uploader_id: int
+    context_kind: EventKind
+    context_public: bool
+    destination: Destination
+    faces: int
+    caption: str | None
+    created_at: datetime
+    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+        description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
+        "standing_reason) and taken_down (the uploader confirmed)"
+    )
+    standing_reason: str | None = None
+
+
+class FaceResolution(Request):
+    index: int = Field(ge=0)
+    resolution: Literal["person", "nobody", "reject", "approve"] = Field(
+        description="person: it is person_id; nobody: nobody enrolled; reject: may not be posted; "
+        "approve: the identified person may be posted (settles a policy's review only)"
+    )
+    person_id: int | None = Field(None, description="who the face is, when the resolution is 'person'")
+
+    @model_validator(mode="after")
+    def _person_only_with_person(self) -> FaceResolution:
+        if (self.resolution == "person") != (self.person_id is not None):
+            raise ValueError("Give person_id exactly when the resolution is 'person'.")
+        return self
+
+
+class ClearanceReviewRequest(Request):
+    faces: list[FaceResolution] = Field(default_factory=list, max_length=200)
+    context_confirmed: bool = Field(False, description="the reviewer checked the photo belongs to the event")
+    tags_approved: bool = Field(
+        False,
+        description="the reviewer approves what the tags show (e.g. a floor plan "
+        "on the district website); a tag that blocks stays blocked",
+    )
+    note: str | None = Field(None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> ClearanceReviewRequest:
+        if not self.faces and not self.context_confirmed and not self.tags_approved:
+            raise ValueError("Resolve at least one face, approve the tags, or confirm the context.")
+        if len({f.index for f in self.faces}) != len(self.faces):
+            raise ValueError("Each face may be resolved once per review.")
+        return self

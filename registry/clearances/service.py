@@ -1,0 +1,632 @@
+"""Clearing a photo: find and identify the faces, decide under the pack, record why."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
+
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
+from media.faces import DETECTOR, ENGINE, Box, closer_look_side
+from media.harder_search import SearchLimits
+from media.matching import match_faces
+from registry.clearances.facts import consent_facts, person_facts
+from registry.core.errors import Invalid, NotFound
+from registry.core.files import crash_here_if_testing
+from registry.core.settings import Settings
+from registry.events.service import get_event
+from registry.faces.templates import TemplateCache
+from registry.models.accounts import User
+from registry.models.base import id_of, utcnow
+from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
+from registry.models.events import Event
+from registry.policy import (
+    ClearanceRequest,
+    ConsentFacts,
+    Context,
+    Decision,
+    FaceInput,
+    PersonFacts,
+    PolicyPack,
+    decide,
+)
+from registry.policy.ledger import District
+from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
+
+SEES_EVERY_CLEARANCE = frozenset({"reviewer", "admin"})
+
+
+@dataclass(frozen=True)
+class PhotoContext:
+    kind: str
+    public: bool
+    event: Event | None
+
+
+def resolve_context(
+    session: Session,
+    *,
+    event_id: int | None,
+    context_kind: str | None,
+    context_public: bool | None,
+) -> PhotoContext:
+    if event_id is not None:
+        event = get_event(session, event_id)
+        if context_kind is not None and context_kind != event.kind:
+            raise Invalid(f"Event {event_id} is a {event.kind}; leave context_kind out or make it match.")
+        return PhotoContext(event.kind, event.public, event)
+    if context_kind is None or context_public is None:
+        raise Invalid(
+            "Say where the photo was taken: choose an event, or give context_kind and "
+            "context_public (was the event open to the public?)."
+        )
+    if context_kind not in CONTEXT_KINDS:
+        raise Invalid(f"context_kind must be one of {', '.join(sorted(CONTEXT_KINDS))}.")
+    return PhotoContext(context_kind, context_public, None)
+
+
+def check_request_words(*, destination: str, tags: Sequence[str], pack: PolicyPack) -> None:
+    if destination not in DESTINATIONS:
+        raise Invalid(f"destination must be one of {', '.join(sorted(DESTINATIONS))}.")
+    unknown = sorted(set(tags) - pack.tag_names)
+    if unknown:
+        raise Invalid(
+            f"Unknown tag(s) {', '.join(unknown)}; this district's tags are {', '.join(sorted(pack.tag_names))}."
+        )
+
+
+def context_review_reasons(event: Event | None, taken_at: datetime | None, margin_minutes: int) -> list[str]:
+    """A photo whose camera clock puts it outside the event it names needs a person to check."""
+    if event is None or taken_at is None:
+        return []
+    margin = timedelta(minutes=margin_minutes)
+    if event.starts_at - margin <= taken_at <= event.ends_at + margin:
+        return []
+    return [
+        f"the photo's camera time ({taken_at:%Y-%m-%d %H:%M}) is outside the event "
+        f"'{event.name}' ({event.starts_at:%Y-%m-%d %H:%M}–{event.ends_at:%H:%M}) by more than "
+        f"{margin_minutes} minutes: check that it was taken there"
+    ]
+
+
+def context_check(event: Event | None, taken_at: datetime | None, margin_minutes: int) -> str:
+    """How far the photo's own data supports the context it claims (see Clearance.context_check)."""
+    if event is None:
+        return "declared"
+    if taken_at is None:
+        return "no_camera_time"
+    return "outside_event_time" if context_review_reasons(event, taken_at, margin_minutes) else "event_time"
+
+
+def clear_photo(
+    session: Session,
+    *,
+    photo: bytes,
+    uploader: User,
+    destination: str,
+    event_id: int | None,
+    context_kind: str | None,
+    context_public: bool | None,
+    tags: Sequence[str],
+    caption: str | None,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
+    redacted_of: Clearance | None = None,
+    blurred_boxes: Sequence[Box] = (),
+    analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
+    release: Callable[[], None] | None = None,
+) -> Clearance:
+    """Both halves here; ``analyse`` may be a worker pool's, and ``release`` (a commit) ends the transaction
+    before each analysis, so that none is held while faces are read (on SQLite it holds the write lock)."""
+    context = resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
+    check_request_words(destination=destination, tags=tags, pack=pack)
+    if release is not None:
+        release()
+    analysis = analyse(
+        photo, AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+    )
+    if needs_closer_look(
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=context,
+        destination=destination,
+        tags=tags,
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        blurred_boxes=blurred_boxes,
+    ):
+        if release is not None:
+            session.rollback()  # nothing was recorded; no transaction during the second search
+        analysis = analyse(photo, closer_look_settings(settings, analysis))
+    clearance = record_clearance(
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=context,
+        destination=destination,
+        tags=tags,
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        redacted_of=redacted_of,
+        blurred_boxes=blurred_boxes,
+    )
+    clearance.photo_file = store_upload(settings.uploads_dir, photo)
+    session.add(clearance)
+    session.flush()
+    return clearance
+
+
+def record_clearance(
+    session: Session,
+    *,
+    analysis: PhotoAnalysis,
+    uploader: User,
+    context: PhotoContext,
+    destination: str,
+    tags: Sequence[str],
+    caption: str | None,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
+    photo_file: str | None = None,
+    redacted_of: Clearance | None = None,
+    blurred_boxes: Sequence[Box] = (),
+) -> Clearance:
+    """The cheap half: match the analysed faces against the templates in force now, decide, record."""
+    clearance = _add_clearance(
+        session,
+        analysis=analysis,
+        uploader=uploader,
+        context=context,
+        destination=destination,
+        tags=tags,
+        caption=caption,
+        settings=settings,
+        pack=pack,
+        templates=templates,
+        photo_file=photo_file,
+        redacted_of=redacted_of,
+        blurred_boxes=blurred_boxes,
+    )
+    decide_again(session, clearance=clearance, district=District(pack, settings.time_zone), uploader=uploader)
+    return clearance
+
+
+def _add_clearance(
+    session: Session,
+    *,
+    analysis: PhotoAnalysis,
+    uploader: User,
+    context: PhotoContext,
+    destination: str,
+    tags: Sequence[str],
+    caption: str | None,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
+    photo_file: str | None = None,
+    redacted_of: Clearance | None = None,
+    blurred_boxes: Sequence[Box] = (),
+) -> Clearance:
+    """The clearance and its matched faces, not yet decided."""
+    faces = analysis.faces
+    matches = match_faces(
+        faces,
+        templates.index(session),
+        match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold,
+        min_margin=settings.min_margin,
+        min_face_px=settings.min_face_px,
+    )
+    clearance = Clearance(
+        uploader_id=id_of(uploader),
+        event_id=context.event.id if context.event else None,
+        context_kind=context.kind,
+        context_public=context.public,
+        destination=destination,
+        tags=sorted(set(tags)),
+        caption=caption,
+        decision="needs_review",
+        review_reasons=context_review_reasons(context.event, analysis.taken_at, settings.event_time_margin_minutes)
+        + search_review_reasons(analysis, blurred_boxes=blurred_boxes, as_unknown=pack.block_unchecked_person),
+        context_check=context_check(context.event, analysis.taken_at, settings.event_time_margin_minutes),
+        redacted_of_id=redacted_of.id if redacted_of else None,
+        pack_id=pack.id,
+        pack_version=pack.version,
+        engine=ENGINE,
+        detector=DETECTOR,
+        detect_max_side=analysis.detect_max_side,
+        searches=list(analysis.searches),
+        match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold,
+        min_margin=settings.min_margin,
+        min_face_px=settings.min_face_px,
+        photo_sha256=analysis.sha256,
+        photo_file=photo_file,
+        photo_width=analysis.width,
+        photo_height=analysis.height,
+        taken_at=analysis.taken_at,
+        thumbnail=analysis.thumbnail,
+    )
+    session.add(clearance)
+    session.flush()
+    for index, (face, match) in enumerate(zip(faces, matches, strict=True)):
+        session.add(
+            ClearanceFace(
+                clearance_id=id_of(clearance),
+                index=index,
+                box_top=face.box.top,
+                box_right=face.box.right,
+                box_bottom=face.box.bottom,
+                box_left=face.box.left,
+                band=match.band,
+                person_id=match.person_id,
+                distance=match.distance,
+                margin=match.margin,
+                candidates=[[float(p), float(d)] for p, d in match.candidates],
+                match_reason=match.reason[:300],
+                verdict="needs_review",
+                rule="",
+                clause="",
+                message="",
+                blurred=any(_inside(face.box, b) for b in blurred_boxes),
+            )
+        )
+    if pack.block_unchecked_person:  # the pack decides such a person as it decides an unknown face
+        for index, box in enumerate(unchecked_people(analysis, blurred_boxes), start=len(faces)):
+            session.add(
+                ClearanceFace(
+                    clearance_id=id_of(clearance),
+                    index=index,
+                    box_top=box.top,
+                    box_right=box.right,
+                    box_bottom=box.bottom,
+                    box_left=box.left,
+                    band="unknown",
+                    person_id=None,
+                    distance=None,
+                    margin=None,
+                    candidates=[],
+                    match_reason=UNCHECKED_PERSON,
+                    verdict="needs_review",
+                    rule="",
+                    clause="",
+                    message="",
+                    blurred=False,
+                )
+            )
+    session.flush()
+    return clearance
+
+
+UNCHECKED_PERSON = "a person whose face could not be checked"
+
+
+def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
+    """Face-like areas the closer look could not check; those the service blurred itself are no one."""
+    return [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+
+
+def search_review_reasons(
+    analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = (), as_unknown: bool = False
+) -> list[str]:
+    """What the closer look saw but could not check: never allowed on the service's say-so.
+
+    Such a person goes to review, unless the pack decides them as an unknown face (``as_unknown``)."""
+    reasons = []
+    doubtful = [] if as_unknown else unchecked_people(analysis, blurred_boxes)
+    if doubtful:
+        reasons.append(
+            f"{UNCHECKED_PERSON}: the search found {len(doubtful)} "
+            "face-like area(s) it could not identify (turned away, covered, or in poor light)"
+        )
+    if analysis.unfinished:
+        reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")
+    return reasons
+
+
+def needs_closer_look(
+    session: Session,
+    *,
+    analysis: PhotoAnalysis,
+    uploader: User,
+    context: PhotoContext,
+    destination: str,
+    tags: Sequence[str],
+    caption: str | None,
+    settings: Settings,
+    pack: PolicyPack,
+    templates: TemplateCache,
+    blurred_boxes: Sequence[Box] = (),
+) -> bool:
+    """Whether a photo must be searched harder before it may be allowed.
+
+    The first search (HOG on a reduced copy, ``detect_max_side``) misses faces smaller than
+    ``analysis.smallest_face_found``, and faces that are not upright and frontal: a photo turned
+    without an orientation tag, a tilted head, a profile, a covered face, hard light. Such a face,
+    were it there, would be an unknown face. So when the photo would be allowed, but would not be
+    with one unknown face more, it is searched again (``closer_look_settings``): a missed face must
+    never be what allows a photo. Photos that are blocked or need review already, or are allowed
+    whatever an unknown face would do, never pay for it. Decided in a savepoint that is rolled
+    back; nothing is recorded. The caller ends its transaction before the seconds-long search.
+    """
+    if analysis.searched_harder:
+        return False  # this is the closer look's own result
+    with session.begin_nested() as savepoint:
+        clearance = _add_clearance(
+            session,
+            analysis=analysis,
+            uploader=uploader,
+            context=context,
+            destination=destination,
+            tags=tags,
+            caption=caption,
+            settings=settings,
+            pack=pack,
+            templates=templates,
+            blurred_boxes=blurred_boxes,
+        )
+        request = _request(session, clearance=clearance, uploader=uploader, at=None, time_zone=settings.time_zone)
+        savepoint.rollback()
+    unseen = FaceInput(
+        index=len(request.faces),
+        band="unknown",
+        person=None,
+        reason="a face the first search could not find (too small, turned, covered)",
+    )
+    return (
+        decide(request, pack).decision == "allowed"
+        and decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed"
+    )
+
+
+def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
+    """A second search: upright on a copy large enough to find faces down to ``settings.min_face_px``,
+    then harder (turned copies, a pose-robust detector; see ``media/harder_search.py``)."""
+    side = closer_look_side(max(first.width, first.height), settings.min_face_px)
+    return AnalysisSettings(
+        detect_max_side=max(side, settings.detect_max_side),
+        max_pixels=settings.max_pixels,
+        search_harder=True,
+        harder=SearchLimits(
+            hog_side=settings.detect_max_side,
+            seconds=settings.harder_search_seconds,
+            max_pixels=settings.harder_search_max_pixels,
+        ),
+    )
+
+
+def decide_again(
+    session: Session,
+    *,
+    clearance: Clearance,
+    district: District,
+    uploader: User | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """Decide from the recorded faces, the reviewers' resolutions and the consents in force now."""
+    faces = faces_of(session, id_of(clearance))
+    request = _request(
+        session,
+        clearance=clearance,
+        uploader=uploader,
+        at=at or district.now(),
+        faces=faces,
+        time_zone=district.time_zone,
+    )
+    decision = decide(request, district.pack)
+    _record(session, clearance=clearance, faces=faces, decision=decision)
+    return decision
+
+
+def _request(
+    session: Session,
+    *,
+    clearance: Clearance,
+    uploader: User | None,
+    at: datetime | None,
+    faces: list[ClearanceFace] | None = None,
+    time_zone: str = "UTC",
+) -> ClearanceRequest:
+    """What the engine decides on: the recorded faces as reviewed, the people, their consents now."""
+    uploader = uploader or session.get(User, clearance.uploader_id)
+    faces = faces_of(session, id_of(clearance)) if faces is None else faces
+    acts = reviews_of(session, id_of(clearance))
+    ids = people_shown(faces, acts) | ({uploader.person_id} if uploader and uploader.person_id else set())
+    people = person_facts(session, ids)
+    return build_request(
+        clearance,
+        faces=faces,
+        reviews=acts,
+        people=people,
+        consents=consent_facts(session, people.keys(), lock=True),
+        uploader_person_id=uploader.person_id if uploader else None,
+        at=at or utcnow(),
+        time_zone=time_zone,
+    )
+
+
+def people_shown(faces: Sequence[ClearanceFace], reviews: Sequence[ClearanceReview]) -> set[int]:
+    """Everyone a clearance's faces name or could name: matches, candidates, reviewers' choices."""
+    return (
+        {f.person_id for f in faces if f.person_id}
+        | {int(c[0]) for f in faces for c in f.candidates}
+        | {r.person_id for r in reviews if r.person_id}
+    )
+
+
+def build_request(
+    clearance: Clearance,
+    *,
+    faces: Sequence[ClearanceFace],
+    reviews: Sequence[ClearanceReview],
+    people: dict[int, PersonFacts],
+    consents: tuple[ConsentFacts, ...],
+    uploader_person_id: int | None,
+    at: datetime,
+    time_zone: str,
+) -> ClearanceRequest:
+    """The engine's request from a clearance's recorded rows (loaded one by one or in bulk)."""
+    inputs = [reviewed(face, [a for a in reviews if a.face_index == face.index]) for face in faces]
+    return ClearanceRequest(
+        faces=tuple(
+            FaceInput(
+                index=face.index,
+                band=r.band,
+                person=people.get(r.person_id) if r.person_id else None,
+                candidates=tuple(people[int(c[0])] for c in face.candidates if int(c[0]) in people),
+                distance=face.distance,
+                margin=face.margin,
+                reason=face.match_reason,
+                rejected_by_reviewer=r.rejected,
+                approved_by_reviewer=r.approved,
+                blurred=face.blurred,
+            )
+            for face, r in zip(faces, inputs, strict=True)
+        ),
+        context=Context(
+            clearance.context_kind,
+            clearance.context_public,
+            event_named=clearance.event_id is not None or clearance.context_confirmed,
+        ),
+        destination=clearance.destination,
+        tags=frozenset(clearance.tags),
+        uploader_person_id=uploader_person_id,
+        uploader=people.get(uploader_person_id) if uploader_person_id else None,
+        consents=consents,
+        at=at,
+        time_zone=time_zone,
+        extra_review_reasons=() if clearance.context_confirmed else tuple(clearance.review_reasons),
+        approved_tags=frozenset(clearance.tags)
+        if any(a.resolution == "tags_approved" for a in reviews)
+        else frozenset(),
+        context_notes=CONTEXT_NOTES.get(clearance.context_check, ()),
+    )
+
+
+CONTEXT_NOTES: dict[str, tuple[str, ...]] = {
+    "no_camera_time": (
+        "The photo carries no camera time, so the event it names could not be checked: recorded as unverified.",
+    ),
+}
+
+
+def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace], decision: Decision) -> None:
+    verdicts = {v.index: v for v in decision.faces}
+    for face in faces:
+        verdict = verdicts[face.index]
+        face.verdict, face.rule, face.clause = verdict.verdict, verdict.rule, verdict.clause
+        face.message, face.consent_id, face.redactable = verdict.message, verdict.consent_id, verdict.redactable
+        session.add(face)
+    clearance.decision = decision.decision
+    clearance.reasons = [
+        {"rule": r.rule, "clause": r.clause, "message": r.message, "verdict": r.verdict} for r in decision.reasons
+    ]
+    clearance.redaction_offered = decision.redaction_offered
+    clearance.pack_id, clearance.pack_version = decision.pack_id, decision.pack_version
+    clearance.decided_at = utcnow()
+    session.add(clearance)
+    session.exec(delete(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id))
+    for consent_id in decision.consents_relied_on:
+        session.add(ClearanceConsent(clearance_id=id_of(clearance), consent_id=consent_id))
+    session.flush()
+
+
+def faces_of(session: Session, clearance_id: int) -> list[ClearanceFace]:
+    return list(
+        session.exec(
+            select(ClearanceFace).where(ClearanceFace.clearance_id == clearance_id).order_by(col(ClearanceFace.index))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReviewedFace:
+    band: str
+    person_id: int | None
+    rejected: bool
+    approved: bool
+
+
+def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
+    """The face as the reviewers' acts, in order, leave it: naming someone anew clears any verdict."""
+    state = ReviewedFace(face.band, face.person_id, False, False)
+    for act in acts:
+        if act.resolution == "person":
+            state = ReviewedFace("identified", act.person_id, False, False)
+        elif act.resolution == "nobody":
+            state = ReviewedFace("unknown", None, False, False)
+        elif act.resolution in ("reject", "approve"):
+            state = ReviewedFace(state.band, state.person_id, act.resolution == "reject", act.resolution == "approve")
+    return state
+
+
+def reviews_of(session: Session, clearance_id: int) -> list[ClearanceReview]:
+    return list(
+        session.exec(
+            select(ClearanceReview)
+            .where(ClearanceReview.clearance_id == clearance_id)
+            .order_by(col(ClearanceReview.id))
+        )
+    )
+
+
+def get_clearance_for(session: Session, clearance_id: int, user: User) -> Clearance:
+    """The clearance, if this user may see it: employees see their own only (others look absent)."""
+    clearance = session.get(Clearance, clearance_id)
+    if clearance is None or (user.role not in SEES_EVERY_CLEARANCE and clearance.uploader_id != user.id):
+        raise NotFound(f"No clearance with id {clearance_id}.")
+    return clearance
+
+
+def list_clearances(
+    session: Session,
+    *,
+    user: User,
+    decision: str | None = None,
+    mine: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Clearance], int]:
+    statement = select(Clearance)
+    if mine or user.role not in SEES_EVERY_CLEARANCE:
+        statement = statement.where(Clearance.uploader_id == user.id)
+    if decision:
+        statement = statement.where(Clearance.decision == decision)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(Clearance.id).desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def store_upload(directory: Path, photo: bytes) -> str:
+    """Keeps the original for reviewers and blurred copies until retention deletes it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = uuid.uuid4().hex
+    partial = directory / f"{name}.partial"
+    partial.write_bytes(photo)
+    partial.replace(directory / name)
+    crash_here_if_testing("upload-written")  # the file exists; the row naming it is not committed yet
+    return name
+
+
+def read_upload(directory: Path, clearance: Clearance) -> bytes | None:
+    if not clearance.photo_file:
+        return None
+    path = directory / clearance.photo_file
+    return path.read_bytes() if path.exists() else None
+
+
+def _inside(box: Box, area: Box) -> bool:
+    middle_y, middle_x = (box.top + box.bottom) / 2, (box.left + box.right) / 2
+    return area.top <= middle_y <= area.bottom and area.left <= middle_x <= area.right

@@ -1,0 +1,108 @@
+"""API schemas for consents, revocations and scans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from registry.core.schemas import ConsentKind, ConsentStatus, Destination, Request
+
+Relationship = Literal["parent", "guardian", "self"]
+
+
+class ConsentCreate(Request):
+    person_id: int
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[Destination] = Field(
+        default_factory=list,
+        description="a grant: the destinations photos may go to (required for image_release); "
+        "a refusal: the destinations refused, or none to refuse every destination",
+    )
+    signer_name: str = Field(min_length=1, max_length=200)
+    signer_relationship: Relationship
+    signed_on: date
+    valid_from: date | None = Field(None, description="defaults to the signing date")
+    valid_until: date | None = Field(
+        None, description="defaults to the end of the school year of the signing date (30 June); a refusal has none"
+    )
+    note: str | None = Field(None, max_length=1000)
+    corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
+
+    @field_validator("scopes")
+    @classmethod
+    def _no_repeated_scopes(cls, scopes: list[str]) -> list[str]:
+        return sorted(set(scopes))
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ConsentCreate:
+        valid_from = self.valid_from or self.signed_on
+        if self.valid_until is not None and self.valid_until < valid_from:
+            raise ValueError(
+                f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
+                "a consent must end after it starts."
+            )
+        if self.kind == "image_release" and self.status == "granted" and not self.scopes:
+            raise ValueError("An image release must name at least one destination in scopes.")
+        if self.status == "refused" and (self.valid_until is not None or self.valid_from not in (None, self.signed_on)):
+            raise ValueError(
+                "A refusal has no start or end date: it holds from its signing date until a newer signed "
+                "form grants consent. Leave valid_from and valid_until out."
+            )
+        return self
+
+
+class ConsentRevoke(Request):
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class EvidencePublic(BaseModel):
+    id: int
+    sha256: str
+    content_type: str
+    size_bytes: int
+    filename: str
+    uploaded_at: datetime
+
+
+class RevocationPublic(BaseModel):
+    reason: str
+    revoked_at: datetime
+    revoked_by_id: int
+
+
+class ConsentPublic(BaseModel):
+    id: int
+    person_id: int
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[str]
+    signer_name: str
+    signer_relationship: Relationship
+    signed_on: date
+    valid_from: date
+    valid_until: date | None
+    note: str | None
+    corrects_id: int | None
+    entered_by_id: int
+    created_at: datetime
+    state: Literal[
+        "active",
+        "refused",
+        "revoked",
+        "expired",
+        "not_yet_valid",
+        "superseded",
+        "corrected",
+        "departed",
+        "wrong_signer",
+    ] = Field(description="what this form means now; 'superseded': a newer form decides, 'corrected': replaced")
+    revocation: RevocationPublic | None = None
+    evidence: list[EvidencePublic] = Field(default_factory=list)

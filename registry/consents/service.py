@@ -1,0 +1,229 @@
+"""Consents as recorded acts: granted or refused, revoked by a new act, never edited or deleted."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from media.images import DEFAULT_MAX_PIXELS
+from registry.clearances.facts import consent_facts, facts_of_person
+from registry.consents import standing
+from registry.consents.scans import check_scan
+from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
+from registry.core.errors import Invalid, NotFound
+from registry.models.base import id_of
+from registry.models.consents import Consent, ConsentEvidence, ConsentRevocation
+from registry.models.people import Person
+from registry.people.service import get_person
+from registry.policy.ledger import District, day_label, end_of_school_year, signers_for
+from registry.trust import retention
+
+
+def _check_signer(person: Person, data: ConsentCreate, *, district: District) -> None:
+    if data.kind == "logo_use" and person.kind != "employee":
+        raise Invalid("Permission to use the district logo is given to employees only.")
+    signers = signers_for(
+        facts_of_person(person),
+        kind=data.kind,
+        on=data.signed_on,
+        adult_students_sign=district.pack.adult_students_sign,
+    )
+    if data.signer_relationship in signers:
+        return
+    if person.kind != "student":
+        raise Invalid(f"{person.name} is an adult: the form must be signed by {person.name} themself.")
+    if signers == frozenset({"self"}):
+        raise Invalid(
+            f"{person.name} was 18 or older on {day_label(data.signed_on)}: under this district's policy "
+            'they sign their own forms (signer relationship "self").'
+        )
+    if data.signer_relationship == "self":
+        adult = (
+            ""
+            if not district.pack.adult_students_sign
+            else " (a student aged 18 or more signs their own; record their birth date first)"
+        )
+        raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian{adult}.")
+    raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian.")
+
+
+def record_consent(session: Session, *, data: ConsentCreate, entered_by_id: int, district: District) -> Consent:
+    """A signed form as recorded; everything it changes for posted photos is re-checked at once."""
+    person = get_person(session, data.person_id)
+    today = district.today()
+    if data.signed_on > today:
+        raise Invalid(
+            f"The form is dated {day_label(data.signed_on)}, after today ({day_label(today)}): "
+            "record a form once it has been signed."
+        )
+    _check_signer(person, data, district=district)
+    if data.corrects_id is not None:
+        corrected = get_consent(session, data.corrects_id)
+        if corrected.person_id != person.id or corrected.kind != data.kind:
+            raise Invalid(
+                f"Consent {corrected.id} is not a {data.kind.replace('_', ' ')} form of "
+                f"{person.name}; it cannot be corrected by this one."
+            )
+        if session.exec(select(Consent.id).where(Consent.corrects_id == corrected.id)).first() is not None:
+            raise Invalid(f"Consent {corrected.id} was already corrected; correct the newer form instead.")
+    valid_from = data.valid_from or data.signed_on
+    refusal = data.status == "refused"
+    consent = Consent(
+        **data.model_dump(exclude={"valid_from", "valid_until"}),
+        valid_from=data.signed_on if refusal else valid_from,
+        valid_until=None if refusal else data.valid_until or end_of_school_year(data.signed_on),
+        entered_by_id=entered_by_id,
+    )
+    session.add(consent)
+    session.flush()
+    cause = "corrected" if data.corrects_id is not None else ("refused" if refusal else "new_form")
+    _after_act(session, person=person, kind=data.kind, district=district, cause=cause)
+    return consent
+
+
+def _after_act(session: Session, *, person: Person, kind: str, district: District, cause: str) -> None:
+    """What any act on a person's forms sets off: posted photos re-checked, templates kept only with consent."""
+    standing.recheck_people(session, person_ids=[id_of(person)], district=district, cause=cause)
+    if kind == "biometric":
+        retention.forget_biometrics_without_consent(session, person=person, district=district)
+
+
+def revocation_would_take_down(session: Session, *, consent: Consent, district: District) -> int:
+    """How many photos revoking this form would ask to take down: tried in a savepoint, rolled back."""
+    if consent.kind == "biometric" or consent.status == "refused" or revocation_of(session, id_of(consent)):
+        return 0  # a face template's consent allows no photo; a refusal cannot be revoked
+    before = len(standing.requested_in(session))
+    with session.begin_nested() as savepoint:
+        revoke_consent(
+            session, consent=consent, reason="preview", revoked_by_id=consent.entered_by_id, district=district
+        )
+        count = len(standing.requested_in(session)) - before
+        savepoint.rollback()
+    session.info[standing.REQUESTED] = session.info.get(standing.REQUESTED, [])[:before]
+    return count
+
+
+def get_consent(session: Session, consent_id: int) -> Consent:
+    consent = session.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound(f"No consent with id {consent_id}.")
+    return consent
+
+
+def revocation_of(session: Session, consent_id: int) -> ConsentRevocation | None:
+    return session.exec(select(ConsentRevocation).where(ConsentRevocation.consent_id == consent_id)).first()
+
+
+def revoke_consent(
+    session: Session,
+    *,
+    consent: Consent,
+    reason: str,
+    revoked_by_id: int,
+    district: District,
+) -> ConsentRevocation:
+    # Two people revoking one form at once: on PostgreSQL the second waits for this row lock and then
+    # finds the first one's revocation (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
+    session.exec(select(Consent.id).where(Consent.id == id_of(consent)).with_for_update()).one()
+    if revocation_of(session, consent.id or 0) is not None:
+        raise Invalid(f"Consent {consent.id} was already revoked.")
+    if consent.status == "refused":
+        raise Invalid(
+            "A refusal cannot be revoked: it is lifted only by a newer signed form that grants "
+            "consent. Record that form instead."
+        )
+    revocation = ConsentRevocation(
+        consent_id=id_of(consent), reason=reason, revoked_by_id=revoked_by_id, revoked_at=district.now()
+    )
+    session.add(revocation)
+    session.flush()
+    _after_act(
+        session, person=get_person(session, consent.person_id), kind=consent.kind, district=district, cause="revoked"
+    )
+    return revocation
+
+
+def sniff_evidence(data: bytes, *, max_bytes: int) -> str:
+    """The scan's content type, after its content is checked whole (registry/consents/scans.py)."""
+    return check_scan(data, max_bytes=max_bytes, max_pixels=DEFAULT_MAX_PIXELS)
+
+
+def base_name(filename: str) -> str:
+    """The sent file name without any folders (either slash) or control characters, for display only."""
+    name = re.split(r"[/\\]", "".join(c for c in filename if c.isprintable()))[-1].strip()[:255]
+    return "scan" if name in ("", ".", "..") else name
+
+
+def attach_evidence(
+    session: Session,
+    *,
+    consent: Consent,
+    data: bytes,
+    filename: str,
+    directory: Path,
+    max_bytes: int,
+    uploaded_by_id: int,
+) -> ConsentEvidence:
+    content_type = sniff_evidence(data, max_bytes=max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / digest
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(data)
+        partial.replace(target)
+    evidence = ConsentEvidence(
+        consent_id=id_of(consent),
+        sha256=digest,
+        content_type=content_type,
+        size_bytes=len(data),
+        filename=base_name(filename),
+        uploaded_by_id=uploaded_by_id,
+    )
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def evidence_of(session: Session, consent_id: int) -> list[ConsentEvidence]:
+    return list(
+        session.exec(
+            select(ConsentEvidence).where(ConsentEvidence.consent_id == consent_id).order_by(col(ConsentEvidence.id))
+        )
+    )
+
+
+def list_consents(
+    session: Session,
+    *,
+    person_id: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Consent], int]:
+    statement = select(Consent)
+    for column, value in ((Consent.person_id, person_id), (Consent.kind, kind), (Consent.status, status)):
+        if value is not None:
+            statement = statement.where(column == value)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(Consent.id).desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def consent_public(session: Session, consent: Consent, *, district: District) -> ConsentPublic:
+    revocation = revocation_of(session, consent.id or 0)
+    person = get_person(session, consent.person_id)
+    acts = consent_facts(session, [consent.person_id])
+    return ConsentPublic.model_validate(
+        {
+            **consent.model_dump(),
+            "state": standing.form_state(consent, acts=acts, person=person, district=district),
+            "revocation": RevocationPublic.model_validate(revocation.model_dump()) if revocation else None,
+            "evidence": [EvidencePublic.model_validate(e.model_dump()) for e in evidence_of(session, consent.id or 0)],
+        }
+    )

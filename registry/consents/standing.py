@@ -1,0 +1,276 @@
+"""A person's standing, read from the database, and what an act that changes it does to posted photos.
+
+The reading itself is `registry.policy.ledger` (pure). Here: loading a person's forms, the state
+each form shows on the person's page, and the re-check after any act that changes someone's
+standing: every allowed clearance that shows that person is decided again, and each one that is
+no longer allowed becomes a takedown request, whichever consent it had relied on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, or_, select
+
+from registry.clearances.facts import consent_facts, facts_of_person, person_facts
+from registry.clearances.service import build_request, people_shown
+from registry.models.accounts import User
+from registry.models.base import id_of
+from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
+from registry.models.consents import Consent
+from registry.models.people import Person
+from registry.models.takedowns import Takedown
+from registry.policy import ClearanceRequest, ConsentFacts, Decision, decide
+from registry.policy import vocabulary as v
+from registry.policy.ledger import District, Reading, Standing, explain
+
+# The state a single form shows on the person's page (ConsentPublic.state).
+FORM_STATES = {
+    Standing.GRANTED: "active",
+    Standing.NOT_COVERED: "active",  # asked without a destination, a grant in force is active
+    Standing.REFUSED: "refused",
+    Standing.WITHDRAWN: "revoked",
+    Standing.EXPIRED: "expired",
+    Standing.NOT_YET_VALID: "not_yet_valid",
+    Standing.DEPARTED: "departed",
+    Standing.WRONG_SIGNER: "wrong_signer",
+}
+
+
+def form_state(consent: Consent, *, acts: Sequence[ConsentFacts], person: Person, district: District) -> str:
+    """What this one form means now: in force, refused, revoked, expired... or replaced by another."""
+    if any(a.corrects_id == consent.id for a in acts):
+        return "corrected"
+    reading = district.read(acts, person=facts_of_person(person), kind=consent.kind, destination=None)
+    if reading.act is not None and reading.act.id == consent.id:
+        return FORM_STATES.get(reading.standing, "superseded")
+    if consent.status == v.REFUSED:
+        return "superseded"
+    mine = next((a for a in acts if a.id == consent.id), None)
+    if mine is not None and mine.revoked_at is not None:
+        return "revoked"
+    return "superseded"
+
+
+@dataclass(frozen=True)
+class DestinationStanding:
+    destination: str
+    standing: Standing
+    words: str  # the deciding act in plain words
+
+    @property
+    def allowed(self) -> bool:
+        return self.standing is Standing.GRANTED
+
+
+def image_release_standing(session: Session, person: Person, *, district: District) -> list[DestinationStanding]:
+    """For each destination, whether this person's image may go there, and which act says so."""
+    acts = consent_facts(session, [id_of(person)])
+    facts = facts_of_person(person)
+    result = []
+    for destination in sorted(v.DESTINATIONS):
+        reading = district.read(acts, person=facts, kind="image_release", destination=destination)
+        words = explain(reading, person=facts, kind="image_release", destination=destination)
+        result.append(DestinationStanding(destination, reading.standing, words))
+    return result
+
+
+def read_standing(
+    session: Session, person: Person, *, kind: str, destination: str | None, district: District
+) -> Reading:
+    """One person's standing, read on its own (the person's page; class lists read a whole group at once)."""
+    return district.read(
+        consent_facts(session, [id_of(person)]), person=facts_of_person(person), kind=kind, destination=destination
+    )
+
+
+# --- re-checking posted photos ---------------------------------------------------------------
+
+
+def recheck_people(
+    session: Session,
+    *,
+    person_ids: Iterable[int],
+    district: District,
+    cause: str,
+    at: datetime | None = None,
+) -> list[Takedown]:
+    """After an act that changes these people's standing: re-decide what they appear in."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    shows = or_(
+        col(Clearance.id).in_(select(ClearanceFace.clearance_id).where(col(ClearanceFace.person_id).in_(ids))),
+        col(Clearance.id).in_(select(ClearanceReview.clearance_id).where(col(ClearanceReview.person_id).in_(ids))),
+        col(Clearance.id).in_(
+            select(ClearanceConsent.clearance_id)
+            .join(Consent, col(Consent.id) == col(ClearanceConsent.consent_id))
+            .where(col(Consent.person_id).in_(ids))
+        ),
+        col(Clearance.uploader_id).in_(select(User.id).where(col(User.person_id).in_(ids))),
+    )
+    return recheck_clearances(session, where=shows, district=district, cause=cause, at=at)
+
+
+def recheck_all(session: Session, *, district: District, cause: str, at: datetime | None = None) -> list[Takedown]:
+    """Every allowed clearance without a takedown, decided again (the daily scan)."""
+    return recheck_clearances(session, where=None, district=district, cause=cause, at=at)
+
+
+BATCH = 500
+
+
+def recheck_clearances(
+    session: Session,
+    *,
+    where: object,
+    district: District,
+    cause: str,
+    at: datetime | None = None,
+) -> list[Takedown]:
+    """Decide again each allowed clearance (matching `where`) that has no takedown yet; a takedown
+    request for each one no longer allowed. Loaded in batches: a handful of queries per batch."""
+    at = at or district.now()
+    taken_down = select(Takedown.clearance_id)
+    statement = select(Clearance).where(Clearance.decision == v.ALLOWED, col(Clearance.id).not_in(taken_down))
+    if where is not None:
+        statement = statement.where(where)  # type: ignore[arg-type]
+    clearances = list(session.exec(statement.order_by(col(Clearance.id))))
+    created: list[Takedown] = []
+    for start in range(0, len(clearances), BATCH):
+        batch = clearances[start : start + BATCH]
+        for clearance, request, decision in _decide_batch(session, batch, district=district, at=at):
+            if decision.decision != v.ALLOWED:
+                created.append(_takedown(clearance, request, decision, cause=cause))
+    session.add_all(created)
+    session.flush()
+    session.info.setdefault(REQUESTED, []).extend(created)
+    return created
+
+
+REQUESTED = "takedowns_requested"
+
+
+def requested_in(session: Session) -> list[Takedown]:
+    """The takedown requests this session's acts have made so far (to tell the person who acted)."""
+    return list(session.info.get(REQUESTED, []))
+
+
+def _decide_batch(
+    session: Session,
+    clearances: list[Clearance],
+    *,
+    district: District,
+    at: datetime,
+) -> list[tuple[Clearance, ClearanceRequest, Decision]]:
+    ids = [id_of(c) for c in clearances]
+    faces: dict[int, list[ClearanceFace]] = defaultdict(list)
+    for face in session.exec(
+        select(ClearanceFace)
+        .where(col(ClearanceFace.clearance_id).in_(ids))
+        .order_by(col(ClearanceFace.clearance_id), col(ClearanceFace.index))
+    ):
+        faces[face.clearance_id].append(face)
+    reviews: dict[int, list[ClearanceReview]] = defaultdict(list)
+    for review in session.exec(
+        select(ClearanceReview).where(col(ClearanceReview.clearance_id).in_(ids)).order_by(col(ClearanceReview.id))
+    ):
+        reviews[review.clearance_id].append(review)
+    uploader_ids = {c.uploader_id for c in clearances}
+    uploader_people = {u.id: u.person_id for u in session.exec(select(User).where(col(User.id).in_(uploader_ids)))}
+    shown = {cid: people_shown(faces[cid], reviews[cid]) for cid in ids}
+    everyone = set().union(*shown.values()) | {p for p in uploader_people.values() if p}
+    people = person_facts(session, everyone)
+    acts = consent_facts(session, people.keys(), lock=True)
+    by_person: dict[int, list[ConsentFacts]] = defaultdict(list)
+    for act in acts:
+        by_person[act.person_id].append(act)
+    result = []
+    for clearance in clearances:
+        cid = id_of(clearance)
+        uploader_person = uploader_people.get(clearance.uploader_id)
+        mine = shown[cid] | ({uploader_person} if uploader_person else set())
+        request = build_request(
+            clearance,
+            faces=faces[cid],
+            reviews=reviews[cid],
+            people={p: people[p] for p in mine if p in people},
+            consents=tuple(a for p in mine for a in by_person.get(p, ())),
+            uploader_person_id=uploader_person,
+            at=at,
+            time_zone=district.time_zone,
+        )
+        result.append((clearance, request, decide(request, district.pack)))
+    return result
+
+
+def _takedown(clearance: Clearance, request: ClearanceRequest, decision: Decision, *, cause: str) -> Takedown:
+    stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
+    why = _why(decision)
+    face = next((f for f in request.faces if stopping and f.index == stopping.index), None)
+    return Takedown(
+        clearance_id=id_of(clearance),
+        consent_id=stopping.consent_id if stopping else None,
+        person_id=face.person.id if face and face.person else request.uploader_person_id,
+        uploader_id=clearance.uploader_id,
+        cause=cause,
+        reason=why[:1000],
+    )
+
+
+def _why(decision: Decision) -> str:
+    """Why a photo must come down, in the words of the face or reason that stops it now."""
+    stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
+    if stopping is not None:
+        return stopping.message
+    return next(
+        (r.message for r in decision.reasons if r.verdict != v.ALLOWED and r.rule != "summary"),
+        "It is no longer allowed.",
+    )
+
+
+def request_takedown(session: Session, *, clearance: Clearance, decision: Decision, cause: str) -> Takedown | None:
+    """A takedown for one clearance decided anew (a reviewer's change), unless it has one already."""
+    if session.exec(select(Takedown.id).where(Takedown.clearance_id == clearance.id)).first() is not None:
+        return None
+    stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
+    why = _why(decision)
+    index = stopping.index if stopping else -1
+    face = session.exec(
+        select(ClearanceFace).where(ClearanceFace.clearance_id == clearance.id, ClearanceFace.index == index)
+    ).first()
+    takedown = Takedown(
+        clearance_id=id_of(clearance),
+        consent_id=stopping.consent_id if stopping else None,
+        person_id=face.person_id if face else None,
+        uploader_id=clearance.uploader_id,
+        cause=cause,
+        reason=why[:1000],
+    )
+    session.add(takedown)
+    session.flush()
+    session.info.setdefault(REQUESTED, []).append(takedown)
+    return takedown
+
+
+@dataclass(frozen=True)
+class PhotoStanding:
+    """A photo's standing now: its decision when checked, and whether it must come down since."""
+
+    standing: str  # allowed, take_down, taken_down, blocked, needs_review
+    reason: str | None  # why it must come down, in plain words
+
+    def as_fields(self) -> dict[str, object]:
+        return {"standing": self.standing, "standing_reason": self.reason}
+
+
+def photo_standing(session: Session, clearance: Clearance) -> PhotoStanding:
+    takedown = session.exec(
+        select(Takedown).where(Takedown.clearance_id == clearance.id).order_by(col(Takedown.id))
+    ).first()
+    if takedown is not None:
+        return PhotoStanding("taken_down" if takedown.confirmed_at else "take_down", takedown.reason)
+    return PhotoStanding(clearance.decision, None)

@@ -1,0 +1,127 @@
+"""The service's one Settings object, read once from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    data_dir: Path = Field(Path("data"), description="where the database, scans and uploads live")
+    database_url: str | None = Field(
+        None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; a SQLite file under data_dir when unset",
+    )
+    secret_key: str = DEVELOPMENT_SECRET
+    access_token_minutes: int = Field(30, ge=1, le=24 * 60)
+    max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024)
+    max_pixels: int = Field(40_000_000, ge=10_000)
+    detect_max_side: int = Field(1600, ge=320, description="measured in benchmarks/faces.py")
+    match_threshold: float = Field(0.5, gt=0, lt=1)
+    review_threshold: float = Field(0.6, gt=0, lt=1)
+    min_margin: float = Field(0.06, ge=0, lt=1)
+    min_face_px: int = Field(40, ge=1)
+    harder_search_seconds: float = Field(60.0, gt=0, description="the closer look's harder search, at most")
+    harder_search_max_pixels: int = Field(24_000_000, ge=10_000, description="larger photos go to review")
+    event_time_margin_minutes: int = Field(120, ge=0)
+    policy_pack: str = Field("litchfield-4118.51", description="built-in pack id or a path to a pack")
+    time_zone: str = Field(
+        "America/New_York", description="the district's time zone: its calendar day is 'today' for every consent"
+    )
+    expiry_scan_at: str = Field(
+        "02:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="the district's time of day (HH:MM) of the daily re-check of posted photos",
+    )
+    retention_days: int = Field(30, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_minutes: int = Field(15, ge=1)
+    # Per worker process (see api/ratelimit.py); 0 turns a limit off.
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    rate_limit_sign_in_per_client: int = Field(30, ge=0, description="sign-ins per window from one address")
+    rate_limit_sign_in_per_account: int = Field(10, ge=0, description="sign-ins per window naming one account")
+    rate_limit_uploads_per_client: int = Field(120, ge=0, description="uploads per window from one address")
+    rate_limit_uploads_per_account: int = Field(60, ge=0, description="uploads per window by one account")
+    session_https_only: bool | None = Field(
+        None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere"
+    )
+    analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
+    max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
+    max_album_bytes: int = Field(4 * 1024**3, ge=1024, description="one album upload, zips counted uncompressed")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Settings:
+        if self.environment not in ("development", "test") and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "REGISTRY_SECRET_KEY must be set to a long random value outside development "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"REGISTRY_TIME_ZONE {self.time_zone!r} is not a time zone name (for example America/New_York)"
+            ) from None
+        if self.review_threshold < self.match_threshold:
+            raise ValueError("REGISTRY_REVIEW_THRESHOLD must be at least REGISTRY_MATCH_THRESHOLD")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://") :]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'registry.core.db').resolve()}"
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        if self.session_https_only is not None:
+            return self.session_https_only
+        return self.environment == "production"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def enrol_previews_dir(self) -> Path:
+        """Reference photos kept only while office staff decide whether to save the face found."""
+        return self.data_dir / "enrol-previews"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def remember_secret_key(data_dir: Path) -> str:
+    """The secret kept in the data folder, made once, so sign-ins survive a restart."""
+    import os
+    import secrets
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

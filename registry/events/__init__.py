@@ -1,0 +1,1 @@
+"""District events: the context a photo is taken in."""

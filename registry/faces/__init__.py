@@ -1,0 +1,1 @@
+"""Reference faces: enrolment, the template cache, and the worker processes that read photos."""

@@ -1,0 +1,120 @@
+"""The class list: before taking photos, who here must not be posted for this destination?
+
+Each student is read by the one reading of a consent record (registry/policy/ledger.py), the same
+as every decision: a student is listed when their image release does not allow the destination
+(no form, a refusal, a withdrawal, a form that ran out or does not name it, a wrong signer). All
+the forms of the list are loaded in one query, not one per student.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from registry.clearances.facts import consent_facts, facts_of_person
+from registry.core.errors import Invalid, NotFound
+from registry.models.base import id_of
+from registry.models.faces import FaceTemplate
+from registry.models.groups import Group, GroupMember
+from registry.models.people import Person
+from registry.policy import ConsentFacts
+from registry.policy import vocabulary as v
+from registry.policy.ledger import District, Standing, explain
+
+
+@dataclass(frozen=True)
+class ListedStudent:
+    person_id: int
+    name: str
+    grade: str | None
+    refused: bool  # a refusal or a withdrawal on record, rather than no release
+    words: str  # why, in plain words (the same sentence a decision gives)
+    has_thumbnail: bool
+
+
+@dataclass(frozen=True)
+class ClassList:
+    title: str
+    destination: str
+    printed_on: date
+    students: int  # how many students the list covers
+    listed: tuple[ListedStudent, ...]
+
+
+def students_of_group(session: Session, group: Group) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .join(GroupMember, col(GroupMember.person_id) == col(Person.id))
+            .where(GroupMember.group_id == group.id, Person.kind == "student", Person.status == "active")
+            .order_by(col(Person.name), col(Person.id))
+        )
+    )
+
+
+def students_of_school(session: Session, school: str, grade: str | None = None) -> list[Person]:
+    statement = select(Person).where(Person.school == school, Person.kind == "student", Person.status == "active")
+    if grade:
+        statement = statement.where(Person.grade == grade)
+    return list(session.exec(statement.order_by(col(Person.name), col(Person.id))))
+
+
+def class_list(
+    session: Session,
+    *,
+    title: str,
+    students: list[Person],
+    destination: str,
+    district: District,
+) -> ClassList:
+    """The students of this list whose image may not go to this destination, with why."""
+    if destination not in v.DESTINATIONS:
+        raise Invalid(f"Choose a destination: {', '.join(sorted(v.DESTINATIONS))}.")
+    ids = [id_of(p) for p in students]
+    acts: dict[int, list[ConsentFacts]] = defaultdict(list)
+    for act in consent_facts(session, ids):
+        acts[act.person_id].append(act)
+    enrolled = with_thumbnail(session, ids)
+    now = district.now()
+    listed = []
+    for person in students:
+        facts = facts_of_person(person)
+        reading = district.read(
+            acts[id_of(person)], person=facts, kind="image_release", destination=destination, at=now
+        )
+        if reading.standing is Standing.GRANTED:
+            continue
+        words = explain(reading, person=facts, kind="image_release", destination=destination)
+        listed.append(
+            ListedStudent(
+                id_of(person), person.name, person.grade, reading.standing.refuses, words, id_of(person) in enrolled
+            )
+        )
+    return ClassList(title, destination, district.today(now), len(students), tuple(listed))
+
+
+def with_thumbnail(session: Session, person_ids: list[int]) -> set[int]:
+    if not person_ids:
+        return set()
+    return set(
+        session.exec(
+            select(FaceTemplate.person_id).where(
+                col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None)
+            )
+        ).all()
+    )
+
+
+def reference_thumbnail(session: Session, person_id: int) -> bytes:
+    """The newest enrolled reference face of a person, as a small JPEG."""
+    row = session.exec(
+        select(FaceTemplate.thumbnail)
+        .where(FaceTemplate.person_id == person_id, col(FaceTemplate.thumbnail).is_not(None))
+        .order_by(col(FaceTemplate.id).desc())
+    ).first()
+    if row is None:
+        raise NotFound("No reference photo is enrolled for this person.")
+    return bytes(row)

@@ -1,0 +1,92 @@
+"""The class list on paper: one A4/Letter page or more a coach can pin up or carry to the field."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlmodel import Session, col, select
+
+from registry.groups.class_list import ClassList
+from registry.models.faces import FaceTemplate
+from registry.policy import vocabulary as v
+
+# A Unicode font where the system has one (names are not all Latin-1); the built-in one otherwise.
+FONT_FILES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+)
+PHOTO_MM = 18
+
+
+def class_list_pdf(session: Session, listing: ClassList) -> bytes:
+    pdf = FPDF(format="letter")
+    pdf.set_title(f"Do not post: {listing.title}")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    family = _font(pdf)
+    pdf.add_page()
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, _text(family, f"Do not post: {listing.title}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    where = v.DESTINATION_LABELS[listing.destination]
+    pdf.multi_cell(
+        0,
+        5,
+        _text(
+            family,
+            (
+                f"Students whose image may not go on {where}: no release for it, or a refusal on record. "
+                f"{len(listing.listed)} of {listing.students} students. Printed on {listing.printed_on:%d %B %Y}; "
+                "forms entered after this date may change it: check the registry before posting."
+            ),
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    photos = _thumbnails(session, [s.person_id for s in listing.listed if s.has_thumbnail])
+    for student in listing.listed:
+        if pdf.get_y() + PHOTO_MM + 4 > pdf.h - 15:
+            pdf.add_page()
+        top = pdf.get_y()
+        if student.person_id in photos:
+            pdf.image(BytesIO(photos[student.person_id]), x=pdf.l_margin, y=top, w=PHOTO_MM, h=PHOTO_MM)
+        else:
+            pdf.rect(pdf.l_margin, top, PHOTO_MM, PHOTO_MM)
+        pdf.set_xy(pdf.l_margin + PHOTO_MM + 4, top)
+        pdf.set_font(family, "B", 11)
+        grade = f" (grade {student.grade})" if student.grade else ""
+        label = "REFUSED" if student.refused else "NO RELEASE"
+        pdf.cell(0, 6, _text(family, f"{student.name}{grade} - {label}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + PHOTO_MM + 4)
+        pdf.set_font(family, "", 9)
+        pdf.multi_cell(0, 4.5, _text(family, student.words), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), top + PHOTO_MM) + 3)
+    if not listing.listed:
+        pdf.set_font(family, "B", 12)
+        pdf.cell(0, 8, _text(family, f"Every student here has a release for {where}."))
+    return bytes(pdf.output())
+
+
+def _font(pdf: FPDF) -> str:
+    if all(f.exists() for f in FONT_FILES):
+        pdf.add_font("DejaVu", "", str(FONT_FILES[0]))
+        pdf.add_font("DejaVu", "B", str(FONT_FILES[1]))
+        return "DejaVu"
+    return "Helvetica"
+
+
+def _text(family: str, text: str) -> str:
+    return text if family == "DejaVu" else text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _thumbnails(session: Session, person_ids: list[int]) -> dict[int, bytes]:
+    if not person_ids:
+        return {}
+    rows = session.exec(
+        select(FaceTemplate.person_id, FaceTemplate.thumbnail)
+        .where(col(FaceTemplate.person_id).in_(person_ids), col(FaceTemplate.thumbnail).is_not(None))
+        .order_by(col(FaceTemplate.id))
+    ).all()
+    return {person_id: bytes(thumb) for person_id, thumb in rows if thumb is not None}  # the newest wins

@@ -1,0 +1,1 @@
+"""People (students, employees, community members), their guardians, and the roster import."""

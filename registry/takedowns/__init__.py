@@ -1,0 +1,1 @@
+"""Takedown requests, and the daily re-check of posted photos."""

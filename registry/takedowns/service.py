@@ -1,0 +1,79 @@
+"""Takedown requests: when a photo cleared earlier is no longer allowed (a refusal, a withdrawal, a
+correction, a form that ran out, a departure), its uploader is asked to take it down, and the request is
+tracked until confirmed. Which photos: registry/consents/standing.py decides them again after every such act."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from registry.consents import standing
+from registry.core.errors import Invalid, NotFound
+from registry.models.accounts import User
+from registry.models.base import id_of, utcnow
+from registry.models.clearances import Clearance
+from registry.models.takedowns import Takedown
+from registry.policy.ledger import District
+
+SEES_EVERY_TAKEDOWN = frozenset({"admin"})
+
+
+def daily_recheck(session: Session, *, district: District, at: datetime | None = None) -> list[Takedown]:
+    """Every photo still allowed, decided again today: forms that ran out, and anything an upgrade or a
+    missed act left behind. Run by the service once a day (REGISTRY_EXPIRY_SCAN_AT) and at start-up,
+    and by `registry expiry-scan`."""
+    return standing.recheck_all(session, district=district, cause="expired", at=at)
+
+
+def list_takedowns(
+    session: Session,
+    *,
+    user: User,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Takedown], int]:
+    statement = select(Takedown)
+    if user.role not in SEES_EVERY_TAKEDOWN:
+        statement = statement.where(Takedown.uploader_id == user.id)
+    if state == "open":
+        statement = statement.where(col(Takedown.confirmed_at).is_(None))
+    elif state == "confirmed":
+        statement = statement.where(col(Takedown.confirmed_at).is_not(None))
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(Takedown.id)).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def get_takedown_for(session: Session, takedown_id: int, user: User) -> Takedown:
+    takedown = session.get(Takedown, takedown_id)
+    if takedown is None or (user.role not in SEES_EVERY_TAKEDOWN and takedown.uploader_id != user.id):
+        raise NotFound(f"No takedown request with id {takedown_id}.")
+    return takedown
+
+
+def takedown_thumbnail(session: Session, takedown_id: int, user: User) -> bytes:
+    """The small copy of the photo kept with its clearance, so the uploader can find the post."""
+    takedown = get_takedown_for(session, takedown_id, user)
+    clearance = session.get(Clearance, takedown.clearance_id)
+    if clearance is None or clearance.thumbnail is None:
+        raise NotFound("No copy of this photo is kept.")
+    return clearance.thumbnail
+
+
+def confirm_takedown(session: Session, *, takedown: Takedown, user: User) -> Takedown:
+    if takedown.uploader_id != user.id:
+        raise Invalid("Only the person who posted the photo can confirm they took it down.")
+    if takedown.confirmed_at is None:
+        takedown.confirmed_at = utcnow()
+        takedown.confirmed_by_id = id_of(user)
+        session.add(takedown)
+        session.flush()
+    return takedown
+
+
+def age_in_days(takedown: Takedown, now: datetime | None = None) -> int:
+    end = takedown.confirmed_at or now or utcnow()
+    return max(0, (end - takedown.created_at).days)
