@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
-from registry import accounts, daily_recheck, roster, takedowns
-from registry.crash_safety import sweep_orphans
-from registry.db import make_engine, unit_of_work
-from registry.errors import RegistryError
-from registry.migrate import upgrade
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.errors import RegistryError
+from registry.core.files import sweep_orphans
+from registry.core.migrate import upgrade
+from registry.people import roster
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
-from registry.schemas import UserCreate
-from registry.settings import Settings, get_settings, remember_secret_key
+from registry.takedowns import daily_recheck
+from registry.takedowns import service as takedowns
+from scripts.cli_context import command_settings, database, district_of
 
 app = typer.Typer(
     help="Consent Registry: run the service and do the administrators' bulk work.",
@@ -27,36 +29,10 @@ app = typer.Typer(
 )
 
 
-def _settings() -> Settings:
-    if not os.environ.get("REGISTRY_SECRET_KEY"):
-        data_dir = Path(os.environ.get("REGISTRY_DATA_DIR", "data"))
-        os.environ["REGISTRY_SECRET_KEY"] = remember_secret_key(data_dir)
-    try:
-        settings = get_settings()
-    except ValueError as exc:
-        typer.secho(f"Configuration problem: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from exc
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return settings
-
-
-def district_of(settings: Settings) -> District:
-    """The active pack and the district's clock, for commands that read consent records."""
-    return District(load_active_pack(settings.policy_pack), settings.time_zone)
-
-
-def database() -> tuple[Settings, Engine]:
-    """The settings and a migrated database, for a command to work on."""
-    settings = _settings()
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    return settings, engine
-
-
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (safe to run again)."""
-    settings = _settings()
+    settings = command_settings()
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     engine.dispose()
@@ -74,7 +50,7 @@ def serve(
 
     from registry.policy import PackError
 
-    settings = _settings()
+    settings = command_settings()
     try:
         pack = load_active_pack(settings.policy_pack)
     except (PackError, OSError) as exc:

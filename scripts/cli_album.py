@@ -11,38 +11,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from registry import albums
-from registry.album_files import keep_photo
-from registry.album_runner import AlbumRunner
-from registry.analysis_pool import AnalysisPool, pool_size
-from registry.db import unit_of_work
-from registry.errors import RegistryError
-from registry.models import User
-from registry.templates import TemplateCache
+from registry.albums import service as albums
+from registry.albums.files import keep_photo
+from registry.albums.runner import AlbumRunner
+from registry.core.db import unit_of_work
+from registry.core.errors import RegistryError
+from registry.faces.analysis_pool import AnalysisPool, pool_size
+from registry.faces.templates import TemplateCache
 from scripts.album_report import album_rows, summary_table, write_report
+from scripts.cli_context import EXIT_BLOCKED, EXIT_FAILED, EXIT_REVIEW, EXIT_USAGE, acting_user, console, database
 from scripts.cli_enrol import enrol_folder
-
-EXIT_BLOCKED, EXIT_USAGE, EXIT_FAILED, EXIT_REVIEW = 1, 2, 3, 4
-console = Console(stderr=True)
-
-
-def acting_user(session: Session, email: str | None) -> User:
-    """The account the work is recorded under: --as, or the first active administrator."""
-    statement = select(User).where(User.active == True)  # noqa: E712
-    statement = statement.where(User.email == email.lower()) if email else statement.where(User.role == "admin")
-    user = session.exec(statement.order_by(col(User.id))).first()
-    if user is None:
-        console.print(
-            f"[red]No active account {email}.[/red]"
-            if email
-            else "[red]No active administrator; create one (create-user) or name an account with --as.[/red]"
-        )
-        raise typer.Exit(EXIT_USAGE)
-    return user
 
 
 def clear(
@@ -70,7 +51,6 @@ def clear(
     4 some need a reviewer. Interrupted? The service finishes the album (or run it again).
     """
     from registry.policy.pack import load_active_pack
-    from scripts.cli import database
 
     if report is not None and report.suffix.lower() not in (".csv", ".json"):
         console.print("[red]--report must end in .csv or .json[/red]")

@@ -13,24 +13,24 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlmodel import Session
 
 from media.analysis import PhotoAnalysis
 from media.images import ImageRejected
-from registry.analysis_pool import AnalysisPool, analysis_settings, pool_size
-from registry.db import unit_of_work
-from registry.enrolment import check_enrolable, enrol_analysed
-from registry.errors import RegistryError
-from registry.models import Person, User
-from registry.people import find_by_external_id
+from registry.core.db import unit_of_work
+from registry.core.errors import RegistryError
+from registry.faces.analysis_pool import AnalysisPool, analysis_settings, pool_size
+from registry.faces.enrolment import check_enrolable, enrol_analysed
+from registry.models.accounts import User
+from registry.models.people import Person
+from registry.people.service import find_by_external_id
 from scripts.album_report import write_report
+from scripts.cli_context import acting_user, console, database, district_of
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 _NUMBERED = re.compile(r"^(?P<id>.+)_(?P<n>\d+)$")
-console = Console(stderr=True)
 
 
 def person_for(session: Session, stem: str) -> Person | None:
@@ -54,8 +54,6 @@ def enrol_folder(
     Each photo must show one face. People without a biometric consent in force, or departed, are
     skipped and listed. Exit code: 0 done (skips included), 2 usage error, 3 some photos failed.
     """
-    from scripts.cli import database, district_of
-    from scripts.cli_album import acting_user
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
     if not files:

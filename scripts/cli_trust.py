@@ -8,15 +8,16 @@ from typing import Annotated
 
 import typer
 
-from registry import audit_log, retention
-from registry.audit_entries import AuditVerification
-from registry.backup import BackupError, make_backup
-from registry.crash_safety import sweep_orphans
-from registry.db import make_engine, unit_of_work
-from registry.errors import RegistryError
-from registry.migrate import upgrade
-from registry.people import find_by_external_id
-from registry.restore import restore_backup
+from registry.core.db import make_engine, unit_of_work
+from registry.core.errors import RegistryError
+from registry.core.files import sweep_orphans
+from registry.core.migrate import upgrade
+from registry.people.service import find_by_external_id
+from registry.trust import audit_log, retention
+from registry.trust.backup import BackupError, make_backup
+from registry.trust.restore import restore_backup
+from registry.trust.schemas import AuditVerification
+from scripts.cli_context import command_settings, database, district_of
 
 RUNNING_SERVICE_GRACE_SECONDS = 3600  # a file younger than this may belong to an upload still in progress
 
@@ -43,7 +44,6 @@ def audit_verify(
 
     Every entry's hash and its link to the one before are recomputed. Give the head exported earlier
     (audit-head) to also catch entries cut off the end."""
-    from scripts.cli import database
 
     _, engine = database()
     with unit_of_work(engine, actor="cli:audit-verify") as session:
@@ -59,7 +59,6 @@ def audit_head() -> None:
 
     Print it or mail it: a later `audit-verify --expected-head-id .. --expected-head-hash ..` then proves
     that no entry up to it was lost."""
-    from scripts.cli import database
 
     _, engine = database()
     with unit_of_work(engine, actor="cli:audit-head") as session:
@@ -73,7 +72,6 @@ def retention_command() -> None:
     Original photos decided more than REGISTRY_RETENTION_DAYS (default 30) ago go, their decision records
     stay; photos awaiting review are kept until reviewed. Face templates of people without a biometric
     consent in force, or who have departed, go. Files no record names (older than an hour) go."""
-    from scripts.cli import database, district_of
 
     settings, engine = database()
     with unit_of_work(engine, actor="system:retention") as session:
@@ -94,7 +92,6 @@ def purge(
     Their face templates with their thumbnails, and every kept original photo (and its thumbnail) in
     which their face was found or named as possible. Decision records stay, without the photos. The
     audit log records the purge by counts, never the deleted content."""
-    from scripts.cli import database, district_of
 
     settings, engine = database()
     try:
@@ -123,7 +120,6 @@ def biometrics_report() -> None:
 
     People by kind (student, employee, community) with face templates, and identified in kept original
     photos; totals of templates and photos. Never names. Prints JSON."""
-    from scripts.cli import database
 
     settings, engine = database()
     with unit_of_work(engine, actor="cli:biometrics-report") as session:
@@ -139,7 +135,6 @@ def backup(
     It holds the database (SQLite's online copy, or pg_dump -Fc of DATABASE_URL), the scanned consent
     forms and the kept photos, and manifest.json naming the audit head inside it. Keep backups as
     safely as the data, and no longer than retention allows: they hold what was purged after them."""
-    from scripts.cli import database
 
     settings, engine = database()
     engine.dispose()
@@ -163,9 +158,8 @@ def restore(
     REGISTRY_DATA_DIR and DATABASE_URL say where. The schema is brought up to date and the audit log
     verified against the head recorded in the backup. A registry that already holds data is refused
     unless --force (stop the service first)."""
-    from scripts.cli import _settings
 
-    settings = _settings()
+    settings = command_settings()
     try:
         manifest = restore_backup(settings, path, force=force)
     except (BackupError, OSError) as exc:
