@@ -11,7 +11,9 @@ from sqlmodel import Session
 
 from registry.accounts import security, sign_in
 from registry.accounts import service as accounts
-from registry.core.db import committed
+from registry.accounts.permissions import Permission, may
+from registry.clearances.check import Clearing
+from registry.core.db import committed, end_before_slow_work
 from registry.core.settings import Settings
 from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
@@ -104,34 +106,34 @@ def backoff(settings: Settings) -> sign_in.Backoff:
 def end_lookup(session: Session) -> None:
     """Ends the sign-in lookup's transaction before the request moves to another worker thread.
 
-    On SQLite every transaction holds the write lock (BEGIN IMMEDIATE). Between this dependency and the
-    endpoint the request waits for a free thread; if every thread is taken by requests waiting for that
-    lock, a lock held across the wait would never be released (they would fail with "database is locked").
+    Between this dependency and the endpoint the request waits for a free thread; if every thread is
+    taken by requests waiting for SQLite's write lock, a lock held across the wait would never be
+    released (they would fail with "database is locked").
     """
-    session.commit()
+    end_before_slow_work(session)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[User], User]:
-    allowed = frozenset(roles)
+def require(permission: Permission) -> Callable[[User], User]:
+    """The signed-in account, if its role has the permission (registry/accounts/permissions.py)."""
 
     def check(user: CurrentUser) -> User:
-        if user.role not in allowed:
+        if not may(user.role, permission):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 "Your account's role does not allow this. Ask an administrator if you need it.",
             )
         return user
 
-    check.__name__ = "require_" + "_or_".join(sorted(allowed))
+    check.__name__ = f"require_{permission}"
     return check
 
 
-OfficeUser = Annotated[User, Depends(require_roles("office_staff", "admin"))]
-AdminUser = Annotated[User, Depends(require_roles("admin"))]
-StaffReader = Annotated[User, Depends(require_roles("office_staff", "admin", "reviewer"))]
+OfficeUser = Annotated[User, Depends(require(Permission.MANAGE_PEOPLE))]
+AdminUser = Annotated[User, Depends(require(Permission.MANAGE_ACCOUNTS))]
+StaffReader = Annotated[User, Depends(require(Permission.READ_RECORDS))]
 
 Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="skip this many items")]
@@ -166,7 +168,20 @@ def get_templates(request: Request) -> TemplateCache:
     return templates
 
 
+def get_clearing(request: Request) -> Clearing:
+    """Clearing a photo in a request: faces are read in the worker pool, with no transaction held."""
+    state = request.app.state
+    return Clearing(
+        settings=state.settings,
+        pack=state.pack,
+        templates=state.templates,
+        analyse=state.analysis_pool.analyse,
+        hold_no_transaction=True,
+    )
+
+
 PackDep = Annotated[PolicyPack, Depends(get_pack)]
+ClearingDep = Annotated[Clearing, Depends(get_clearing)]
 DistrictDep = Annotated[District, Depends(get_district)]
 TemplatesDep = Annotated[TemplateCache, Depends(get_templates)]
-ReviewerUser = Annotated[User, Depends(require_roles("reviewer", "admin"))]
+ReviewerUser = Annotated[User, Depends(require(Permission.REVIEW))]

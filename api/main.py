@@ -11,7 +11,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,7 +33,7 @@ from api.routes import (
 from api.security_headers import SecurityHeaders
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from registry.albums.runner import AlbumRunner
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.settings import Settings, get_settings
 from registry.faces.analysis_pool import pool_size, shared_pool
 from registry.faces.templates import TemplateCache
@@ -178,7 +177,9 @@ def create_app(
     app.state.pack = load_active_pack(settings.policy_pack)
     app.state.templates = TemplateCache()
     app.state.bind = bind
-    app.state.make_session = partial(Session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    app.state.make_session = partial(
+        new_session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
     app.state.analysis_pool = shared_pool(pool_size(settings))
     install_error_handlers(app)
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from benchmarks.machine import process_tree
 from benchmarks.service import ENROLLED, FACES
@@ -26,10 +26,11 @@ from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from registry.albums.runner import AlbumRunner
 from registry.albums.service import add_photo, start_album
+from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.service import clear_photo
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine, unit_of_work
+from registry.core.db import make_engine, new_session, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
 from registry.faces.analysis_pool import AnalysisPool
@@ -159,7 +160,10 @@ def album_in_one_process(seed: Path, folder: Path, photos: list[bytes]) -> Album
                 user = session.get(User, 1)
                 assert user is not None
                 clear_photo(
-                    session, photo=photo, uploader=user, settings=settings, pack=pack, templates=templates, **CONTEXT
+                    session,
+                    PhotoCheck(uploader=user, **CONTEXT),
+                    photo,
+                    using=Clearing(settings=settings, pack=pack, templates=templates),
                 )
         seconds = time.perf_counter() - start
     return AlbumResult(len(photos), seconds, memory.peak_mib)
@@ -172,7 +176,7 @@ def _how(settings: Settings):
 
 
 def _unfinished(engine: object, job_id: int) -> int:
-    with Session(engine) as session:  # type: ignore[arg-type]
+    with new_session(engine) as session:
         return int(
             session.exec(
                 select(func.count())

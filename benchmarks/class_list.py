@@ -27,7 +27,7 @@ from sqlmodel import Session
 from benchmarks.machine import OtherLoad, machine
 from benchmarks.seeding import office_and_students
 from registry.consents import standing
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.groups import class_list
 from registry.groups.class_list_pdf import class_list_pdf
@@ -68,7 +68,7 @@ def _form(person_id: int, status: str, signed: date, until: date | None) -> dict
 
 def seed(engine: Engine) -> None:
     upgrade(engine)
-    with Session(engine) as session:
+    with new_session(engine) as session:
         session.info["actor"] = "bench"
         office_and_students(
             session, students=STUDENTS, now=NOW, fields=lambda n: {"school": SCHOOL, "grade": str(9 + n % 4)}
@@ -123,7 +123,7 @@ def one_by_one(session: Session, students: list[Person], district: District) -> 
 def measure(engine: Engine, district: District, samples: int) -> dict[str, float]:
     listed, baseline, pdf, sizes = [], [], [], []
     for _ in range(samples):
-        with Session(engine) as session:
+        with new_session(engine) as session:
             start = time.perf_counter()
             students = class_list.students_of_school(session, SCHOOL)
             listing = class_list.class_list(
@@ -134,7 +134,7 @@ def measure(engine: Engine, district: District, samples: int) -> dict[str, float
             document = class_list_pdf(session, listing)
             pdf.append(time.perf_counter() - start)
             sizes.append(len(document))
-        with Session(engine) as session:
+        with new_session(engine) as session:
             start = time.perf_counter()
             naive = one_by_one(session, class_list.students_of_school(session, SCHOOL), district)
             baseline.append(time.perf_counter() - start)

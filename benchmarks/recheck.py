@@ -31,7 +31,7 @@ from registry.clearances.service import decide_again
 from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace
 from registry.models.consents import Consent
@@ -48,7 +48,7 @@ NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
 def seed(engine: Engine, clearances: int, rng: random.Random) -> None:
     """Students with a granted release each, and allowed clearances that relied on them (bulk inserts)."""
     upgrade(engine)
-    with Session(engine) as session:
+    with new_session(engine) as session:
         session.info["actor"] = "bench"
         office_and_students(session, students=STUDENTS, now=NOW)
         session.execute(
@@ -181,14 +181,14 @@ def measure(
     for name, act in acts(district).items():
         batched, baseline, counts = [], [], []
         for person_id in rng.sample(range(1, STUDENTS + 1), samples):
-            with Session(engine) as session:
+            with new_session(engine) as session:
                 session.info["actor"] = "bench"
                 start = time.perf_counter()
                 act(session, person_id)
                 batched.append(time.perf_counter() - start)
                 counts.append(len(standing.requested_in(session)))
                 session.rollback()
-            with Session(engine) as session:
+            with new_session(engine) as session:
                 session.info["actor"] = "bench"
                 start = time.perf_counter()
                 one_by_one(session, person_id, district)

@@ -10,7 +10,7 @@ import typer
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
-from registry.core.db import make_engine, unit_of_work
+from registry.core.db import checkpoint, make_engine, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import sweep_orphans
 from registry.core.migrate import upgrade
@@ -134,7 +134,7 @@ def import_roster(
                 content=csv_file.read_bytes(),
                 default_kind=kind,
                 district=district_of(settings),
-                checkpoint=session.commit,
+                checkpoint=lambda: checkpoint(session),
             )
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)

@@ -12,12 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import Session
 
 from registry.albums import service as albums
 from registry.albums.files import keep_photo
 from registry.albums.runner import AlbumRunner
-from registry.core.db import unit_of_work
+from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.faces.analysis_pool import AnalysisPool, pool_size
 from registry.faces.templates import TemplateCache
@@ -128,7 +127,7 @@ def clear(
         raise typer.Exit(130) from None
     finally:
         pool.shutdown()
-    with Session(engine) as session:
+    with new_session(engine) as session:
         rows = album_rows(session, job_id)
     console.print(summary_table(rows, title=f"Album {job_id}: {len(rows)} photos ({destination})"))
     if report is not None:
@@ -138,7 +137,7 @@ def clear(
 
 
 def _progress(engine: object, job_id: int) -> albums.AlbumPublic:
-    with Session(engine) as session:  # type: ignore[arg-type]
+    with new_session(engine) as session:
         job = session.get(albums.AlbumJob, job_id)
         assert job is not None
         return albums.album_public(session, job, thumbnail_url="")

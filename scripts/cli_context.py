@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from registry.accounts.permissions import Role
 from registry.core.db import make_engine
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings, get_settings, remember_secret_key
@@ -52,7 +53,7 @@ def database() -> tuple[Settings, Engine]:
 def acting_user(session: Session, email: str | None) -> User:
     """The account the work is recorded under: --as, or the first active administrator."""
     statement = select(User).where(User.active == True)  # noqa: E712
-    statement = statement.where(User.email == email.lower()) if email else statement.where(User.role == "admin")
+    statement = statement.where(User.email == email.lower()) if email else statement.where(User.role == Role.ADMIN)
     user = session.exec(statement.order_by(col(User.id))).first()
     if user is None:
         console.print(

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from media.analysis import PhotoAnalysis
 from media.images import ImageRejected
-from registry.core.db import unit_of_work
+from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.faces.analysis_pool import AnalysisPool, analysis_settings, pool_size
 from registry.faces.enrolment import check_enrolable, enrol_analysed
@@ -63,7 +63,7 @@ def enrol_folder(
     district = district_of(settings)
     rows: list[dict[str, Any]] = []
     plan: list[tuple[Path, int]] = []
-    with Session(engine) as session:
+    with new_session(engine) as session:
         user_id = int(acting_user(session, as_email).id or 0)
         for path in files:
             person = person_for(session, path.stem)

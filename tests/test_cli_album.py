@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.people import service as people
 from registry.people.schemas import PersonCreate
@@ -41,7 +40,7 @@ def seed(data_dir: Path) -> None:
     engine = make_engine(f"sqlite:///{data_dir / 'registry.core.db'}")
     upgrade(engine)
     signed = date.today() - timedelta(days=10)
-    with Session(engine) as session:
+    with new_session(engine) as session:
         admin = accounts.add_user(
             session,
             data=UserCreate(email="admin@district.example.org", full_name="Admin", role="admin", password=PASSWORD),

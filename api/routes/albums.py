@@ -8,13 +8,14 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, U
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, Limit, Offset, PackDep, SessionDep, SettingsDep
+from api.responses import JPEG_RESPONSES, jpeg
 from registry.albums import service as albums
 from registry.albums.files import display_name, keep_photo, photos_in_zip
 from registry.core.errors import Invalid, TooLarge
-from registry.core.schemas import Destination, EventKind, Page
+from registry.core.schemas import Page
+from registry.policy.vocabulary import ContextKind, Destination
 
 router = APIRouter(tags=["albums"])
-JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 THUMBNAIL_URL = "/api/v1/albums/{album}/items/{item}/thumbnail"
 
 
@@ -39,7 +40,7 @@ def clear_album(
     photos: Annotated[list[UploadFile], File(description="the photos: JPEG, PNG or WebP, repeat the field")] = [],  # noqa: B006
     zip: Annotated[UploadFile | None, File(description="or a zip of photos (folders inside are ignored)")] = None,
     event_id: Annotated[int | None, Form(description="the district event they were taken at")] = None,
-    context_kind: Annotated[EventKind | None, Form(description="without an event: where they were taken")] = None,
+    context_kind: Annotated[ContextKind | None, Form(description="without an event: where they were taken")] = None,
     context_public: Annotated[bool | None, Form(description="without an event: open to the public?")] = None,
     tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior")] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
@@ -131,11 +132,7 @@ def get_album(album_id: int, session: SessionDep, user: CurrentUser) -> albums.A
     return albums.album_public(session, job, thumbnail_url=THUMBNAIL_URL)
 
 
-@router.get("/albums/{album_id}/items/{item_id}/thumbnail", response_class=Response, responses=JPEG)
+@router.get("/albums/{album_id}/items/{item_id}/thumbnail", response_class=Response, responses=JPEG_RESPONSES)
 def album_thumbnail(album_id: int, item_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """A 240 px copy of a cleared photo, for a grid of the album by decision."""
-    return Response(
-        albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return jpeg(albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user))

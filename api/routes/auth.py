@@ -25,6 +25,7 @@ from registry.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
+from registry.core.db import keep_despite_refusal
 from registry.core.errors import Invalid
 from registry.core.settings import Settings
 from registry.models.accounts import User
@@ -56,7 +57,7 @@ def sign_in(
             backoff=backoff(settings),
         )
     except signing_in.SignInRefused as exc:
-        session.commit()  # keep the count of wrong passwords even though the request fails
+        keep_despite_refusal(session)  # the count of wrong passwords stays although the request fails
         code = status.HTTP_429_TOO_MANY_REQUESTS if exc.locked else status.HTTP_401_UNAUTHORIZED
         raise HTTPException(code, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
     return _token_for(user, settings)
@@ -92,7 +93,7 @@ def change_my_password(
     except signing_in.SignInRefused as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, exc.message) from exc
     except Invalid:
-        session.commit()  # a wrong current password is counted like a wrong sign-in
+        keep_despite_refusal(session)  # a wrong current password is counted like a wrong sign-in
         raise
     return _token_for(user, settings)
 

@@ -8,20 +8,20 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DistrictDep, SessionDep
-from registry.clearances.disclosure import IDENTIFIES_EVERYONE, record_class_list, viewer_of
+from api.responses import JPEG_RESPONSES, PRIVATE_IMAGE_HEADERS, jpeg
+from registry.accounts.permissions import Permission, may
+from registry.clearances.disclosure import record_class_list, viewer_of
 from registry.core.errors import NotFound
-from registry.core.schemas import Destination
 from registry.groups import class_list
 from registry.groups import service as groups
 from registry.groups.class_list_pdf import class_list_pdf
 from registry.groups.schemas import ClassListPublic, ListedStudentPublic
 from registry.models.accounts import User
+from registry.policy.vocabulary import Destination
 
 router = APIRouter(tags=["class lists"])
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
-JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 ForDestination = Annotated[Destination, Query(description="where the photos will be posted")]
-PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def group_class_list(
@@ -55,7 +55,7 @@ def school_class_list(
     destination: str,
     district: DistrictDep,
 ) -> class_list.ClassList:
-    if user.role not in IDENTIFIES_EVERYONE:
+    if not may(user.role, Permission.IDENTIFY_EVERYONE):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "A school's or a grade's class list is for office staff; "
@@ -97,7 +97,7 @@ def pdf_response(session: Session, listing: class_list.ClassList) -> Response:
         class_list_pdf(session, listing),
         media_type="application/pdf",
         headers={
-            **PRIVATE,
+            **PRIVATE_IMAGE_HEADERS,
             "Content-Disposition": f'attachment; filename="do-not-post-{name}-{listing.printed_on}.pdf"',
         },
     )
@@ -160,9 +160,9 @@ def get_school_class_list_pdf(
     )
 
 
-@router.get("/class-list/thumbnails/{person_id}", response_class=Response, responses=JPEG)
+@router.get("/class-list/thumbnails/{person_id}", response_class=Response, responses=JPEG_RESPONSES)
 def reference_thumbnail(person_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """A student's enrolled reference face, for whoever may know who they are (registry/clearances/disclosure.py)."""
     if not viewer_of(session, user).may_identify(person_id):
         raise NotFound(f"No reference photo for person {person_id}.")
-    return Response(class_list.reference_thumbnail(session, person_id), media_type="image/jpeg", headers=PRIVATE)
+    return jpeg(class_list.reference_thumbnail(session, person_id))

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from api.clearing import clear_uploaded_photo
 from api.deps import (
+    ClearingDep,
     CurrentUser,
     DistrictDep,
     Limit,
     Offset,
-    PackDep,
     ReviewerUser,
     SessionDep,
     SettingsDep,
-    TemplatesDep,
     read_upload_limited,
 )
+from api.responses import JPEG_RESPONSES, jpeg
 from registry.clearances import reviews
 from registry.clearances import service as clearances
+from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
 from registry.clearances.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary
-from registry.core.schemas import Destination, EventKind, Page
+from registry.core.schemas import Page
+from registry.policy.vocabulary import ContextKind, Destination
 
 router = APIRouter(tags=["clearances"])
-JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 
 
 def _tags(values: list[str]) -> list[str]:
@@ -36,36 +36,28 @@ def _tags(values: list[str]) -> list[str]:
 
 @router.post("/clearances", response_model=ClearancePublic, status_code=201)
 def clear_photo(
-    request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    pack: PackDep,
-    templates: TemplatesDep,
+    clearing: ClearingDep,
     user: CurrentUser,
     photo: Annotated[UploadFile, File(description="the photo to post: JPEG, PNG or WebP")],
     destination: Annotated[Destination, Form()],
     event_id: Annotated[int | None, Form(description="the district event it was taken at")] = None,
-    context_kind: Annotated[EventKind | None, Form(description="without an event: where it was taken")] = None,
+    context_kind: Annotated[ContextKind | None, Form(description="without an event: where it was taken")] = None,
     context_public: Annotated[bool | None, Form(description="without an event: open to the public?")] = None,
     tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior, floor_plan")] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> ClearancePublic:
-    data = read_upload_limited(photo, settings.max_upload_bytes)
-    clearance = clear_uploaded_photo(
-        request,
-        session,
-        photo=data,
+    data = read_upload_limited(photo, clearing.settings.max_upload_bytes)
+    check = PhotoCheck(
         uploader=user,
         destination=destination,
         event_id=event_id,
         context_kind=context_kind,
         context_public=context_public,
-        tags=_tags(tags),
+        tags=tuple(_tags(tags)),
         caption=caption,
-        settings=settings,
-        pack=pack,
-        templates=templates,
     )
+    clearance = clearances.clear_photo(session, check, data, using=clearing)
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
@@ -96,15 +88,13 @@ def get_clearance(clearance_id: int, session: SessionDep, user: CurrentUser) -> 
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
-@router.get("/clearances/{clearance_id}/photo", response_class=Response, responses=JPEG)
+@router.get("/clearances/{clearance_id}/photo", response_class=Response, responses=JPEG_RESPONSES)
 def clearance_photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(
-        reviews.photo_jpeg(settings, clearance), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
-    )
+    return jpeg(reviews.photo_jpeg(settings, clearance))
 
 
-@router.get("/clearances/{clearance_id}/faces/{index}/crop", response_class=Response, responses=JPEG)
+@router.get("/clearances/{clearance_id}/faces/{index}/crop", response_class=Response, responses=JPEG_RESPONSES)
 def face_crop(
     clearance_id: int,
     index: int,
@@ -113,43 +103,19 @@ def face_crop(
     user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(
-        reviews.face_crop(session, settings, clearance, index),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return jpeg(reviews.face_crop(session, settings, clearance, index))
 
 
-@router.get("/clearances/{clearance_id}/redacted", response_class=Response, responses=JPEG)
+@router.get("/clearances/{clearance_id}/redacted", response_class=Response, responses=JPEG_RESPONSES)
 def redacted_copy(
-    request: Request,
     clearance_id: int,
     session: SessionDep,
-    settings: SettingsDep,
-    pack: PackDep,
-    templates: TemplatesDep,
+    clearing: ClearingDep,
     user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(
-        session,
-        clearance=clearance,
-        user=user,
-        settings=settings,
-        pack=pack,
-        templates=templates,
-        analyse=request.app.state.analysis_pool.analyse,
-        release=session.commit,
-    )
-    return Response(
-        blurred,
-        media_type="image/jpeg",
-        headers={
-            "Content-Disposition": f'attachment; filename="cleared-{copy.id}-blurred.jpg"',
-            "X-Clearance-Id": str(copy.id),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
+    return jpeg(blurred, filename=f"cleared-{copy.id}-blurred.jpg", headers={"X-Clearance-Id": str(copy.id)})
 
 
 @router.post("/clearances/{clearance_id}/review", response_model=ClearancePublic)

@@ -10,7 +10,8 @@ from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, Setting
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate, ConsentPublic, ConsentRevoke
 from registry.core.errors import NotFound
-from registry.core.schemas import ConsentKind, ConsentStatus, Page
+from registry.core.schemas import Page
+from registry.policy.vocabulary import ConsentKind, ConsentStatus
 
 router = APIRouter(tags=["consents"])
 

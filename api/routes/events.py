@@ -7,9 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, Limit, OfficeUser, Offset, SessionDep
-from registry.core.schemas import EventKind, Page
+from registry.core.schemas import Page
 from registry.events import service as events
 from registry.events.schemas import EventCreate, EventPublic
+from registry.policy.vocabulary import ContextKind
 
 router = APIRouter(tags=["events"])
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["events"])
 def list_events(
     session: SessionDep,
     _: CurrentUser,
-    kind: EventKind | None = None,
+    kind: ContextKind | None = None,
     school: str | None = None,
     since: datetime | None = None,
     limit: Limit = 50,

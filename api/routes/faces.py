@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import DistrictDep, OfficeUser, SessionDep, SettingsDep, StaffReader, read_upload_limited
+from api.responses import JPEG_RESPONSES, jpeg
+from registry.core.db import end_before_slow_work
 from registry.core.errors import NotFound
 from registry.faces import enrolment
 from registry.faces.schemas import BoxPublic, FaceTemplatePublic
@@ -57,7 +60,7 @@ def enrol_face(
         settings=settings,
         district=district,
         analyse=request.app.state.analysis_pool.analyse,
-        release=session.commit,
+        release=partial(end_before_slow_work, session),
     )
     return template_public(template)
 
@@ -65,13 +68,13 @@ def enrol_face(
 @router.get(
     "/people/{person_id}/faces/{template_id}/thumbnail",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses=JPEG_RESPONSES,
 )
 def face_thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffReader) -> Response:
     template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
     if template.thumbnail is None:
         raise NotFound("No thumbnail is kept for this face.")
-    return Response(template.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return jpeg(template.thumbnail)
 
 
 @router.delete("/people/{person_id}/faces/{template_id}", status_code=204)

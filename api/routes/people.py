@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, StaffReader
-from registry.core.schemas import Page, PersonKind, PersonStatus
+from registry.core.db import checkpoint
+from registry.core.schemas import Page
 from registry.people import roster
 from registry.people import service as people
 from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, RosterReport
+from registry.policy.vocabulary import PersonKind, PersonStatus
 
 router = APIRouter(tags=["people"])
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
@@ -70,7 +72,11 @@ def import_roster(
     try:
         # Committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch.
         return roster.import_roster(
-            session, content=content, default_kind=default_kind, checkpoint=session.commit, district=district
+            session,
+            content=content,
+            default_kind=default_kind,
+            checkpoint=lambda: checkpoint(session),
+            district=district,
         )
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

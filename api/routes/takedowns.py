@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, SessionDep
+from api.responses import JPEG_RESPONSES, jpeg
 from registry.clearances.disclosure import Viewer, takedown_person, takedown_reason, viewer_of
 from registry.core.schemas import Page
 from registry.models.clearances import Clearance
@@ -16,7 +17,6 @@ from registry.takedowns import service as takedowns
 from registry.takedowns.schemas import TakedownPublic
 
 router = APIRouter(tags=["takedowns"])
-JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}}}
 
 
 def takedown_public(session: Session, takedown: Takedown, *, viewer: Viewer) -> TakedownPublic:
@@ -67,10 +67,6 @@ def confirm_takedown(takedown_id: int, session: SessionDep, user: CurrentUser) -
     )
 
 
-@router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG)
+@router.get("/takedowns/{takedown_id}/thumbnail", response_class=Response, responses=JPEG_RESPONSES)
 def takedown_thumbnail(takedown_id: int, session: SessionDep, user: CurrentUser) -> Response:
-    return Response(
-        takedowns.takedown_thumbnail(session, takedown_id, user),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return jpeg(takedowns.takedown_thumbnail(session, takedown_id, user))

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep, end_lookup
 from api.web.templating import CSRF_KEY, render
+from registry.accounts.permissions import Permission, may
 from registry.core.errors import RegistryError
 from registry.models.accounts import User
 
@@ -96,25 +97,25 @@ def signed_in_user(user: AnyPageUser) -> User:
 PageUser = Annotated[User, Depends(signed_in_user)]
 
 
-def page_roles(*roles: str) -> Callable[[User], User]:
-    allowed = frozenset(roles)
+def page_for(permission: Permission) -> Callable[[User], User]:
+    """The signed-in account, if its role has the permission (registry/accounts/permissions.py)."""
 
     def check(user: PageUser) -> User:
-        if user.role not in allowed:
+        if not may(user.role, permission):
             raise PageRefused(
                 "Your account's role does not give access to this page. "
                 "If you need it for your work, ask an administrator."
             )
         return user
 
-    check.__name__ = "page_for_" + "_or_".join(sorted(allowed))
+    check.__name__ = f"page_for_{permission}"
     return check
 
 
-OfficePage = Annotated[User, Depends(page_roles("office_staff", "admin"))]
-ReviewerPage = Annotated[User, Depends(page_roles("reviewer", "admin"))]
-AdminPage = Annotated[User, Depends(page_roles("admin"))]
-StaffPage = Annotated[User, Depends(page_roles("office_staff", "reviewer", "admin"))]
+OfficePage = Annotated[User, Depends(page_for(Permission.MANAGE_PEOPLE))]
+ReviewerPage = Annotated[User, Depends(page_for(Permission.REVIEW))]
+AdminPage = Annotated[User, Depends(page_for(Permission.MANAGE_ACCOUNTS))]
+StaffPage = Annotated[User, Depends(page_for(Permission.READ_RECORDS))]
 
 
 def sign_in_session(request: Request, user: User) -> None:

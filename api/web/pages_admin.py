@@ -10,9 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from api.deps import SessionDep
 from api.web.auth import AdminPage, FormDep, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
-from api.web.templating import ROLE_LABELS, flash, render
+from api.web.templating import flash, render
 from registry.accounts import service as accounts
 from registry.accounts import sign_in as signing_in
+from registry.accounts.permissions import ROLE_LABELS
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
 from registry.core.errors import RegistryError
 from registry.models.accounts import User

@@ -7,12 +7,14 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import PackDep, SessionDep, SettingsDep
+from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values
 from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
 from registry.albums import service as albums
 from registry.albums.files import display_name, keep_photo
+from registry.core.db import discard, hand_over
 from registry.core.errors import RegistryError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -64,7 +66,7 @@ def start_album(
                 pack=pack,
             )
         except RegistryError as exc:
-            session.rollback()
+            discard(session)
             errors[FORM] = exc.message
     if errors:
         return form_page(
@@ -92,7 +94,7 @@ def start_album(
             error=incoming.error,
             settings=settings,
         )
-    session.commit()
+    hand_over(session)
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
         runner.wake()
@@ -129,8 +131,4 @@ def album_page(request: Request, album_id: int, session: SessionDep, user: PageU
 
 @router.get("/albums/{album_id}/items/{item_id}/thumbnail")
 def album_thumbnail(album_id: int, item_id: int, session: SessionDep, user: PageUser) -> Response:
-    return Response(
-        albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return jpeg(albums.item_thumbnail(session, album_id=album_id, item_id=item_id, user=user))

@@ -10,11 +10,13 @@ from sqlmodel import Session, col, select
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep
+from api.responses import jpeg
 from api.routes.class_lists import group_class_list, pdf_response, school_class_list
 from api.web.auth import FormDep, OfficePage, PageRoute, PageUser, StaffPage
 from api.web.forms import FORM, optional, text_values
 from api.web.templating import flash, render
-from registry.clearances.disclosure import IDENTIFIES_EVERYONE, viewer_of
+from registry.accounts.permissions import Permission, may
+from registry.clearances.disclosure import viewer_of
 from registry.core.errors import NotFound, RegistryError
 from registry.groups import class_list
 from registry.groups import service as groups
@@ -27,7 +29,6 @@ from registry.models.people import Person
 from registry.policy.vocabulary import DESTINATIONS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _destination(value: str | None) -> str:
@@ -41,8 +42,8 @@ def class_lists(request: Request, session: SessionDep, user: PageUser) -> Respon
         "class_lists/index.html",
         {
             "groups": groups.list_groups(session, user=user),
-            "whole_school": user.role in IDENTIFIES_EVERYONE,
-            "makes_groups": user.role in ("office_staff", "admin"),
+            "whole_school": may(user.role, Permission.IDENTIFY_EVERYONE),
+            "makes_groups": may(user.role, Permission.MANAGE_PEOPLE),
             "values": {"destination": "personal_social_media"},
         },
     )
@@ -136,7 +137,7 @@ def school_list_pdf(
 def thumbnail(person_id: int, session: SessionDep, user: PageUser) -> Response:
     if not viewer_of(session, user).may_identify(person_id):
         raise NotFound(f"No reference photo for person {person_id}.")
-    return Response(class_list.reference_thumbnail(session, person_id), media_type="image/jpeg", headers=PRIVATE)
+    return jpeg(class_list.reference_thumbnail(session, person_id))
 
 
 # --- the office's groups ---------------------------------------------------------------------

@@ -8,15 +8,17 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from api.clearing import clear_uploaded_photo
-from api.deps import PackDep, SessionDep, SettingsDep, TemplatesDep
+from api.deps import ClearingDep, PackDep, SessionDep, SettingsDep
+from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.templating import render
 from media.images import ImageRejected
 from registry.clearances import reviews
 from registry.clearances import service as clearances
+from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
+from registry.core.db import discard
 from registry.core.errors import RegistryError
 from registry.events import service as events
 from registry.policy import PolicyPack
@@ -24,7 +26,6 @@ from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 HISTORY_PAGE_SIZE = 25
-JPEG_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def form_page(
@@ -82,7 +83,7 @@ def clear_photo(
     session: SessionDep,
     settings: SettingsDep,
     pack: PackDep,
-    templates: TemplatesDep,
+    clearing: ClearingDep,
     user: PageUser,
 ) -> Response:
     values = text_values(form)
@@ -95,26 +96,21 @@ def clear_photo(
         try:
             if len(data) > settings.max_upload_bytes:
                 raise ImageRejected(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
-            clearance = clear_uploaded_photo(
-                request,
-                session,
-                photo=data,
+            check = PhotoCheck(
                 uploader=user,
                 destination=str(values["destination"]),
                 event_id=int(event_id) if event_id else None,
                 context_kind=None if event_id else str(values.get("context_kind")),
                 context_public=None if event_id else values.get("context_public") == "yes",
-                tags=values["tags"],
+                tags=tuple(values["tags"]),
                 caption=optional(values, "caption"),
-                settings=settings,
-                pack=pack,
-                templates=templates,
             )
+            clearance = clearances.clear_photo(session, check, data, using=clearing)
         except ImageRejected as exc:
-            session.rollback()  # nothing of a refused photo is kept
+            discard(session)  # nothing of a refused photo is kept
             errors["photo"] = exc.message
         except RegistryError as exc:
-            session.rollback()
+            discard(session)
             errors[FORM] = exc.message
     if errors:
         return form_page(
@@ -160,40 +156,22 @@ def result(request: Request, clearance_id: int, session: SessionDep, user: PageU
 @router.get("/clearances/{clearance_id}/photo")
 def photo(clearance_id: int, session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(reviews.photo_jpeg(settings, clearance), media_type="image/jpeg", headers=JPEG_HEADERS)
+    return jpeg(reviews.photo_jpeg(settings, clearance))
 
 
 @router.get("/clearances/{clearance_id}/faces/{index}/crop")
 def face_crop(clearance_id: int, index: int, session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    return Response(
-        reviews.face_crop(session, settings, clearance, index), media_type="image/jpeg", headers=JPEG_HEADERS
-    )
+    return jpeg(reviews.face_crop(session, settings, clearance, index))
 
 
 @router.get("/clearances/{clearance_id}/blurred")
 def blurred_copy(
-    request: Request,
     clearance_id: int,
     session: SessionDep,
-    settings: SettingsDep,
-    pack: PackDep,
-    templates: TemplatesDep,
+    clearing: ClearingDep,
     user: PageUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(
-        session,
-        clearance=clearance,
-        user=user,
-        settings=settings,
-        pack=pack,
-        templates=templates,
-        analyse=request.app.state.analysis_pool.analyse,
-        release=session.commit,
-    )
-    return Response(
-        blurred,
-        media_type="image/jpeg",
-        headers={**JPEG_HEADERS, "Content-Disposition": f'attachment; filename="photo-{copy.id}-blurred.jpg"'},
-    )
+    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
+    return jpeg(blurred, filename=f"photo-{copy.id}-blurred.jpg")

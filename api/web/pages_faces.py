@@ -6,16 +6,19 @@ import base64
 import secrets
 import time
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep, SettingsDep
+from api.responses import jpeg
 from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
 from media.images import ImageRejected
+from registry.core.db import end_before_slow_work
 from registry.core.errors import Invalid, NotFound, RegistryError
 from registry.core.settings import Settings
 from registry.faces import enrolment
@@ -82,7 +85,7 @@ def preview(
             settings=settings,
             district=district,
             analyse=request.app.state.analysis_pool.analyse,
-            release=session.commit,
+            release=partial(end_before_slow_work, session),
         )
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
@@ -133,7 +136,7 @@ def save(
             settings=settings,
             district=district,
             analyse=request.app.state.analysis_pool.analyse,
-            release=session.commit,
+            release=partial(end_before_slow_work, session),
         )
     except (ImageRejected, RegistryError) as exc:
         flash(request, exc.message, kind="error")
@@ -164,8 +167,4 @@ def thumbnail(person_id: int, template_id: int, session: SessionDep, _: StaffPag
     template = enrolment.get_template(session, person_id=person_id, template_id=template_id)
     if template.thumbnail is None:
         raise NotFound("No thumbnail is kept for this face.")
-    return Response(
-        template.thumbnail,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
-    )
+    return jpeg(template.thumbnail)

@@ -10,6 +10,7 @@ from api.deps import DistrictDep, SessionDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
+from registry.core.db import checkpoint
 from registry.core.errors import RegistryError
 from registry.events import service as events
 from registry.events.schemas import EventCreate
@@ -54,7 +55,7 @@ def import_roster(
                     session,
                     content=content,
                     default_kind=str(default_kind),
-                    checkpoint=session.commit,
+                    checkpoint=lambda: checkpoint(session),
                     district=district,
                 )
             except roster.RosterFileError as exc:

@@ -6,9 +6,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import SessionDep
+from api.responses import jpeg
 from api.routes.takedowns import takedown_public
 from api.web.auth import PageRoute, PageUser
 from api.web.templating import flash, render
+from registry.accounts.permissions import Permission, may
 from registry.clearances.disclosure import viewer_of
 from registry.takedowns import service as takedowns
 
@@ -28,7 +30,7 @@ def takedown_list(request: Request, session: SessionDep, user: PageUser, state: 
             "takedowns": [takedown_public(session, t, viewer=viewer) for t in rows],
             "total": total,
             "state": state,
-            "district_wide": user.role in takedowns.SEES_EVERY_TAKEDOWN,
+            "district_wide": may(user.role, Permission.SEE_EVERY_TAKEDOWN),
         },
     )
 
@@ -43,8 +45,4 @@ def confirm(request: Request, takedown_id: int, session: SessionDep, user: PageU
 
 @router.get("/takedowns/{takedown_id}/thumbnail")
 def thumbnail(takedown_id: int, session: SessionDep, user: PageUser) -> Response:
-    return Response(
-        takedowns.takedown_thumbnail(session, takedown_id, user),
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return jpeg(takedowns.takedown_thumbnail(session, takedown_id, user))

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from registry.accounts.permissions import ROLE_LABELS, Permission, may
 from registry.models.accounts import User
 from registry.policy.vocabulary import DESTINATION_LABELS, VERDICT_LABELS
 
@@ -18,7 +19,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CSRF_KEY = "csrf"
 FLASH_KEY = "flash"
 
-ROLE_LABELS = {"employee": "Employee", "office_staff": "Office staff", "reviewer": "Reviewer", "admin": "Administrator"}
 KIND_LABELS = {"student": "Student", "employee": "Employee", "community_member": "Community member"}
 CONSENT_KIND_LABELS = {
     "image_release": "Photo release",
@@ -59,20 +59,20 @@ TAG_LABELS = {
     "floor_plan": "Shows a floor plan or map of a building",
 }
 
-# (path, label, roles that see it), in the order the header shows them.
-NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
-    ("/", "Home", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/clearances/new", "Clear a photo", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/clearances", "My photos", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/albums", "Albums", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/takedowns", "Take down", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/class-lists", "Class lists", frozenset({"employee", "office_staff", "reviewer", "admin"})),
-    ("/people", "People", frozenset({"office_staff", "admin"})),
-    ("/roster", "Import roster", frozenset({"office_staff", "admin"})),
-    ("/events", "Events", frozenset({"office_staff", "admin"})),
-    ("/review", "Review queue", frozenset({"reviewer", "admin"})),
-    ("/admin/users", "Users", frozenset({"admin"})),
-    ("/admin/tokens", "API tokens", frozenset({"admin"})),
+# (path, label, the permission that shows it), in the order the header shows them.
+NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("/", "Home", Permission.CLEAR_PHOTOS),
+    ("/clearances/new", "Clear a photo", Permission.CLEAR_PHOTOS),
+    ("/clearances", "My photos", Permission.CLEAR_PHOTOS),
+    ("/albums", "Albums", Permission.CLEAR_PHOTOS),
+    ("/takedowns", "Take down", Permission.CLEAR_PHOTOS),
+    ("/class-lists", "Class lists", Permission.CLEAR_PHOTOS),
+    ("/people", "People", Permission.MANAGE_PEOPLE),
+    ("/roster", "Import roster", Permission.MANAGE_PEOPLE),
+    ("/events", "Events", Permission.MANAGE_PEOPLE),
+    ("/review", "Review queue", Permission.REVIEW),
+    ("/admin/users", "Users", Permission.MANAGE_ACCOUNTS),
+    ("/admin/tokens", "API tokens", Permission.MANAGE_ACCOUNTS),
 ]
 
 
@@ -91,7 +91,7 @@ def flash(request: Request, message: str, *, kind: str = "success") -> None:
 def navigation_for(user: User | None) -> list[tuple[str, str]]:
     if user is None or user.must_change_password:  # nothing else opens until they choose their own password
         return []
-    return [(path, label) for path, label, roles in NAVIGATION if user.role in roles]
+    return [(path, label) for path, label, permission in NAVIGATION if may(user.role, permission)]
 
 
 def _page_context(request: Request) -> dict[str, Any]:

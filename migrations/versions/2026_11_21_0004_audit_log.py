@@ -1,4 +1,4 @@
-"""The audit log: one hash-chained entry per write (registry/trust/audit.py writes it, audit_log.py verifies it).
+"""The audit log: one hash-chained entry per write (registry/core/audit.py writes it, audit_log.py verifies it).
 
 Reviewed: matches registry/trust/schemas.py AuditEntry. Ids are given by the chain (last + 1 under its
 lock), so there is no sequence (autoincrement=False). Dropped whole on downgrade.

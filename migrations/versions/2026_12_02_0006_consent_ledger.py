@@ -61,7 +61,7 @@ def _refusals_without_an_end() -> None:
     on each consent must stay what the table says: audit verification checks it)."""
     from sqlmodel import Session
 
-    from registry.trust import audit
+    from registry.core import audit
 
     consents = sa.table('consents', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
                         sa.column('signed_on', sa.Date()), sa.column('valid_from', sa.Date()),

@@ -11,7 +11,8 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.schemas import Password, Request, Role
+from registry.accounts.permissions import Role
+from registry.core.schemas import Password, Request
 
 
 class TokenResponse(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from registry.accounts import passwords, security, sign_in
+from registry.accounts.permissions import Role
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.models.accounts import ApiToken, User
@@ -220,7 +221,7 @@ def list_api_tokens(session: Session) -> list[ApiToken]:
 
 def ensure_first_admin(session: Session, *, email: str | None, password: str | None) -> tuple[User, str | None] | None:
     """Creates the first administrator when there is none. Returns it and a generated password, if any."""
-    if session.exec(select(User).where(User.role == "admin")).first() is not None:
+    if session.exec(select(User).where(User.role == Role.ADMIN)).first() is not None:
         return None
     generated = None
     if not password:

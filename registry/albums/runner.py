@@ -30,16 +30,21 @@ from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.images import ImageRejected
 from registry.albums.claims import Claimed, claim_items, release_item, stale_claims
 from registry.albums.service import finish_if_done
-from registry.clearances.service import closer_look_settings, needs_closer_look, record_clearance, resolve_context
-from registry.core.db import unit_of_work
+from registry.clearances.check import Clearing, PhotoCheck
+from registry.clearances.service import (
+    first_search,
+    record_or_search_again,
+)
+from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import delete_after_commit
 from registry.core.settings import Settings
-from registry.faces.analysis_pool import AnalysisPool, EngineStopped, analysis_settings
+from registry.faces.analysis_pool import AnalysisPool, EngineStopped
 from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
 from registry.models.albums import AlbumItem, AlbumJob
 from registry.models.base import utcnow
+from registry.models.clearances import Clearance
 from registry.policy import PolicyPack
 
 log = logging.getLogger(__name__)
@@ -60,7 +65,9 @@ class AlbumRunner:
         poll_seconds: float = 1.0,
         only_job: int | None = None,
     ) -> None:
-        self.engine, self.settings, self.pack, self.templates, self.pool = engine, settings, pack, templates, pool
+        self.engine, self.settings, self.pool = engine, settings, pool
+        # The pool reads the faces here (``_submit``); the clearing records them.
+        self.clearing = Clearing(settings=settings, pack=pack, templates=templates)
         self.poll_seconds, self.only_job = poll_seconds, only_job
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._in_flight: dict[Future[PhotoAnalysis], Claimed] = {}
@@ -118,7 +125,7 @@ class AlbumRunner:
                 "The uploaded file is no longer on the server (removed before it was checked); upload the photo again.",
             )
             return
-        self._in_flight[self.pool.submit(path.read_bytes(), how or analysis_settings(self.settings))] = claimed
+        self._in_flight[self.pool.submit(path.read_bytes(), how or first_search(self.settings))] = claimed
 
     def _collect(self, *, timeout: float) -> None:
         done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -142,63 +149,48 @@ class AlbumRunner:
             self._record(claimed, analysis)
 
     def _record(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:
-        try:
-            self._record_or_look_again(claimed, analysis)
-        except _LookCloser:
-            # The closer look, in the pool like the first search, recorded when it returns (its result
-            # says it searched harder, so it is never sent back again).
-            self._submit(claimed, closer_look_settings(self.settings, analysis))
-
-    def _record_or_look_again(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:
-        with Session(self.engine, expire_on_commit=False) as peek:
+        """Records the photo's clearance, or sends it back to the pool for the closer look (nothing
+        recorded meanwhile; the closer look's result says it searched harder, so it is recorded)."""
+        with new_session(self.engine, expire_on_commit=False) as peek:
             job = peek.get(AlbumJob, claimed.job_id)
             actor = f"user:{job.uploader_id}" if job else "system:albums"
+        search_again: AnalysisSettings | None = None
         with unit_of_work(self.engine, actor=actor) as session:
             item = _still_mine(session, claimed.item_id, self.identity)
             job = session.get(AlbumJob, claimed.job_id)
             uploader = session.get(User, job.uploader_id) if job else None
             if item is None or job is None or uploader is None:
                 return
+            check = PhotoCheck(
+                uploader=uploader,
+                destination=job.destination,
+                event_id=job.event_id,
+                context_kind=job.context_kind,
+                context_public=job.context_public,
+                tags=tuple(job.tags),
+                caption=job.caption,
+            )
             try:
-                with session.begin_nested():
-                    context = resolve_context(
-                        session, event_id=job.event_id, context_kind=job.context_kind, context_public=job.context_public
+                with session.begin_nested():  # a refused photo leaves nothing behind but its outcome
+                    outcome = record_or_search_again(
+                        session, check, analysis, using=self.clearing, photo_file=item.photo_file
                     )
-                    if needs_closer_look(
-                        session,
-                        analysis=analysis,
-                        uploader=uploader,
-                        context=context,
-                        destination=job.destination,
-                        tags=job.tags,
-                        caption=job.caption,
-                        settings=self.settings,
-                        pack=self.pack,
-                        templates=self.templates,
-                    ):
-                        raise _LookCloser  # nothing recorded: rolled back
-                    clearance = record_clearance(
-                        session,
-                        analysis=analysis,
-                        uploader=uploader,
-                        context=context,
-                        destination=job.destination,
-                        tags=job.tags,
-                        caption=job.caption,
-                        settings=self.settings,
-                        pack=self.pack,
-                        templates=self.templates,
-                        photo_file=item.photo_file,
-                    )
-                # The clearance owns the file from now on (retention and purges follow clearances).
-                item.status, item.clearance_id, item.decision = "done", clearance.id, clearance.decision
-                item.photo_file = None
             except RegistryError as exc:
                 item.status, item.error = "failed", exc.message[:500]
-            item.claimed_by = None
-            session.add(item)
-            session.flush()
-            finish_if_done(session, claimed.job_id)
+            else:
+                if isinstance(outcome, Clearance):
+                    # The clearance owns the file from now on (retention and purges follow clearances).
+                    item.status, item.clearance_id, item.decision = "done", outcome.id, outcome.decision
+                    item.photo_file = None
+                else:
+                    search_again = outcome
+            if search_again is None:
+                item.claimed_by = None
+                session.add(item)
+                session.flush()
+                finish_if_done(session, claimed.job_id)
+        if search_again is not None:
+            self._submit(claimed, search_again)
 
     def _fail(self, claimed: Claimed, message: str) -> None:
         with unit_of_work(self.engine, actor="system:albums") as session:
@@ -232,10 +224,6 @@ class AlbumRunner:
             for job_id in {i.job_id for i in items}:
                 finish_if_done(session, job_id)
             return len(items)
-
-
-class _LookCloser(Exception):
-    """Raised inside the recording transaction to roll it back: the photo is searched again first."""
 
 
 def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Settings) -> None:

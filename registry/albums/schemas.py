@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field as Described
 
+from registry.core.schemas import PhotoStanding
 from registry.models.albums import ItemStatus
+from registry.policy.vocabulary import Verdict
 
 
 class AlbumItemPublic(BaseModel):
@@ -18,8 +19,8 @@ class AlbumItemPublic(BaseModel):
     status: ItemStatus
     error: str | None
     clearance_id: int | None
-    decision: Literal["allowed", "blocked", "needs_review"] | None
-    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] | None = Described(
+    decision: Verdict | None
+    standing: PhotoStanding | None = Described(
         None, description="the photo now: its decision, or take_down when it is no longer allowed since"
     )
     thumbnail_url: str | None

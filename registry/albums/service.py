@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry.accounts.permissions import Permission, may
 from registry.albums.schemas import AlbumItemPublic, AlbumPublic
 from registry.clearances.service import (
-    SEES_EVERY_CLEARANCE,
     check_request_words,
     get_clearance_for,
     resolve_context,
@@ -112,14 +112,14 @@ def finish_if_done(session: Session, job_id: int) -> None:
 def get_album_for(session: Session, album_id: int, user: User) -> AlbumJob:
     """The album, if this user may see it: employees see their own only (others look absent)."""
     job = session.get(AlbumJob, album_id)
-    if job is None or (user.role not in SEES_EVERY_CLEARANCE and job.uploader_id != user.id):
+    if job is None or (not may(user.role, Permission.SEE_EVERY_CLEARANCE) and job.uploader_id != user.id):
         raise NotFound(f"No album with id {album_id}.")
     return job
 
 
 def list_albums(session: Session, *, user: User, limit: int, offset: int) -> tuple[list[AlbumJob], int]:
     statement = select(AlbumJob)
-    if user.role not in SEES_EVERY_CLEARANCE:
+    if not may(user.role, Permission.SEE_EVERY_CLEARANCE):
         statement = statement.where(AlbumJob.uploader_id == user.id)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AlbumJob.id).desc()).limit(limit).offset(offset)).all()

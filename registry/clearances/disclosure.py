@@ -16,17 +16,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from registry.accounts.permissions import Permission, may
 from registry.clearances.schemas import ClearanceFacePublic, ClearancePublic, ReasonPublic
+from registry.core.audit import record_act
 from registry.groups.service import people_led_by
 from registry.models.accounts import User
 from registry.models.consents import Consent, ConsentRevocation
 from registry.models.people import Person
 from registry.models.takedowns import Takedown
 from registry.policy import vocabulary as v
-from registry.trust.audit import record_act
-
-IDENTIFIES_EVERYONE = frozenset({"office_staff", "reviewer", "admin"})
-SEES_CANDIDATES = frozenset({"reviewer", "admin"})  # the people who settle doubtful faces
 
 WHO = {
     "student": "A student",
@@ -48,7 +46,7 @@ class Viewer:
 
     @property
     def identifies_everyone(self) -> bool:
-        return self.role in IDENTIFIES_EVERYONE
+        return may(self.role, Permission.IDENTIFY_EVERYONE)
 
     def may_identify(self, person_id: int | None) -> bool:
         if person_id is None:
@@ -57,7 +55,7 @@ class Viewer:
 
 
 def viewer_of(session: Session, user: User) -> Viewer:
-    groups = frozenset() if user.role in IDENTIFIES_EVERYONE else people_led_by(session, user)
+    groups = frozenset() if may(user.role, Permission.IDENTIFY_EVERYONE) else people_led_by(session, user)
     return Viewer(user_id=int(user.id or 0), role=user.role, person_id=user.person_id, group_people=groups)
 
 
@@ -66,7 +64,7 @@ ADMINISTRATOR = Viewer(user_id=0, role="admin")  # the command line: run by admi
 
 def present_clearance(session: Session, public: ClearancePublic, *, viewer: Viewer) -> ClearancePublic:
     """The clearance as this viewer may see it; names told to an employee are recorded."""
-    if viewer.role in SEES_CANDIDATES:
+    if may(viewer.role, Permission.SEE_CANDIDATES):
         return public
     if viewer.identifies_everyone:
         return _without_candidates(public)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlmodel import Session, col, select
 
-from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
+from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.disclosure import Viewer, present_clearance, takedown_of, takedown_reason
 from registry.clearances.facts import person_facts
 from registry.clearances.schemas import (
@@ -27,7 +25,6 @@ from registry.consents import standing
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
-from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
 from registry.models.base import as_utc, id_of
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceReview
@@ -101,14 +98,10 @@ def redacted_copy(
     *,
     clearance: Clearance,
     user: User,
-    settings: Settings,
-    pack: PolicyPack,
-    templates: TemplateCache,
-    analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
-    release: Callable[[], None] | None = None,
+    using: Clearing,
 ) -> tuple[bytes, Clearance]:
-    """The photo with its blocking faces blurred and no metadata, itself cleared (``analyse``: the worker
-    pool's; ``release``: ends the transaction while it runs) before it is given."""
+    """The photo with its blocking faces blurred and no metadata, itself cleared before it is given."""
+    settings, pack = using.settings, using.pack
     if not clearance.redaction_offered:
         raise Conflict("No blurred copy is offered for this photo: " + _why_not_redactable(clearance))
     kept = _kept_copy(session, clearance=clearance, user=user, settings=settings, pack=pack)
@@ -120,24 +113,18 @@ def redacted_copy(
     decoded = decode_photo(original, max_pixels=settings.max_pixels)
     boxes = [_box(f) for f in faces_of(session, id_of(clearance)) if f.verdict == "blocked" and f.redactable]
     blurred = redact(decoded, boxes)
-    copy = clear_photo(
-        session,
-        photo=blurred,
+    check = PhotoCheck(
         uploader=user,
         destination=clearance.destination,
         event_id=clearance.event_id,
         context_kind=clearance.context_kind,
         context_public=clearance.context_public,
-        tags=clearance.tags,
+        tags=tuple(clearance.tags),
         caption=clearance.caption,
-        settings=settings,
-        pack=pack,
-        templates=templates,
         redacted_of=clearance,
-        blurred_boxes=[b.padded(0.25, width=decoded.width, height=decoded.height) for b in boxes],
-        analyse=analyse,
-        release=release,
+        blurred_boxes=tuple(b.padded(0.25, width=decoded.width, height=decoded.height) for b in boxes),
     )
+    copy = clear_photo(session, check, blurred, using=using)
     if copy.decision != "allowed":
         raise Conflict(
             f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "

@@ -11,8 +11,12 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.schemas import Destination, EventKind, LocalDateTime, Request
+from registry.core.schemas import LocalDateTime, PhotoStanding, Request
 from registry.faces.schemas import BoxPublic
+from registry.policy.vocabulary import ContextKind, Destination, MatchBand, Verdict
+
+# What a reviewer says of one face.
+Resolution = Literal["person", "nobody", "reject", "approve"]
 
 
 class CandidatePublic(BaseModel):
@@ -22,7 +26,7 @@ class CandidatePublic(BaseModel):
 
 
 class FaceReviewPublic(BaseModel):
-    resolution: Literal["person", "nobody", "reject", "approve"]
+    resolution: Resolution
     person_id: int | None
     reviewer_id: int
     reviewed_at: datetime
@@ -32,14 +36,14 @@ class FaceReviewPublic(BaseModel):
 class ClearanceFacePublic(BaseModel):
     index: int
     box: BoxPublic
-    band: Literal["identified", "possible", "unknown"]
+    band: MatchBand
     person_id: int | None
     person_name: str | None
     distance: float | None
     margin: float | None
     candidates: list[CandidatePublic]
     match_reason: str
-    verdict: Literal["allowed", "blocked", "needs_review"]
+    verdict: Verdict
     rule: str
     clause: str
     message: str
@@ -52,7 +56,7 @@ class ReasonPublic(BaseModel):
     rule: str
     clause: str
     message: str
-    verdict: Literal["allowed", "blocked", "needs_review"]
+    verdict: Verdict
 
 
 class EngineUsed(BaseModel):
@@ -68,12 +72,12 @@ class EngineUsed(BaseModel):
 
 class ClearancePublic(BaseModel):
     id: int
-    decision: Literal["allowed", "blocked", "needs_review"]
+    decision: Verdict
     reasons: list[ReasonPublic]
     faces: list[ClearanceFacePublic]
     uploader_id: int
     event_id: int | None
-    context_kind: EventKind
+    context_kind: ContextKind
     context_public: bool
     destination: Destination
     tags: list[str]
@@ -97,7 +101,7 @@ class ClearancePublic(BaseModel):
     )
     created_at: datetime
     decided_at: datetime
-    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+    standing: PhotoStanding = Field(
         description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
         "standing_reason) and taken_down (the uploader confirmed)"
     )
@@ -106,15 +110,15 @@ class ClearancePublic(BaseModel):
 
 class ClearanceSummary(BaseModel):
     id: int
-    decision: Literal["allowed", "blocked", "needs_review"]
+    decision: Verdict
     uploader_id: int
-    context_kind: EventKind
+    context_kind: ContextKind
     context_public: bool
     destination: Destination
     faces: int
     caption: str | None
     created_at: datetime
-    standing: Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"] = Field(
+    standing: PhotoStanding = Field(
         description="the photo now: its decision when checked, or take_down (no longer allowed since: see "
         "standing_reason) and taken_down (the uploader confirmed)"
     )
@@ -123,7 +127,7 @@ class ClearanceSummary(BaseModel):
 
 class FaceResolution(Request):
     index: int = Field(ge=0)
-    resolution: Literal["person", "nobody", "reject", "approve"] = Field(
+    resolution: Resolution = Field(
         description="person: it is person_id; nobody: nobody enrolled; reject: may not be posted; "
         "approve: the identified person may be posted (settles a policy's review only)"
     )

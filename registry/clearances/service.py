@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,16 +11,18 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
+from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.faces import DETECTOR, ENGINE, Box, closer_look_side
 from media.harder_search import SearchLimits
 from media.matching import match_faces
+from registry.accounts.permissions import Permission, may
+from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
 from registry.clearances.facts import consent_facts, person_facts
+from registry.core.db import discard, end_before_slow_work, trial
 from registry.core.errors import Invalid, NotFound
 from registry.core.files import crash_here_if_testing
 from registry.core.settings import Settings
 from registry.events.service import get_event
-from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
@@ -37,15 +39,6 @@ from registry.policy import (
 )
 from registry.policy.ledger import District
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
-
-SEES_EVERY_CLEARANCE = frozenset({"reviewer", "admin"})
-
-
-@dataclass(frozen=True)
-class PhotoContext:
-    kind: str
-    public: bool
-    event: Event | None
 
 
 def resolve_context(
@@ -104,144 +97,114 @@ def context_check(event: Event | None, taken_at: datetime | None, margin_minutes
 
 
 def clear_photo(
-    session: Session,
-    *,
-    photo: bytes,
-    uploader: User,
-    destination: str,
-    event_id: int | None,
-    context_kind: str | None,
-    context_public: bool | None,
-    tags: Sequence[str],
-    caption: str | None,
-    settings: Settings,
-    pack: PolicyPack,
-    templates: TemplateCache,
-    redacted_of: Clearance | None = None,
-    blurred_boxes: Sequence[Box] = (),
-    analyse: Callable[[bytes, AnalysisSettings], PhotoAnalysis] = analyse_photo,
-    release: Callable[[], None] | None = None,
+    session: Session, check: PhotoCheck, photo: bytes, *, using: Clearing, photo_file: str | None = None
 ) -> Clearance:
-    """Both halves here; ``analyse`` may be a worker pool's, and ``release`` (a commit) ends the transaction
-    before each analysis, so that none is held while faces are read (on SQLite it holds the write lock)."""
-    context = resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
-    check_request_words(destination=destination, tags=tags, pack=pack)
-    if release is not None:
-        release()
-    analysis = analyse(
-        photo, AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+    """Clears one photo, the one way every interface does: check the question, read the faces,
+    search harder where a face the first search missed could change the answer, decide, record.
+
+    The photo is kept in the uploads folder (``photo_file``, when the caller kept it already) and
+    the clearance recorded in the session's transaction; the caller's commit makes both count.
+    """
+    resolve_check(session, check, pack=using.pack)
+    analysis = _read_faces(session, photo, first_search(using.settings), using=using)
+    outcome = record_or_search_again(session, check, analysis, using=using, photo_file=photo_file)
+    while not isinstance(outcome, Clearance):  # once at most: the closer look's result is recorded
+        if using.hold_no_transaction:
+            discard(session)  # nothing was recorded; no transaction during the second search
+        analysis = _read_faces(session, photo, outcome, using=using)
+        outcome = record_or_search_again(session, check, analysis, using=using, photo_file=photo_file)
+    if photo_file is None:
+        outcome.photo_file = store_upload(using.settings.uploads_dir, photo)
+        session.add(outcome)
+        session.flush()
+    return outcome
+
+
+def resolve_check(session: Session, check: PhotoCheck, *, pack: PolicyPack) -> PhotoContext:
+    """The question's words and context, checked before any face is read."""
+    context = resolve_context(
+        session, event_id=check.event_id, context_kind=check.context_kind, context_public=check.context_public
     )
-    if needs_closer_look(
-        session,
-        analysis=analysis,
-        uploader=uploader,
-        context=context,
-        destination=destination,
-        tags=tags,
-        caption=caption,
-        settings=settings,
-        pack=pack,
-        templates=templates,
-        blurred_boxes=blurred_boxes,
-    ):
-        if release is not None:
-            session.rollback()  # nothing was recorded; no transaction during the second search
-        analysis = analyse(photo, closer_look_settings(settings, analysis))
-    clearance = record_clearance(
-        session,
-        analysis=analysis,
-        uploader=uploader,
-        context=context,
-        destination=destination,
-        tags=tags,
-        caption=caption,
-        settings=settings,
-        pack=pack,
-        templates=templates,
-        redacted_of=redacted_of,
-        blurred_boxes=blurred_boxes,
-    )
-    clearance.photo_file = store_upload(settings.uploads_dir, photo)
-    session.add(clearance)
-    session.flush()
-    return clearance
+    check_request_words(destination=check.destination, tags=check.tags, pack=pack)
+    return context
+
+
+def first_search(settings: Settings) -> AnalysisSettings:
+    """The first reading of every photo: upright faces on a copy of ``detect_max_side``."""
+    return AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+
+
+def _read_faces(session: Session, photo: bytes, how: AnalysisSettings, *, using: Clearing) -> PhotoAnalysis:
+    if using.hold_no_transaction:
+        end_before_slow_work(session)
+    return using.analyse(photo, how)
+
+
+def record_or_search_again(
+    session: Session,
+    check: PhotoCheck,
+    analysis: PhotoAnalysis,
+    *,
+    using: Clearing,
+    photo_file: str | None = None,
+) -> Clearance | AnalysisSettings:
+    """The recorded clearance; or, when a face the search missed could change an "allowed", nothing
+    recorded and how to search again (the caller reads the faces again and comes back here)."""
+    context = resolve_check(session, check, pack=using.pack)
+    if needs_closer_look(session, check, analysis, context=context, using=using):
+        return closer_look_settings(using.settings, analysis)
+    return record_clearance(session, check, analysis, context=context, using=using, photo_file=photo_file)
 
 
 def record_clearance(
     session: Session,
-    *,
+    check: PhotoCheck,
     analysis: PhotoAnalysis,
-    uploader: User,
+    *,
     context: PhotoContext,
-    destination: str,
-    tags: Sequence[str],
-    caption: str | None,
-    settings: Settings,
-    pack: PolicyPack,
-    templates: TemplateCache,
+    using: Clearing,
     photo_file: str | None = None,
-    redacted_of: Clearance | None = None,
-    blurred_boxes: Sequence[Box] = (),
 ) -> Clearance:
     """The cheap half: match the analysed faces against the templates in force now, decide, record."""
-    clearance = _add_clearance(
-        session,
-        analysis=analysis,
-        uploader=uploader,
-        context=context,
-        destination=destination,
-        tags=tags,
-        caption=caption,
-        settings=settings,
-        pack=pack,
-        templates=templates,
-        photo_file=photo_file,
-        redacted_of=redacted_of,
-        blurred_boxes=blurred_boxes,
-    )
-    decide_again(session, clearance=clearance, district=District(pack, settings.time_zone), uploader=uploader)
+    clearance = _add_clearance(session, check, analysis, context=context, using=using, photo_file=photo_file)
+    district = District(using.pack, using.settings.time_zone)
+    decide_again(session, clearance=clearance, district=district, uploader=check.uploader)
     return clearance
 
 
 def _add_clearance(
     session: Session,
-    *,
+    check: PhotoCheck,
     analysis: PhotoAnalysis,
-    uploader: User,
+    *,
     context: PhotoContext,
-    destination: str,
-    tags: Sequence[str],
-    caption: str | None,
-    settings: Settings,
-    pack: PolicyPack,
-    templates: TemplateCache,
+    using: Clearing,
     photo_file: str | None = None,
-    redacted_of: Clearance | None = None,
-    blurred_boxes: Sequence[Box] = (),
 ) -> Clearance:
     """The clearance and its matched faces, not yet decided."""
+    settings, pack, blurred_boxes = using.settings, using.pack, check.blurred_boxes
     faces = analysis.faces
     matches = match_faces(
         faces,
-        templates.index(session),
+        using.templates.index(session),
         match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold,
         min_margin=settings.min_margin,
         min_face_px=settings.min_face_px,
     )
     clearance = Clearance(
-        uploader_id=id_of(uploader),
+        uploader_id=id_of(check.uploader),
         event_id=context.event.id if context.event else None,
         context_kind=context.kind,
         context_public=context.public,
-        destination=destination,
-        tags=sorted(set(tags)),
-        caption=caption,
+        destination=check.destination,
+        tags=sorted(set(check.tags)),
+        caption=check.caption,
         decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at, settings.event_time_margin_minutes)
         + search_review_reasons(analysis, blurred_boxes=blurred_boxes, as_unknown=pack.block_unchecked_person),
         context_check=context_check(context.event, analysis.taken_at, settings.event_time_margin_minutes),
-        redacted_of_id=redacted_of.id if redacted_of else None,
+        redacted_of_id=check.redacted_of.id if check.redacted_of else None,
         pack_id=pack.id,
         pack_version=pack.version,
         engine=ENGINE,
@@ -337,18 +300,7 @@ def search_review_reasons(
 
 
 def needs_closer_look(
-    session: Session,
-    *,
-    analysis: PhotoAnalysis,
-    uploader: User,
-    context: PhotoContext,
-    destination: str,
-    tags: Sequence[str],
-    caption: str | None,
-    settings: Settings,
-    pack: PolicyPack,
-    templates: TemplateCache,
-    blurred_boxes: Sequence[Box] = (),
+    session: Session, check: PhotoCheck, analysis: PhotoAnalysis, *, context: PhotoContext, using: Clearing
 ) -> bool:
     """Whether a photo must be searched harder before it may be allowed.
 
@@ -358,27 +310,16 @@ def needs_closer_look(
     were it there, would be an unknown face. So when the photo would be allowed, but would not be
     with one unknown face more, it is searched again (``closer_look_settings``): a missed face must
     never be what allows a photo. Photos that are blocked or need review already, or are allowed
-    whatever an unknown face would do, never pay for it. Decided in a savepoint that is rolled
-    back; nothing is recorded. The caller ends its transaction before the seconds-long search.
+    whatever an unknown face would do, never pay for it. Decided in a trial that is rolled back;
+    nothing is recorded.
     """
     if analysis.searched_harder:
         return False  # this is the closer look's own result
-    with session.begin_nested() as savepoint:
-        clearance = _add_clearance(
-            session,
-            analysis=analysis,
-            uploader=uploader,
-            context=context,
-            destination=destination,
-            tags=tags,
-            caption=caption,
-            settings=settings,
-            pack=pack,
-            templates=templates,
-            blurred_boxes=blurred_boxes,
+    with trial(session):
+        clearance = _add_clearance(session, check, analysis, context=context, using=using)
+        request = _request(
+            session, clearance=clearance, uploader=check.uploader, at=None, time_zone=using.settings.time_zone
         )
-        request = _request(session, clearance=clearance, uploader=uploader, at=None, time_zone=settings.time_zone)
-        savepoint.rollback()
     unseen = FaceInput(
         index=len(request.faces),
         band="unknown",
@@ -386,8 +327,8 @@ def needs_closer_look(
         reason="a face the first search could not find (too small, turned, covered)",
     )
     return (
-        decide(request, pack).decision == "allowed"
-        and decide(replace(request, faces=(*request.faces, unseen)), pack).decision != "allowed"
+        decide(request, using.pack).decision == "allowed"
+        and decide(replace(request, faces=(*request.faces, unseen)), using.pack).decision != "allowed"
     )
 
 
@@ -585,7 +526,7 @@ def reviews_of(session: Session, clearance_id: int) -> list[ClearanceReview]:
 def get_clearance_for(session: Session, clearance_id: int, user: User) -> Clearance:
     """The clearance, if this user may see it: employees see their own only (others look absent)."""
     clearance = session.get(Clearance, clearance_id)
-    if clearance is None or (user.role not in SEES_EVERY_CLEARANCE and clearance.uploader_id != user.id):
+    if clearance is None or (not may(user.role, Permission.SEE_EVERY_CLEARANCE) and clearance.uploader_id != user.id):
         raise NotFound(f"No clearance with id {clearance_id}.")
     return clearance
 
@@ -600,7 +541,7 @@ def list_clearances(
     offset: int = 0,
 ) -> tuple[list[Clearance], int]:
     statement = select(Clearance)
-    if mine or user.role not in SEES_EVERY_CLEARANCE:
+    if mine or not may(user.role, Permission.SEE_EVERY_CLEARANCE):
         statement = statement.where(Clearance.uploader_id == user.id)
     if decision:
         statement = statement.where(Clearance.decision == decision)

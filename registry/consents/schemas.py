@@ -12,9 +12,8 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.schemas import ConsentKind, ConsentStatus, Destination, Request
-
-Relationship = Literal["parent", "guardian", "self"]
+from registry.core.schemas import Request
+from registry.policy.vocabulary import ConsentKind, ConsentStatus, Destination, SignerRelationship
 
 
 class ConsentCreate(Request):
@@ -27,7 +26,7 @@ class ConsentCreate(Request):
         "a refusal: the destinations refused, or none to refuse every destination",
     )
     signer_name: str = Field(min_length=1, max_length=200)
-    signer_relationship: Relationship
+    signer_relationship: SignerRelationship
     signed_on: date
     valid_from: date | None = Field(None, description="defaults to the signing date")
     valid_until: date | None = Field(
@@ -85,7 +84,7 @@ class ConsentPublic(BaseModel):
     status: ConsentStatus
     scopes: list[str]
     signer_name: str
-    signer_relationship: Relationship
+    signer_relationship: SignerRelationship
     signed_on: date
     valid_from: date
     valid_until: date | None

@@ -14,6 +14,7 @@ from registry.clearances.facts import consent_facts, facts_of_person
 from registry.consents import standing
 from registry.consents.scans import check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
+from registry.core.db import trial
 from registry.core.errors import Invalid, NotFound
 from registry.models.base import id_of
 from registry.models.consents import Consent, ConsentEvidence, ConsentRevocation
@@ -97,12 +98,11 @@ def revocation_would_take_down(session: Session, *, consent: Consent, district: 
     if consent.kind == "biometric" or consent.status == "refused" or revocation_of(session, id_of(consent)):
         return 0  # a face template's consent allows no photo; a refusal cannot be revoked
     before = len(standing.requested_in(session))
-    with session.begin_nested() as savepoint:
+    with trial(session):
         revoke_consent(
             session, consent=consent, reason="preview", revoked_by_id=consent.entered_by_id, district=district
         )
         count = len(standing.requested_in(session)) - before
-        savepoint.rollback()
     session.info[standing.REQUESTED] = session.info.get(standing.REQUESTED, [])[:before]
     return count
 

@@ -1,4 +1,14 @@
-"""Engine and sessions. One place commits: the request's session dependency or a command's unit of work."""
+"""Engines, the registry's session, and every commit and rollback.
+
+The registry's session class carries the hooks every write depends on: the audit log's entries
+(registry/core/audit.py) and the files deleted only once their rows commit (registry/core/files.py).
+They are attached here, to `RegistrySession`, so a process that imports this module and a service
+writes audited, whatever else it imports. Plain SQLModel sessions are not used anywhere.
+
+Services never commit. A request's session commits when the request ends (api/deps.py uses
+`committed`), a command's in `unit_of_work`; the few moments a transaction must end early are the
+named helpers at the end of this module, each saying why.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+from registry.core import audit, files
 
 # One writer at a time on SQLite: under a burst (50 requests at once on 2 busy cores) the last in the
 # queue waits well over 30 s; it should wait, not fail with "database is locked".
@@ -50,6 +62,22 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class RegistrySession(Session):
+    """A SQLModel session whose writes are audited and whose file deletions wait for the commit."""
+
+
+event.listen(RegistrySession, "before_flush", audit.before_flush)
+event.listen(RegistrySession, "after_flush", audit.after_flush)
+event.listen(RegistrySession, "do_orm_execute", audit.bulk_write)
+event.listen(RegistrySession, "after_commit", files.delete_files)
+event.listen(RegistrySession, "after_rollback", files.keep_files)
+
+
+def new_session(bind: Any, **kwargs: Any) -> RegistrySession:
+    """A registry session on an engine or a connection; nothing is committed unless asked."""
+    return RegistrySession(bind, **kwargs)
+
+
 @contextmanager
 def committed(session: Session, *, actor: str) -> Iterator[Session]:
     """Commits the session's work when the block ends normally, rolls it back otherwise.
@@ -68,4 +96,45 @@ def committed(session: Session, *, actor: str) -> Iterator[Session]:
 
 def unit_of_work(engine: Engine, *, actor: str = "system") -> AbstractContextManager[Session]:
     """A command's transaction."""
-    return committed(Session(engine, expire_on_commit=False), actor=actor)
+    return committed(new_session(engine, expire_on_commit=False), actor=actor)
+
+
+# The moments a transaction ends before its request or command does, each for its reason.
+
+
+def end_before_slow_work(session: Session) -> None:
+    """Commits what is done so far before work that takes seconds without the database (reading a
+    photo's faces) or before the request waits for another thread: on SQLite every transaction holds
+    the write lock (BEGIN IMMEDIATE), so holding one across the wait would stall every other request."""
+    session.commit()
+
+
+def keep_despite_refusal(session: Session) -> None:
+    """Commits a record that must outlive the refusal the request ends in: a wrong password is
+    counted even though the sign-in (or the password change) fails."""
+    session.commit()
+
+
+def hand_over(session: Session) -> None:
+    """Commits before answering, so that work in the background (the album runner) sees the rows."""
+    session.commit()
+
+
+def checkpoint(session: Session) -> None:
+    """Commits a long job's finished part, so that no lock is held for the whole job (a roster import
+    commits each batch)."""
+    session.commit()
+
+
+def discard(session: Session) -> None:
+    """Rolls back everything the request did: nothing of a refused photo or a failed form is kept,
+    and a photo to be searched again holds no transaction meanwhile."""
+    session.rollback()
+
+
+@contextmanager
+def trial(session: Session) -> Iterator[Session]:
+    """A savepoint that is always rolled back: what writing would decide, with nothing kept."""
+    with session.begin_nested() as savepoint:
+        yield session
+        savepoint.rollback()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, event
+from sqlalchemy import Column
 from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
 from sqlmodel import SQLModel, select
@@ -42,8 +42,8 @@ def delete_after_commit(session: Session, paths: Iterable[Path]) -> None:
     session.info.setdefault(_FILES_TO_DELETE, []).extend(paths)
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_files(session: Session) -> None:
+def delete_files(session: Session) -> None:
+    """After a commit: the files that the committed rows stopped referring to go (see registry/core/db.py)."""
     paths = session.info.pop(_FILES_TO_DELETE, [])
     if paths:
         crash_here_if_testing("before-deleting-files")
@@ -51,8 +51,8 @@ def _delete_files(session: Session) -> None:
         path.unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_rollback")
-def _keep_files(session: Session) -> None:
+def keep_files(session: Session) -> None:
+    """After a rollback: the files stay, still referenced."""
     session.info.pop(_FILES_TO_DELETE, None)
 
 

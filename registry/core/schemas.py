@@ -13,13 +13,8 @@ from pydantic import (
     field_validator,
 )
 
-Role = Literal["employee", "office_staff", "reviewer", "admin"]
-PersonKind = Literal["student", "employee", "community_member"]
-PersonStatus = Literal["active", "departed"]
-ConsentKind = Literal["image_release", "biometric", "logo_use"]
-ConsentStatus = Literal["granted", "refused"]
-Destination = Literal["personal_social_media", "district_social_media", "district_website", "print"]
-EventKind = Literal["sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"]
+# A photo's standing now: as decided, or to be taken down (or taken down) since. Albums and clearances.
+PhotoStanding = Literal["allowed", "take_down", "taken_down", "blocked", "needs_review"]
 
 T = TypeVar("T")
 

@@ -10,12 +10,13 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.schemas import EventKind, LocalDateTime, Request
+from registry.core.schemas import LocalDateTime, Request
+from registry.policy.vocabulary import ContextKind
 
 
 class EventCreate(Request):
     name: str = Field(min_length=1, max_length=200)
-    kind: EventKind
+    kind: ContextKind
     public: bool
     starts_at: datetime
     ends_at: datetime
@@ -32,7 +33,7 @@ class EventCreate(Request):
 class EventPublic(BaseModel):
     id: int
     name: str
-    kind: EventKind
+    kind: ContextKind
     public: bool
     starts_at: LocalDateTime
     ends_at: LocalDateTime

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from registry.core.schemas import Destination, Request
+from registry.core.schemas import Request
+from registry.policy.vocabulary import Destination
 
 GroupKind = Literal["team", "choir", "homeroom", "other"]
 

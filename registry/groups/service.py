@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
+from registry.accounts.permissions import Permission, may
 from registry.core.errors import Invalid, NotFound
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
@@ -18,7 +19,6 @@ from registry.models.groups import Group, GroupLeader, GroupMember
 from registry.models.people import Person
 
 GROUP_KINDS: tuple[str, ...] = ("team", "choir", "homeroom", "other")
-SEES_EVERY_GROUP = frozenset({"office_staff", "admin", "reviewer"})
 
 
 def save_group(
@@ -63,14 +63,16 @@ def save_group(
 def get_group_for(session: Session, group_id: int, user: User) -> Group:
     """The group, if this user may see it: staff who lead it, office staff, reviewers, administrators."""
     group = session.get(Group, group_id)
-    if group is None or (user.role not in SEES_EVERY_GROUP and group_id not in led_group_ids(session, user)):
+    if group is None or (
+        not may(user.role, Permission.SEE_EVERY_GROUP) and group_id not in led_group_ids(session, user)
+    ):
         raise NotFound(f"No group with id {group_id}.")
     return group
 
 
 def list_groups(session: Session, *, user: User) -> list[Group]:
     statement = select(Group)
-    if user.role not in SEES_EVERY_GROUP:
+    if not may(user.role, Permission.SEE_EVERY_GROUP):
         statement = statement.where(
             col(Group.id).in_(select(GroupLeader.group_id).where(GroupLeader.user_id == user.id))
         )

@@ -1,4 +1,4 @@
-"""Table: the hash-chained audit log. Written only by registry/trust/audit.py."""
+"""Table: the hash-chained audit log. Written only by registry/core/audit.py."""
 
 from __future__ import annotations
 

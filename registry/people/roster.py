@@ -24,12 +24,12 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from registry.consents import standing
+from registry.core import audit
 from registry.models.base import id_of, utcnow
 from registry.models.people import Guardian, Person
 from registry.people.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
 from registry.people.service import update_person
 from registry.policy.ledger import District
-from registry.trust import audit
 
 REQUIRED_COLUMNS = {"external_id", "name"}
 KNOWN_COLUMNS = (

@@ -13,7 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.schemas import PersonKind, PersonStatus, Request
+from registry.core.schemas import Request
+from registry.policy.vocabulary import PersonKind, PersonStatus
 
 GuardianRelationship = Literal["parent", "guardian"]
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry.accounts.permissions import Permission, may
 from registry.consents import standing
 from registry.core.errors import Invalid, NotFound
 from registry.models.accounts import User
@@ -16,8 +17,6 @@ from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance
 from registry.models.takedowns import Takedown
 from registry.policy.ledger import District
-
-SEES_EVERY_TAKEDOWN = frozenset({"admin"})
 
 
 def daily_recheck(session: Session, *, district: District, at: datetime | None = None) -> list[Takedown]:
@@ -36,7 +35,7 @@ def list_takedowns(
     offset: int = 0,
 ) -> tuple[list[Takedown], int]:
     statement = select(Takedown)
-    if user.role not in SEES_EVERY_TAKEDOWN:
+    if not may(user.role, Permission.SEE_EVERY_TAKEDOWN):
         statement = statement.where(Takedown.uploader_id == user.id)
     if state == "open":
         statement = statement.where(col(Takedown.confirmed_at).is_(None))
@@ -49,7 +48,7 @@ def list_takedowns(
 
 def get_takedown_for(session: Session, takedown_id: int, user: User) -> Takedown:
     takedown = session.get(Takedown, takedown_id)
-    if takedown is None or (user.role not in SEES_EVERY_TAKEDOWN and takedown.uploader_id != user.id):
+    if takedown is None or (not may(user.role, Permission.SEE_EVERY_TAKEDOWN) and takedown.uploader_id != user.id):
         raise NotFound(f"No takedown request with id {takedown_id}.")
     return takedown
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from registry.core.audit import entry_body, entry_hash
 from registry.models.audit import GENESIS_HASH, AuditEntry
 from registry.models.base import as_utc
-from registry.trust.audit import entry_body, entry_hash
 from registry.trust.audit_tables import first_disagreement
 from registry.trust.schemas import AuditHead, AuditVerification
 

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Column, Date, DateTime, Table, select
 from sqlmodel import Session, SQLModel
 
+from registry.core.audit import summary
 from registry.models.audit import AuditEntry
 from registry.models.base import as_utc
-from registry.trust.audit import summary
 
 CHECKED_TABLES = ("users", "people", "consents", "consent_revocations", "face_templates")
 ROWS_PER_CHECK = 1000

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from registry.clearances.facts import biometric_consent_in_force
+from registry.core.audit import record_act
 from registry.core.errors import NotFound
 from registry.core.files import crash_here_if_testing, delete_after_commit, upload_columns
 from registry.core.settings import Settings
@@ -24,7 +25,6 @@ from registry.models.clearances import Clearance, ClearanceFace, ClearanceReview
 from registry.models.faces import FaceTemplate
 from registry.models.people import Person
 from registry.policy.ledger import District
-from registry.trust.audit import record_act
 
 UNDECIDED = "needs_review"  # a reviewer still needs the original to compare faces
 

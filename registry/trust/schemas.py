@@ -1,4 +1,4 @@
-"""The audit log's table and what the API shows of it. Written only by registry/trust/audit.py."""
+"""The audit log's table and what the API shows of it. Written only by registry/core/audit.py."""
 
 from __future__ import annotations
 

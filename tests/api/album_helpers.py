@@ -12,21 +12,20 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from api.main import create_app
 from registry.accounts import security
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
-from tests.conftest import GENEROUS_RATE_LIMITS, PASSWORD
+from tests.conftest import GENEROUS_LIMITS, PASSWORD
 
 
 def album_settings(tmp_path: Path) -> Settings:
     return Settings(
-        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32, **GENEROUS_RATE_LIMITS
+        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32, **GENEROUS_LIMITS
     )
 
 
@@ -39,7 +38,7 @@ def album_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def add_account(engine: Engine, settings: Settings, role: str, email: str) -> dict[str, str]:
-    with Session(engine, expire_on_commit=False) as session:
+    with new_session(engine, expire_on_commit=False) as session:
         user = accounts.add_user(
             session, data=UserCreate(email=email, full_name=email.split("@")[0], role=role, password=PASSWORD)
         )

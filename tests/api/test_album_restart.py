@@ -6,9 +6,10 @@ import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from registry.albums.service import add_photo, start_album
+from registry.core.db import new_session
 from registry.events.schemas import EventCreate
 from registry.events.service import add_event
 from registry.models.accounts import User
@@ -27,7 +28,7 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
 ):
     settings = album_settings(tmp_path)
     coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
-    with Session(album_engine, expire_on_commit=False) as session:
+    with new_session(album_engine, expire_on_commit=False) as session:
         user = session.get(User, 1)
         assert user is not None
         now = datetime.now().replace(microsecond=0)
@@ -96,7 +97,7 @@ def test_a_photo_claimed_by_a_live_worker_is_left_to_it(tmp_path, album_engine):
 
     settings = album_settings(tmp_path)
     add_account(album_engine, settings, "employee", "coach@district.example.org")
-    with Session(album_engine, expire_on_commit=False) as session:
+    with new_session(album_engine, expire_on_commit=False) as session:
         user = session.get(User, 1)
         assert user is not None
         job = start_album(

@@ -74,7 +74,7 @@ def test_an_altered_entry_is_named(client, office, admin, connection):
 
 
 def test_an_altered_entry_with_a_recomputed_hash_breaks_the_next_link(client, office, admin, connection):
-    from registry.trust.audit import entry_body, entry_hash
+    from registry.core.audit import entry_body, entry_hash
 
     _some_history(client, office)
     row = _row(connection, 3)

@@ -20,7 +20,7 @@ from registry.accounts.schemas import UserCreate
 from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
-from tests.conftest import GENEROUS_RATE_LIMITS
+from tests.conftest import GENEROUS_LIMITS
 from tests.paths import FACES as FACES  # noqa: F401 - the e2e tests import it from here
 from tests.paths import ROOT
 
@@ -74,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         data_dir=data,
         database_url=f"sqlite:///{data / 'registry.core.db'}",
         secret_key="e2e-secret-" + "x" * 40,
-        **GENEROUS_RATE_LIMITS,
+        **GENEROUS_LIMITS,
     )
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from registry.accounts.service import find_user_by_email
 from registry.clearances import service as clearances
+from registry.clearances.check import Clearing, PhotoCheck
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
 from registry.core.db import unit_of_work
@@ -140,17 +141,17 @@ def test_a_reviewer_resolves_a_face_the_machine_may_not_decide(
         assert employee is not None
         clearance = clearances.clear_photo(
             session,
-            photo=(FACES / "people/kit_harington/kit-2.jpg").read_bytes(),
-            uploader=employee,
-            destination="personal_social_media",
-            event_id=None,
-            context_kind="classroom",
-            context_public=False,
-            tags=[],
-            caption="Volunteer day",
-            settings=server.settings,
-            pack=app.state.pack,
-            templates=app.state.templates,
+            PhotoCheck(
+                uploader=employee,
+                destination="personal_social_media",
+                event_id=None,
+                context_kind="classroom",
+                context_public=False,
+                tags=tuple([]),
+                caption="Volunteer day",
+            ),
+            (FACES / "people/kit_harington/kit-2.jpg").read_bytes(),
+            using=Clearing(settings=server.settings, pack=app.state.pack, templates=app.state.templates),
         )
         assert clearance.decision == "needs_review"
         clearance_id = clearance.id
@@ -190,17 +191,17 @@ def test_a_reviewer_allows_a_volunteer_the_policy_does_not_name(
         )
         clearance = clearances.clear_photo(
             session,
-            photo=(FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(),
-            uploader=employee,
-            destination="personal_social_media",
-            event_id=None,
-            context_kind="field_trip",
-            context_public=False,
-            tags=[],
-            caption="Museum trip",
-            settings=server.settings,
-            pack=app.state.pack,
-            templates=app.state.templates,
+            PhotoCheck(
+                uploader=employee,
+                destination="personal_social_media",
+                event_id=None,
+                context_kind="field_trip",
+                context_public=False,
+                tags=tuple([]),
+                caption="Museum trip",
+            ),
+            (FACES / "people/alex_lacamoire/alex-2.jpg").read_bytes(),
+            using=Clearing(settings=server.settings, pack=app.state.pack, templates=app.state.templates),
         )
         assert clearance.decision == "needs_review"
         clearance_id = clearance.id

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from registry.accounts.service import find_user_by_email
 from registry.clearances import service as clearances
+from registry.clearances.check import Clearing, PhotoCheck
 from registry.consents import service as consents
 from registry.core.db import unit_of_work
 from registry.faces import enrolment
@@ -43,17 +44,17 @@ def test_an_employee_takes_down_a_photo_after_consent_is_withdrawn(
         )
         clearance = clearances.clear_photo(
             session,
-            photo=(FACES / "people/rose_leslie/rose-2.jpg").read_bytes(),
-            uploader=employee,
-            destination="personal_social_media",
-            event_id=None,
-            context_kind="classroom",
-            context_public=False,
-            tags=[],
-            caption="Science fair",
-            settings=server.settings,
-            pack=app.state.pack,
-            templates=app.state.templates,
+            PhotoCheck(
+                uploader=employee,
+                destination="personal_social_media",
+                event_id=None,
+                context_kind="classroom",
+                context_public=False,
+                tags=tuple([]),
+                caption="Science fair",
+            ),
+            (FACES / "people/rose_leslie/rose-2.jpg").read_bytes(),
+            using=Clearing(settings=server.settings, pack=app.state.pack, templates=app.state.templates),
         )
         assert clearance.decision == "allowed"
         consent_id = next(

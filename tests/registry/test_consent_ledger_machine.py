@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from registry.clearances.service import decide_again
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.models.clearances import Clearance, ClearanceFace
 from registry.models.events import Event
@@ -113,7 +113,7 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.connection = self.engine.connect()
         self.transaction = self.connection.begin()
-        self.session = Session(self.connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self.session = new_session(self.connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
         self.session.info["actor"] = "test:machine"
         self.now = START
         self.district = District(load_builtin_pack("litchfield-4118.51"), "UTC", clock=lambda: self.now)

@@ -23,10 +23,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import SQLModel, select
 
 import registry.models  # noqa: F401
-from registry.core.db import make_engine
+from registry.core.db import make_engine, new_session
 from registry.core.migrate import downgrade, upgrade
 from registry.models.audit import AuditEntry
 from registry.models.clearances import Clearance
@@ -156,7 +156,7 @@ def test_the_consent_ledger_migration_carries_records_over_to_the_new_reading(em
         _insert(connection, tables.tables["clearance_consents"], clearance_id=posted, consent_id=grant)
 
     upgrade(empty_engine)
-    with Session(empty_engine) as session:
+    with new_session(empty_engine) as session:
         [logged] = session.exec(select(AuditEntry).where(AuditEntry.table_name == "consents")).all()
         assert logged.row_id == str(refusal) and logged.actor.startswith("migration:0006")  # recorded, with why
         assert logged.changes["after"] == {"valid_from": "2026-10-01", "valid_until": None}

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
+from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.service import clear_photo
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine, unit_of_work
+from registry.core.db import make_engine, new_session, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
 from registry.faces import enrolment
@@ -96,21 +97,21 @@ def _someone_waits_on_a_lock(engine: Engine) -> bool:
 def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg_engine: Engine, tmp_path: Path):
     settings = Settings(environment="test", data_dir=tmp_path)
     office_id, coach_id, consent_id = _school(pg_engine, settings)
-    deciding = Session(pg_engine, expire_on_commit=False)
+    deciding = new_session(pg_engine, expire_on_commit=False)
     coach = accounts.get_user(deciding, coach_id)
     clearance = clear_photo(
         deciding,
-        photo=(FACES / "people/obama/obama-2.jpg").read_bytes(),
-        uploader=coach,
-        destination="personal_social_media",
-        event_id=None,
-        context_kind="classroom",
-        context_public=False,
-        tags=[],
-        caption=None,
-        settings=settings,
-        pack=load_builtin_pack("litchfield-4118.51"),
-        templates=TemplateCache(),
+        PhotoCheck(
+            uploader=coach,
+            destination="personal_social_media",
+            event_id=None,
+            context_kind="classroom",
+            context_public=False,
+            tags=tuple([]),
+            caption=None,
+        ),
+        (FACES / "people/obama/obama-2.jpg").read_bytes(),
+        using=Clearing(settings=settings, pack=load_builtin_pack("litchfield-4118.51"), templates=TemplateCache()),
     )
     assert clearance.decision == "allowed"  # decided, not yet committed
 
@@ -137,6 +138,6 @@ def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg
     deciding.close()
     revoking.join(timeout=30)
     assert not revoking.is_alive()
-    with Session(pg_engine) as session:
+    with new_session(pg_engine) as session:
         takedowns = session.exec(select(Takedown).where(Takedown.consent_id == consent_id)).all()
         assert [t.clearance_id for t in takedowns] == [clearance.id]

@@ -10,7 +10,8 @@ from media.analysis import PhotoAnalysis
 from media.faces import Box
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
-from registry.clearances.service import PhotoContext, faces_of, record_clearance
+from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
+from registry.clearances.service import faces_of, record_clearance
 from registry.faces.templates import TemplateCache
 from registry.models.base import id_of
 from registry.policy import load_builtin_pack
@@ -38,15 +39,10 @@ def cleared(session, settings, *, block: bool):
     pack = replace(load_builtin_pack("litchfield-4118.51"), block_unchecked_person=block)
     return record_clearance(
         session,
-        analysis=analysis,
-        uploader=uploader,
+        PhotoCheck(uploader=uploader, destination="personal_social_media"),
+        analysis,
         context=PhotoContext("classroom", False, None),
-        destination="personal_social_media",
-        tags=(),
-        caption=None,
-        settings=settings,
-        pack=pack,
-        templates=TemplateCache(),
+        using=Clearing(settings=settings, pack=pack, templates=TemplateCache()),
     )
 
 

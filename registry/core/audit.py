@@ -1,6 +1,7 @@
 """The audit log: every write to the registry's tables appends a hash-chained entry in the same transaction.
 
-One mechanism for every service: Session events look at what a flush writes (inserts, changed columns,
+One mechanism for every service: the registry's session class (RegistrySession in registry/core/db.py,
+where these hooks are attached) looks at what a flush writes (inserts, changed columns,
 deletes) and at bulk UPDATE/DELETE statements, and append entries through the connection, so an entry
 exists exactly when its write commits. Secrets and biometric data are named, never logged.
 
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, event, insert, inspect, select, text
+from sqlalchemy import LargeBinary, insert, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from registry.models.audit import GENESIS_HASH, AuditEntry
@@ -171,8 +172,8 @@ def _changed(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+def before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Before a flush: take the chain's lock, and remember what the rows being deleted held."""
     session.info.pop(_DELETED, None)  # left over from a flush that failed
     touched = [o for o in (*session.new, *session.dirty, *session.deleted) if audited(o)]
     if not touched:
@@ -181,8 +182,8 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     session.info[_DELETED] = [(type(o).__tablename__, _row_id(o), _values(o)) for o in session.deleted if audited(o)]
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+def after_flush(session: Session, _flush: UOWTransaction) -> None:
+    """After a flush: one entry per row inserted, changed or deleted, in the same transaction."""
     changes: list[Change] = []
     for obj in session.new:
         if audited(obj):
@@ -197,8 +198,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     append_entries(session, changes)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_write(state: ORMExecuteState) -> Any:
+def bulk_write(state: ORMExecuteState) -> Any:
     """UPDATE/DELETE statements skip the unit of work: record the statement and how many rows it hit."""
     if not (state.is_update or state.is_delete):
         return None
