@@ -236,13 +236,13 @@ def edit_person(
         "name": values.get("name", ""),
         "external_id": values.get("external_id", ""),
         "school": optional(values, "school"),
-        "grade": optional(values, "grade"),
         "birth_date": optional(values, "birth_date"),
         "status": values.get("status", ""),
     }
     if values.get("status") == "departed":
         changes["departed_on"] = optional(values, "departed_on")
-    if person.kind == "student":
+    if person.kind == "student":  # only a student's form shows a grade and guardians
+        changes["grade"] = optional(values, "grade")
         changes["guardians"] = _guardians(values, range(1, MAX_GUARDIANS + 1))
     before = person.model_dump()
     try:

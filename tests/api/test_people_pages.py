@@ -144,3 +144,29 @@ def test_the_consent_form_offers_the_guardians_on_record_as_the_signer(client: T
     assert client.get("/static/consent-signer.js").status_code == 200
     plain = client.get(f"/people/{loner}/consents/new").text
     assert "data-signer-choice" not in plain and re.search(r'name="signer_name" type="text" value=""', plain)
+
+
+def test_editing_an_employee_keeps_what_their_form_does_not_show(client: TestClient, session: Session, office):
+    response = client.post(
+        "/api/v1/people",
+        json={"external_id": "E-1", "kind": "employee", "name": "Sam Rivera", "school": "North", "grade": "4"},
+        headers=office,
+    )
+    coach = response.json()["id"]
+    csrf = sign_in_page(client, session, "office_staff")
+    form = client.get(f"/people/{coach}/edit").text
+    assert 'id="f-grade"' not in form and "guardian1_name" not in form
+    saved = client.post(
+        f"/people/{coach}/edit",
+        data={
+            "csrf_token": csrf,
+            "name": "Sam Rivera-Cruz",
+            "external_id": "E-1",
+            "school": "North",
+            "status": "active",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    kept = client.get(f"/api/v1/people/{coach}", headers=office).json()
+    assert kept["name"] == "Sam Rivera-Cruz" and kept["grade"] == "4"  # the grade the form does not show is kept
