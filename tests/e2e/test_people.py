@@ -16,10 +16,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from registry import consents, people
-from registry.db import unit_of_work
-from registry.models import id_of
-from registry.schemas import ConsentCreate, PersonCreate
+from registry.consents import service as consents
+from registry.consents.schemas import ConsentCreate
+from registry.core.db import unit_of_work
+from registry.models.base import id_of
+from registry.people import service as people
+from registry.people.schemas import PersonCreate
 from tests.district import DISTRICT
 from tests.e2e.axe import check_page
 from tests.e2e.conftest import DESKTOP, FACES, PHONE, Server
