@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep, SettingsDep
@@ -14,6 +15,7 @@ from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate, ConsentRevoke
 from registry.core.errors import NotFound, RegistryError
+from registry.models.accounts import User
 from registry.models.consents import Consent
 from registry.models.people import Person
 from registry.people import service as people
@@ -81,6 +83,19 @@ def _form_page(
     )
 
 
+def _keep_scan(session: SessionDep, settings: SettingsDep, *, consent: Consent, scan: UploadFile, user: User) -> None:
+    """The uploaded scan, checked (registry/consents/scans.py) and kept with the form."""
+    consents.attach_evidence(
+        session,
+        consent=consent,
+        data=scan.file.read(settings.max_evidence_bytes + 1),
+        filename=scan.filename or "scan",
+        directory=settings.evidence_dir,
+        max_bytes=settings.max_evidence_bytes,
+        uploaded_by_id=user.id or 0,
+    )
+
+
 @router.get("/people/{person_id}/consents/new")
 def new_consent_form(
     request: Request,
@@ -128,15 +143,7 @@ def record_consent(
             consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)
             takedowns = standing.requested_in(session)
             if scan is not None:
-                consents.attach_evidence(
-                    session,
-                    consent=consent,
-                    data=scan.file.read(settings.max_evidence_bytes + 1),
-                    filename=scan.filename or "scan",
-                    directory=settings.evidence_dir,
-                    max_bytes=settings.max_evidence_bytes,
-                    uploaded_by_id=user.id or 0,
-                )
+                _keep_scan(session, settings, consent=consent, scan=scan, user=user)
     except ValidationError as exc:
         errors = field_errors(exc)
         move_form_error(
@@ -303,15 +310,7 @@ def attach_scan(
         )
     try:
         with session.begin_nested():
-            consents.attach_evidence(
-                session,
-                consent=consent,
-                data=scan.file.read(settings.max_evidence_bytes + 1),
-                filename=scan.filename or "scan",
-                directory=settings.evidence_dir,
-                max_bytes=settings.max_evidence_bytes,
-                uploaded_by_id=user.id or 0,
-            )
+            _keep_scan(session, settings, consent=consent, scan=scan, user=user)
     except RegistryError as exc:
         return _scan_page(request, session, district, consent, {"scan": exc.message}, scan_lost=True)
     flash(
