@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from registry.models.accounts import User
 from registry.models.people import Person
+from registry.people.service import search_key
 
 
 def office_and_students(
@@ -35,6 +36,7 @@ def office_and_students(
                 "external_id": f"S-{n}",
                 "kind": "student",
                 "name": f"Student {n:03d}",
+                "search_key": search_key(f"Student {n:03d}", f"S-{n}"),
                 "status": "active",
                 "created_at": now,
                 "updated_at": now,

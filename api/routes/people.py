@@ -11,7 +11,7 @@ from registry.core.db import checkpoint
 from registry.core.schemas import Page
 from registry.people import roster
 from registry.people import service as people
-from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, RosterReport
+from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, Release, RosterReport
 from registry.policy.vocabulary import PersonKind, PersonStatus
 
 router = APIRouter(tags=["people"])
@@ -21,39 +21,74 @@ MAX_ROSTER_BYTES = 20 * 1024 * 1024
 @router.get("/people", response_model=Page[PersonPublic])
 def list_people(
     session: SessionDep,
+    district: DistrictDep,
     _: StaffReader,
-    q: Annotated[str | None, Query(max_length=100, description="part of a name or external id")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="words of the person's name, a parent's or guardian's name, or the external id; "
+            "case, accents and punctuation are ignored (obrien finds O'Brien, jose finds José)",
+        ),
+    ] = None,
     kind: PersonKind | None = None,
     school: Annotated[str | None, Query(max_length=120)] = None,
     grade: Annotated[str | None, Query(max_length=20)] = None,
     status: PersonStatus | None = None,
+    release: Annotated[
+        Release | None,
+        Query(description="the image release today: release_on_file, refused (or withdrawn), no_release"),
+    ] = None,
+    enrolled: Annotated[bool | None, Query(description="whether reference faces are enrolled")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PersonPublic]:
     rows, total = people.list_people(
-        session, query=q, kind=kind, school=school, grade=grade, status=status, limit=limit, offset=offset
+        session,
+        query=q,
+        kind=kind,
+        school=school,
+        grade=grade,
+        status=status,
+        release=release,
+        enrolled=enrolled,
+        district=district,
+        limit=limit,
+        offset=offset,
     )
-    return Page(items=[people.person_public(session, p) for p in rows], total=total, limit=limit, offset=offset)
+    return Page(items=people.people_public(session, rows, district=district), total=total, limit=limit, offset=offset)
+
+
+def _duplicate(exc: people.DuplicatePerson) -> HTTPException:
+    return HTTPException(409, exc.saying(f"PATCH /api/v1/people/{exc.existing_id}"))
 
 
 @router.post("/people", response_model=PersonPublic, status_code=201)
-def add_person(data: PersonCreate, session: SessionDep, _: OfficeUser) -> PersonPublic:
-    return people.person_public(session, people.add_person(session, data=data))
+def add_person(data: PersonCreate, session: SessionDep, district: DistrictDep, _: OfficeUser) -> PersonPublic:
+    try:
+        person = people.add_person(session, data=data)
+    except people.DuplicatePerson as exc:
+        raise _duplicate(exc) from exc
+    return people.person_public(session, person, district=district)
 
 
 @router.get("/people/{person_id}", response_model=PersonPublic)
-def get_person(person_id: int, session: SessionDep, _: StaffReader) -> PersonPublic:
-    return people.person_public(session, people.get_person(session, person_id))
+def get_person(person_id: int, session: SessionDep, district: DistrictDep, _: StaffReader) -> PersonPublic:
+    return people.person_public(session, people.get_person(session, person_id), district=district)
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
 def update_person(
     person_id: int, changes: PersonUpdate, session: SessionDep, district: DistrictDep, _: OfficeUser
 ) -> PersonPublic:
-    person = people.update_person(
-        session, person=people.get_person(session, person_id), changes=changes, district=district
-    )
-    return people.person_public(session, person)
+    """Changes the fields sent (guardians: the whole list, students only); every change is in the audit log."""
+    try:
+        person = people.update_person(
+            session, person=people.get_person(session, person_id), changes=changes, district=district
+        )
+    except people.DuplicatePerson as exc:
+        raise _duplicate(exc) from exc
+    return people.person_public(session, person, district=district)
 
 
 @router.post("/people/import", response_model=RosterReport)

@@ -4,31 +4,39 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, checked, field_errors, move_form_error, optional, text_values, uploaded
-from api.web.templating import flash, render
+from api.web.templating import CONSENT_KIND_LABELS, flash, render
 from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate, ConsentRevoke
 from registry.core.errors import NotFound, RegistryError
+from registry.models.accounts import User
+from registry.models.consents import Consent
 from registry.models.people import Person
 from registry.people import service as people
+from registry.people.schemas import GuardianPublic
+from registry.policy.ledger import day_label
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-def _defaults(person: Person) -> dict[str, object]:
+def _defaults(person: Person, guardians: list[GuardianPublic]) -> dict[str, object]:
     # Nothing is pre-ticked and no date is guessed: the answer and the signing date are copied from the paper.
+    # The signer is the first parent or guardian on record (or the adult themself), and can be changed.
+    first = guardians[0] if guardians else None
     return {
         "kind": "image_release",
         "status": "",
         "signed_on": "",
         "valid_until": "",
-        "signer_relationship": "parent" if person.kind == "student" else "self",
-        "signer_name": "" if person.kind == "student" else person.name,
+        "signer_choice": "1" if first else "",
+        "signer_relationship": first.relationship if first else ("parent" if person.kind == "student" else "self"),
+        "signer_name": first.name if first else ("" if person.kind == "student" else person.name),
         "scopes": [],
         "corrects_id": "",
     }
@@ -65,13 +73,26 @@ def _form_page(
         "consents/new.html",
         {
             "person": person,
-            "public": people.person_public(session, person),
+            "public": people.person_public(session, person, district=district),
             "values": values,
             "errors": errors,
             "scan_lost": scan_lost,
             "correctable": _correctable(session, person.id or 0, district),
         },
         status_code=422 if errors else 200,
+    )
+
+
+def _keep_scan(session: SessionDep, settings: SettingsDep, *, consent: Consent, scan: UploadFile, user: User) -> None:
+    """The uploaded scan, checked (registry/consents/scans.py) and kept with the form."""
+    consents.attach_evidence(
+        session,
+        consent=consent,
+        data=scan.file.read(settings.max_evidence_bytes + 1),
+        filename=scan.filename or "scan",
+        directory=settings.evidence_dir,
+        max_bytes=settings.max_evidence_bytes,
+        uploaded_by_id=user.id or 0,
     )
 
 
@@ -84,7 +105,8 @@ def new_consent_form(
     _: OfficePage,
 ) -> Response:
     person = people.get_person(session, person_id)
-    return _form_page(request, session, district, person, _defaults(person), {})
+    guardians = people.person_public(session, person, district=district).guardians
+    return _form_page(request, session, district, person, _defaults(person, guardians), {})
 
 
 @router.post("/people/{person_id}/consents/new")
@@ -121,15 +143,7 @@ def record_consent(
             consent = consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)
             takedowns = standing.requested_in(session)
             if scan is not None:
-                consents.attach_evidence(
-                    session,
-                    consent=consent,
-                    data=scan.file.read(settings.max_evidence_bytes + 1),
-                    filename=scan.filename or "scan",
-                    directory=settings.evidence_dir,
-                    max_bytes=settings.max_evidence_bytes,
-                    uploaded_by_id=user.id or 0,
-                )
+                _keep_scan(session, settings, consent=consent, scan=scan, user=user)
     except ValidationError as exc:
         errors = field_errors(exc)
         move_form_error(
@@ -245,6 +259,66 @@ def revoke(
         ),
     )
     return RedirectResponse(f"/people/{person.id}#consent-{consent_id}", status_code=303)
+
+
+def _scan_page(
+    request: Request,
+    session: SessionDep,
+    district: DistrictDep,
+    consent: Consent,
+    errors: dict[str, str],
+    *,
+    scan_lost: bool = False,
+) -> Response:
+    return render(
+        request,
+        "consents/attach_scan.html",
+        {
+            "consent": consents.consent_public(session, consent, district=district),
+            "person": people.get_person(session, consent.person_id),
+            "values": {},
+            "errors": errors,
+            "scan_lost": scan_lost,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/consents/{consent_id}/scans/new")
+def attach_scan_form(
+    request: Request, consent_id: int, session: SessionDep, district: DistrictDep, _: OfficePage
+) -> Response:
+    return _scan_page(request, session, district, consents.get_consent(session, consent_id), {})
+
+
+@router.post("/consents/{consent_id}/scans/new")
+def attach_scan(
+    request: Request,
+    form: FormDep,
+    consent_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    user: OfficePage,
+) -> Response:
+    """A scan of a form recorded earlier without one (or a better copy): checked like any scan, kept with it."""
+    consent = consents.get_consent(session, consent_id)
+    scan = uploaded(form, "scan")
+    if scan is None:
+        return _scan_page(
+            request, session, district, consent, {"scan": "Choose the file of the scanned form: a PDF, JPEG or PNG."}
+        )
+    try:
+        with session.begin_nested():
+            _keep_scan(session, settings, consent=consent, scan=scan, user=user)
+    except RegistryError as exc:
+        return _scan_page(request, session, district, consent, {"scan": exc.message}, scan_lost=True)
+    flash(
+        request,
+        f"The scan has been attached to the {CONSENT_KIND_LABELS[consent.kind].lower()} signed by "
+        f"{consent.signer_name} on {day_label(consent.signed_on)}.",
+    )
+    return RedirectResponse(f"/people/{consent.person_id}#consent-{consent_id}", status_code=303)
 
 
 # Opened in a browser anyway, a scan runs no script and reaches nothing: it is a picture of a form.

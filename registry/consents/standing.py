@@ -87,6 +87,50 @@ def read_standing(
     )
 
 
+# --- a person's image release at a glance (the People list) ------------------------------------
+
+RELEASE_ON_FILE, RELEASE_REFUSED, NO_RELEASE = "release_on_file", "refused", "no_release"
+RELEASES = (RELEASE_ON_FILE, RELEASE_REFUSED, NO_RELEASE)
+
+
+@dataclass(frozen=True)
+class ReleaseStanding:
+    """A person's image release as a list shows it: read with no destination named, as the person's forms
+    are on their page. On file (a grant in force), refused (a refusal or a withdrawal), or no release."""
+
+    release: str  # one of RELEASES
+    standing: Standing  # the reading itself: granted, refused, withdrawn, expired, none...
+    destinations: tuple[str, ...]  # where a release lets photos go, or what a refusal refuses
+    words: str  # the deciding act in plain words
+
+    @classmethod
+    def of(cls, reading: Reading, words: str) -> ReleaseStanding:
+        act = reading.act
+        if reading.allows and act is not None:
+            return cls(RELEASE_ON_FILE, reading.standing, tuple(sorted(act.scopes)), words)
+        if reading.standing.refuses and act is not None:
+            refused = act.scopes if act.status == v.REFUSED and act.scopes else v.DESTINATIONS
+            return cls(RELEASE_REFUSED, reading.standing, tuple(sorted(refused)), words)
+        return cls(NO_RELEASE, reading.standing, (), words)
+
+
+def release_standings(
+    session: Session, people: Sequence[Person], *, district: District, at: datetime | None = None
+) -> dict[int, ReleaseStanding]:
+    """Each person's image release, by person id: all their forms loaded in one query, each read by the ledger."""
+    moment = at or district.now()
+    acts: dict[int, list[ConsentFacts]] = defaultdict(list)
+    for act in consent_facts(session, [id_of(p) for p in people]):
+        acts[act.person_id].append(act)
+    result = {}
+    for person in people:
+        facts = facts_of_person(person)
+        reading = district.read(acts[id_of(person)], person=facts, kind="image_release", destination=None, at=moment)
+        words = explain(reading, person=facts, kind="image_release", destination=None)
+        result[id_of(person)] = ReleaseStanding.of(reading, words)
+    return result
+
+
 # --- re-checking posted photos ---------------------------------------------------------------
 
 

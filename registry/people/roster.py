@@ -28,7 +28,7 @@ from registry.core import audit
 from registry.models.base import id_of, utcnow
 from registry.models.people import Guardian, Person
 from registry.people.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
-from registry.people.service import update_person
+from registry.people.service import search_key, update_person
 from registry.policy.ledger import District
 
 REQUIRED_COLUMNS = {"external_id", "name"}
@@ -238,6 +238,7 @@ def _insert_new(session: Session, rows: list[_Row]) -> None:
             **row.data.model_dump(exclude={"guardians"}),
             "status": row.status or "active",
             "departed_on": now.date() if row.status == "departed" else None,
+            "search_key": search_key(row.data.name, row.data.external_id, [g.name for g in row.data.guardians]),
             "created_at": now,
             "updated_at": now,
         }
@@ -313,6 +314,8 @@ def _update_existing(
         departing.append(existing)
     if "birth_date" in changed:
         aged.append(existing)
+    names = [g.name for g in (data.guardians if data.guardians else old_guardians)]
+    existing.search_key = search_key(existing.name, existing.external_id, names)
     if data.guardians and old != new:
         for guardian in old_guardians:
             session.delete(guardian)

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from registry.core.schemas import Request
-from registry.policy.vocabulary import PersonKind, PersonStatus
+from registry.policy.vocabulary import Destination, PersonKind, PersonStatus
 
 GuardianRelationship = Literal["parent", "guardian"]
 
@@ -51,20 +51,38 @@ class PersonCreate(Request):
 
 
 class PersonUpdate(Request):
+    external_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")
     name: str | None = Field(None, min_length=1, max_length=200)
     school: str | None = Field(None, max_length=120)
     grade: str | None = Field(None, max_length=20)
     birth_date: date | None = None
     status: PersonStatus | None = None
     departed_on: date | None = None
+    guardians: list[GuardianIn] | None = Field(
+        None, max_length=6, description="students only: replaces every recorded guardian; [] removes them all"
+    )
 
-    @field_validator("name", "status")
+    @field_validator("external_id", "name", "status", "guardians")
     @classmethod
-    def _kept_if_null(cls, value: str | None) -> str | None:
+    def _kept_if_null(cls, value: object) -> object:
         # Validators run only on values sent: a null here would blank a field every person must have.
         if value is None:
             raise ValueError("cannot be null; leave it out to keep it as it is")
         return value
+
+
+Release = Literal["release_on_file", "refused", "no_release"]
+
+
+class ReleasePublic(BaseModel):
+    """The person's image release today, read as every decision reads it, with no destination named."""
+
+    release: Release = Field(
+        description="release_on_file: a grant in force; refused: a refusal or a withdrawal; no_release: anything else"
+    )
+    standing: str = Field(description="the reading: granted, refused, withdrawn, expired, not_yet_valid, none, ...")
+    destinations: list[Destination] = Field(description="where a release lets photos go, or what a refusal refuses")
+    words: str = Field(description="the deciding form in plain words")
 
 
 class PersonPublic(BaseModel):
@@ -81,6 +99,8 @@ class PersonPublic(BaseModel):
     updated_at: datetime
     guardians: list[GuardianPublic] = Field(default_factory=list)
     face_templates: int = 0
+    enrolled: bool = Field(description="reference faces are enrolled, so photos can recognise them")
+    image_release: ReleasePublic
 
 
 class RosterRowProblem(BaseModel):

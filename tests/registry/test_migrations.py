@@ -31,6 +31,7 @@ from registry.core.migrate import downgrade, upgrade
 from registry.models.audit import AuditEntry
 from registry.models.clearances import Clearance
 from registry.models.consents import Consent
+from registry.people import service as people
 from registry.takedowns import service as takedowns
 from tests.conftest import create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.district import DISTRICT
@@ -176,3 +177,19 @@ def test_the_consent_ledger_migration_carries_records_over_to_the_new_reading(em
         ends = connection.execute(text(f"SELECT valid_until FROM consents WHERE id = {refusal}")).scalar_one()
         assert str(ends) == "2027-06-30"
         assert connection.execute(text("SELECT count(*) FROM takedowns")).scalar_one() == 1
+
+
+def test_people_recorded_before_the_search_key_are_found_by_a_guardians_name(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0009")
+    tables = MetaData()
+    tables.reflect(empty_engine)
+    with empty_engine.begin() as connection:
+        liam = _insert(connection, tables.tables["people"], external_id="S-7", kind="student", name="Liam O'Brien")
+        _insert(connection, tables.tables["guardians"], student_id=liam, name="José Álvarez", relationship="parent")
+        _insert(connection, tables.tables["people"], external_id="E-1", kind="employee", name="Coach Rivera")
+
+    upgrade(empty_engine)
+    with new_session(empty_engine) as session:
+        assert [p.name for p in people.list_people(session, query="jose alvarez")[0]] == ["Liam O'Brien"]
+        assert [p.name for p in people.list_people(session, query="OBRIEN s7")[0]] == ["Liam O'Brien"]
+        assert [p.name for p in people.list_people(session, query="rivera")[0]] == ["Coach Rivera"]
