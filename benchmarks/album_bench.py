@@ -126,7 +126,7 @@ def album_in_pool(seed: Path, folder: Path, photos: list[bytes], processes: int)
     with unit_of_work(engine, actor="bench") as session:  # type: ignore[arg-type]
         user = session.get(User, 1)
         assert user is not None
-        job = start_album(session, uploader=user, source="cli", pack=pack, **CONTEXT)
+        job = start_album(session, PhotoCheck(uploader=user, **CONTEXT), source="cli", pack=pack)
         for n, photo in enumerate(photos):
             add_photo(session, job=job, position=n, name=f"{n}.jpg", data=photo, error=None, settings=settings)
         job_id = int(job.id or 0)

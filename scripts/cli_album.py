@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from registry.albums import service as albums
 from registry.albums.files import keep_photo
 from registry.albums.runner import AlbumRunner
+from registry.clearances.check import PhotoCheck
 from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.faces.analysis_pool import AnalysisPool, pool_size
@@ -66,13 +67,15 @@ def clear(
             user = acting_user(session, as_email)
             job = albums.start_album(
                 session,
-                uploader=user,
-                destination=destination,
-                event_id=event_id,
-                context_kind=context_kind,
-                context_public=public,
-                tags=tag_list,
-                caption=caption,
+                PhotoCheck(
+                    uploader=user,
+                    destination=destination,
+                    event_id=event_id,
+                    context_kind=context_kind,
+                    context_public=public,
+                    tags=tuple(tag_list),
+                    caption=caption,
+                ),
                 source="cli",
                 pack=pack,
             )

@@ -11,6 +11,7 @@ from api.deps import CurrentUser, Limit, Offset, PackDep, SessionDep, SettingsDe
 from api.responses import JPEG_RESPONSES, jpeg
 from registry.albums import service as albums
 from registry.albums.files import display_name, keep_photo, photos_in_zip
+from registry.clearances.check import PhotoCheck
 from registry.core.errors import Invalid, TooLarge
 from registry.core.schemas import Page
 from registry.policy.vocabulary import ContextKind, Destination
@@ -52,13 +53,15 @@ def clear_album(
         raise TooLarge(f"An album takes at most {settings.max_album_photos} photos; this upload has {len(photos)}.")
     job = albums.start_album(
         session,
-        uploader=user,
-        destination=destination,
-        event_id=event_id,
-        context_kind=context_kind,
-        context_public=context_public,
-        tags=_tags(tags),
-        caption=caption,
+        PhotoCheck(
+            uploader=user,
+            destination=destination,
+            event_id=event_id,
+            context_kind=context_kind,
+            context_public=context_public,
+            tags=tuple(_tags(tags)),
+            caption=caption,
+        ),
         source="api",
         pack=pack,
     )

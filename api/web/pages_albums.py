@@ -14,6 +14,7 @@ from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
 from registry.albums import service as albums
 from registry.albums.files import display_name, keep_photo
+from registry.clearances.check import PhotoCheck
 from registry.core.db import discard, hand_over
 from registry.core.errors import RegistryError
 
@@ -55,13 +56,15 @@ def start_album(
         try:
             job = albums.start_album(
                 session,
-                uploader=user,
-                destination=str(values["destination"]),
-                event_id=int(event_id) if event_id else None,
-                context_kind=None if event_id else str(values.get("context_kind")),
-                context_public=None if event_id else values.get("context_public") == "yes",
-                tags=values["tags"],
-                caption=optional(values, "caption"),
+                PhotoCheck(
+                    uploader=user,
+                    destination=str(values["destination"]),
+                    event_id=int(event_id) if event_id else None,
+                    context_kind=None if event_id else str(values.get("context_kind")),
+                    context_public=None if event_id else values.get("context_public") == "yes",
+                    tags=tuple(values["tags"]),
+                    caption=optional(values, "caption"),
+                ),
                 source="web",
                 pack=pack,
             )

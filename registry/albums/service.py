@@ -7,17 +7,15 @@ items abandoned by a stopped process back to the queue (see ``recover_abandoned`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.accounts.permissions import Permission, may
 from registry.albums.schemas import AlbumItemPublic, AlbumPublic
+from registry.clearances.check import PhotoCheck
 from registry.clearances.service import (
-    check_request_words,
     get_clearance_for,
-    resolve_context,
+    resolve_check,
     store_upload,
 )
 from registry.core.errors import NotFound
@@ -32,30 +30,18 @@ STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 DECISIONS: tuple[str, ...] = ("allowed", "blocked", "needs_review")
 
 
-def start_album(
-    session: Session,
-    *,
-    uploader: User,
-    destination: str,
-    event_id: int | None,
-    context_kind: str | None,
-    context_public: bool | None,
-    tags: Sequence[str],
-    caption: str | None,
-    source: str,
-    pack: PolicyPack,
-) -> AlbumJob:
-    """Checks the request as a single clearance would, before any photo is accepted."""
-    resolve_context(session, event_id=event_id, context_kind=context_kind, context_public=context_public)
-    check_request_words(destination=destination, tags=tags, pack=pack)
+def start_album(session: Session, check: PhotoCheck, *, source: str, pack: PolicyPack) -> AlbumJob:
+    """Checks the question as a single clearance would, before any photo is accepted; each photo of
+    the album is then cleared with the same question (registry/albums/runner.py)."""
+    resolve_check(session, check, pack=pack)
     job = AlbumJob(
-        uploader_id=id_of(uploader),
-        event_id=event_id,
-        context_kind=None if event_id is not None else context_kind,
-        context_public=None if event_id is not None else context_public,
-        destination=destination,
-        tags=sorted(set(tags)),
-        caption=caption,
+        uploader_id=id_of(check.uploader),
+        event_id=check.event_id,
+        context_kind=None if check.event_id is not None else check.context_kind,
+        context_public=None if check.event_id is not None else check.context_public,
+        destination=check.destination,
+        tags=sorted(set(check.tags)),
+        caption=check.caption,
         source=source,
     )
     session.add(job)

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from registry.albums.service import add_photo, start_album
+from registry.clearances.check import PhotoCheck
 from registry.core.db import new_session
 from registry.events.schemas import EventCreate
 from registry.events.service import add_event
@@ -45,13 +46,15 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
         )
         job = start_album(
             session,
-            uploader=user,
-            destination="personal_social_media",
-            event_id=game.id,
-            context_kind=None,
-            context_public=None,
-            tags=[],
-            caption=None,
+            PhotoCheck(
+                uploader=user,
+                destination="personal_social_media",
+                event_id=game.id,
+                context_kind=None,
+                context_public=None,
+                tags=tuple([]),
+                caption=None,
+            ),
             source="api",
             pack=load_active_pack(settings.policy_pack),
         )
@@ -102,13 +105,15 @@ def test_a_photo_claimed_by_a_live_worker_is_left_to_it(tmp_path, album_engine):
         assert user is not None
         job = start_album(
             session,
-            uploader=user,
-            destination="print",
-            event_id=None,
-            context_kind="assembly",
-            context_public=False,
-            tags=[],
-            caption=None,
+            PhotoCheck(
+                uploader=user,
+                destination="print",
+                event_id=None,
+                context_kind="assembly",
+                context_public=False,
+                tags=tuple([]),
+                caption=None,
+            ),
             source="api",
             pack=load_active_pack(settings.policy_pack),
         )
