@@ -67,7 +67,7 @@ class AlbumResult:
 def seeded_database(folder: Path) -> Path:
     """A migrated SQLite file with an administrator and three enrolled, consenting employees."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "registry.core.db"
+    path = folder / "registry.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     settings = Settings(environment="test", data_dir=folder)
@@ -112,7 +112,7 @@ def seeded_database(folder: Path) -> Path:
 
 def _fresh(seed: Path, folder: Path) -> tuple[Settings, object]:
     folder.mkdir(parents=True)
-    shutil.copy(seed, folder / "registry.core.db")
+    shutil.copy(seed, folder / "registry.db")
     settings = Settings(environment="test", data_dir=folder)
     return settings, make_engine(settings.sqlalchemy_url)
 

@@ -159,7 +159,7 @@ def main() -> None:
     results = {}
     load = OtherLoad()
     with load, tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.core.db'}")
+        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.db'}")
         seed(engine)
         results["SQLite"] = measure(engine, district, samples)
         engine.dispose()

@@ -214,7 +214,7 @@ def main() -> None:
             seed(engine, args.clearances, random.Random(7))
             results["PostgreSQL"] = measure(engine, district, samples, random.Random(11))
             engine.dispose()
-        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.core.db'}")
+        engine = make_engine(f"sqlite:///{Path(folder) / 'registry.db'}")
         seed(engine, args.clearances, random.Random(7))
         results["SQLite"] = measure(engine, district, samples, random.Random(11))
         engine.dispose()

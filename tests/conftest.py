@@ -86,7 +86,7 @@ def drop_pg_database(name: str) -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.core.db'}")
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}")
         upgrade(engine)
         yield engine
         engine.dispose()

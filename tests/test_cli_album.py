@@ -37,7 +37,7 @@ def registry_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 def seed(data_dir: Path) -> None:
     """An administrator; Obama (employee) consents to enrolment and to posting; Biden never signed."""
-    engine = make_engine(f"sqlite:///{data_dir / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{data_dir / 'registry.db'}")
     upgrade(engine)
     signed = date.today() - timedelta(days=10)
     with new_session(engine) as session:

@@ -69,7 +69,7 @@ def test_first_start_makes_the_named_administrator_and_a_second_start_is_harmles
         output = stop(first)
     assert "First administrator: principal@district.example.org" in output
     assert "a long admin password" not in output
-    assert (tmp_path / "registry.core.db").exists()
+    assert (tmp_path / "registry.db").exists()
 
     second = start(tmp_path, port)
     try:

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
-        return f"sqlite:///{(self.data_dir / 'registry.core.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'registry.db').resolve()}"
 
     @property
     def session_cookie_secure(self) -> bool:

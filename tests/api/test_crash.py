@@ -60,7 +60,7 @@ def _serving(data_dir: Path, port: int, **env: str) -> Iterator[subprocess.Popen
 
 
 def _counts(data_dir: Path) -> dict[str, int]:
-    engine = make_engine(f"sqlite:///{data_dir / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{data_dir / 'registry.db'}")
     with engine.connect() as connection:
         counts = {
             table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
@@ -186,7 +186,7 @@ def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path)
     assert counts["face_templates"] == 0 and counts["photos_referenced"] == 0 and counts["clearances"] == 1
     assert _files(data) == kept  # committed, but the file outlived the crash...
 
-    engine = make_engine(f"sqlite:///{data / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{data / 'registry.db'}")
     with unit_of_work(engine, actor="system:start") as session:  # ...until the start-up sweep (seen above)
         sweep_orphans(session, Settings(environment="test", data_dir=data))
     engine.dispose()

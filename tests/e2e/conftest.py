@@ -72,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = Settings(
         environment="test",
         data_dir=data,
-        database_url=f"sqlite:///{data / 'registry.core.db'}",
+        database_url=f"sqlite:///{data / 'registry.db'}",
         secret_key="e2e-secret-" + "x" * 40,
         **GENEROUS_LIMITS,
     )

@@ -101,7 +101,7 @@ def may_post(standing: str, *, public_game: bool, place: str) -> bool:
 
 @pytest.fixture(scope="module")
 def machine_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'registry.db'}")
     upgrade(engine)
     return engine
 

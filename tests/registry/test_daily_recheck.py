@@ -12,7 +12,7 @@ from tests.district import DISTRICT
 
 
 def test_one_worker_does_the_days_recheck_and_the_others_find_it_done(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
     upgrade(engine)
     assert daily_recheck.run_once(engine, district=DISTRICT) == []  # nothing posted yet, but today's is done
     assert daily_recheck.run_once(engine, district=DISTRICT) is None  # a second worker: already done today
