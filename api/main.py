@@ -139,14 +139,22 @@ def create_app(
     settings: Settings | None = None,
     *,
     bind: Engine | Connection | None = None,
+    warm_start: bool | None = None,
 ) -> FastAPI:
-    """The app on the settings' database, or on `bind` (tests hand in a connection they roll back)."""
+    """The app on the settings' database, or on `bind` (tests hand in a connection they roll back).
+
+    ``warm_start`` (by default, when the app owns its database: the real service): start-up waits until
+    every face-engine worker has loaded the models, and /healthz answers 503 while they are not loaded,
+    so that the first photo after a start takes as long as any other, even one refused for its type."""
     settings = settings or get_settings()
     owns_engine = bind is None
     bind = bind if bind is not None else make_engine(settings.sqlalchemy_url)
+    warm_start = owns_engine if warm_start is None else warm_start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_start:  # in a thread: the event loop (and uvicorn's own health check) goes on meanwhile
+            await asyncio.to_thread(app.state.analysis_pool.warm)
         runner = start_album_runner(app)
         daily = None
         if owns_engine and isinstance(bind, Engine):  # the real service: tests drive the re-check themselves
@@ -191,11 +199,15 @@ def create_app(
     app.mount("/static", static_files(), name="static")
     install_docs(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz(request: Request) -> dict[str, str]:
+    @app.get("/healthz", tags=["health"], responses={503: {"description": "the face engine is still loading"}})
+    def healthz(request: Request) -> JSONResponse:
         with request.app.state.make_session() as session:
             session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+        pool = request.app.state.analysis_pool
+        if warm_start and not pool.ready:  # a worker died and was replaced, say: load it again, not on a photo
+            pool.warm_in_background()
+            return JSONResponse({"status": "starting", "detail": "The face engine is loading."}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(

@@ -36,7 +36,7 @@ def start(data_dir: Path, port: int, **env: str) -> subprocess.Popen[str]:
 
 
 def wait_healthy(port: int, process: subprocess.Popen[str]) -> None:
-    for _ in range(300):
+    for _ in range(900):  # start-up loads the face engine in every worker before it answers healthy
         assert process.poll() is None, process.stdout.read() if process.stdout else ""
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:

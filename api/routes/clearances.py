@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 
 from api.deps import (
     ClearingDep,
@@ -15,14 +15,17 @@ from api.deps import (
     ReviewerUser,
     SessionDep,
     SettingsDep,
+    oauth2_scheme,
     read_upload_limited,
 )
 from api.responses import JPEG_RESPONSES, jpeg
+from registry.accounts import security
 from registry.clearances import reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
 from registry.clearances.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary
+from registry.core.errors import Conflict
 from registry.core.schemas import Page
 from registry.policy.vocabulary import ContextKind, Destination
 
@@ -129,3 +132,22 @@ def review_clearance(
     clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
     reviewed = reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, district=district)
     return reviews.clearance_public(session, reviewed, viewer=viewer_of(session, reviewer))
+
+
+@router.post("/clearances/{clearance_id}/review/undo", response_model=ClearancePublic)
+def undo_review(
+    clearance_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    reviewer: ReviewerUser,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> ClearancePublic:
+    """Takes back the caller's last review act, if it was on this photo, in this sign-in (since the access
+    token was issued), and nobody has acted on the photo since. The photo is decided again without it."""
+    if not token or token.startswith(security.API_TOKEN_PREFIX):
+        raise Conflict("Undo belongs to a sign-in: sign in with your password (auth/token) to undo an act.")
+    since = security.read_access_token(token, secret=settings.secret_key).issued_at
+    clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
+    undone = reviews.undo_last_act(session, clearance=clearance, reviewer=reviewer, since=since, district=district)
+    return reviews.clearance_public(session, undone, viewer=viewer_of(session, reviewer))

@@ -122,6 +122,7 @@ def clear_photo(
 @router.get("/clearances")
 def history(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
     page = max(page, 1)
+    reviews.mark_reviews_seen(session, user=user)  # what a reviewer decided is no longer news on the home page
     rows, total = clearances.list_clearances(
         session, user=user, mine=True, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE
     )

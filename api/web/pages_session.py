@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep, SettingsDep, backoff, client_address
+from api.deps import DistrictDep, SessionDep, SettingsDep, backoff, client_address
 from api.web.auth import (
     PASSWORD_PAGE,
     USER_KEY,
@@ -20,6 +20,9 @@ from api.web.templating import flash, render
 from registry.accounts import passwords
 from registry.accounts import service as accounts
 from registry.accounts import sign_in as signing_in
+from registry.accounts.permissions import Permission, may
+from registry.clearances import reviews
+from registry.consents import standing
 from registry.core.errors import Invalid
 from registry.takedowns import service as takedowns
 
@@ -117,6 +120,17 @@ def change_password(
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep, user: PageUser) -> Response:
-    _, open_takedowns = takedowns.list_takedowns(session, user=user, state="open", limit=1)
-    return render(request, "home.html", {"open_takedowns": open_takedowns})
+def home(request: Request, session: SessionDep, district: DistrictDep, user: PageUser) -> Response:
+    """Each person's home: what needs them now, then what they can do."""
+    notices: dict[str, object] = {
+        "open_takedowns": takedowns.open_for_uploader(session, user=user),
+        "decided": reviews.decided_since_seen(session, user=user),
+    }
+    if may(user.role, Permission.MANAGE_PEOPLE):
+        notices["expiring"] = standing.expiring_this_month(session, district=district)
+    if may(user.role, Permission.REVIEW):
+        notices["waiting"] = reviews.waiting_count(session)
+    return render(request, "home.html", {**notices, "expiring_shown": EXPIRING_SHOWN})
+
+
+EXPIRING_SHOWN = 10

@@ -37,6 +37,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 class AccessClaims:
     user_id: int
     session_version: int  # valid only while it equals the account's (see User.session_version)
+    issued_at: datetime | None = None  # when this sign-in began (the token was issued)
 
 
 def issue_access_token(*, user_id: int, secret: str, minutes: int, session_version: int = 0) -> tuple[str, int]:
@@ -61,7 +62,9 @@ def read_access_token(token: str, *, secret: str) -> AccessClaims:
     version = claims.get("ver")
     if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit() or type(version) is not int:
         raise InvalidToken("The access token is not valid; sign in again.")
-    return AccessClaims(user_id=int(claims["sub"]), session_version=version)
+    issued = claims.get("iat")
+    issued_at = datetime.fromtimestamp(issued, UTC) if isinstance(issued, int | float) else None
+    return AccessClaims(user_id=int(claims["sub"]), session_version=version, issued_at=issued_at)
 
 
 def new_api_token() -> tuple[str, str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from media.faces import Box
@@ -20,13 +23,21 @@ from registry.clearances.schemas import (
     FaceReviewPublic,
     ReasonPublic,
 )
-from registry.clearances.service import clear_photo, decide_again, faces_of, read_upload, reviewed, reviews_of
+from registry.clearances.service import (
+    clear_photo,
+    decide_again,
+    faces_of,
+    place_in_doubt,
+    read_upload,
+    reviewed,
+    reviews_of,
+)
 from registry.consents import standing
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
 from registry.models.accounts import User
-from registry.models.base import as_utc, id_of
+from registry.models.base import as_utc, id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceReview
 from registry.models.takedowns import Takedown
 from registry.people.service import get_person
@@ -42,6 +53,9 @@ def review_clearance(
     data: ClearanceReviewRequest,
     district: District,
 ) -> Clearance:
+    """One reviewer's act: faces named (any person in the registry, not only the candidates), cleared
+    or rejected, the place confirmed or denied, the tags approved; then the photo is decided again
+    under the pack. The act only informs the decision: it is the pack that allows."""
     faces = {f.index: f for f in faces_of(session, id_of(clearance))}
     for resolution in data.faces:
         if resolution.index not in faces:
@@ -50,9 +64,12 @@ def review_clearance(
             get_person(session, resolution.person_id)
     if data.context_confirmed and not clearance.review_reasons:
         raise Invalid("This photo's context was not in question; there is nothing to confirm.")
+    if data.not_at_event and place_in_doubt(reviews_of(session, id_of(clearance))) == "not_at_event":
+        raise Invalid("A reviewer already said this photo was not taken at the event it names.")
     if data.tags_approved and not clearance.tags:
         raise Invalid("This photo has no tags to approve.")
     before = clearance.decision
+    at = utcnow()  # every row of one act carries the same time: an undo takes back the act as a whole
     acts = [
         ClearanceReview(
             clearance_id=id_of(clearance),
@@ -63,12 +80,20 @@ def review_clearance(
             reviewer_id=id_of(reviewer),
             decision_before=before,
             decision_after=before,
+            reviewed_at=at,
         )
         for r in data.faces
     ]
     if data.context_confirmed:
         clearance.context_confirmed = True
-    for confirmed, what in ((data.context_confirmed, "context_confirmed"), (data.tags_approved, "tags_approved")):
+    if data.not_at_event:
+        clearance.context_confirmed = False
+    photo_acts = (
+        (data.context_confirmed, "context_confirmed"),
+        (data.not_at_event, "not_at_event"),
+        (data.tags_approved, "tags_approved"),
+    )
+    for confirmed, what in photo_acts:
         if confirmed:
             acts.append(
                 ClearanceReview(
@@ -79,10 +104,20 @@ def review_clearance(
                     reviewer_id=id_of(reviewer),
                     decision_before=before,
                     decision_after=before,
+                    reviewed_at=at,
                 )
             )
     session.add_all(acts)
     session.flush()
+    _decide_after(session, clearance=clearance, acts=acts, before=before, district=district)
+    return clearance
+
+
+def _decide_after(
+    session: Session, *, clearance: Clearance, acts: list[ClearanceReview], before: str, district: District
+) -> None:
+    """The photo decided again after reviewers' rows; a photo that may have been posted and is no
+    longer allowed becomes a takedown request."""
     decision = decide_again(session, clearance=clearance, district=district)
     for act in acts:
         act.decision_after = decision.decision
@@ -90,7 +125,166 @@ def review_clearance(
     session.flush()
     if before == "allowed" and decision.decision != "allowed":  # it may be posted already
         standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
+
+
+def last_act(session: Session, *, reviewer: User) -> list[ClearanceReview]:
+    """The rows of this reviewer's latest act (an undo is an act too: there is one step of undo)."""
+    latest = session.exec(
+        select(ClearanceReview)
+        .where(ClearanceReview.reviewer_id == id_of(reviewer))
+        .order_by(col(ClearanceReview.id).desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.undoes_id is not None:
+        return []
+    return list(
+        session.exec(
+            select(ClearanceReview)
+            .where(
+                ClearanceReview.clearance_id == latest.clearance_id,
+                ClearanceReview.reviewer_id == id_of(reviewer),
+                ClearanceReview.reviewed_at == latest.reviewed_at,
+                col(ClearanceReview.undoes_id).is_(None),
+            )
+            .order_by(col(ClearanceReview.id))
+        )
+    )
+
+
+def undo_last_act(
+    session: Session,
+    *,
+    clearance: Clearance,
+    reviewer: User,
+    since: datetime | None,
+    district: District,
+) -> Clearance:
+    """Takes back this reviewer's latest act, if it was on this photo, made in this sign-in (after
+    ``since``) and nobody has acted on the photo after it. Recorded as new rows naming the rows they
+    undo; the photo is decided again without them, as it was before the act unless the consents have
+    changed meanwhile (then the decision of today stands, as after any act)."""
+    acts = last_act(session, reviewer=reviewer)
+    if not acts or acts[0].clearance_id != clearance.id:
+        raise Conflict("There is nothing of yours to undo on this photo: only your last act can be undone.")
+    if since is not None and as_utc(acts[0].reviewed_at) < as_utc(since):
+        raise Conflict("Your last act on this photo was made before you signed in; it can no longer be undone here.")
+    later = session.exec(
+        select(ClearanceReview.id).where(
+            ClearanceReview.clearance_id == id_of(clearance), col(ClearanceReview.id) > acts[-1].id
+        )
+    ).first()
+    if later is not None:
+        raise Conflict("Another reviewer has acted on this photo since; your act can no longer be undone.")
+    before = clearance.decision
+    at = utcnow()
+    undos = [
+        ClearanceReview(
+            clearance_id=id_of(clearance),
+            face_index=act.face_index,
+            resolution="undo",
+            person_id=None,
+            note=None,
+            reviewer_id=id_of(reviewer),
+            decision_before=before,
+            decision_after=before,
+            reviewed_at=at,
+            undoes_id=act.id,
+        )
+        for act in acts
+    ]
+    session.add_all(undos)
+    session.flush()
+    clearance.context_confirmed = place_in_doubt(reviews_of(session, id_of(clearance))) == ("context_confirmed")
+    session.add(clearance)
+    _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
     return clearance
+
+
+ACT_WORDS = {
+    "person": "named a face",
+    "nobody": "said a face is nobody enrolled",
+    "reject": "rejected a face",
+    "approve": "allowed a face",
+    "context_confirmed": "confirmed where the photo was taken",
+    "not_at_event": "said the photo was not taken at its event",
+    "tags_approved": "approved what the photo shows",
+}
+
+
+def act_words(acts: list[ClearanceReview]) -> str:
+    """What an act did, in a few words (for the undo button)."""
+    return " and ".join(dict.fromkeys(ACT_WORDS.get(a.resolution, a.resolution) for a in acts))
+
+
+def review_queue(session: Session, *, limit: int) -> tuple[list[Clearance], int]:
+    """The photos waiting for a reviewer, the one waiting longest first."""
+    waiting = select(Clearance).where(Clearance.decision == "needs_review")
+    total = session.exec(select(func.count()).select_from(waiting.subquery())).one()
+    rows = session.exec(waiting.order_by(col(Clearance.created_at), col(Clearance.id)).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def uploader_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = session.exec(select(User.id, User.full_name).where(col(User.id).in_(sorted(user_ids)))).all()
+    return {int(i or 0): name for i, name in rows}
+
+
+def decided_since_seen(session: Session, *, user: User) -> list[Clearance]:
+    """This person's photos a reviewer has acted on since they last looked at their photos, now decided."""
+    acted = select(ClearanceReview.clearance_id)
+    if user.reviews_seen_at is not None:
+        acted = acted.where(col(ClearanceReview.reviewed_at) > user.reviews_seen_at)
+    return list(
+        session.exec(
+            select(Clearance)
+            .where(
+                Clearance.uploader_id == id_of(user),
+                Clearance.decision != "needs_review",
+                col(Clearance.id).in_(acted),
+            )
+            .order_by(col(Clearance.id))
+        )
+    )
+
+
+def mark_reviews_seen(session: Session, *, user: User) -> None:
+    """They have looked at their photos: the reviewers' decisions so far are no longer news (written only
+    when there was news, so that looking is not an entry in the audit log each time)."""
+    if decided_since_seen(session, user=user):
+        user.reviews_seen_at = utcnow()
+        session.add(user)
+        session.flush()
+
+
+def waiting_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).where(Clearance.decision == "needs_review")).one())
+
+
+def why_review(public: ClearancePublic) -> list[str]:
+    """Why a photo waits for a reviewer, in words (the reviewer may know every name)."""
+    words = []
+    for face in public.faces:
+        if face.verdict != "needs_review":
+            continue
+        number = face.index + 1
+        names = [c.name or f"person {c.person_id}" for c in face.candidates]
+        if face.band == "possible" and names:
+            words.append(f"Face {number}: not sure who it is — it may be {' or '.join(names)}.")
+        elif face.band == "unknown":
+            words.append(f"Face {number}: someone the service could not identify or check.")
+        else:  # identified, but the policy leaves it to a reviewer; the message names them and says why
+            words.append(f"Face {number}: {face.message}")
+    if public.review_reasons and not public.context_confirmed:
+        words += [f"Where it was taken: {r[:1].upper()}{r[1:]}." for r in public.review_reasons]
+    already = ("Face ", "Review requested")  # the faces above; the camera time as "where it was taken"
+    words += [
+        r.message
+        for r in public.reasons
+        if r.verdict == "needs_review" and r.rule != "summary" and not r.message.startswith(already)
+    ]
+    return words or ["The policy asks a reviewer to decide this photo."]
 
 
 def redacted_copy(

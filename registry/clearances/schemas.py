@@ -143,6 +143,11 @@ class FaceResolution(Request):
 class ClearanceReviewRequest(Request):
     faces: list[FaceResolution] = Field(default_factory=list, max_length=200)
     context_confirmed: bool = Field(False, description="the reviewer checked the photo belongs to the event")
+    not_at_event: bool = Field(
+        False,
+        description="the reviewer found the photo was not taken at the event it names: it is decided "
+        "without that event, as taken somewhere not open to the public",
+    )
     tags_approved: bool = Field(
         False,
         description="the reviewer approves what the tags show (e.g. a floor plan "
@@ -152,8 +157,10 @@ class ClearanceReviewRequest(Request):
 
     @model_validator(mode="after")
     def _something_to_do(self) -> ClearanceReviewRequest:
-        if not self.faces and not self.context_confirmed and not self.tags_approved:
-            raise ValueError("Resolve at least one face, approve the tags, or confirm the context.")
+        if not self.faces and not self.context_confirmed and not self.tags_approved and not self.not_at_event:
+            raise ValueError("Resolve at least one face, approve the tags, or confirm or deny the context.")
+        if self.context_confirmed and self.not_at_event:
+            raise ValueError("Say either that the photo was taken at its event or that it was not, not both.")
         if len({f.index for f in self.faces}) != len(self.faces):
             raise ValueError("Each face may be resolved once per review.")
         return self

@@ -366,9 +366,27 @@ def decide_again(
         faces=faces,
         time_zone=district.time_zone,
     )
-    decision = decide(request, district.pack)
+    decision = decide_clearance(request, district.pack)
     _record(session, clearance=clearance, faces=faces, decision=decision)
     return decision
+
+
+PLACE_UNKNOWN = (
+    "A reviewer found that the photo was not taken at the event it names: it is decided as taken "
+    "somewhere not open to the public, under the strictest of the district's rules for such places."
+)
+STRICTNESS = {"allowed": 0, "needs_review": 1, "blocked": 2}
+
+
+def decide_clearance(request: ClearanceRequest, pack: PolicyPack) -> Decision:
+    """The engine's decision; for a photo a reviewer says was not taken where it claims, the strictest
+    decision over every kind of place not open to the public (where it was taken is not known)."""
+    if PLACE_UNKNOWN not in request.context_notes:
+        return decide(request, pack)
+    declared = request.context.kind
+    kinds = [declared, *sorted(CONTEXT_KINDS - {declared})]
+    decisions = [decide(replace(request, context=Context(kind, False, event_named=False)), pack) for kind in kinds]
+    return max(decisions, key=lambda d: STRICTNESS.get(d.decision, 2))  # the first of the strictest: the declared kind
 
 
 def _request(
@@ -419,7 +437,10 @@ def build_request(
     time_zone: str,
 ) -> ClearanceRequest:
     """The engine's request from a clearance's recorded rows (loaded one by one or in bulk)."""
+    reviews = effective(reviews)
     inputs = [reviewed(face, [a for a in reviews if a.face_index == face.index]) for face in faces]
+    place_unknown = place_in_doubt(reviews) == "not_at_event"
+    context_confirmed = not place_unknown and clearance.context_confirmed
     return ClearanceRequest(
         faces=tuple(
             FaceInput(
@@ -436,10 +457,12 @@ def build_request(
             )
             for face, r in zip(faces, inputs, strict=True)
         ),
-        context=Context(
+        context=Context(clearance.context_kind, False, event_named=False)
+        if place_unknown
+        else Context(
             clearance.context_kind,
             clearance.context_public,
-            event_named=clearance.event_id is not None or clearance.context_confirmed,
+            event_named=clearance.event_id is not None or context_confirmed,
         ),
         destination=clearance.destination,
         tags=frozenset(clearance.tags),
@@ -448,12 +471,26 @@ def build_request(
         consents=consents,
         at=at,
         time_zone=time_zone,
-        extra_review_reasons=() if clearance.context_confirmed else tuple(clearance.review_reasons),
+        extra_review_reasons=() if context_confirmed or place_unknown else tuple(clearance.review_reasons),
         approved_tags=frozenset(clearance.tags)
         if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
-        context_notes=CONTEXT_NOTES.get(clearance.context_check, ()),
+        context_notes=(PLACE_UNKNOWN,) if place_unknown else CONTEXT_NOTES.get(clearance.context_check, ()),
     )
+
+
+PLACE_ACTS = ("context_confirmed", "not_at_event")
+
+
+def place_in_doubt(acts: Sequence[ClearanceReview]) -> str | None:
+    """The reviewers' latest word on where the photo was taken (of the acts in force), if any."""
+    return next((a.resolution for a in reversed(acts) if a.resolution in PLACE_ACTS), None)
+
+
+def effective(acts: Sequence[ClearanceReview]) -> list[ClearanceReview]:
+    """The acts in force: neither an undo nor undone by one (in the order given)."""
+    undone = {a.undoes_id for a in acts if a.undoes_id is not None}
+    return [a for a in acts if a.undoes_id is None and a.id not in undone]
 
 
 CONTEXT_NOTES: dict[str, tuple[str, ...]] = {
@@ -514,12 +551,13 @@ def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
 
 
 def reviews_of(session: Session, clearance_id: int) -> list[ClearanceReview]:
-    return list(
+    """The reviewers' acts in force on a clearance, oldest first (undone ones and the undos left out)."""
+    return effective(
         session.exec(
             select(ClearanceReview)
             .where(ClearanceReview.clearance_id == clearance_id)
             .order_by(col(ClearanceReview.id))
-        )
+        ).all()
     )
 
 

@@ -8,22 +8,23 @@ no longer allowed becomes a takedown request, whichever consent it had relied on
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, or_, select
 
 from registry.clearances.facts import consent_facts, facts_of_person, person_facts
-from registry.clearances.service import build_request, people_shown
+from registry.clearances.service import build_request, decide_clearance, people_shown
 from registry.models.accounts import User
 from registry.models.base import id_of
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
 from registry.models.consents import Consent
 from registry.models.people import Person
 from registry.models.takedowns import Takedown
-from registry.policy import ClearanceRequest, ConsentFacts, Decision, decide
+from registry.policy import ClearanceRequest, ConsentFacts, Decision
 from registry.policy import vocabulary as v
 from registry.policy.ledger import District, Reading, Standing, explain
 
@@ -129,6 +130,45 @@ def release_standings(
         words = explain(reading, person=facts, kind="image_release", destination=None)
         result[id_of(person)] = ReleaseStanding.of(reading, words)
     return result
+
+
+@dataclass(frozen=True)
+class Expiring:
+    person: Person
+    kind: str
+    until: date
+
+
+def expiring_this_month(session: Session, *, district: District, limit: int = 200) -> list[Expiring]:
+    """Forms in force now that run out between today and the end of this month (the district's calendar):
+    read as the person's record reads, so a form a newer one replaces, or one revoked, is not listed."""
+    today = district.today()
+    month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    people_ids = session.exec(
+        select(Consent.person_id)
+        .join(Person, col(Person.id) == col(Consent.person_id))
+        .where(
+            Consent.status == v.GRANTED,
+            col(Consent.valid_until) >= today,
+            col(Consent.valid_until) <= month_end,
+            Person.status == "active",
+        )
+        .distinct()
+    ).all()
+    if not people_ids:
+        return []
+    acts = consent_facts(session, people_ids)
+    people = {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(sorted(people_ids))))}
+    found = []
+    for person_id, person in people.items():
+        facts = facts_of_person(person)
+        for kind in sorted({a.kind for a in acts if a.person_id == person_id}):
+            reading = district.read(acts, person=facts, kind=kind, destination=None)
+            act = reading.act
+            if reading.allows and act is not None and act.valid_until is not None and act.valid_until <= month_end:
+                found.append(Expiring(person, kind, act.valid_until))
+    found.sort(key=lambda e: (e.until, e.person.name, e.kind))
+    return found[:limit]
 
 
 # --- re-checking posted photos ---------------------------------------------------------------
@@ -247,7 +287,7 @@ def _decide_batch(
             at=at,
             time_zone=district.time_zone,
         )
-        result.append((clearance, request, decide(request, district.pack)))
+        result.append((clearance, request, decide_clearance(request, district.pack)))
     return result
 
 

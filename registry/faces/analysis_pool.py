@@ -12,12 +12,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
 from media.images import ImageRejected
 from registry.core.settings import Settings
+
+T = TypeVar("T")
 
 
 class EngineStopped(ImageRejected):
@@ -42,11 +47,60 @@ def pool_size(settings: Settings) -> int:
     return settings.analysis_processes or os.cpu_count() or 1
 
 
+def _loaded_worker(pause: float) -> int:
+    """Runs in a worker, after its initializer (``start_worker``) has loaded the models: its process id.
+    The pause keeps this worker busy so that a worker still loading gets a task of the same round."""
+    time.sleep(pause)
+    return os.getpid()
+
+
+WARM_PAUSE = 0.05
+WARM_DEADLINE = 300.0  # seconds: a machine so slow or busy must still start; healthz then says "starting"
+
+
 class AnalysisPool:
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._loaded: frozenset[int] = frozenset()  # workers known to have loaded the face models
+        self._warming: threading.Thread | None = None
+
+    def warm(self) -> frozenset[int]:
+        """Starts every worker process and returns once each has loaded the face models (each has
+        answered a task, which runs only after its initializer), so that no photo pays for it."""
+        deadline = time.monotonic() + WARM_DEADLINE
+        while True:
+            futures = [self.submit_call(_loaded_worker, WARM_PAUSE) for _ in range(self.processes)]
+            answered = {self.result(f) for f in futures}
+            with self._lock:
+                self._loaded |= answered
+            if self.ready or time.monotonic() > deadline:
+                return self.worker_pids()
+
+    def warm_in_background(self) -> None:
+        """Warms the pool in a thread of its own unless that is under way (after a worker died, say)."""
+        with self._lock:
+            if self._warming is not None and self._warming.is_alive():
+                return
+            self._warming = threading.Thread(target=self.warm, name="face-engine-warm-up", daemon=True)
+            self._warming.start()
+
+    def worker_pids(self) -> frozenset[int]:
+        """The worker processes running now."""
+        with self._lock:
+            executor = self._executor
+            return frozenset(executor._processes or {}) if executor is not None else frozenset()
+
+    @property
+    def ready(self) -> bool:
+        """Every worker is running and has loaded the models: a photo now costs only its own work."""
+        with self._lock:
+            executor = self._executor
+            if executor is None or executor._broken:
+                return False
+            running = frozenset(executor._processes or {})
+            return len(running) == self.processes and running <= self._loaded
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -63,12 +117,15 @@ class AnalysisPool:
             return self._executor
 
     def submit(self, data: bytes, how: AnalysisSettings) -> Future[PhotoAnalysis]:
-        try:
-            return self._current().submit(analyse_photo, data, how)
-        except BrokenProcessPool:  # broke between the check and the submit
-            return self._current().submit(analyse_photo, data, how)
+        return self.submit_call(analyse_photo, data, how)
 
-    def result(self, future: Future[PhotoAnalysis]) -> PhotoAnalysis:
+    def submit_call(self, function: Callable[..., T], *args: object) -> Future[T]:
+        try:
+            return self._current().submit(function, *args)
+        except BrokenProcessPool:  # broke between the check and the submit
+            return self._current().submit(function, *args)
+
+    def result(self, future: Future[T]) -> T:
         """The analysis, or the photo's own ImageRejected; EngineStopped if its worker died."""
         try:
             return future.result()
@@ -81,6 +138,7 @@ class AnalysisPool:
     def shutdown(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
+            self._loaded = frozenset()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 

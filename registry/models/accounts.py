@@ -22,6 +22,8 @@ class User(SQLModel, table=True):
     # Raised to end every session and access token of the account (sign-out, new password, deactivation).
     session_version: int = 0
     must_change_password: bool = False
+    # When the account last looked at its photos: reviewers' decisions after it are news on the home page.
+    reviews_seen_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

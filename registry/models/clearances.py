@@ -101,4 +101,7 @@ class ClearanceReview(SQLModel, table=True):
     reviewer_id: int = Field(foreign_key="users.id")
     decision_before: str = Field(max_length=20)
     decision_after: str = Field(max_length=20)
-    reviewed_at: datetime = Field(default_factory=utcnow)
+    reviewed_at: datetime = Field(default_factory=utcnow)  # one value for every row of one act
+    undoes_id: int | None = Field(
+        default=None, foreign_key="clearance_reviews.id"
+    )  # an undo names the row it takes back

@@ -46,6 +46,12 @@ def list_takedowns(
     return list(rows), int(total)
 
 
+def open_for_uploader(session: Session, *, user: User) -> int:
+    """How many takedown requests this person must still do (their own photos)."""
+    statement = select(func.count()).where(Takedown.uploader_id == id_of(user), col(Takedown.confirmed_at).is_(None))
+    return int(session.exec(statement).one())
+
+
 def get_takedown_for(session: Session, takedown_id: int, user: User) -> Takedown:
     takedown = session.get(Takedown, takedown_id)
     if takedown is None or (not may(user.role, Permission.SEE_EVERY_TAKEDOWN) and takedown.uploader_id != user.id):
