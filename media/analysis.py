@@ -52,6 +52,8 @@ class PhotoAnalysis:
     searches: tuple[str, ...] = ()  # every search that ran, in order
     # Face-like areas the harder search saw but could not check as faces: a person may be there.
     doubtful: tuple[Box, ...] = ()
+    # People (a body standing or sitting upright) the harder search saw with no face it could check.
+    people: tuple[Box, ...] = ()
     unfinished: str | None = None  # why the harder search stopped short of its end
     searched_harder: bool = False
 
@@ -68,11 +70,13 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
         photo, faces = find_faces(data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels)
         searches: tuple[str, ...] = (f"hog@{min(how.detect_max_side, max(photo.width, photo.height))}",)
         doubtful: tuple[Box, ...] = ()
+        people: tuple[Box, ...] = ()
         unfinished = None
         if how.search_harder:
             harder = search_harder(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
             faces = sorted((*faces, *harder.faces), key=lambda face: (face.box.left, face.box.top))
             searches, doubtful, unfinished = (*searches, *harder.searches), harder.doubtful, harder.unfinished
+            people = harder.people
         crops = (
             tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces)
             if how.face_thumbnails
@@ -89,6 +93,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             detect_max_side=how.detect_max_side,
             searches=searches,
             doubtful=doubtful,
+            people=people,
             unfinished=unfinished,
             searched_harder=how.search_harder,
         )

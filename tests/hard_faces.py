@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from benchmarks.conditions import CONDITIONS
-from benchmarks.recall import centred, jpeg
+from benchmarks.recall import Sample, centred, jpeg
 from media.faces import find_faces
 
 DATA = Path(__file__).resolve().parent / "data" / "faces"
@@ -14,9 +14,14 @@ DATA = Path(__file__).resolve().parent / "data" / "faces"
 FACE_PX = 100
 
 
+def face_sample(file: str, face_px: int = FACE_PX) -> Sample:
+    """``file``'s face, centred in a square four face widths wide."""
+    photo, faces = find_faces((DATA / file).read_bytes())
+    return centred(file, photo.rgb, faces[0].box, face_px=face_px)
+
+
 @cache
 def face_photo(file: str, condition: str) -> bytes:
     """``file``'s face, centred in a square four face widths wide, under ``condition``; as JPEG."""
-    photo, faces = find_faces((DATA / file).read_bytes())
-    sample = centred(file, photo.rgb, faces[0].box, face_px=FACE_PX)
+    sample = face_sample(file)
     return jpeg(CONDITIONS[condition](sample.rgb, sample.box))

@@ -277,8 +277,17 @@ UNCHECKED_PERSON = "a person whose face could not be checked"
 
 
 def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    """Face-like areas the closer look could not check; those the service blurred itself are no one."""
+    """Face-like areas and people the closer look could not check; those the service blurred itself are no one."""
+    return _unblurred_areas(analysis, blurred_boxes) + _unblurred_people(analysis, blurred_boxes)
+
+
+def _unblurred_areas(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
     return [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
+
+
+def _unblurred_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
+    """A person holding a face the service blurred is that face, already decided."""
+    return [box for box in analysis.people if not any(_inside(b, box) or _inside(box, b) for b in blurred_boxes)]
 
 
 def search_review_reasons(
@@ -288,12 +297,18 @@ def search_review_reasons(
 
     Such a person goes to review, unless the pack decides them as an unknown face (``as_unknown``)."""
     reasons = []
-    doubtful = [] if as_unknown else unchecked_people(analysis, blurred_boxes)
-    if doubtful:
-        reasons.append(
-            f"{UNCHECKED_PERSON}: the search found {len(doubtful)} "
-            "face-like area(s) it could not identify (turned away, covered, or in poor light)"
-        )
+    seen = []
+    if not as_unknown:
+        if areas := _unblurred_areas(analysis, blurred_boxes):
+            seen.append(
+                f"{len(areas)} face-like area(s) it could not identify (turned away, covered, or in poor light)"
+            )
+        if people := _unblurred_people(analysis, blurred_boxes):
+            seen.append(
+                f"{len(people)} person(s) with no face it could check (covered, turned away, or a printed face)"
+            )
+    if seen:
+        reasons.append(f"{UNCHECKED_PERSON}: the search found {' and '.join(seen)}")
     if analysis.unfinished:
         reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")
     return reasons

@@ -2,18 +2,25 @@
 
 Each photo shows one person (tests/data/faces) under one condition of benchmarks/conditions.py, in
 a classroom: the person is enrolled nowhere, so any face the service finds blocks the photo, and a
-face-like area it cannot check sends it to review. Small faces are tested in test_small_faces.py.
+face-like area, or a person with no face it can check, sends it to review.
+Photos without people stay allowed. Small faces are tested in test_small_faces.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from benchmarks.conditions import CONDITIONS
+from benchmarks.recall import jpeg, printed_faces
+from registry.clearances.service import UNCHECKED_PERSON
 from tests.api.clearance_helpers import add_person, full_view, public_event, record
-from tests.hard_faces import DATA, face_photo
+from tests.hard_faces import DATA, face_photo, face_sample
+from tests.paths import ROOT
 
 STRANGER = "people/rose_leslie/rose-2.jpg"
+COVERED_IN_A_SUIT = "people/biden/biden-2.jpg"  # head, shoulders and chest in view
 FIRST_SEARCH_ONLY = 1
 
 
@@ -52,11 +59,43 @@ def test_a_stranger_in_a_classroom_photo_is_found_whatever_the_condition(client,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="no detector here sees a face whose eyes and forehead are covered, nor "
-    "tells its head from a poster (benchmarks/recall.py): still allowed",
+    reason="with eyes and forehead covered and little of the body in the photo, no detector shipped here "
+    "(dlib HOG and CNN, OpenCV's people detector and Haar cascades) sees the person: OpenCV's people "
+    "detector finds 3 of 8 (benchmarks/people.py); the rest are still allowed",
 )
 def test_a_stranger_with_the_upper_half_of_the_face_covered_is_not_allowed(client, employee):
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "upper half covered"))
+    assert cleared["decision"] != "allowed"
+
+
+def test_a_stranger_with_the_upper_half_of_the_face_covered_and_the_body_in_view_goes_to_review(client, employee):
+    cleared = clear_bytes(client, employee, face_photo(COVERED_IN_A_SUIT, "upper half covered"))
+    assert cleared["decision"] == "needs_review"
+    assert any(r.startswith(UNCHECKED_PERSON) and "person(s) with no face" in r for r in cleared["review_reasons"]), (
+        cleared["review_reasons"]
+    )
+    assert any(s.startswith("people@") for s in cleared["engine"]["searches"])
+
+
+def test_where_the_pack_says_so_a_person_whose_face_could_not_be_checked_is_blocked(app, client, employee):
+    app.state.pack = replace(app.state.pack, block_unchecked_person=True)
+    cleared = clear_bytes(client, employee, face_photo(COVERED_IN_A_SUIT, "upper half covered"))
+    assert cleared["decision"] == "blocked", cleared["review_reasons"]
+    assert [f["band"] for f in cleared["faces"]] == ["unknown"]
+
+
+@pytest.mark.parametrize("name", ["coffee.png", "china.jpg", "chelsea.png"])
+def test_a_classroom_photo_without_people_is_still_allowed_after_the_closer_look(client, employee, name):
+    cleared = clear_bytes(client, employee, (ROOT / "tests" / "data" / "no-people" / name).read_bytes())
+    assert cleared["decision"] == "allowed", cleared["review_reasons"]
+    assert any(s.startswith("people@") for s in cleared["engine"]["searches"])  # it was looked at closely
+
+
+def test_a_bulletin_board_of_printed_faces_is_not_allowed(client, employee):
+    """Printed faces are people's faces: one the service can check is decided like any face."""
+    prints = [face_sample(f) for f in (STRANGER, "people/biden/biden-2.jpg", "people/obama/obama-2.jpg")]
+    board = printed_faces(prints, print_px=64)
+    cleared = clear_bytes(client, employee, jpeg(board))
     assert cleared["decision"] != "allowed"
 
 

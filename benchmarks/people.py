@@ -1,0 +1,147 @@
+"""Which detector tells that a person is present when no face can be checked: the comparison.
+
+Run from the repository root:  .venv/bin/python -m benchmarks.people [--quick]
+
+Every candidate ships its model inside a PyPI wheel: OpenCV's HOG people detector and Haar cascades
+(``opencv-python-headless``), dlib's HOG face detector below its threshold and its CNN face detector
+(``face_recognition_models``). Each runs upright on a copy at most 640 px long (dlib's HOG at 800 px)
+over the recall set of ``benchmarks/recall.py`` under a few conditions (a person counts as found when
+a detection lies over the face's centre) and over the photos without people of
+``benchmarks/recall.py`` (any detection is a false review). The closer look uses the one chosen in
+``media/harder_search.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from benchmarks.conditions import CONDITIONS
+from benchmarks.machine import OtherLoad
+from benchmarks.recall import FULL_FACES, QUICK_FACES, jpeg, recall_set, scenes_without_people
+from media import harder_search
+from media.images import decode_photo, downscale
+
+Rect = tuple[float, float, float, float]  # left, top, width, height in the photo's pixels
+Detector = Callable[[np.ndarray], list[Rect]]
+CONDITIONS_COMPARED = ("upper half covered", "lower half covered", "upright", "dim", "backlit", "turned 90°")
+
+
+def haar(name: str, neighbours: int) -> Detector:
+    cascade = cv2.CascadeClassifier(str(cv2.data.haarcascades) + f"haarcascade_{name}.xml")  # type: ignore[attr-defined]
+
+    def detect(rgb: np.ndarray) -> list[Rect]:
+        small, scale = downscale(rgb, max_side=640)
+        grey = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY))
+        found = cascade.detectMultiScale(grey, scaleFactor=1.05, minNeighbors=neighbours, minSize=(24, 24))
+        return [(x * scale, y * scale, w * scale, h * scale) for x, y, w, h in found]
+
+    return detect
+
+
+def opencv_people(score: float) -> Detector:
+    hog = cv2.HOGDescriptor()
+    hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
+
+    def detect(rgb: np.ndarray) -> list[Rect]:
+        small, scale = downscale(rgb, max_side=640)
+        bgr = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2BGR)
+        found, _ = hog.detectMultiScale(bgr, hitThreshold=score, winStride=(8, 8), padding=(16, 16), scale=1.05)
+        return [(x * scale, y * scale, w * scale, h * scale) for x, y, w, h in found]
+
+    return detect
+
+
+def dlib_hog(score: float) -> Detector:
+    def detect(rgb: np.ndarray) -> list[Rect]:
+        small, scale = downscale(rgb, max_side=800)
+        boxes, _, _ = harder_search._hog().run(small, 1, score)
+        return [(r.left() * scale, r.top() * scale, r.width() * scale, r.height() * scale) for r in boxes]
+
+    return detect
+
+
+def dlib_cnn(rgb: np.ndarray) -> list[Rect]:
+    small, scale = downscale(rgb, max_side=640)
+    return [
+        (d.rect.left() * scale, d.rect.top() * scale, d.rect.width() * scale, d.rect.height() * scale)
+        for d in harder_search._cnn()(small, 0)
+    ]
+
+
+def with_a_face_inside(bodies: Detector, faces: Detector) -> Detector:
+    """A body that a face-like detection confirms: two weak detectors agreeing on one place."""
+
+    def detect(rgb: np.ndarray) -> list[Rect]:
+        found = faces(rgb)
+        return [b for b in bodies(rgb) if any(_centre_inside(f, b) for f in found)]
+
+    return detect
+
+
+def candidates() -> dict[str, Detector]:
+    return {
+        "OpenCV HOG people, score ≥ 0 (chosen)": opencv_people(0.0),
+        "OpenCV HOG people, score ≥ -0.3": opencv_people(-0.3),
+        "OpenCV Haar upper body (3 neighbours)": haar("upperbody", 3),
+        "OpenCV Haar full body": haar("fullbody", 3),
+        "OpenCV Haar profile face": haar("profileface", 3),
+        "OpenCV Haar frontal face alt2": haar("frontalface_alt2", 3),
+        "dlib HOG face, score ≥ -1.0": dlib_hog(-1.0),
+        "dlib CNN face, any confidence": dlib_cnn,
+        "Haar upper body with a dlib HOG ≥ -1.0 face in it": with_a_face_inside(haar("upperbody", 3), dlib_hog(-1.0)),
+    }
+
+
+def _centre_inside(inner: Rect, outer: Rect) -> bool:
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+
+
+def _over_centre(found: list[Rect], shape: tuple[int, ...]) -> bool:
+    cy, cx = shape[0] / 2, shape[1] / 2
+    return any(x - w / 4 <= cx <= x + w * 1.25 and y - h / 4 <= cy <= y + h * 1.25 for x, y, w, h in found)
+
+
+def comparison(faces: int) -> list[str]:
+    samples = recall_set(faces)
+    photos = {
+        condition: [decode_photo(jpeg(np.ascontiguousarray(CONDITIONS[condition](s.rgb, s.box)))).rgb for s in samples]
+        for condition in CONDITIONS_COMPARED
+    }
+    empty = scenes_without_people()
+    rows = [
+        "| detector | " + " | ".join(CONDITIONS_COMPARED) + " | false reviews (no people) | CPU ms/photo |",
+        "|---" * (len(CONDITIONS_COMPARED) + 3) + "|",
+    ]
+    for name, detect in candidates().items():
+        cells, cpu, runs = [], 0.0, 0
+        for condition in CONDITIONS_COMPARED:
+            hits = 0
+            for rgb in photos[condition]:
+                start = time.process_time()
+                hits += _over_centre(detect(rgb), rgb.shape)
+                cpu, runs = cpu + time.process_time() - start, runs + 1
+            cells.append(f"{hits}/{len(samples)}")
+        false = [scene for scene, rgb in empty.items() if detect(rgb)]
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {len(false)}/{len(empty)} | {1000 * cpu / runs:.0f} |")
+        print(rows[-1], "  false on:", ", ".join(false) or "none", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_FACES} faces instead of {FULL_FACES}")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    with OtherLoad() as other:
+        rows = comparison(QUICK_FACES if args.quick else FULL_FACES)
+    print("\n" + "\n".join(rows) + "\n\n" + other.sentence() + "\n")
+
+
+if __name__ == "__main__":
+    main()
