@@ -18,7 +18,7 @@ from datetime import datetime
 
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Box, Face, find_faces, smallest_found
 from media.harder_search import SearchLimits, search_harder
-from media.images import DEFAULT_MAX_PIXELS, thumbnail_jpeg
+from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
 THUMBNAIL_SIDE = 240
@@ -31,6 +31,7 @@ class AnalysisSettings:
 
     detect_max_side: int = DEFAULT_DETECT_MAX_SIDE
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
     thumbnail_side: int = THUMBNAIL_SIDE
     face_thumbnails: bool = False
     # The closer look: also search turned copies with a pose-robust detector (media/harder_search.py).
@@ -67,7 +68,9 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     """Faces left to right, with encodings from the full-resolution photo; raises ImageRejected."""
     global _last_finished
     try:
-        photo, faces = find_faces(data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels)
+        photo, faces = find_faces(
+            data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes
+        )
         searches: tuple[str, ...] = (f"hog@{min(how.detect_max_side, max(photo.width, photo.height))}",)
         doubtful: tuple[Box, ...] = ()
         people: tuple[Box, ...] = ()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import ImageFile
 
-from media.images import DEFAULT_MAX_PIXELS, Photo, decode_photo, downscale
+from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, Photo, decode_photo, downscale
 
 with warnings.catch_warnings():
     # face_recognition_models still imports pkg_resources; its warning is not ours to act on.
@@ -95,12 +95,13 @@ def find_faces(
     *,
     detect_max_side: int = DEFAULT_DETECT_MAX_SIDE,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
     upsample: int = 1,
     photo: Photo | None = None,
 ) -> tuple[Photo, list[Face]]:
     """Decode ``data`` (unless ``photo`` is given) and return its faces, left to right."""
     if photo is None:
-        photo = decode_photo(data, max_pixels=max_pixels)
+        photo = decode_photo(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
     boxes = detect_boxes(photo.rgb, detect_max_side=detect_max_side, upsample=upsample)
     return photo, encode_faces(photo.rgb, boxes)
 

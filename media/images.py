@@ -4,8 +4,8 @@ Uploads are judged by their content only: the first bytes decide the format, the
 whether the pixel count, and the memory decoding it would take, are acceptable, and only then are
 pixels decoded. Decoding keeps one copy of the pixels besides Pillow's own (no transposed, converted
 or array copies beside them), and shrinking for detection or a thumbnail reads the photo a strip at a
-time: a 40-megapixel photo takes about 280 MB to analyse, and a photo that would need more than
-``MAX_DECODE_BYTES`` is refused before it is decoded. Every refusal is an
+time: a 40-megapixel photo takes about 280 MB to analyse, and a photo that would need more than the
+caller's ``max_decode_bytes`` (512 MiB unless given) is refused before it is decoded. Every refusal is an
 ``ImageRejected`` carrying the HTTP status an API should answer with and a message that tells a
 school secretary what to do about it.
 """
@@ -23,8 +23,9 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 40_000_000
-# Working memory one photo may take while decoded (Pillow's pixels, the RGB array, a conversion).
-MAX_DECODE_BYTES = 512 * 1024 * 1024
+# Working memory one photo may take while decoded (Pillow's pixels, the RGB array, a conversion), unless
+# the caller gives its own limit.
+DEFAULT_MAX_DECODE_BYTES = 512 * 1024 * 1024
 # Bytes per pixel Pillow holds for each mode (RGB is stored four bytes a pixel).
 _MODE_BYTES = {
     "1": 1,
@@ -108,17 +109,21 @@ def sniff_format(data: bytes) -> str:
     )
 
 
-def decode_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
-    image, fmt = _open_checked(data, max_pixels=max_pixels)
+def decode_photo(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
+) -> Photo:
+    image, fmt = _open_checked(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
     taken_at = _taken_at(image)
     rgb = _upright_rgb(image)
     return Photo(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt, taken_at=taken_at)
 
 
-def check_image_decodes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+def check_image_decodes(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
+) -> str:
     """Decodes the whole file once (a JPEG at 1/8 scale: every byte is still read) and names its format;
     a truncated, malformed or oversized image is refused like a photo."""
-    image, fmt = _open_checked(data, max_pixels=max_pixels)
+    image, fmt = _open_checked(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
     if fmt == "JPEG":
         image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
     _upright_rgb(image)
@@ -126,11 +131,15 @@ def check_image_decodes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) ->
 
 
 def decode_for_detection(
-    data: bytes, *, max_side: int, max_pixels: int = DEFAULT_MAX_PIXELS
+    data: bytes,
+    *,
+    max_side: int,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
 ) -> tuple[np.ndarray, float]:
     """An upright RGB copy whose longest side is at most ``max_side``, and the factor that maps
     its coordinates back onto the full-resolution ``Photo`` of the same bytes."""
-    image, _ = _open_checked(data, max_pixels=max_pixels)
+    image, _ = _open_checked(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
     full_w, full_h = _upright_size(image)
     if image.format == "JPEG" and max(image.size) > max_side:
         # The JPEG decoder can scale by 1/2, 1/4 or 1/8 while decoding: much less work and memory.
@@ -206,7 +215,7 @@ def _as_rgb_array(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb, dtype=np.uint8)
 
 
-def _open_checked(data: bytes, *, max_pixels: int) -> tuple[Image.Image, str]:
+def _open_checked(data: bytes, *, max_pixels: int, max_decode_bytes: int) -> tuple[Image.Image, str]:
     fmt = sniff_format(data)
     try:
         # Only the plugin the magic bytes named may parse the file.
@@ -221,10 +230,10 @@ def _open_checked(data: bytes, *, max_pixels: int) -> tuple[Image.Image, str]:
     if width * height > max_pixels or max(width, height) > MAX_SIDE:
         raise _too_large(max_pixels)
     needed = decode_bytes(image)
-    if needed > MAX_DECODE_BYTES:
+    if needed > max_decode_bytes:
         raise ImageTooLarge(
             f"This photo would take {needed // 2**20} MB of memory to check (the limit is "
-            f"{MAX_DECODE_BYTES // 2**20} MB): it is very large, or saved with transparency or in an unusual "
+            f"{max_decode_bytes // 2**20} MB): it is very large, or saved with transparency or in an unusual "
             "colour format. Please save it as a JPEG, or export a smaller copy, and upload it again."
         )
     return image, fmt

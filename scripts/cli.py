@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session, select
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
@@ -14,6 +15,7 @@ from registry.core.db import checkpoint, make_engine, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import sweep_orphans
 from registry.core.migrate import upgrade
+from registry.models.accounts import User
 from registry.people import roster
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
@@ -120,29 +122,44 @@ def create_user(
         raise typer.Exit(2) from exc
 
 
+def _has_admin(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.role == "admin", User.active == True)).first() is not None  # noqa: E712
+
+
 @app.command("import-roster")
 def import_roster(
     csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the roster CSV")],
     kind: Annotated[str, typer.Option(help="kind for rows without a kind column")] = "student",
+    as_email: Annotated[
+        str | None, typer.Option("--as", help="make the groups it names under this account (default: first admin)")
+    ] = None,
 ) -> None:
-    """Import people from a CSV roster, by external id: created, updated or rejected with line numbers."""
+    """Import people from a CSV roster (comma- or semicolon-separated), by external id: created, updated,
+    unchanged or rejected with line numbers."""
+    from scripts.cli_album import acting_user
+
     settings, engine = database()
     try:
         with unit_of_work(engine, actor="cli:import-roster") as session:
+            by = acting_user(session, as_email).id if as_email or _has_admin(session) else None
             report = roster.import_roster(
                 session,
                 content=csv_file.read_bytes(),
                 default_kind=kind,
                 district=district_of(settings),
                 checkpoint=lambda: checkpoint(session),
+                by=by,
             )
     except roster.RosterFileError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
+    typer.echo(report.summary)
     typer.echo(
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
         f"rejected {len(report.rejected)}"
     )
+    if report.groups_created:
+        typer.echo(f"new groups: {', '.join(report.groups_created)}")
     for problem in report.rejected:
         typer.echo(f"  line {problem.line} ({problem.external_id or 'no id'}): {problem.problem}")
     if report.rejected:

@@ -79,6 +79,7 @@ def attach_evidence(
         filename=file.filename or "scan",
         directory=settings.evidence_dir,
         max_bytes=settings.max_evidence_bytes,
+        max_decode_bytes=settings.max_decode_bytes,
         uploaded_by_id=user.id,
     )
     return consents.consent_public(session, consent, district=district)

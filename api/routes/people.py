@@ -95,9 +95,10 @@ def update_person(
 def import_roster(
     session: SessionDep,
     district: DistrictDep,
-    _: OfficeUser,
+    user: OfficeUser,
     file: Annotated[
-        UploadFile, File(description="CSV: external_id,name,kind,school,grade,birth_date,guardian1_name,...")
+        UploadFile,
+        File(description="CSV (comma- or semicolon-separated): external_id,name,kind,school,grade,groups,..."),
     ],
     default_kind: Annotated[PersonKind, Form()] = "student",
 ) -> RosterReport:
@@ -112,6 +113,7 @@ def import_roster(
             default_kind=default_kind,
             checkpoint=lambda: checkpoint(session),
             district=district,
+            by=user.id,
         )
     except roster.RosterFileError as exc:
         raise HTTPException(422, str(exc)) from exc

@@ -92,6 +92,7 @@ def _keep_scan(session: SessionDep, settings: SettingsDep, *, consent: Consent, 
         filename=scan.filename or "scan",
         directory=settings.evidence_dir,
         max_bytes=settings.max_evidence_bytes,
+        max_decode_bytes=settings.max_decode_bytes,
         uploaded_by_id=user.id or 0,
     )
 

@@ -32,7 +32,7 @@ def import_roster(
     form: FormDep,
     session: SessionDep,
     district: DistrictDep,
-    _: OfficePage,
+    user: OfficePage,
 ) -> Response:
     values = text_values(form)
     default_kind = (
@@ -57,6 +57,7 @@ def import_roster(
                     default_kind=str(default_kind),
                     checkpoint=lambda: checkpoint(session),
                     district=district,
+                    by=user.id,
                 )
             except roster.RosterFileError as exc:
                 errors["file"] = str(exc)

@@ -304,7 +304,7 @@ def redacted_copy(
     original = read_upload(settings.uploads_dir, clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over); upload it again.")
-    decoded = decode_photo(original, max_pixels=settings.max_pixels)
+    decoded = decode_photo(original, max_pixels=settings.max_pixels, max_decode_bytes=settings.max_decode_bytes)
     boxes = [_box(f) for f in faces_of(session, id_of(clearance)) if f.verdict == "blocked" and f.redactable]
     blurred = redact(decoded, boxes)
     check = PhotoCheck(
@@ -372,7 +372,10 @@ def photo_jpeg(settings: Settings, clearance: Clearance, *, max_side: int = 1600
     original = read_upload(settings.uploads_dir, clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over).")
-    return thumbnail_jpeg(decode_photo(original, max_pixels=settings.max_pixels).rgb, max_side=max_side)
+    return thumbnail_jpeg(
+        decode_photo(original, max_pixels=settings.max_pixels, max_decode_bytes=settings.max_decode_bytes).rgb,
+        max_side=max_side,
+    )
 
 
 def face_crop(session: Session, settings: Settings, clearance: Clearance, index: int) -> bytes:
@@ -382,7 +385,9 @@ def face_crop(session: Session, settings: Settings, clearance: Clearance, index:
     original = read_upload(settings.uploads_dir, clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over).")
-    return face_thumbnail_jpeg(decode_photo(original, max_pixels=settings.max_pixels), _box(face))
+    return face_thumbnail_jpeg(
+        decode_photo(original, max_pixels=settings.max_pixels, max_decode_bytes=settings.max_decode_bytes), _box(face)
+    )
 
 
 def clearance_public(session: Session, clearance: Clearance, *, viewer: Viewer) -> ClearancePublic:

@@ -23,6 +23,7 @@ from registry.core.errors import Invalid, NotFound
 from registry.core.files import crash_here_if_testing
 from registry.core.settings import Settings
 from registry.events.service import get_event
+from registry.faces.analysis_pool import analysis_settings
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
@@ -131,7 +132,7 @@ def resolve_check(session: Session, check: PhotoCheck, *, pack: PolicyPack) -> P
 
 def first_search(settings: Settings) -> AnalysisSettings:
     """The first reading of every photo: upright faces on a copy of ``detect_max_side``."""
-    return AnalysisSettings(detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels)
+    return analysis_settings(settings)
 
 
 def _read_faces(session: Session, photo: bytes, how: AnalysisSettings, *, using: Clearing) -> PhotoAnalysis:
@@ -354,6 +355,7 @@ def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSe
     return AnalysisSettings(
         detect_max_side=max(side, settings.detect_max_side),
         max_pixels=settings.max_pixels,
+        max_decode_bytes=settings.max_decode_bytes,
         search_harder=True,
         harder=SearchLimits(
             hog_side=settings.detect_max_side,

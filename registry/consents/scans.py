@@ -62,7 +62,7 @@ class ScanRejected(ValueError):
     pass
 
 
-def check_scan(data: bytes, *, max_bytes: int, max_pixels: int) -> str:
+def check_scan(data: bytes, *, max_bytes: int, max_pixels: int, max_decode_bytes: int) -> str:
     """The scan's content type, once its content has been checked; a clear 4xx otherwise."""
     if len(data) > max_bytes:
         raise TooLarge(f"The scan is {len(data) // 1024} KB; the limit is {max_bytes // 1024} KB.")
@@ -78,7 +78,7 @@ def check_scan(data: bytes, *, max_bytes: int, max_pixels: int) -> str:
             raise Invalid(str(exc)) from exc
         return content_type
     try:
-        check_image_decodes(data, max_pixels=max_pixels)
+        check_image_decodes(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
     except ImageRejected as exc:
         error = TooLarge if exc.status_code == 413 else Invalid
         raise error(exc.message.replace("This photo", "This scan")) from exc

@@ -147,9 +147,9 @@ def revoke_consent(
     return revocation
 
 
-def sniff_evidence(data: bytes, *, max_bytes: int) -> str:
+def sniff_evidence(data: bytes, *, max_bytes: int, max_decode_bytes: int) -> str:
     """The scan's content type, after its content is checked whole (registry/consents/scans.py)."""
-    return check_scan(data, max_bytes=max_bytes, max_pixels=DEFAULT_MAX_PIXELS)
+    return check_scan(data, max_bytes=max_bytes, max_pixels=DEFAULT_MAX_PIXELS, max_decode_bytes=max_decode_bytes)
 
 
 def base_name(filename: str) -> str:
@@ -166,9 +166,10 @@ def attach_evidence(
     filename: str,
     directory: Path,
     max_bytes: int,
+    max_decode_bytes: int,
     uploaded_by_id: int,
 ) -> ConsentEvidence:
-    content_type = sniff_evidence(data, max_bytes=max_bytes)
+    content_type = sniff_evidence(data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes)
     digest = hashlib.sha256(data).hexdigest()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / digest

@@ -110,12 +110,12 @@ def append_entries(session: Session, changes: Iterable[Change]) -> None:
     last = connection.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
     last_id, prev_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
     at, actor = utcnow(), str(session.info.get("actor") or UNATTRIBUTED)[:100]
+    at_text = as_utc(at).isoformat()  # entry_body's reading of it, once for the lot
     rows = []
     for action, table_name, row_id, summary_ in changes:
         last_id += 1
         row = {
             "id": last_id,
-            "at": at,
             "actor": actor,
             "table_name": table_name,
             "row_id": row_id[:100],
@@ -123,7 +123,8 @@ def append_entries(session: Session, changes: Iterable[Change]) -> None:
             "changes": summary_,
             "prev_hash": prev_hash,
         }
-        row["hash"] = prev_hash = entry_hash(entry_body(row))
+        prev_hash = entry_hash({**row, "at": at_text})
+        row["at"], row["hash"] = at, prev_hash
         rows.append(row)
     connection.execute(insert(table), rows)
 

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024)
     max_pixels: int = Field(40_000_000, ge=10_000)
+    max_decode_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="memory one photo may take while it is decoded and checked; a photo that needs more is refused",
+    )
     detect_max_side: int = Field(1600, ge=320, description="measured in benchmarks/faces.py")
     match_threshold: float = Field(0.5, gt=0, lt=1)
     review_threshold: float = Field(0.6, gt=0, lt=1)

@@ -39,7 +39,10 @@ class EngineStopped(ImageRejected):
 
 def analysis_settings(settings: Settings, *, face_thumbnails: bool = False) -> AnalysisSettings:
     return AnalysisSettings(
-        detect_max_side=settings.detect_max_side, max_pixels=settings.max_pixels, face_thumbnails=face_thumbnails
+        detect_max_side=settings.detect_max_side,
+        max_pixels=settings.max_pixels,
+        max_decode_bytes=settings.max_decode_bytes,
+        face_thumbnails=face_thumbnails,
     )
 
 

@@ -2,10 +2,15 @@
 
 The whole file is read and every row validated before anything is written, so a file that cannot be
 read writes nothing, and a bad row is reported with its line and nothing of it is written. The good rows
-are then written a batch at a time: existing people are looked up for the whole batch in one query, and
-the batch is flushed at once (one audit append). The caller's ``checkpoint`` (the request's or command's
-commit) runs before the first batch and after each one, so that no transaction, and on SQLite no hold of
-the write lock, lasts longer than one batch: sign-in, clearances and /healthz go on during an import.
+are then written a batch at a time (registry/people/roster_batch.py): one lookup of who exists, multi-row inserts
+and updates, and the audit entries appended together. The caller's ``checkpoint`` (the request's or
+command's commit) runs before the first batch and after each one, so that no transaction, and on SQLite no
+hold of the write lock, lasts longer than one batch: sign-in, clearances and /healthz go on during an import.
+
+Comma- and semicolon-separated files are both read (a spreadsheet set to a European locale saves the
+latter); the header line decides which. An optional ``groups`` column names a person's groups, separated by
+``;`` ("U12 Soccer; Choir"): the person is added to each (a missing group is made, at the person's school);
+taking someone out of a group is done on the group's page.
 
 An import cut short (a crash, a stop) leaves the batches before it written; rows are matched by external
 id, so importing the same file again completes it.
@@ -15,34 +20,79 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
-from pydantic import ValidationError
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlmodel import Session
 
-from registry.consents import standing
-from registry.core import audit
-from registry.models.base import id_of, utcnow
-from registry.models.people import Guardian, Person
+from registry.people.roster_batch import GroupIndex, Row, write_batch
 from registry.people.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
-from registry.people.service import search_key, update_person
 from registry.policy.ledger import District
 
 REQUIRED_COLUMNS = {"external_id", "name"}
 KNOWN_COLUMNS = (
     REQUIRED_COLUMNS
-    | {"kind", "school", "grade", "status", "birth_date"}
+    | {"kind", "school", "grade", "status", "birth_date", "groups"}
     | {f"guardian{n}_{field}" for n in (1, 2) for field in ("name", "relationship", "email", "phone")}
 )
 MAX_ROWS = 100_000
-BATCH_ROWS = 500  # rows written per transaction: tens of milliseconds of write lock on SQLite
+MAX_GROUPS_PER_ROW = 20
+GROUP_NAME_LENGTH = 120
+# Rows written per transaction: on SQLite the write lock is held for tens of milliseconds at a time.
+BATCH_ROWS = 500
 
 
 class RosterFileError(ValueError):
     """The file as a whole cannot be read (not CSV, missing columns)."""
+
+
+def import_roster(
+    session: Session,
+    *,
+    content: bytes,
+    district: District,
+    by: int | None,
+    default_kind: str = "student",
+    checkpoint: Callable[[], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> RosterReport:
+    """Validates every row, then writes the good ones a batch at a time (``checkpoint`` between batches).
+    ``by`` is the account that groups named in the file are made under."""
+    report = RosterReport(created=0, updated=0, unchanged=0, rejected=[], groups_created=[], summary="")
+    rows = _validated_rows(content, default_kind, report)
+    if by is None and any(row.groups for row in rows):
+        raise RosterFileError(
+            "The roster names groups, and groups are made under an account: import it signed in, or name an "
+            "account (--as)."
+        )
+    groups = GroupIndex(created_by_id=by)
+    for start in range(0, len(rows), batch_rows):
+        if checkpoint is not None:
+            checkpoint()
+        write_batch(session, rows[start : start + batch_rows], report, groups=groups, district=district)
+    if checkpoint is not None:
+        checkpoint()
+    report.rejected.sort(key=lambda problem: problem.line)
+    report.summary = summary(report)
+    return report
+
+
+def summary(report: RosterReport) -> str:
+    """What the import did, in one sentence; it says so when nothing changed."""
+    counts = f"{report.created} added, {report.updated} updated, {report.unchanged} already up to date"
+    rejected = len(report.rejected)
+    not_imported = f"{rejected} row{'' if rejected == 1 else 's'} not imported"
+    if report.created == report.updated == 0:
+        if rejected:
+            return f"Nothing changed: {report.unchanged} already up to date, {not_imported}."
+        if report.unchanged == 0:
+            return "Nothing changed: the file has no rows to import."
+        return f"Nothing changed: all {report.unchanged} rows were already up to date."
+    if rejected:
+        return f"{counts}; {not_imported}."
+    return f"Every row was imported: {counts}."
 
 
 def _describe(error: ValidationError) -> str:
@@ -69,21 +119,74 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# An address whose part before the @ is plain ASCII is valid exactly when its domain is, and reads back as
+# written with the domain normalised; the domain (a roster repeats a few of them) is checked once.
+_PLAIN_LOCAL_PART = re.compile(r"[A-Za-z0-9_+\-]{1,64}(?:\.[A-Za-z0-9_+\-]{1,64})*")
+_EMAIL = TypeAdapter(EmailStr)
+
+
+@lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str | None:
+    """The domain as an email address has it once validated, or None if it is not valid."""
+    try:
+        return _EMAIL.validate_python(f"a@{domain}").rpartition("@")[2]
+    except ValidationError:
+        return None
+
+
+def plain_email(value: str) -> str | None:
+    """``value`` as GuardianIn would validate it, if it is a plain address with a valid domain (each domain
+    is checked once); None for anything else, which GuardianIn validates in full, with its own message."""
+    local, at, domain = value.rpartition("@")
+    if at and len(local) <= 64 and domain.isascii() and _PLAIN_LOCAL_PART.fullmatch(local):
+        checked = _checked_domain(domain)
+        if checked is not None and len(local) + 1 + len(checked) <= 254:
+            return f"{local}@{checked}"
+    return None
+
+
 def _guardians(row: dict[str, str]) -> list[GuardianIn]:
     result = []
     for n in (1, 2):
-        name = (row.get(f"guardian{n}_name") or "").strip()
+        name = row.get(f"guardian{n}_name") or ""
         if not name:
             continue
-        result.append(
-            GuardianIn(
-                name=name,
-                relationship=(row.get(f"guardian{n}_relationship") or "parent").strip().lower() or "parent",
-                email=(row.get(f"guardian{n}_email") or "").strip() or None,
-                phone=(row.get(f"guardian{n}_phone") or "").strip() or None,
-            )
-        )
+        email = row.get(f"guardian{n}_email") or None
+        checked = plain_email(email) if email is not None else None
+        guardian = {
+            "name": name,
+            "relationship": (row.get(f"guardian{n}_relationship") or "parent").lower(),
+            "email": email,
+            "phone": row.get(f"guardian{n}_phone") or None,
+        }
+        if checked is None:
+            result.append(GuardianIn.model_validate(guardian))
+            continue
+        checked_guardian = GuardianIn.model_validate({**guardian, "email": None})  # the rest of it
+        checked_guardian.email = checked
+        result.append(checked_guardian)
     return result
+
+
+def _groups(cell: str) -> tuple[str, ...]:
+    names: dict[str, str] = {}
+    for part in cell.split(";"):
+        name = " ".join(part.split())
+        if name:
+            names.setdefault(name.casefold(), name)
+    if len(names) > MAX_GROUPS_PER_ROW:
+        raise ValueError(f"groups names more than {MAX_GROUPS_PER_ROW} groups")
+    for name in names.values():
+        if len(name) > GROUP_NAME_LENGTH:
+            raise ValueError(f"groups: {name[:40]!r}... is longer than {GROUP_NAME_LENGTH} characters")
+        if "\x00" in name:
+            raise ValueError("groups may not contain NUL (\\x00) characters")
+    return tuple(names.values())
+
+
+def delimiter_of(header: str) -> str:
+    """The separator a roster's header line uses: ';' (a spreadsheet in a European locale) or ','."""
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _read_rows(content: bytes) -> csv.DictReader[str]:
@@ -91,7 +194,8 @@ def _read_rows(content: bytes) -> csv.DictReader[str]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RosterFileError("The roster must be a CSV file saved as UTF-8.") from exc
-    reader = csv.DictReader(io.StringIO(text))
+    header = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(header))
     columns = {c.strip().lower() for c in (reader.fieldnames or [])}
     missing = REQUIRED_COLUMNS - columns
     if missing:
@@ -120,40 +224,11 @@ def _checked(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
             ) from exc
 
 
-@dataclass(frozen=True)
-class _Row:
-    line: int
-    data: PersonCreate
-    status: str | None
-
-
-def import_roster(
-    session: Session,
-    *,
-    content: bytes,
-    district: District,
-    default_kind: str = "student",
-    checkpoint: Callable[[], None] | None = None,
-    batch_rows: int = BATCH_ROWS,
-) -> RosterReport:
-    """Validates every row, then writes the good ones a batch at a time (``checkpoint`` between batches)."""
-    report = RosterReport(created=0, updated=0, unchanged=0, rejected=[])
-    rows = _validated_rows(content, default_kind, report)
-    for start in range(0, len(rows), batch_rows):
-        if checkpoint is not None:
-            checkpoint()
-        _write_batch(session, rows[start : start + batch_rows], report, district=district)
-    if checkpoint is not None:
-        checkpoint()
-    report.rejected.sort(key=lambda problem: problem.line)
-    return report
-
-
-def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> list[_Row]:
+def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> list[Row]:
     """Every good row of the file; the bad ones go to the report. Reads no table and writes nothing."""
     reader = _read_rows(content)
     seen: dict[str, int] = {}
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for number, raw in enumerate(_checked(reader), start=2):
         if number - 1 > MAX_ROWS:
             raise RosterFileError(f"The roster has more than {MAX_ROWS} rows; split it.")
@@ -185,144 +260,12 @@ def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> 
             status = (row.get("status") or "").lower() or None
             if status is not None:
                 PersonUpdate(status=status)
+            groups = _groups(row.get("groups") or "")
         except ValidationError as exc:
             report.rejected.append(RosterRowProblem(line=number, external_id=external_id, problem=_describe(exc)))
             continue
-        rows.append(_Row(number, data, status))
-    return rows
-
-
-def _write_batch(session: Session, batch: list[_Row], report: RosterReport, *, district: District) -> None:
-    """One transaction's worth: one lookup of who exists, new people and guardians inserted in bulk, changed
-    people updated in place; one flush, and the audit entries appended together."""
-    ids = [row.data.external_id for row in batch]
-    existing = {p.external_id: p for p in session.exec(select(Person).where(col(Person.external_id).in_(ids)))}
-    guardians: dict[int, list[Guardian]] = {}
-    if existing:
-        for guardian in session.exec(
-            select(Guardian)
-            .where(col(Guardian.student_id).in_([p.id for p in existing.values()]))
-            .order_by(col(Guardian.id))
-        ):
-            guardians.setdefault(guardian.student_id, []).append(guardian)
-    new: list[_Row] = []
-    departing: list[Person] = []
-    aged: list[Person] = []  # a new birth date: whether they sign their own forms may change
-    for row in batch:
-        person = existing.get(row.data.external_id)
-        if person is None:
-            new.append(row)
-            continue
-        try:
-            outcome = _update_existing(session, person, row, guardians.get(id_of(person), []), departing, aged)
         except ValueError as exc:
-            report.rejected.append(RosterRowProblem(line=row.line, external_id=row.data.external_id, problem=str(exc)))
+            report.rejected.append(RosterRowProblem(line=number, external_id=external_id, problem=str(exc)))
             continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    session.flush()
-    for person in departing:  # their takedowns and templates, as a departure entered by hand
-        update_person(session, person=person, changes=PersonUpdate(status="departed"), district=district)
-    standing.recheck_people(session, person_ids=[id_of(p) for p in aged], district=district, cause="changed")
-    _insert_new(session, new)
-    report.created += len(new)
-
-
-def _insert_new(session: Session, rows: list[_Row]) -> None:
-    """New people and their guardians as two multi-row INSERTs, each row audited as the ORM would."""
-    if not rows:
-        return
-    now = utcnow()
-    people_table, guardian_table = Person.__table__, Guardian.__table__  # type: ignore[attr-defined]
-    people = [
-        {
-            **row.data.model_dump(exclude={"guardians"}),
-            "status": row.status or "active",
-            "departed_on": now.date() if row.status == "departed" else None,
-            "search_key": search_key(row.data.name, row.data.external_id, [g.name for g in row.data.guardians]),
-            "created_at": now,
-            "updated_at": now,
-        }
-        for row in rows
-    ]
-    _insert_audited(session, people_table, people)
-    kept = []
-    for row, person in zip(rows, people, strict=True):
-        named: set[str] = set()
-        for guardian in row.data.guardians:
-            if guardian.name.casefold() not in named:
-                named.add(guardian.name.casefold())
-                kept.append({**guardian.model_dump(), "student_id": person["id"], "created_at": now})
-    _insert_audited(session, guardian_table, kept)
-
-
-def _insert_audited(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Inserts the rows (setting each one's id) and appends an audit entry per row in the same transaction."""
-    if not rows:
-        return
-    columns = [c for c in table.c if c.name != "id"]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    audit.lock_chain(session)
-    new_ids = session.connection().execute(statement, [{c.name: r.get(c.name) for c in columns} for r in rows])
-    for row, new_id in zip(rows, new_ids.scalars(), strict=True):
-        row["id"] = new_id
-    audit.append_entries(
-        session,
-        [
-            (
-                "insert",
-                table.name,
-                str(row["id"]),
-                {"after": {c.name: audit.summary(c, c.name, row.get(c.name)) for c in table.c}},
-            )
-            for row in rows
-        ],
-    )
-
-
-def _update_existing(
-    session: Session,
-    existing: Person,
-    row: _Row,
-    old_guardians: list[Guardian],
-    departing: list[Person],
-    aged: list[Person],
-) -> str:
-    data, status = row.data, row.status
-    if existing.kind != data.kind:
-        raise ValueError(f"{data.external_id} is already recorded as a {existing.kind}, not a {data.kind}")
-    wanted: dict[str, Any] = {"name": data.name}
-    wanted.update(
-        {
-            k: v
-            for k, v in (("school", data.school), ("grade", data.grade), ("birth_date", data.birth_date))
-            if v is not None
-        }
-    )
-    old = [(g.name, g.relationship, g.email, g.phone) for g in old_guardians]
-    new = [(g.name, g.relationship, g.email, g.phone) for g in data.guardians]
-    changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
-    now_departing = status == "departed" and existing.status != "departed"
-    if status == "active" and existing.status != "active":
-        changed.update(status="active", departed_on=None)
-    if not changed and not now_departing and (not data.guardians or old == new):
-        return "unchanged"
-    for key, value in changed.items():
-        setattr(existing, key, value)
-    existing.updated_at = utcnow()
-    session.add(existing)
-    if now_departing:
-        departing.append(existing)
-    if "birth_date" in changed:
-        aged.append(existing)
-    names = [g.name for g in (data.guardians if data.guardians else old_guardians)]
-    existing.search_key = search_key(existing.name, existing.external_id, names)
-    if data.guardians and old != new:
-        for guardian in old_guardians:
-            session.delete(guardian)
-        session.flush()  # the old names go before the new ones are added (one name per student)
-        named: set[str] = set()
-        for guardian_in in data.guardians:
-            if guardian_in.name.casefold() not in named:
-                named.add(guardian_in.name.casefold())
-                session.add(Guardian(student_id=id_of(existing), **guardian_in.model_dump()))
-    return "updated"
+        rows.append(Row(number, data, status, groups))
+    return rows

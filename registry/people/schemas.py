@@ -114,3 +114,5 @@ class RosterReport(BaseModel):
     updated: int
     unchanged: int
     rejected: list[RosterRowProblem]
+    groups_created: list[str] = Field(default_factory=list, description="groups the file named that were made")
+    summary: str = Field("", description="what the import did, in a sentence; it says so when nothing changed")

@@ -71,6 +71,17 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(app, client,
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
+def test_signing_out_through_the_api_ends_its_access_tokens_but_not_the_api_tokens(client, session):
+    _account(session, "pat@district.example.org", role="admin")
+    first = {"Authorization": f"Bearer {sign_in(client, 'pat@district.example.org').json()['access_token']}"}
+    second = {"Authorization": f"Bearer {sign_in(client, 'pat@district.example.org').json()['access_token']}"}
+    api_token = client.post("/api/v1/tokens", json={"name": "SIS nightly sync"}, headers=first).json()["token"]
+    assert client.post("/api/v1/auth/sign-out", headers=first).status_code == 204
+    for copy in (first, second):
+        assert client.get("/api/v1/auth/me", headers=copy).status_code == 401
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
+
+
 def test_a_new_password_ends_every_other_session_and_access_token(app, client, session):
     _account(session, "pat@district.example.org")
     _web_sign_in(client, "pat@district.example.org")

@@ -132,3 +132,25 @@ def test_an_admin_links_a_new_account_to_the_staff_members_record(client: TestCl
     assert created.status_code == 303
     user = accounts.find_user_by_email(session, "rivera@district.example.org")
     assert user is not None and user.person_id == people.find_by_external_id(session, "E-77").id  # type: ignore[union-attr]
+
+
+def test_the_roster_page_says_when_an_import_changed_nothing(client: TestClient, session: Session) -> None:
+    token = _sign_in(client, session, "office_staff")
+    roster = b"external_id;name;grade;groups\nS-1;Maya Lopez;3;U12 Soccer; Choir\nS-2;Liam Chen;4;\n"
+    roster = roster.replace(b"U12 Soccer; Choir", b'"U12 Soccer; Choir"')
+
+    def send() -> str:
+        response = client.post(
+            "/roster",
+            data={"csrf_token": token, "default_kind": "student"},
+            files={"file": ("roster.csv", roster, "text/csv")},
+        )
+        assert response.status_code == 200, response.text
+        return response.text
+
+    first = send()
+    assert "Every row was imported: 2 added, 0 updated, 0 already up to date." in first
+    assert "New groups: U12 Soccer, Choir." in first
+    again = send()
+    assert "Nothing changed: all 2 rows were already up to date." in again
+    assert "Every row was imported" not in again and "New groups" not in again

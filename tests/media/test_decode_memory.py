@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from media.images import MAX_DECODE_BYTES, _resized, decode_photo, thumbnail_jpeg
+from media.images import DEFAULT_MAX_DECODE_BYTES, _resized, decode_photo, thumbnail_jpeg
 from tests.api.memory_probe import peak_growth
 
 PNG_40_MP = """
@@ -42,7 +42,7 @@ result = (analysis.width, analysis.height)
 
 
 def test_a_photo_needing_more_memory_than_the_budget_is_refused_before_decoding(tmp_path):
-    pixels = MAX_DECODE_BYTES // 12 + 1_000_000  # RGBA: Pillow's 4 bytes, a copy, a mask, the array
+    pixels = DEFAULT_MAX_DECODE_BYTES // 12 + 1_000_000  # RGBA: Pillow's 4 bytes, a copy, a mask, the array
     side = int(pixels**0.5) + 1
     Image.new("RGBA", (side, side), (0, 0, 0, 0)).save(tmp_path / "clear.png", "PNG")
     growth, result = peak_growth(

@@ -83,6 +83,7 @@ def _seed(settings: Settings) -> None:
             filename="form.pdf",
             directory=settings.evidence_dir,
             max_bytes=1024 * 1024,
+            max_decode_bytes=settings.max_decode_bytes,
             uploaded_by_id=office.id or 0,
         )
     engine.dispose()
