@@ -32,6 +32,7 @@ from api.routes import (
 )
 from api.security_headers import SecurityHeaders
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
+from api.web.uploads import FORM_OVERHEAD_BYTES, refused_upload_scope, upload_form
 from registry.albums.runner import AlbumRunner
 from registry.core.db import make_engine, new_session
 from registry.core.settings import Settings, get_settings
@@ -45,24 +46,44 @@ API_PREFIX = "/api/v1"
 
 
 class BodyLimit:
-    """Refuses a request body larger than the limit before reading it (``larger``: per-path limits)."""
+    """Refuses a request body larger than the limit before reading it (``larger``: per-path limits).
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+    A page's upload form (api/web/uploads.py) has its own kind's limit, and its refusal is that form's
+    page, saying what happened, rather than the API's JSON.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None, settings: Settings
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
+        original = dict(scope)  # the app's routing writes into scope; a refusal's form page starts afresh
+        path = scope.get("path", "")
+        page = upload_form(path) if scope.get("method") == "POST" else None
+        max_bytes = page[0].limit(self.settings) if page else self.larger.get(path, self.max_bytes)
+
+        async def refuse() -> None:
+            if page is None:
+                message = f"The upload is larger than {max_bytes // (1024 * 1024)} MB."
+                await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+                return
+            form, form_page = page
+            await self.app(
+                refused_upload_scope(original, form=form, form_page=form_page, limit=max_bytes),
+                _no_body,
+                partial(_as_status, 413, send),
+            )
+
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
-            response = JSONResponse(
-                {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."}, status_code=413
-            )
-            await response(scope, receive, send)
+            await refuse()
             return
         received = 0
         state = {"started": False, "refused": False}
@@ -75,9 +96,7 @@ class BodyLimit:
                 # Answer now: the app may catch the error below and answer a vaguer 400 of its own.
                 if not state["started"] and not state["refused"]:
                     state["refused"] = True
-                    await JSONResponse(
-                        {"detail": f"The upload is larger than {max_bytes // (1024 * 1024)} MB."}, status_code=413
-                    )(scope, receive, send)
+                    await refuse()
                 raise _BodyTooLarge
             return message
 
@@ -89,6 +108,17 @@ class BodyLimit:
         # Refused above, or the app had already started its answer: either way nothing more to send.
         with suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _as_status(status: int, send: Send, message: Message) -> None:
+    """A form page shown for a refused upload answers the refusal's status (a redirect to sign in stays one)."""
+    if message["type"] == "http.response.start" and message["status"] == 200:
+        message = {**message, "status": status}
+    await send(message)
 
 
 class InFlightLimit:
@@ -210,6 +240,13 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
+    app.add_middleware(  # inside the session too: a page's refused upload is answered with the form's page
+        BodyLimit,
+        max_bytes=max(settings.upload_limit(kind) for kind in ("photo", "scan", "reference_photo", "roster"))
+        + FORM_OVERHEAD_BYTES,
+        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes},
+        settings=settings,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -219,10 +256,5 @@ def create_app(
         https_only=settings.session_cookie_secure,
     )
     app.add_middleware(InFlightLimit)
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_upload_bytes + 1024 * 1024,
-        larger={f"{API_PREFIX}/clearances/batch": settings.max_album_bytes, "/albums/new": settings.max_album_bytes},
-    )
     app.add_middleware(SecurityHeaders)  # outermost: every answer has them, refusals included
     return app

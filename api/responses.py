@@ -6,7 +6,9 @@ to be guessed. A blurred copy is an attachment with a file name the uploader rec
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Response
 
@@ -19,6 +21,15 @@ def jpeg(data: bytes, *, filename: str | None = None, headers: dict[str, str] | 
     """A JPEG kept private to this browser; with ``filename``, a download under that name."""
     sent = {**PRIVATE_IMAGE_HEADERS, **(headers or {})}
     if filename is not None:
-        safe = "".join(c for c in filename if c.isalnum() or c in "._- ") or "photo.jpg"
-        sent["Content-Disposition"] = f'attachment; filename="{safe}"'
+        sent["Content-Disposition"] = attachment(filename)
     return Response(data, media_type="image/jpeg", headers=sent)
+
+
+_UNSAFE_IN_QUOTES = re.compile(r"[^A-Za-z0-9._ ()+-]")
+
+
+def attachment(name: str) -> str:
+    """A download named as the uploader named the photo: plain ASCII for every browser, the exact name
+    (RFC 6266) for those that read it."""
+    plain = _UNSAFE_IN_QUOTES.sub("_", name).strip() or "photo.jpg"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

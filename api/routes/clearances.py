@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.responses import JPEG_RESPONSES, jpeg
 from registry.accounts import security
+from registry.albums.files import display_name
 from registry.clearances import reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
@@ -59,6 +60,7 @@ def clear_photo(
         context_public=context_public,
         tags=tuple(_tags(tags)),
         caption=caption,
+        file_name=display_name(photo.filename, "photo"),
     )
     clearance = clearances.clear_photo(session, check, data, using=clearing)
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))

@@ -50,7 +50,7 @@ def enrol_face(
     face_index: Annotated[int | None, Form(ge=0, le=200, description="which face, from the left")] = None,
 ) -> FaceTemplatePublic:
     """The faces are read in a worker process, with no transaction held meanwhile."""
-    data = read_upload_limited(photo, settings.max_upload_bytes)
+    data = read_upload_limited(photo, settings.max_reference_photo_bytes)
     template = enrolment.enrol_face(
         session,
         person=get_person(session, person_id),

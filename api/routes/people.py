@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
-from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, StaffReader
+from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep, StaffReader
 from registry.core.db import checkpoint
 from registry.core.schemas import Page
+from registry.core.settings import size_words
 from registry.people import roster
 from registry.people import service as people
 from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, Release, RosterReport
 from registry.policy.vocabulary import PersonKind, PersonStatus
 
 router = APIRouter(tags=["people"])
-MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
 
 @router.get("/people", response_model=Page[PersonPublic])
@@ -94,6 +94,7 @@ def update_person(
 @router.post("/people/import", response_model=RosterReport)
 def import_roster(
     session: SessionDep,
+    settings: SettingsDep,
     district: DistrictDep,
     user: OfficeUser,
     file: Annotated[
@@ -102,9 +103,9 @@ def import_roster(
     ],
     default_kind: Annotated[PersonKind, Form()] = "student",
 ) -> RosterReport:
-    content = file.file.read(MAX_ROSTER_BYTES + 1)
-    if len(content) > MAX_ROSTER_BYTES:
-        raise HTTPException(413, "The roster file is larger than 20 MB; split it.")
+    content = file.file.read(settings.max_roster_bytes + 1)
+    if len(content) > settings.max_roster_bytes:
+        raise HTTPException(413, f"The roster file is larger than {size_words(settings.max_roster_bytes)}; split it.")
     try:
         # Committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch.
         return roster.import_roster(

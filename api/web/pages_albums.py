@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import PackDep, SessionDep, SettingsDep
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
-from api.web.forms import FORM, checked, optional, text_values
+from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
+from api.web.uploads import too_large
 from registry.albums import service as albums
-from registry.albums.files import display_name, keep_photo
+from registry.albums.files import IncomingPhoto, display_name, keep_photo, photos_in_zip
 from registry.clearances.check import PhotoCheck
 from registry.core.db import discard, hand_over
-from registry.core.errors import RegistryError
+from registry.core.errors import RegistryError, TooLarge
+from registry.core.settings import Settings
+from registry.models.accounts import User
+from registry.models.albums import AlbumJob
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 THUMBNAIL_URL = "/albums/{album}/items/{item}/thumbnail"
@@ -48,9 +55,14 @@ def start_album(
     values = text_values(form)
     values["tags"] = checked(form, "tags")
     photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
-    errors = check_request(values, bool(photos))
+    archive = uploaded(form, "zip")
+    errors = check_request(values, bool(photos) or archive is not None)
+    if errors.get("photo"):
+        errors["photo"] = "Choose the photos, or a zip file of them."
     if len(photos) > settings.max_album_photos:
         errors["photo"] = f"An album takes at most {settings.max_album_photos} photos; you chose {len(photos)}."
+    if sum(p.size or 0 for p in photos) > settings.max_album_bytes:
+        errors["photo"] = too_large(settings, "album", size=sum(p.size or 0 for p in photos))
     if not errors:
         event_id = optional(values, "event_id")
         try:
@@ -71,37 +83,67 @@ def start_album(
         except RegistryError as exc:
             discard(session)
             errors[FORM] = exc.message
+    if not errors:
+        try:
+            _add_photos(session, job=job, photos=photos, archive=archive, settings=settings)
+        except RegistryError as exc:  # the zip: unreadable, or too many or too large photos in it
+            discard(session)
+            errors["zip"] = exc.message
     if errors:
         return form_page(
             request,
             session,
             pack,
-            values={**values, "photo_lost": bool(photos)},
+            values={**values, "photo_lost": bool(photos) or archive is not None},
             errors=errors,
             status_code=422,
             album=True,
-        )
-    for position, upload in enumerate(photos):
-        incoming = keep_photo(
-            display_name(upload.filename, f"photo {position + 1}"),
-            upload.file,
-            directory=settings.uploads_dir,
-            max_bytes=settings.max_upload_bytes,
-        )
-        albums.add_photo(
-            session,
-            job=job,
-            position=position,
-            name=incoming.name,
-            photo_file=incoming.photo_file,
-            error=incoming.error,
-            settings=settings,
         )
     hand_over(session)
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
         runner.wake()
     return RedirectResponse(f"/albums/{job.id}", status_code=303)
+
+
+def _add_photos(
+    session: Session, *, job: AlbumJob, photos: list[UploadFile], archive: UploadFile | None, settings: Settings
+) -> None:
+    """Keeps every photo chosen, then every photo in the zip; a photo that is refused is listed with its reason.
+    A zip that cannot be taken as a whole is refused before anything is kept."""
+    in_zip: list[IncomingPhoto] = []
+    if archive is not None:
+        room = settings.max_album_photos - len(photos)
+        if room <= 0:
+            raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
+        members = photos_in_zip(
+            archive.file,
+            directory=settings.uploads_dir,
+            max_members=room,
+            max_member_bytes=settings.max_upload_bytes,
+            max_total_bytes=settings.max_album_bytes,
+        )
+        first = next(members, None)  # the zip's directory is checked here, before any photo is kept
+        in_zip = [first, *members] if first is not None else []
+    incoming = [
+        keep_photo(
+            display_name(upload.filename, f"photo {number}"),
+            upload.file,
+            directory=settings.uploads_dir,
+            max_bytes=settings.max_upload_bytes,
+        )
+        for number, upload in enumerate(photos, 1)
+    ]
+    for position, photo in enumerate(incoming + in_zip):
+        albums.add_photo(
+            session,
+            job=job,
+            position=position,
+            name=photo.name,
+            photo_file=photo.photo_file,
+            error=photo.error,
+            settings=settings,
+        )
 
 
 @router.get("/albums")
@@ -116,20 +158,23 @@ def album_list(request: Request, session: SessionDep, user: PageUser) -> Respons
 
 @router.get("/albums/{album_id}")
 def album_page(request: Request, album_id: int, session: SessionDep, user: PageUser) -> Response:
+    return render(request, "albums/detail.html", _progress(session, album_id, user))
+
+
+@router.get("/albums/{album_id}/progress")
+def album_progress(request: Request, album_id: int, session: SessionDep, user: PageUser) -> Response:
+    """The parts of the album's page that change while it is checked, for the page to update in place."""
+    return render(request, "albums/_progress.html", _progress(session, album_id, user))
+
+
+def _progress(session: Session, album_id: int, user: User) -> dict[str, Any]:
     album = albums.album_public(session, albums.get_album_for(session, album_id, user), thumbnail_url=THUMBNAIL_URL)
-    done = album.counts.get("done", 0) + album.counts.get("failed", 0)
-    return render(
-        request,
-        "albums/detail.html",
-        {
-            "album": album,
-            "done": done,
-            "groups": [
-                (standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS
-            ],
-            "failed": [i for i in album.items if i.status == "failed"],
-        },
-    )
+    return {
+        "album": album,
+        "done": album.counts.get("done", 0) + album.counts.get("failed", 0),
+        "groups": [(standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS],
+        "failed": [i for i in album.items if i.status == "failed"],
+    }
 
 
 @router.get("/albums/{album_id}/items/{item_id}/thumbnail")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import chain, groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlmodel import Session
@@ -12,15 +16,19 @@ from api.deps import ClearingDep, PackDep, SessionDep, SettingsDep
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
-from api.web.templating import render
+from api.web.templating import long_day, render
+from api.web.uploads import too_large
 from media.images import ImageRejected
+from registry.albums.files import display_name
 from registry.clearances import reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
+from registry.clearances.schemas import ClearanceSummary
 from registry.core.db import discard
-from registry.core.errors import RegistryError
+from registry.core.errors import NotFound, RegistryError
 from registry.events import service as events
+from registry.models.base import as_utc
 from registry.policy import PolicyPack
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 
@@ -95,7 +103,7 @@ def clear_photo(
         data = photo.file.read(settings.max_upload_bytes + 1)
         try:
             if len(data) > settings.max_upload_bytes:
-                raise ImageRejected(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
+                raise ImageRejected(too_large(settings, "photo", size=photo.size))
             check = PhotoCheck(
                 uploader=user,
                 destination=str(values["destination"]),
@@ -104,6 +112,7 @@ def clear_photo(
                 context_public=None if event_id else values.get("context_public") == "yes",
                 tags=tuple(values["tags"]),
                 caption=optional(values, "caption"),
+                file_name=display_name(photo.filename, "photo"),
             )
             clearance = clearances.clear_photo(session, check, data, using=clearing)
         except ImageRejected as exc:
@@ -119,24 +128,53 @@ def clear_photo(
     return RedirectResponse(f"/clearances/{clearance.id}", status_code=303)
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A photo in "My photos", with the blurred copies made of it listed under it."""
+
+    photo: ClearanceSummary
+    copies: list[ClearanceSummary]
+
+
 @router.get("/clearances")
-def history(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
+def history(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser, page: int = 1) -> Response:
     page = max(page, 1)
     reviews.mark_reviews_seen(session, user=user)  # what a reviewer decided is no longer news on the home page
     rows, total = clearances.list_clearances(
-        session, user=user, mine=True, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE
+        session, user=user, mine=True, originals=True, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE
     )
+    copies = clearances.blurred_copies(session, rows, user=user)
     viewer = viewer_of(session, user)
+    summaries = iter(reviews.clearance_summaries(session, [*rows, *chain(*copies.values())], viewer=viewer))
+    photos = [next(summaries) for _ in rows]
+    entries = [HistoryEntry(p, [next(summaries) for _ in copies[p.id]]) for p in photos]
+    zone = ZoneInfo(settings.time_zone)
+    today = datetime.now(zone).date()
+    days = [
+        (day_heading(day, today=today), list(group))
+        for day, group in groupby(entries, key=lambda e: as_utc(e.photo.created_at).astimezone(zone).date())
+    ]
     return render(
         request,
         "clearances/list.html",
-        {
-            "clearances": [reviews.clearance_summary(session, c, viewer=viewer) for c in rows],
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // HISTORY_PAGE_SIZE)),
-        },
+        {"days": days, "total": total, "page": page, "pages": max(1, -(-total // HISTORY_PAGE_SIZE))},
     )
+
+
+def day_heading(day: date, *, today: date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return long_day(day)
+
+
+@router.get("/clearances/{clearance_id}/thumbnail")
+def thumbnail(clearance_id: int, session: SessionDep, user: PageUser) -> Response:
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    if clearance.thumbnail is None:
+        raise NotFound("No small copy of this photo is kept.")
+    return jpeg(clearance.thumbnail)
 
 
 def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, Any]:
@@ -146,7 +184,12 @@ def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, 
     other_reasons = [r for r in public.reasons if r.rule != "summary" and not r.message.startswith("Face ")]
     summary = next((r.message for r in public.reasons if r.rule == "summary"), "")
     event = events.get_event(session, public.event_id) if public.event_id else None
-    return {"clearance": public, "summary": summary, "other_reasons": other_reasons, "event": event}
+    return {
+        "clearance": public,
+        "summary": summary,
+        "other_reasons": other_reasons,
+        "event": event,
+    }
 
 
 @router.get("/clearances/{clearance_id}")
@@ -175,4 +218,4 @@ def blurred_copy(
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
     blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
-    return jpeg(blurred, filename=f"photo-{copy.id}-blurred.jpg")
+    return jpeg(blurred, filename=reviews.blurred_file_name(clearance))

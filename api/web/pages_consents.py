@@ -11,6 +11,7 @@ from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, checked, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import CONSENT_KIND_LABELS, flash, render
+from api.web.uploads import too_large
 from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate, ConsentRevoke
@@ -168,7 +169,10 @@ def record_consent(
         if "status" in errors:
             errors["status"] = "Choose what the form says: yes or no."
     except RegistryError as exc:
-        errors = {"scan" if exc.status_code in (413, 415) else FORM: exc.message}
+        if exc.status_code == 413 and scan is not None:
+            errors = {"scan": too_large(settings, "scan", size=scan.size)}
+        else:
+            errors = {"scan" if exc.status_code == 415 else FORM: exc.message}
     if errors:
         return _form_page(request, session, district, person, values, errors, scan_lost=scan is not None)
     what = "photo release" if data.kind == "image_release" else "consent"

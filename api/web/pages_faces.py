@@ -17,6 +17,7 @@ from api.responses import jpeg
 from api.web.auth import FormDep, OfficePage, PageRoute, StaffPage
 from api.web.forms import text_values, uploaded
 from api.web.templating import flash, render
+from api.web.uploads import too_large
 from media.images import ImageRejected
 from registry.core.db import end_before_slow_work
 from registry.core.errors import Invalid, NotFound, RegistryError
@@ -75,9 +76,9 @@ def preview(
         flash(request, "Choose a photo of the person's face first.", kind="error")
         return _person_redirect(person_id)
     try:
-        data = upload.file.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
-            raise Invalid(f"The photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB.")
+        data = upload.file.read(settings.max_reference_photo_bytes + 1)
+        if len(data) > settings.max_reference_photo_bytes:
+            raise Invalid(too_large(settings, "reference_photo", size=upload.size))
         analysis = enrolment.preview_faces(
             session,
             person=person,

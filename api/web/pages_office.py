@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import DistrictDep, SessionDep
+from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, move_form_error, optional, text_values, uploaded
 from api.web.templating import flash, render
+from api.web.uploads import too_large
 from registry.core.db import checkpoint
 from registry.core.errors import RegistryError
 from registry.events import service as events
@@ -17,7 +18,6 @@ from registry.events.schemas import EventCreate
 from registry.people import roster
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-MAX_ROSTER_BYTES = 20 * 1024 * 1024
 EVENT_PAGE_SIZE = 50
 
 
@@ -31,6 +31,7 @@ def import_roster(
     request: Request,
     form: FormDep,
     session: SessionDep,
+    settings: SettingsDep,
     district: DistrictDep,
     user: OfficePage,
 ) -> Response:
@@ -46,9 +47,9 @@ def import_roster(
     if upload is None:
         errors["file"] = "Choose the roster file (a .csv file) to import."
     else:
-        content = upload.file.read(MAX_ROSTER_BYTES + 1)
-        if len(content) > MAX_ROSTER_BYTES:
-            errors["file"] = "The roster file is larger than 20 MB; split it into smaller files."
+        content = upload.file.read(settings.max_roster_bytes + 1)
+        if len(content) > settings.max_roster_bytes:
+            errors["file"] = too_large(settings, "roster", size=upload.size)
         else:
             try:  # committed a batch at a time: no transaction (SQLite's write lock) outlasts one batch
                 report = roster.import_roster(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep
+from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, ReviewerPage
 from api.web.forms import field_errors, optional, text_values
 from api.web.pages_clearances import clearance_view
@@ -76,7 +77,7 @@ def thumbnail(clearance_id: int, session: SessionDep, user: ReviewerPage) -> Res
     clearance = clearances.get_clearance_for(session, clearance_id, user)
     if clearance.thumbnail is None:
         raise NotFound("This photo has no thumbnail.")
-    return Response(clearance.thumbnail, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return jpeg(clearance.thumbnail)
 
 
 def _candidates(session: Session, face: ClearanceFacePublic) -> list[dict[str, Any]]:

@@ -169,6 +169,7 @@ class AlbumRunner:
                 context_public=job.context_public,
                 tags=tuple(job.tags),
                 caption=job.caption,
+                file_name=item.name,
             )
             try:
                 with session.begin_nested():  # a refused photo leaves nothing behind but its outcome

@@ -34,6 +34,7 @@ class PhotoCheck:
     context_public: bool | None = None  # whether it was open to the public
     tags: tuple[str, ...] = ()
     caption: str | None = None
+    file_name: str | None = None  # the photo's own name, as the uploader chose it (shown on their pages)
     redacted_of: Clearance | None = None  # a blurred copy: the clearance it was made from
     blurred_boxes: tuple[Box, ...] = ()  # and the areas the service blurred in it
 

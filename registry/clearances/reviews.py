@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import PurePath
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -11,7 +13,7 @@ from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
 from registry.clearances.check import Clearing, PhotoCheck
-from registry.clearances.disclosure import Viewer, present_clearance, takedown_of, takedown_reason
+from registry.clearances.disclosure import Viewer, present_clearance, takedown_reason
 from registry.clearances.facts import person_facts
 from registry.clearances.schemas import (
     CandidatePublic,
@@ -38,7 +40,7 @@ from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
 from registry.models.accounts import User
 from registry.models.base import as_utc, id_of, utcnow
-from registry.models.clearances import Clearance, ClearanceConsent, ClearanceReview
+from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
 from registry.models.takedowns import Takedown
 from registry.people.service import get_person
 from registry.policy import PolicyPack
@@ -317,6 +319,7 @@ def redacted_copy(
         caption=clearance.caption,
         redacted_of=clearance,
         blurred_boxes=tuple(b.padded(0.25, width=decoded.width, height=decoded.height) for b in boxes),
+        file_name=blurred_file_name(clearance),
     )
     copy = clear_photo(session, check, blurred, using=using)
     if copy.decision != "allowed":
@@ -325,6 +328,12 @@ def redacted_copy(
             f"(clearance {copy.id}); it is not offered."
         )
     return blurred, copy
+
+
+def blurred_file_name(clearance: Clearance) -> str:
+    """The blurred copy's name: the original's with "-blurred" ("game.jpg" gives "game-blurred.jpg")."""
+    stem = PurePath(clearance.file_name).stem if clearance.file_name else ""
+    return f"{stem or f'photo-{clearance.id}'}-blurred.jpg"
 
 
 def _kept_copy(
@@ -455,17 +464,35 @@ def clearance_public(session: Session, clearance: Clearance, *, viewer: Viewer) 
 
 
 def clearance_summary(session: Session, clearance: Clearance, *, viewer: Viewer) -> ClearanceSummary:
-    summary = ClearanceSummary.model_validate(
-        {
-            **clearance.model_dump(),
-            "faces": len(faces_of(session, id_of(clearance))),
-            **standing.photo_standing(session, clearance).as_fields(),
-        }
-    )
-    takedown = takedown_of(session, clearance.id)
-    if takedown is not None:
-        summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
-    return summary
+    return clearance_summaries(session, [clearance], viewer=viewer)[0]
+
+
+def clearance_summaries(session: Session, clearances: Sequence[Clearance], *, viewer: Viewer) -> list[ClearanceSummary]:
+    """Each photo's summary and standing now, with a fixed number of queries however many photos."""
+    ids = [id_of(c) for c in clearances]
+    faces: dict[int, int] = {}
+    if ids:
+        counted = session.exec(
+            select(ClearanceFace.clearance_id, func.count())
+            .where(col(ClearanceFace.clearance_id).in_(ids))
+            .group_by(col(ClearanceFace.clearance_id))
+        )
+        faces = {int(clearance_id): int(count) for clearance_id, count in counted}
+    takedowns = standing.first_takedowns(session, ids)
+    summaries = []
+    for clearance in clearances:
+        takedown = takedowns.get(id_of(clearance))
+        summary = ClearanceSummary.model_validate(
+            {
+                **clearance.model_dump(),
+                "faces": faces.get(id_of(clearance), 0),
+                **standing.standing_with(clearance, takedown).as_fields(),
+            }
+        )
+        if takedown is not None:
+            summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
+        summaries.append(summary)
+    return summaries
 
 
 def _box(face: object) -> Box:

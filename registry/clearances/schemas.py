@@ -82,6 +82,7 @@ class ClearancePublic(BaseModel):
     destination: Destination
     tags: list[str]
     caption: str | None
+    file_name: str | None = Field(None, description="the photo's file name as uploaded")
     review_reasons: list[str]
     context_confirmed: bool
     redaction_offered: bool
@@ -117,6 +118,7 @@ class ClearanceSummary(BaseModel):
     destination: Destination
     faces: int
     caption: str | None
+    file_name: str | None = Field(None, description="the photo's file name as uploaded")
     created_at: datetime
     standing: PhotoStanding = Field(
         description="the photo now: its decision when checked, or take_down (no longer allowed since: see "

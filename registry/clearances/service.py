@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.faces import DETECTOR, ENGINE, Box, closer_look_side
@@ -201,6 +201,7 @@ def _add_clearance(
         destination=check.destination,
         tags=sorted(set(check.tags)),
         caption=check.caption,
+        file_name=check.file_name,
         decision="needs_review",
         review_reasons=context_review_reasons(context.event, analysis.taken_at, settings.event_time_margin_minutes)
         + search_review_reasons(analysis, blurred_boxes=blurred_boxes, as_unknown=pack.block_unchecked_person),
@@ -592,17 +593,38 @@ def list_clearances(
     user: User,
     decision: str | None = None,
     mine: bool = False,
+    originals: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Clearance], int]:
+    """Newest first; ``originals``: without the blurred copies of photos listed (``blurred_copies`` lists those)."""
     statement = select(Clearance)
     if mine or not may(user.role, Permission.SEE_EVERY_CLEARANCE):
         statement = statement.where(Clearance.uploader_id == user.id)
+    if originals:
+        listed = select(Clearance.id).where(Clearance.uploader_id == user.id) if mine else select(Clearance.id)
+        statement = statement.where(
+            or_(col(Clearance.redacted_of_id).is_(None), col(Clearance.redacted_of_id).not_in(listed))
+        )
     if decision:
         statement = statement.where(Clearance.decision == decision)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(Clearance.id).desc()).limit(limit).offset(offset)).all()
     return list(rows), int(total)
+
+
+def blurred_copies(session: Session, originals: Sequence[Clearance], *, user: User) -> dict[int, list[Clearance]]:
+    """The blurred copies this user was given of each of these photos, newest first, in one query."""
+    ids = [id_of(c) for c in originals]
+    copies: dict[int, list[Clearance]] = {i: [] for i in ids}
+    if ids:
+        for copy in session.exec(
+            select(Clearance)
+            .where(col(Clearance.redacted_of_id).in_(ids), Clearance.uploader_id == user.id)
+            .order_by(col(Clearance.id).desc())
+        ):
+            copies[int(copy.redacted_of_id or 0)].append(copy)
+    return copies
 
 
 def store_upload(directory: Path, photo: bytes) -> str:

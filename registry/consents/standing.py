@@ -352,9 +352,23 @@ class PhotoStanding:
 
 
 def photo_standing(session: Session, clearance: Clearance) -> PhotoStanding:
-    takedown = session.exec(
-        select(Takedown).where(Takedown.clearance_id == clearance.id).order_by(col(Takedown.id))
-    ).first()
+    return standing_with(clearance, first_takedowns(session, [id_of(clearance)]).get(id_of(clearance)))
+
+
+def first_takedowns(session: Session, clearance_ids: Iterable[int]) -> dict[int, Takedown]:
+    """Each clearance's takedown request, if it has one, in one query (a list of photos reads them all at once)."""
+    found: dict[int, Takedown] = {}
+    ids = sorted(set(clearance_ids))
+    if ids:
+        for takedown in session.exec(
+            select(Takedown).where(col(Takedown.clearance_id).in_(ids)).order_by(col(Takedown.id))
+        ):
+            found.setdefault(takedown.clearance_id, takedown)
+    return found
+
+
+def standing_with(clearance: Clearance, takedown: Takedown | None) -> PhotoStanding:
+    """The photo's standing, given its takedown request (``first_takedowns``) or None."""
     if takedown is not None:
         return PhotoStanding("taken_down" if takedown.confirmed_at else "take_down", takedown.reason)
     return PhotoStanding(clearance.decision, None)

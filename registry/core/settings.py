@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+UploadKind = Literal["photo", "album", "scan", "reference_photo", "roster"]
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
 
 
@@ -24,8 +26,11 @@ class Settings(BaseSettings):
     )
     secret_key: str = DEVELOPMENT_SECRET
     access_token_minutes: int = Field(30, ge=1, le=24 * 60)
-    max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-    max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024)
+    # One size limit per kind of file; forms state it (size_words) and browsers check it before sending.
+    max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="a consent form's scan")
+    max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a photo to clear (also each album photo)")
+    max_reference_photo_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a reference photo to enrol")
+    max_roster_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="a roster CSV file")
     max_pixels: int = Field(40_000_000, ge=10_000)
     max_decode_bytes: int = Field(
         512 * 1024 * 1024,
@@ -63,7 +68,9 @@ class Settings(BaseSettings):
     )
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
     max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
-    max_album_bytes: int = Field(4 * 1024**3, ge=1024, description="one album upload, zips counted uncompressed")
+    max_album_bytes: int = Field(
+        4 * 1024**3, ge=1024, description="one album upload (its photos or its zip), zips counted uncompressed"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:
@@ -81,6 +88,16 @@ class Settings(BaseSettings):
         if self.review_threshold < self.match_threshold:
             raise ValueError("REGISTRY_REVIEW_THRESHOLD must be at least REGISTRY_MATCH_THRESHOLD")
         return self
+
+    def upload_limit(self, kind: UploadKind) -> int:
+        """The size limit of one kind of uploaded file, in bytes."""
+        return {
+            "photo": self.max_upload_bytes,
+            "album": self.max_album_bytes,
+            "scan": self.max_evidence_bytes,
+            "reference_photo": self.max_reference_photo_bytes,
+            "roster": self.max_roster_bytes,
+        }[kind]
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -111,6 +128,17 @@ class Settings(BaseSettings):
     def enrol_previews_dir(self) -> Path:
         """Reference photos kept only while office staff decide whether to save the face found."""
         return self.data_dir / "enrol-previews"
+
+
+def size_words(size: int) -> str:
+    """A size limit as people say it: "30 MB", "4 GB", "1.5 MB" (1 MB = 1024 × 1024 bytes)."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            amount = size / factor  # rounded down: a limit is never stated larger than it is
+            if amount == int(amount) or amount >= 10:
+                return f"{int(amount)} {unit}"
+            return f"{int(amount * 10) / 10:.1f} {unit}"
+    return f"{size} bytes"
 
 
 @lru_cache

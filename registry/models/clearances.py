@@ -23,6 +23,7 @@ class Clearance(SQLModel, table=True):
     destination: str = Field(max_length=30)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     caption: str | None = Field(default=None, max_length=2000)
+    file_name: str | None = Field(default=None, max_length=255)  # as the uploader's device named it
     decision: str = Field(max_length=20, index=True)
     reasons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

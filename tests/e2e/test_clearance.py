@@ -109,10 +109,13 @@ def test_an_employee_sees_which_face_blocks_a_group_photo(
     shoot(page, "clearance-result")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download a blurred copy").click()
-    assert download.value.suggested_filename.endswith("-blurred.jpg")
+    assert download.value.suggested_filename == "biden-obama-blurred.jpg"
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My photos").click()
-    expect(page.locator("tbody tr")).to_have_count(2)  # the photo, and its blurred copy, itself cleared
+    entry = page.locator(".photo-entry", has_text="biden-obama.jpg")
+    expect(entry).to_have_count(1)  # the photo, with its blurred copy (itself cleared) listed under it
+    expect(entry.locator(".photo-copies li")).to_have_count(1)
+    expect(entry.locator(".photo-copies")).to_contain_text("Blurred copy: biden-obama-blurred.jpg")
     shoot(page, "my-photos")
 
 
