@@ -426,9 +426,11 @@ def _request(
         clearance,
         faces=faces,
         reviews=acts,
-        people=people,
-        consents=consent_facts(session, people.keys(), lock=True),
-        uploader_person_id=uploader.person_id if uploader else None,
+        known=Known(
+            people=people,
+            consents=consent_facts(session, people.keys(), lock=True),
+            uploader_person_id=uploader.person_id if uploader else None,
+        ),
         at=at or utcnow(),
         time_zone=time_zone,
     )
@@ -443,18 +445,27 @@ def people_shown(faces: Sequence[ClearanceFace], reviews: Sequence[ClearanceRevi
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the registry knows for one decision: the people a clearance shows (and its uploader's
+    person), and their consent acts."""
+
+    people: dict[int, PersonFacts]
+    consents: tuple[ConsentFacts, ...]
+    uploader_person_id: int | None
+
+
 def build_request(
     clearance: Clearance,
     *,
     faces: Sequence[ClearanceFace],
     reviews: Sequence[ClearanceReview],
-    people: dict[int, PersonFacts],
-    consents: tuple[ConsentFacts, ...],
-    uploader_person_id: int | None,
+    known: Known,
     at: datetime,
     time_zone: str,
 ) -> ClearanceRequest:
     """The engine's request from a clearance's recorded rows (loaded one by one or in bulk)."""
+    people, consents, uploader_person_id = known.people, known.consents, known.uploader_person_id
     reviews = effective(reviews)
     inputs = [reviewed(face, [a for a in reviews if a.face_index == face.index]) for face in faces]
     place_unknown = place_in_doubt(reviews) == "not_at_event"

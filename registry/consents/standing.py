@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, or_, select
 
 from registry.clearances.facts import consent_facts, facts_of_person, person_facts
-from registry.clearances.service import build_request, decide_clearance, people_shown
+from registry.clearances.service import Known, build_request, decide_clearance, people_shown
 from registry.models.accounts import User
 from registry.models.base import id_of
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
@@ -281,9 +281,11 @@ def _decide_batch(
             clearance,
             faces=faces[cid],
             reviews=reviews[cid],
-            people={p: people[p] for p in mine if p in people},
-            consents=tuple(a for p in mine for a in by_person.get(p, ())),
-            uploader_person_id=uploader_person,
+            known=Known(
+                people={p: people[p] for p in mine if p in people},
+                consents=tuple(a for p in mine for a in by_person.get(p, ())),
+                uploader_person_id=uploader_person,
+            ),
             at=at,
             time_zone=district.time_zone,
         )
