@@ -1,6 +1,6 @@
 """People are found by their name, their ID or a guardian's name, whatever the case, accents or punctuation.
 
-Reviewed: matches registry/models.py Person.search_key. The key is computed in Python
+Reviewed: matches registry/models/people.py Person.search_key. The key is computed in Python
 (registry/people/service.py search_key), not by the database, so that SQLite and PostgreSQL find the same
 people; the service keeps it on every write. Existing people get theirs here. The backfill is not
 an audited act of its own: the key only repeats, as search words, the name, ID and guardians'

@@ -288,8 +288,20 @@ def _unblurred_areas(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> l
 
 
 def _unblurred_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    """A person holding a face the service blurred is that face, already decided."""
-    return [box for box in analysis.people if not any(_inside(b, box) or _inside(box, b) for b in blurred_boxes)]
+    """A person whose face the service blurred is that face, already decided. The person detector's box
+    may hold the whole body or start at the shoulders, so the blurred face may be in it or just above it."""
+    return [
+        box
+        for box in analysis.people
+        if not any(_inside(b, _with_head_room(box)) or _inside(box, b) for b in blurred_boxes)
+    ]
+
+
+def _with_head_room(person: Box) -> Box:
+    """A person's box grown upward by half its height: where their head is when the box starts below it."""
+    return Box(
+        top=person.top - (person.bottom - person.top) // 2, right=person.right, bottom=person.bottom, left=person.left
+    )
 
 
 def search_review_reasons(

@@ -28,3 +28,18 @@ def test_a_person_whose_face_could_not_be_checked_needs_review() -> None:
 def test_a_search_cut_short_says_why() -> None:
     [reason] = search_review_reasons(analysis(unfinished="the harder search did not finish within 60 s"))
     assert "could not be searched for faces completely" in reason and "60 s" in reason
+
+
+def test_a_person_under_a_face_the_service_blurred_is_that_face_but_another_person_is_not() -> None:
+    blurred = Box(top=10, right=260, bottom=190, left=80)  # a face the blurred copy hides
+    torso = Box(top=200, right=250, bottom=560, left=90)  # the detector's box starts at the shoulders
+    beside = Box(top=200, right=390, bottom=560, left=270)  # someone else, no face checked
+    far_below = Box(top=900, right=250, bottom=1000, left=90)  # too far below to be that face's body
+    assert search_review_reasons(analysis(people=(torso,)), blurred_boxes=[blurred]) == []
+    [reason] = search_review_reasons(analysis(people=(torso, beside)), blurred_boxes=[blurred])
+    assert "1 person(s) with no face it could check" in reason
+    [reason] = search_review_reasons(analysis(people=(far_below,)), blurred_boxes=[blurred])
+    assert "1 person(s)" in reason
+    # without the blur, the same torso is a person whose face was not checked
+    [reason] = search_review_reasons(analysis(people=(torso,)))
+    assert "1 person(s)" in reason
