@@ -16,7 +16,7 @@ from tests.paths import ROOT
 
 def test_the_service_stores_passwords_as_argon2id_at_the_rfc_9106_low_memory_parameters() -> None:
     fresh = subprocess.run(
-        [sys.executable, "-c", f"from registry import security; print(security.hash_password({PASSWORD!r}))"],
+        [sys.executable, "-c", f"from registry.accounts import security; print(security.hash_password({PASSWORD!r}))"],
         cwd=ROOT,
         capture_output=True,
         text=True,
