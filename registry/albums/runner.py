@@ -32,14 +32,13 @@ from registry.albums.claims import Claimed, claim_items, release_item, stale_cla
 from registry.albums.service import finish_if_done
 from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.service import (
-    first_search,
     record_or_search_again,
 )
 from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import delete_after_commit
 from registry.core.settings import Settings
-from registry.faces.analysis_pool import AnalysisPool, EngineStopped
+from registry.faces.analysis_pool import AnalysisPool, EngineStopped, analysis_settings
 from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
 from registry.models.albums import AlbumItem, AlbumJob
@@ -125,7 +124,7 @@ class AlbumRunner:
                 "The uploaded file is no longer on the server (removed before it was checked); upload the photo again.",
             )
             return
-        self._in_flight[self.pool.submit(path.read_bytes(), how or first_search(self.settings))] = claimed
+        self._in_flight[self.pool.submit(path.read_bytes(), how or analysis_settings(self.settings))] = claimed
 
     def _collect(self, *, timeout: float) -> None:
         done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -161,16 +160,7 @@ class AlbumRunner:
             uploader = session.get(User, job.uploader_id) if job else None
             if item is None or job is None or uploader is None:
                 return
-            check = PhotoCheck(
-                uploader=uploader,
-                destination=job.destination,
-                event_id=job.event_id,
-                context_kind=job.context_kind,
-                context_public=job.context_public,
-                tags=tuple(job.tags),
-                caption=job.caption,
-                file_name=item.name,
-            )
+            check = PhotoCheck.asked_again(job, uploader=uploader, file_name=item.name)
             try:
                 with session.begin_nested():  # a refused photo leaves nothing behind but its outcome
                     outcome = record_or_search_again(

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
 from media.faces import Box
 from registry.core.settings import Settings
 from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
+from registry.models.albums import AlbumJob
 from registry.models.clearances import Clearance
 from registry.models.events import Event
 from registry.policy import PolicyPack
@@ -37,6 +39,20 @@ class PhotoCheck:
     file_name: str | None = None  # the photo's own name, as the uploader chose it (shown on their pages)
     redacted_of: Clearance | None = None  # a blurred copy: the clearance it was made from
     blurred_boxes: tuple[Box, ...] = ()  # and the areas the service blurred in it
+
+    @classmethod
+    def asked_again(cls, asked: AlbumJob | Clearance, *, uploader: User, **more: Any) -> PhotoCheck:
+        """The question as an album or an earlier clearance recorded it, asked for another photo."""
+        return cls(
+            uploader=uploader,
+            destination=asked.destination,
+            event_id=asked.event_id,
+            context_kind=asked.context_kind,
+            context_public=asked.context_public,
+            tags=tuple(asked.tags),
+            caption=asked.caption,
+            **more,
+        )
 
 
 @dataclass(frozen=True)

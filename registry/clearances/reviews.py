@@ -309,14 +309,9 @@ def redacted_copy(
     decoded = decode_photo(original, max_pixels=settings.max_pixels, max_decode_bytes=settings.max_decode_bytes)
     boxes = [_box(f) for f in faces_of(session, id_of(clearance)) if f.verdict == "blocked" and f.redactable]
     blurred = redact(decoded, boxes)
-    check = PhotoCheck(
+    check = PhotoCheck.asked_again(
+        clearance,
         uploader=user,
-        destination=clearance.destination,
-        event_id=clearance.event_id,
-        context_kind=clearance.context_kind,
-        context_public=clearance.context_public,
-        tags=tuple(clearance.tags),
-        caption=clearance.caption,
         redacted_of=clearance,
         blurred_boxes=tuple(b.padded(0.25, width=decoded.width, height=decoded.height) for b in boxes),
         file_name=blurred_file_name(clearance),

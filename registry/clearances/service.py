@@ -107,7 +107,7 @@ def clear_photo(
     the clearance recorded in the session's transaction; the caller's commit makes both count.
     """
     resolve_check(session, check, pack=using.pack)
-    analysis = _read_faces(session, photo, first_search(using.settings), using=using)
+    analysis = _read_faces(session, photo, analysis_settings(using.settings), using=using)
     outcome = record_or_search_again(session, check, analysis, using=using, photo_file=photo_file)
     while not isinstance(outcome, Clearance):  # once at most: the closer look's result is recorded
         if using.hold_no_transaction:
@@ -128,11 +128,6 @@ def resolve_check(session: Session, check: PhotoCheck, *, pack: PolicyPack) -> P
     )
     check_request_words(destination=check.destination, tags=check.tags, pack=pack)
     return context
-
-
-def first_search(settings: Settings) -> AnalysisSettings:
-    """The first reading of every photo: upright faces on a copy of ``detect_max_side``."""
-    return analysis_settings(settings)
 
 
 def _read_faces(session: Session, photo: bytes, how: AnalysisSettings, *, using: Clearing) -> PhotoAnalysis:
