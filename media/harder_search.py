@@ -13,7 +13,11 @@ face, it is searched again here:
   least confident ones: something face-like whose face cannot be checked, so a person may be there;
 - a person detector that needs no face (OpenCV's HOG people detector, bundled with
   ``opencv-python-headless``): a person whose face is covered, with sunglasses and a hat, or turned
-  away still has a body. A person found where no face was is *unchecked*.
+  away still has a body. A person found where no face was is *unchecked*;
+- a second face detector, MediaPipe's BlazeFace (``media/face_net.py``), over overlapping windows of
+  the upright photo: it sees faces with the eyes and forehead covered, which neither dlib detector
+  does. A face only it finds is not encoded (half a face could match the wrong child): it too is a
+  person whose face could not be checked.
 
 Faces found are encoded from a crop turned upright, and matched like any other. Each pass is
 named in ``searches``; a search that runs out of its time budget says so in ``unfinished`` and
@@ -34,6 +38,7 @@ import dlib
 import numpy as np
 from PIL import Image
 
+from media import face_net
 from media.faces import Box, Face, encode_faces
 from media.images import downscale
 
@@ -138,6 +143,7 @@ def search_harder(
             _hog_pass(rgb, limits.tilt_side, HALF_QUARTER_TURNS, found, doubtful),
         ),
         (f"cnn@{limits.cnn_side} turned 0/90/180/270°", _cnn_pass(rgb, limits.cnn_side, found, doubtful)),
+        (f"blazeface@{limits.hog_side} upright windows", _face_net_pass(rgb, limits.hog_side, people)),
         (
             f"people@{limits.people_side} upright (opencv hog)",
             _people_pass(rgb, limits.people_side, people),
@@ -159,9 +165,14 @@ def search_harder(
     faces = tuple(_encode_upright(rgb, f) for f in new)
     taken = (*known, *(f.box for f in new))
     unsure = tuple(d.box for d in _distinct([d for d in doubtful if not _overlaps_any(d.box, taken)]))
-    # a person already accounted for has a face (or a face-like area) found inside their box
+    # a person already accounted for has a face (or a face-like area) found inside their box, and a body
+    # the people detector finds under a face found is that face's body
     seen = (*taken, *unsure)
-    unchecked = tuple(p.box for p in _distinct([p for p in people if not _overlaps_any(p.box, seen)]))
+    unchecked = tuple(
+        p.box
+        for p in _distinct([p for p in people if not _overlaps_any(p.box, seen)])
+        if p.detector != "people" or not any(_under(p.box, face) for face in seen)
+    )
     return HarderSearch(faces=faces, doubtful=unsure, searches=tuple(searches), unfinished=unfinished, people=unchecked)
 
 
@@ -200,6 +211,28 @@ def _cnn_pass(rgb: np.ndarray, side: int, found: list[Found], doubtful: list[Fou
                 (found if item.score >= CNN_FACE_CONFIDENCE else doubtful).append(item)
 
         yield step
+
+
+def _face_net_pass(rgb: np.ndarray, side: int, people: list[Found]) -> Iterator[Callable[[], None]]:
+    """Faces dlib cannot see (eyes covered, turned aside): a person whose face cannot be checked.
+    One step per window size; a face counts where two sizes agree (media/face_net.py)."""
+    small, scale = downscale(rgb, max_side=side)
+    height, width = small.shape[:2]
+    seen: list[tuple[Box, float, int]] = []
+    for windows in face_net.window_sizes(width, height):
+
+        def step(windows: list[face_net.Window] = windows) -> None:
+            for window in windows:
+                seen.extend((box, score, window[2]) for box, score in face_net.detect(small, window))
+
+        yield step
+
+    def agree() -> None:
+        for box, score in face_net.agreed(seen):
+            rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
+            people.append(Found(_back(rect, 0, small.shape, small.shape, scale, rgb.shape), 0, "blazeface", score))
+
+    yield agree
 
 
 def _people_pass(rgb: np.ndarray, side: int, people: list[Found]) -> Iterator[Callable[[], None]]:
@@ -294,6 +327,15 @@ def _encode_upright(rgb: np.ndarray, found: Found) -> Face:
     )
     encoding = encode_faces(np.ascontiguousarray(crop), [upright])[0].encoding
     return Face(box=found.box, encoding=encoding)
+
+
+def _under(body: Box, face: Box) -> bool:
+    """``body``'s centre lies below ``face``'s top and within one and a half face widths of it either side:
+    where that face's shoulders and chest are. Measured on the portraits of tests/data/faces
+    (benchmarks/people.py): the people detector's boxes beside a portrait's face are its own body."""
+    cy, cx = (body.top + body.bottom) / 2, (body.left + body.right) / 2
+    reach = 1.5 * face.width
+    return cy >= face.top and face.left - reach <= cx <= face.right + reach
 
 
 def _overlaps_any(box: Box, others: tuple[Box, ...] | list[Box]) -> bool:

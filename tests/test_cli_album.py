@@ -86,7 +86,7 @@ def test_enrol_a_folder_then_clear_a_folder_with_a_report_and_an_exit_code_for_s
 
     album = tmp_path / "game"
     album.mkdir()
-    shutil.copy(FACES / "people" / "obama" / "obama-2.jpg", album / "1-obama.jpg")
+    shutil.copy(FACES / "people" / "obama" / "obama-720p.jpg", album / "1-obama.jpg")
     shutil.copy(FACES / "groups" / "biden-obama.jpg", album / "2-with-biden.jpg")
     (album / "3-sky.jpg").write_bytes(blank_jpeg())
     (album / "4-notes.txt").write_text("not a photo")

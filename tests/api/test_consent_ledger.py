@@ -18,7 +18,7 @@ from registry.accounts.schemas import UserCreate
 from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, public_event, record
 from tests.conftest import PASSWORD
 
-GAME_PHOTO = "people/obama/obama-4.jpg"  # no camera time: nothing to check against the event's hours
+GAME_PHOTO = "people/obama/obama-1080p.jpg"  # no camera time: nothing to check against the event's hours
 
 
 TEAM = "Varsity soccer"

@@ -24,7 +24,7 @@ def posted_photo(client, office, employee) -> tuple[int, dict, dict]:
     )
     assert team.status_code == 201, team.text
     consent = record(client, office, obama)
-    clearance = clear(client, employee, "people/obama/obama-2.jpg").json()
+    clearance = clear(client, employee, "people/obama/obama-720p.jpg").json()
     assert clearance["decision"] == "allowed" and clearance["consents_relied_on"] == [consent["id"]]
     return obama, consent, clearance
 
@@ -52,7 +52,7 @@ def test_revoking_a_consent_asks_the_uploader_to_take_the_photo_down(client, off
     assert confirmed["confirmed_at"]
     assert client.get("/api/v1/takedowns", params={"state": "open"}, headers=admin).json()["total"] == 0
     # the same photo cleared again now is blocked: the consent is gone
-    assert clear(client, employee, "people/obama/obama-2.jpg").json()["decision"] == "blocked"
+    assert clear(client, employee, "people/obama/obama-720p.jpg").json()["decision"] == "blocked"
 
 
 def test_an_expired_consent_is_found_by_the_daily_scan(client, office, employee, session: Session):
