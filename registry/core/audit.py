@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, insert, inspect, select, text
+from sqlalchemy import LargeBinary, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from registry.core import bulk
 from registry.models.audit import GENESIS_HASH, AuditEntry
 from registry.models.base import as_utc, utcnow
 
@@ -38,8 +39,13 @@ _DELETED = "audit_deleted_rows"
 Change = tuple[str, str, str, dict[str, Any]]  # action, table, row id, changes
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_json_string = json.encoder.encode_basestring  # a str as _CANONICAL writes it (ensure_ascii=False)
+COLUMNS = ("id", "at", "actor", "table_name", "row_id", "action", "changes", "prev_hash", "hash")
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def entry_body(entry: AuditEntry | Mapping[str, Any]) -> dict[str, Any]:
@@ -101,7 +107,11 @@ def lock_chain(session: Session) -> None:
 
 
 def append_entries(session: Session, changes: Iterable[Change]) -> None:
-    """Chains and inserts entries in this session's transaction (call lock_chain first on PostgreSQL)."""
+    """Chains and inserts entries in this session's transaction (call lock_chain first on PostgreSQL).
+
+    Each entry's changes are serialised once, as canonical JSON: that text is what its hash covers (inside
+    entry_body's canonical JSON, written out here key by key in sorted order) and what the changes column
+    keeps, so it reads back as the same dict."""
     changes = list(changes)
     if not changes:
         return
@@ -110,23 +120,22 @@ def append_entries(session: Session, changes: Iterable[Change]) -> None:
     last = connection.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
     last_id, prev_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
     at, actor = utcnow(), str(session.info.get("actor") or UNATTRIBUTED)[:100]
-    at_text = as_utc(at).isoformat()  # entry_body's reading of it, once for the lot
+    at_stored = at if (convert := bulk.converter(connection, table.c.at)) is None else convert(at)
+    actor_json, at_json = _json_string(actor), _json_string(as_utc(at).isoformat())  # as entry_body reads them
     rows = []
     for action, table_name, row_id, summary_ in changes:
         last_id += 1
-        row = {
-            "id": last_id,
-            "actor": actor,
-            "table_name": table_name,
-            "row_id": row_id[:100],
-            "action": action,
-            "changes": summary_,
-            "prev_hash": prev_hash,
-        }
-        prev_hash = entry_hash({**row, "at": at_text})
-        row["at"], row["hash"] = at, prev_hash
-        rows.append(row)
-    connection.execute(insert(table), rows)
+        row_id = row_id[:100]
+        text_ = canonical_json(summary_)
+        body = (  # canonical_json(entry_body(entry)): its keys in sorted order, the changes as serialised
+            f'{{"action":{_json_string(action)},"actor":{actor_json},"at":{at_json},"changes":{text_},'
+            f'"id":{last_id},"prev_hash":{_json_string(prev_hash)},"row_id":{_json_string(row_id)},'
+            f'"table_name":{_json_string(table_name)}}}'
+        )
+        entry = hashlib.sha256((prev_hash + body).encode()).hexdigest()
+        rows.append((last_id, at_stored, actor, table_name, row_id, action, text_, prev_hash, entry))
+        prev_hash = entry
+    bulk.insert_rows(connection, table, COLUMNS, rows)
 
 
 def record_act(session: Session, *, table_name: str, row_id: str, action: str, changes: dict[str, Any]) -> None:

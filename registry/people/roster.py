@@ -22,14 +22,24 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from functools import lru_cache
+from typing import get_args
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from registry.people.roster_batch import GroupIndex, Row, write_batch
-from registry.people.schemas import GuardianIn, PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
+from registry.people.roster_batch import GroupIndex, RosterGuardian, Row, write_batch
+from registry.people.schemas import (
+    GuardianIn,
+    GuardianRelationship,
+    PersonCreate,
+    PersonUpdate,
+    RosterReport,
+    RosterRowProblem,
+)
 from registry.policy.ledger import District
+from registry.policy.vocabulary import PERSON_KINDS, PERSON_STATUSES
 
 REQUIRED_COLUMNS = {"external_id", "name"}
 KNOWN_COLUMNS = (
@@ -248,18 +258,20 @@ def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> 
         if external_id:
             seen[external_id] = number
         try:
-            data = PersonCreate(
-                external_id=row.get("external_id", ""),
-                kind=(row.get("kind") or default_kind).lower(),
-                name=row.get("name", ""),
-                school=row.get("school") or None,
-                grade=row.get("grade") or None,
-                birth_date=row.get("birth_date") or None,
-                guardians=_guardians(row),
-            )
-            status = (row.get("status") or "").lower() or None
-            if status is not None:
-                PersonUpdate(status=status)
+            plain = _plainly_valid(row, default_kind)
+            if plain is None:  # anything unusual: the schemas decide, in their words
+                data = PersonCreate(
+                    external_id=row.get("external_id", ""),
+                    kind=(row.get("kind") or default_kind).lower(),
+                    name=row.get("name", ""),
+                    school=row.get("school") or None,
+                    grade=row.get("grade") or None,
+                    birth_date=row.get("birth_date") or None,
+                    guardians=_guardians(row),
+                )
+                status = (row.get("status") or "").lower() or None
+                if status is not None:
+                    PersonUpdate(status=status)
             groups = _groups(row.get("groups") or "")
         except ValidationError as exc:
             report.rejected.append(RosterRowProblem(line=number, external_id=external_id, problem=_describe(exc)))
@@ -267,5 +279,64 @@ def _validated_rows(content: bytes, default_kind: str, report: RosterReport) -> 
         except ValueError as exc:
             report.rejected.append(RosterRowProblem(line=number, external_id=external_id, problem=str(exc)))
             continue
-        rows.append(Row(number, data, status, groups))
+        rows.append(Row.of(number, data, status, groups) if plain is None else Row.made(number, *plain, groups))
     return rows
+
+
+# What PersonCreate, GuardianIn and PersonUpdate accept as given, checked without them (a roster is tens of
+# thousands of such rows): every text printable (so no NUL, and nothing their whitespace stripping would
+# remove from a value already stripped) and within its length, the words from their lists, a plain address.
+_EXTERNAL_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")  # PersonCreate.external_id's pattern and lengths
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RELATIONSHIPS = frozenset(get_args(GuardianRelationship))
+PlainRow = tuple[str, str, str, str | None, str | None, date | None, tuple[RosterGuardian, ...], str | None]
+
+
+def _plainly_valid(row: dict[str, str], default_kind: str) -> PlainRow | None:
+    """The row's fields (Row.made's order) as the schemas would validate them, when it is plainly valid;
+    None for anything else, which they validate in full, with their own messages."""
+    external_id, name = row.get("external_id") or "", row.get("name") or ""
+    kind = (row.get("kind") or default_kind).lower()
+    school, grade = row.get("school") or None, row.get("grade") or None
+    if not (
+        _EXTERNAL_ID.fullmatch(external_id)
+        and kind in PERSON_KINDS
+        and name
+        and _text(name, 200)
+        and _text(school, 120)
+        and _text(grade, 20)
+    ):
+        return None
+    born = row.get("birth_date") or None
+    birth_date = None
+    if born is not None:
+        if not _ISO_DATE.fullmatch(born):
+            return None
+        try:
+            birth_date = date.fromisoformat(born)
+        except ValueError:
+            return None
+    guardians: dict[str, RosterGuardian] = {}
+    for n in (1, 2):
+        guardian_name = row.get(f"guardian{n}_name") or ""
+        if not guardian_name:
+            continue
+        relationship = (row.get(f"guardian{n}_relationship") or "parent").lower()
+        email, phone = row.get(f"guardian{n}_email") or None, row.get(f"guardian{n}_phone") or None
+        if kind != "student" or relationship not in _RELATIONSHIPS or not _text(guardian_name, 200):
+            return None
+        if not _text(phone, 40):
+            return None
+        checked = None if email is None else plain_email(email)
+        if email is not None and checked is None:
+            return None
+        guardian = RosterGuardian(guardian_name, relationship, checked, phone)
+        guardians.setdefault(guardian_name.casefold(), guardian)
+    status = (row.get("status") or "").lower() or None
+    if status is not None and status not in PERSON_STATUSES:
+        return None
+    return external_id, kind, name, school, grade, birth_date, tuple(guardians.values()), status
+
+
+def _text(value: str | None, longest: int) -> bool:
+    return value is None or (len(value) <= longest and value.isprintable())

@@ -1,9 +1,10 @@
 """Writing one batch of validated roster rows: one transaction's worth.
 
 One lookup each of who exists, their guardians and their groups; then multi-row statements: new people
-and guardians inserted, changed people updated, replaced guardians deleted, memberships added. These are
-Core statements, which the ORM's flush events (registry/core/audit.py) do not see, so each row written gets its
-audit entry here, in the form the ORM's would have, and all of them are appended together. A departure
+and guardians inserted (as rows in the driver's form, by COPY on PostgreSQL: registry/core/bulk.py), changed
+people updated, replaced guardians deleted, memberships added. These are not ORM writes, which the ORM's flush
+events (registry/core/audit.py) would see, so each row written gets its audit entry here, in the form the
+ORM's would have, and all of them are appended together. A departure
 and a new birth date go through the services that re-decide posted photos, as when entered by hand.
 """
 
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlmodel import Session
 
 from registry.consents import standing
-from registry.core import audit
+from registry.core import audit, bulk
 from registry.models.base import utcnow
 from registry.models.groups import Group, GroupMember
 from registry.models.people import Guardian, Person
@@ -33,12 +35,66 @@ UPDATED = ("name", "school", "grade", "birth_date", "status", "departed_on", "se
 GUARDIAN_FIELDS = ("name", "relationship", "email", "phone")
 
 
-@dataclass(frozen=True)
+class RosterGuardian(NamedTuple):
+    """A guardian as validated (GuardianIn's fields, in GUARDIAN_FIELDS order)."""
+
+    name: str
+    relationship: str
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
+    """One validated row: PersonCreate's fields, with the guardians already the first of each name (one name
+    per student) and the search key they make, both worked out before any transaction begins."""
+
     line: int
-    data: PersonCreate
+    external_id: str
+    kind: str
+    name: str
+    school: str | None
+    grade: str | None
+    birth_date: date | None
+    guardians: tuple[RosterGuardian, ...]
     status: str | None
-    groups: tuple[str, ...] = ()
+    groups: tuple[str, ...]
+    search_key: str
+
+    @classmethod
+    def of(cls, line: int, data: PersonCreate, status: str | None, groups: tuple[str, ...] = ()) -> Row:
+        named: dict[str, RosterGuardian] = {}
+        for g in data.guardians:
+            named.setdefault(g.name.casefold(), RosterGuardian(g.name, g.relationship, g.email, g.phone))
+        return cls.made(
+            line,
+            data.external_id,
+            data.kind,
+            data.name,
+            data.school,
+            data.grade,
+            data.birth_date,
+            tuple(named.values()),
+            status,
+            groups,
+        )
+
+    @classmethod
+    def made(
+        cls,
+        line: int,
+        external_id: str,
+        kind: str,
+        name: str,
+        school: str | None,
+        grade: str | None,
+        birth_date: date | None,
+        guardians: tuple[RosterGuardian, ...],
+        status: str | None,
+        groups: tuple[str, ...],
+    ) -> Row:
+        key = search_key(name, external_id, [g.name for g in guardians])
+        return cls(line, external_id, kind, name, school, grade, birth_date, guardians, status, groups, key)
 
 
 @dataclass
@@ -89,7 +145,12 @@ def write_batch(
     session: Session, batch: list[Row], report: RosterReport, *, groups: GroupIndex, district: District
 ) -> None:
     session.flush()
-    ids = [row.data.external_id for row in batch]
+    if session.connection().dialect.name == "postgresql":
+        # The lookups below by 500 values each are planned afresh: a plan the connection cached for them from
+        # the first batches (a scan of a then small table, comparing every row with all 500 values) would
+        # otherwise serve until the tables are next analysed, growing with the table batch after batch.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    ids = [row.external_id for row in batch]
     existing = {
         r["external_id"]: dict(r)
         for r in session.execute(select(PEOPLE).where(PEOPLE.c.external_id.in_(ids))).mappings()
@@ -110,15 +171,15 @@ def write_batch(
     changes = _Changes()
     now = utcnow()
     for row in batch:
-        person = existing.get(row.data.external_id)
+        person = existing.get(row.external_id)
         if person is None:
             changes.new.append(row)
             continue
-        if person["kind"] != row.data.kind:
-            problem = f"{row.data.external_id} is already recorded as a {person['kind']}, not a {row.data.kind}"
-            report.rejected.append(RosterRowProblem(line=row.line, external_id=row.data.external_id, problem=problem))
+        if person["kind"] != row.kind:
+            problem = f"{row.external_id} is already recorded as a {person['kind']}, not a {row.kind}"
+            report.rejected.append(RosterRowProblem(line=row.line, external_id=row.external_id, problem=problem))
             continue
-        wanted = [groups.group_id(session, name, row.data.school or person["school"], report) for name in row.groups]
+        wanted = [groups.group_id(session, name, row.school or person["school"], report) for name in row.groups]
         outcome = _compare(
             person, row, guardians.get(person["id"], []), memberships.get(person["id"], set()), wanted, changes, now
         )
@@ -142,19 +203,20 @@ def _compare(
     now: Any,
 ) -> str:
     """'unchanged' or 'updated', having noted in ``changes`` what is to be written for this row."""
-    data, status = row.data, row.status
-    wanted: dict[str, Any] = {"name": data.name}
+    status = row.status
+    wanted: dict[str, Any] = {"name": row.name}
     wanted.update(
         (k, v)
-        for k, v in (("school", data.school), ("grade", data.grade), ("birth_date", data.birth_date))
+        for k, v in (("school", row.school), ("grade", row.grade), ("birth_date", row.birth_date))
         if v is not None
     )
     changed = {k: v for k, v in wanted.items() if person[k] != v}
     old = [tuple(g[f] for f in GUARDIAN_FIELDS) for g in old_guardians]
-    new = [tuple(getattr(g, f) for f in GUARDIAN_FIELDS) for g in _distinct(data)]
-    guardians_change = bool(data.guardians) and old != new
-    names = [g.name for g in _distinct(data)] if guardians_change else [g["name"] for g in old_guardians]
-    key = search_key(data.name, person["external_id"], names)
+    guardians_change = bool(row.guardians) and old != list(row.guardians)
+    if row.guardians or not old_guardians:  # the row's guardians are (or become) theirs: its own key holds
+        key = row.search_key
+    else:
+        key = search_key(row.name, person["external_id"], [g["name"] for g in old_guardians])
     if person["search_key"] != key:  # what finds them by their own or a guardian's name
         changed["search_key"] = key
     if status == "active" and person["status"] != "active":
@@ -184,35 +246,37 @@ def _compare(
         changes.aged.append(person_id)
     if guardians_change:
         changes.old_guardians.extend(old_guardians)
-        changes.guardians.extend(
-            {**g.model_dump(), "student_id": person_id, "created_at": now} for g in _distinct(data)
-        )
+        changes.guardians.extend(_guardian(g, person_id, now) for g in row.guardians)
     changes.members.extend({"group_id": g, "person_id": person_id} for g in joins)
     return "updated"
 
 
-def _distinct(data: PersonCreate) -> list[Any]:
-    """The guardians, the first of each name (one name per student)."""
-    named: dict[str, Any] = {}
-    for guardian in data.guardians:
-        named.setdefault(guardian.name.casefold(), guardian)
-    return list(named.values())
+def _guardian(guardian: RosterGuardian, student_id: int, now: datetime) -> dict[str, Any]:
+    return {**guardian._asdict(), "student_id": student_id, "created_at": now}
 
 
 def _write(session: Session, changes: _Changes, groups: GroupIndex, report: RosterReport, now: Any) -> None:
     entries: list[audit.Change] = list(changes.update_entries)
     connection = session.connection()
+    if changes.new or changes.updates or changes.old_guardians or changes.guardians or changes.members:
+        audit.lock_chain(session)  # before the first write; held until the batch commits
     if changes.updates:
         connection.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("person_id")), changes.updates)
     if changes.old_guardians:  # the old names go before the new ones are added (one name per student)
         connection.execute(delete(GUARDIANS).where(GUARDIANS.c.id.in_([g["id"] for g in changes.old_guardians])))
         entries.extend(("delete", GUARDIANS.name, str(g["id"]), {"before": _logged(g)}) for g in changes.old_guardians)
+    departed_on = now.date()
     people = [
         {
-            **row.data.model_dump(exclude={"guardians"}),
+            "external_id": row.external_id,
+            "kind": row.kind,
+            "name": row.name,
+            "school": row.school,
+            "grade": row.grade,
+            "birth_date": row.birth_date,
             "status": row.status or "active",
-            "departed_on": now.date() if row.status == "departed" else None,
-            "search_key": search_key(row.data.name, row.data.external_id, [g.name for g in _distinct(row.data)]),
+            "departed_on": departed_on if row.status == "departed" else None,
+            "search_key": row.search_key,
             "created_at": now,
             "updated_at": now,
         }
@@ -220,10 +284,8 @@ def _write(session: Session, changes: _Changes, groups: GroupIndex, report: Rost
     ]
     entries.extend(_inserted(session, PEOPLE, people))
     for row, person in zip(changes.new, people, strict=True):
-        changes.guardians.extend(
-            {**g.model_dump(), "student_id": person["id"], "created_at": now} for g in _distinct(row.data)
-        )
-        joins = dict.fromkeys(groups.group_id(session, name, row.data.school, report) for name in row.groups)
+        changes.guardians.extend(_guardian(g, person["id"], now) for g in row.guardians)
+        joins = dict.fromkeys(groups.group_id(session, name, row.school, report) for name in row.groups)
         changes.members.extend({"group_id": g, "person_id": person["id"]} for g in joins)
     entries.extend(_inserted(session, GUARDIANS, changes.guardians))
     if changes.members:
@@ -232,27 +294,39 @@ def _write(session: Session, changes: _Changes, groups: GroupIndex, report: Rost
             ("insert", MEMBERS.name, f"group_id={m['group_id']},person_id={m['person_id']}", {"after": _logged(m)})
             for m in changes.members
         )
-    if entries:
-        audit.lock_chain(session)
-        audit.append_entries(session, entries)
+    audit.append_entries(session, entries)
 
 
 def _inserted(session: Session, table: Table, rows: list[dict[str, Any]]) -> Iterable[audit.Change]:
     """Inserts the rows, setting each one's id; their audit entries, as the ORM's flush would write them."""
     if not rows:
         return []
-    audit.lock_chain(session)
+    connection = session.connection()
     columns = [c.name for c in table.c]
     for row, new_id in zip(rows, _new_ids(session, table, len(rows)), strict=True):
         row["id"] = new_id
-    values = [{c: row.get(c) for c in columns} for row in rows]
-    session.connection().execute(insert(table), values)
-    return [("insert", table.name, str(v["id"]), {"after": _logged(v)}) for v in values]
+    plain: dict[int, Any] = {}  # id() of a date or time -> as logged: a batch's rows share their timestamp
+    entries: list[audit.Change] = []
+    for row in rows:
+        logged = {
+            c: v if (v := row.get(c)) is None or type(v) in _AS_IS else plain.get(id(v)) or _plain(plain, v)
+            for c in columns
+        }
+        entries.append(("insert", table.name, str(row["id"]), {"after": logged}))
+    values = [[row.get(c) for c in columns] for row in rows]
+    bulk.driver_rows(connection, table, columns, values)
+    bulk.insert_rows(connection, table, columns, values)
+    return entries
+
+
+def _plain(seen: dict[int, Any], value: Any) -> Any:
+    seen[id(value)] = logged = audit.plain(value)
+    return logged
 
 
 def _new_ids(session: Session, table: Table, count: int) -> Sequence[int]:
-    """Ids for ``count`` new rows, taken before they are inserted, so that the rows go in as one plain
-    multi-row statement (with RETURNING, PostgreSQL's driver spends longer parsing than the server writing)."""
+    """Ids for ``count`` new rows, taken before they are inserted, so that the rows go in as plain rows
+    (no RETURNING to read back, and on PostgreSQL one COPY)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         return (

@@ -22,6 +22,8 @@ from registry.policy.ledger import District
 SEARCH_KEY_LENGTH = 2000  # Person.search_key
 # Letters that Unicode does not split into a base letter and an accent.
 _BASE_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+# ASCII text: casefolding is lowering, no letter decomposes, and these characters are the ones dropped.
+_ASCII_DROPPED = str.maketrans({c: None for c in map(chr, range(128)) if not (c.isalnum() or c.isspace())})
 STANDING_CHUNK = 500  # people read at a time when a list is filtered by their consent standing
 
 
@@ -31,6 +33,12 @@ def search_words(text: str) -> list[str]:
     "O'Brien" -> obrien, "José" -> jose, "S-1001" -> s1001. Done here, not in SQL, so that SQLite and
     PostgreSQL find exactly the same people.
     """
+    if text.isascii():  # a roster's names and IDs, mostly: the same words, without the Unicode work
+        return text.lower().translate(_ASCII_DROPPED).split()
+    return _unicode_words(text)
+
+
+def _unicode_words(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_BASE_LETTERS))
     kept = "".join(c if c.isalnum() or c.isspace() else "" for c in decomposed if not unicodedata.combining(c))
     return kept.split()
