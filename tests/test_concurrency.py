@@ -118,7 +118,7 @@ def prepare(client: httpx.Client) -> tuple[dict[str, str], dict[str, str], dict[
 @pytest.mark.slow
 def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent_state(server):
     url, log = server
-    photo = (FACES / "people/obama/obama-2.jpg").read_bytes()
+    photo = (FACES / "people/obama/obama-720p.jpg").read_bytes()
     with httpx.Client(base_url=url, timeout=300) as client:
         admin, office, employee, student, contested = prepare(client)
 

@@ -14,6 +14,7 @@ from registry.clearances.facts import consent_facts, facts_of_person
 from registry.consents import standing
 from registry.consents.scans import check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
+from registry.core import audit
 from registry.core.db import trial
 from registry.core.errors import Invalid, NotFound
 from registry.models.base import id_of
@@ -128,6 +129,10 @@ def revoke_consent(
 ) -> ConsentRevocation:
     # Two people revoking one form at once: on PostgreSQL the second waits for this row lock and then
     # finds the first one's revocation (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
+    # The audit chain's lock comes first, as in every other writer: a clearance being recorded holds the
+    # chain and then share-locks the consents it relies on, so taking the row first and the chain at the
+    # flush would let the two wait for each other (PostgreSQL ends one of them as a deadlock).
+    audit.lock_chain(session)
     session.exec(select(Consent.id).where(Consent.id == id_of(consent)).with_for_update()).one()
     if revocation_of(session, consent.id or 0) is not None:
         raise Invalid(f"Consent {consent.id} was already revoked.")

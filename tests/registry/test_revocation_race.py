@@ -110,7 +110,7 @@ def test_a_revocation_waits_for_the_decision_in_flight_and_then_takes_it_down(pg
             tags=tuple([]),
             caption=None,
         ),
-        (FACES / "people/obama/obama-2.jpg").read_bytes(),
+        (FACES / "people/obama/obama-720p.jpg").read_bytes(),
         using=Clearing(settings=settings, pack=load_builtin_pack("litchfield-4118.51"), templates=TemplateCache()),
     )
     assert clearance.decision == "allowed"  # decided, not yet committed
