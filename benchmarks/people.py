@@ -85,15 +85,12 @@ def blazeface(sizes: int, step: float = face_net.WINDOW_STEP, share: float = fac
     def detect(rgb: np.ndarray) -> list[Rect]:
         small, scale = downscale(rgb, max_side=harder_search.DEFAULT_HOG_SIDE)
         height, width = small.shape[:2]
-        seen: list[tuple[Box, float, int]] = []
-        side = float(max(width, height))
-        smallest = max(face_net.MIN_WINDOW, round(side * share))
-        while side >= smallest:
-            size, stride = round(side), max(1, round(side) // 2)
-            for y in face_net._starts(height, size, stride):
-                for x in face_net._starts(width, size, stride):
-                    seen.extend((box, score, size) for box, score in face_net.detect(small, (x, y, size)))
-            side /= step
+        seen = [
+            (box, score, window[2])
+            for windows in face_net.window_sizes(width, height, min_share=share, step=step)
+            for window in windows
+            for box, score in face_net.detect(small, window)
+        ]
         return [
             (b.left * scale, b.top * scale, b.width * scale, b.height * scale)
             for b, _ in face_net.agreed(seen, sizes=sizes)

@@ -72,7 +72,12 @@ Window = tuple[int, int, int]  # left, top, side
 
 
 def window_sizes(
-    width: int, height: int, *, min_window: int = MIN_WINDOW, min_share: float = MIN_WINDOW_SHARE
+    width: int,
+    height: int,
+    *,
+    min_window: int = MIN_WINDOW,
+    min_share: float = MIN_WINDOW_SHARE,
+    step: float = WINDOW_STEP,
 ) -> list[list[Window]]:
     """Square windows covering the photo, overlapping by half: one list per size, the whole photo first."""
     sizes: list[list[Window]] = []
@@ -80,9 +85,9 @@ def window_sizes(
     min_window = max(min_window, round(side * min_share))
     while True:
         size = round(side)
-        step = max(1, size // 2)
-        sizes.append([(x, y, size) for y in _starts(height, size, step) for x in _starts(width, size, step)])
-        side /= WINDOW_STEP
+        stride = max(1, size // 2)
+        sizes.append([(x, y, size) for y in _starts(height, size, stride) for x in _starts(width, size, stride)])
+        side /= step
         if side < min_window:
             return sizes
 
@@ -129,12 +134,7 @@ def agreed(found: list[tuple[Box, float, int]], *, sizes: int = AGREEING_SIZES) 
     """The detections (box, score, window side) that overlapping detections confirm at ``sizes`` window sizes."""
     kept = []
     for box, score, _ in found:
-        seen_at = {side for other, _, side in found if _centre_inside(other, box) or _centre_inside(box, other)}
+        seen_at = {side for other, _, side in found if other.same_place(box)}
         if len(seen_at) >= sizes:
             kept.append((box, score))
     return kept
-
-
-def _centre_inside(box: Box, area: Box) -> bool:
-    cy, cx = (box.top + box.bottom) / 2, (box.left + box.right) / 2
-    return area.top <= cy <= area.bottom and area.left <= cx <= area.right

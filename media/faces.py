@@ -70,6 +70,14 @@ class Box:
     def as_dict(self) -> dict[str, int]:
         return {"top": self.top, "right": self.right, "bottom": self.bottom, "left": self.left}
 
+    def centre_in(self, area: Box) -> bool:
+        cy, cx = (self.top + self.bottom) / 2, (self.left + self.right) / 2
+        return area.top <= cy <= area.bottom and area.left <= cx <= area.right
+
+    def same_place(self, other: Box) -> bool:
+        """Two detections of one face: either box's centre lies inside the other."""
+        return self.centre_in(other) or other.centre_in(self)
+
     def padded(self, fraction: float, *, width: int, height: int) -> Box:
         """Grow by ``fraction`` of the box's size on every side, kept inside the image."""
         dx, dy = round(self.width * fraction), round(self.height * fraction)

@@ -340,12 +340,7 @@ def _under(body: Box, face: Box) -> bool:
 
 def _overlaps_any(box: Box, others: tuple[Box, ...] | list[Box]) -> bool:
     """The same face: either box's centre lies inside the other."""
-    return any(_centre_inside(box, other) or _centre_inside(other, box) for other in others)
-
-
-def _centre_inside(box: Box, area: Box) -> bool:
-    cy, cx = (box.top + box.bottom) / 2, (box.left + box.right) / 2
-    return area.top <= cy <= area.bottom and area.left <= cx <= area.right
+    return any(box.same_place(other) for other in others)
 
 
 def _distinct(found: list[Found]) -> list[Found]:

@@ -316,7 +316,7 @@ def _plainly_valid(row: dict[str, str], default_kind: str) -> PlainRow | None:
             birth_date = date.fromisoformat(born)
         except ValueError:
             return None
-    guardians: dict[str, RosterGuardian] = {}
+    guardians: list[RosterGuardian] = []
     for n in (1, 2):
         guardian_name = row.get(f"guardian{n}_name") or ""
         if not guardian_name:
@@ -330,12 +330,11 @@ def _plainly_valid(row: dict[str, str], default_kind: str) -> PlainRow | None:
         checked = None if email is None else plain_email(email)
         if email is not None and checked is None:
             return None
-        guardian = RosterGuardian(guardian_name, relationship, checked, phone)
-        guardians.setdefault(guardian_name.casefold(), guardian)
+        guardians.append(RosterGuardian(guardian_name, relationship, checked, phone))
     status = (row.get("status") or "").lower() or None
     if status is not None and status not in PERSON_STATUSES:
         return None
-    return external_id, kind, name, school, grade, birth_date, tuple(guardians.values()), status
+    return external_id, kind, name, school, grade, birth_date, tuple(guardians), status
 
 
 def _text(value: str | None, longest: int) -> bool:

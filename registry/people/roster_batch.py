@@ -63,9 +63,6 @@ class Row:
 
     @classmethod
     def of(cls, line: int, data: PersonCreate, status: str | None, groups: tuple[str, ...] = ()) -> Row:
-        named: dict[str, RosterGuardian] = {}
-        for g in data.guardians:
-            named.setdefault(g.name.casefold(), RosterGuardian(g.name, g.relationship, g.email, g.phone))
         return cls.made(
             line,
             data.external_id,
@@ -74,7 +71,7 @@ class Row:
             data.school,
             data.grade,
             data.birth_date,
-            tuple(named.values()),
+            tuple(RosterGuardian(g.name, g.relationship, g.email, g.phone) for g in data.guardians),
             status,
             groups,
         )
@@ -93,8 +90,12 @@ class Row:
         status: str | None,
         groups: tuple[str, ...],
     ) -> Row:
-        key = search_key(name, external_id, [g.name for g in guardians])
-        return cls(line, external_id, kind, name, school, grade, birth_date, guardians, status, groups, key)
+        named: dict[str, RosterGuardian] = {}
+        for guardian in guardians:  # the first of each name (one name per student)
+            named.setdefault(guardian.name.casefold(), guardian)
+        distinct = tuple(named.values())
+        key = search_key(name, external_id, [g.name for g in distinct])
+        return cls(line, external_id, kind, name, school, grade, birth_date, distinct, status, groups, key)
 
 
 @dataclass
