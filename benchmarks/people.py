@@ -11,7 +11,7 @@ a detection lies over the face's centre) and over the photos without people of
 ``benchmarks/recall.py`` (any detection is a false review), and over the one-person portraits of
 ``tests/data/faces/people``, where a detection away from the face dlib finds is a person who is not
 there (a false review of a photo that would have been allowed). The closer look uses the one chosen in
-``media/harder_search.py``.
+``media/finding.py``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ import time
 from collections.abc import Callable
 
 import cv2
+import dlib
+import face_recognition_models
 import numpy as np
 
 from benchmarks.conditions import CONDITIONS
 from benchmarks.machine import OtherLoad
 from benchmarks.recall import DATA, FULL_FACES, QUICK_FACES, jpeg, recall_set, scenes_without_people
-from media import face_net, harder_search
+from media import face_net, finding
 from media.faces import Box, find_faces
 from media.images import decode_photo, downscale
 
@@ -63,7 +65,7 @@ def opencv_people(score: float) -> Detector:
 def dlib_hog(score: float) -> Detector:
     def detect(rgb: np.ndarray) -> list[Rect]:
         small, scale = downscale(rgb, max_side=800)
-        boxes, _, _ = harder_search._hog().run(small, 1, score)
+        boxes, _, _ = dlib.get_frontal_face_detector().run(small, 1, score)
         return [(r.left() * scale, r.top() * scale, r.width() * scale, r.height() * scale) for r in boxes]
 
     return detect
@@ -73,7 +75,7 @@ def dlib_cnn(rgb: np.ndarray) -> list[Rect]:
     small, scale = downscale(rgb, max_side=640)
     return [
         (d.rect.left() * scale, d.rect.top() * scale, d.rect.width() * scale, d.rect.height() * scale)
-        for d in harder_search._cnn()(small, 0)
+        for d in dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())(small, 0)
     ]
 
 
@@ -83,7 +85,7 @@ def blazeface(sizes: int, step: float = face_net.WINDOW_STEP, share: float = fac
     to ``share`` of the photo's long side."""
 
     def detect(rgb: np.ndarray) -> list[Rect]:
-        small, scale = downscale(rgb, max_side=harder_search.DEFAULT_HOG_SIDE)
+        small, scale = downscale(rgb, max_side=finding.DEFAULT_SIDE)
         height, width = small.shape[:2]
         seen = [
             (box, score, window[2])
@@ -100,7 +102,7 @@ def blazeface(sizes: int, step: float = face_net.WINDOW_STEP, share: float = fac
 
 
 def not_under_a_face(bodies: Detector) -> Detector:
-    """Bodies, less those under a face the first search finds (media/harder_search.py's rule)."""
+    """Bodies, less those that belong to a face the first search finds (media/finding.py's rule)."""
 
     def detect(rgb: np.ndarray) -> list[Rect]:
         _, faces = find_faces(jpeg(rgb))
@@ -109,7 +111,7 @@ def not_under_a_face(bodies: Detector) -> Detector:
             r
             for r in found
             if not any(
-                harder_search._under(
+                finding._belongs_to(
                     Box(top=round(r[1]), right=round(r[0] + r[2]), bottom=round(r[1] + r[3]), left=round(r[0])), f.box
                 )
                 for f in faces

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from media.faces import DEFAULT_DETECT_MAX_SIDE, Box, Face, find_faces, smallest_found
-from media.harder_search import SearchLimits, search_harder
+from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
+from media.finding import SearchLimits, Unrecognisable, look_closer
 from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
@@ -34,7 +34,7 @@ class AnalysisSettings:
     max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
     thumbnail_side: int = THUMBNAIL_SIDE
     face_thumbnails: bool = False
-    # The closer look: also search turned copies with a pose-robust detector (media/harder_search.py).
+    # The closer look: every face and person the first search misses (media/finding.py).
     search_harder: bool = False
     harder: SearchLimits = SearchLimits()
 
@@ -50,12 +50,11 @@ class PhotoAnalysis:
     # 120 px crops of each face, only when asked for (enrolment keeps one with each template).
     face_thumbnails: tuple[bytes, ...] = field(default=(), repr=False)
     detect_max_side: int = DEFAULT_DETECT_MAX_SIDE  # the size of the copy the faces were searched on
-    searches: tuple[str, ...] = ()  # every search that ran, in order
-    # Face-like areas the harder search saw but could not check as faces: a person may be there.
-    doubtful: tuple[Box, ...] = ()
-    # People (a body standing or sitting upright) the harder search saw with no face it could check.
-    people: tuple[Box, ...] = ()
-    unfinished: str | None = None  # why the harder search stopped short of its end
+    searches: tuple[str, ...] = ()  # every search that ran, in order, with its milliseconds
+    # Faces and people the closer look found but cannot compare with anyone (too small, cut off by the
+    # edge, covered, no face seen), each with why in words: never allowed on the service's say-so.
+    unrecognisable: tuple[Unrecognisable, ...] = ()
+    unfinished: str | None = None  # why the closer look stopped short of its end
     searched_harder: bool = False
 
     @property
@@ -68,18 +67,22 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     """Faces left to right, with encodings from the full-resolution photo; raises ImageRejected."""
     global _last_finished
     try:
+        started = time.perf_counter()
         photo, faces = find_faces(
             data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes
         )
-        searches: tuple[str, ...] = (f"hog@{min(how.detect_max_side, max(photo.width, photo.height))}",)
-        doubtful: tuple[Box, ...] = ()
-        people: tuple[Box, ...] = ()
+        side = min(how.detect_max_side, max(photo.width, photo.height))
+        searches: tuple[str, ...] = (f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",)
+        unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:
-            harder = search_harder(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
-            faces = sorted((*faces, *harder.faces), key=lambda face: (face.box.left, face.box.top))
-            searches, doubtful, unfinished = (*searches, *harder.searches), harder.doubtful, harder.unfinished
-            people = harder.people
+            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
+            faces = sorted((*faces, *closer.faces), key=lambda face: (face.box.left, face.box.top))
+            searches, unrecognisable, unfinished = (
+                (*searches, *closer.searches),
+                closer.unrecognisable,
+                closer.unfinished,
+            )
         crops = (
             tuple(face_thumbnail_jpeg(photo, face.box, max_side=FACE_THUMBNAIL_SIDE) for face in faces)
             if how.face_thumbnails
@@ -95,8 +98,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             face_thumbnails=crops,
             detect_max_side=how.detect_max_side,
             searches=searches,
-            doubtful=doubtful,
-            people=people,
+            unrecognisable=unrecognisable,
             unfinished=unfinished,
             searched_harder=how.search_harder,
         )
@@ -110,7 +112,9 @@ def warm_up() -> None:
 
     from media.faces import detect_boxes
 
-    detect_boxes(np.zeros((64, 64, 3), dtype=np.uint8), detect_max_side=64)
+    blank = np.zeros((64, 64, 3), dtype=np.uint8)
+    detect_boxes(blank, detect_max_side=64)
+    look_closer(blank)  # loads the closer look's detectors
 
 
 def start_worker(owner_pid: int | None = None) -> None:

@@ -1,8 +1,11 @@
 """Three-banded matching of faces against enrolled templates.
 
-identified: nearest person within the match threshold and clearly nearer than anyone else;
-possible:   within the review threshold but not identified (a human decides);
-unknown:    nobody within the review threshold, or the face is too small to identify.
+identified:     nearest person within the match threshold and clearly nearer than anyone else;
+possible:       within the review threshold but not identified (a human decides);
+unknown:        clearly a face, large enough to compare, and nobody within the review threshold;
+unrecognisable: a face too small to compare (under ``min_face_px``), or one under ``recognisable_px``
+                that matches nobody: at that size a child's face often matches no photo of them, so
+                "nobody enrolled" cannot be told from "too small to tell"; a reviewer decides.
 Fail closed: anything short of a confident identification is never "identified".
 
 Default min_margin 0.06: on the test photos (tests/data/faces) genuine identifications lead the next person
@@ -20,7 +23,7 @@ import numpy as np
 
 from media.faces import Face
 
-IDENTIFIED, POSSIBLE, UNKNOWN = "identified", "possible", "unknown"
+IDENTIFIED, POSSIBLE, UNKNOWN, UNRECOGNISABLE = "identified", "possible", "unknown", "unrecognisable"
 MAX_CANDIDATES = 3
 _FACES_PER_BLOCK = 32  # bounds the faces × templates distance matrix (32 × 100k × 4 B = 13 MB)
 
@@ -93,6 +96,7 @@ def match_faces(
     review_threshold: float = 0.6,
     min_margin: float = 0.06,
     min_face_px: int = 40,
+    recognisable_px: int = 0,
 ) -> list[Match]:
     """One ``Match`` per face, in the order given; no person is identified twice in a photo."""
     if not 0 < match_threshold <= review_threshold:
@@ -105,12 +109,15 @@ def match_faces(
     matches = []
     for face, row in zip(faces, distances, strict=True):
         if face.box.size < min_face_px:
-            matches.append(_unknown_small(face.box.size))
+            matches.append(_too_small(face.box.size))
         elif len(row) == 0:
-            matches.append(_no_one())
+            matches.append(_no_one() if face.box.size >= recognisable_px else _too_small(face.box.size))
         else:
             nearest = _nearest(row, index.person_ids)
-            matches.append(_banded(nearest, match_threshold, review_threshold, min_margin))
+            match = _banded(nearest, match_threshold, review_threshold, min_margin)
+            if match.band == UNKNOWN and face.box.size < recognisable_px:
+                match = replace(match, band=UNRECOGNISABLE, reason=_too_small_to_tell(face.box.size))
+            matches.append(match)
     return _one_face_per_person(matches)
 
 
@@ -159,8 +166,12 @@ def _one_face_per_person(matches: list[Match]) -> list[Match]:
     return result
 
 
-def _unknown_small(size: int) -> Match:
-    return Match(UNKNOWN, None, None, None, (), f"too small to identify ({size} px)")
+def _too_small(size: int) -> Match:
+    return Match(UNRECOGNISABLE, None, None, None, (), f"a face too small to recognise ({size} px)")
+
+
+def _too_small_to_tell(size: int) -> str:
+    return f"a face too small to recognise ({size} px): it matches nobody enrolled, but at this size that is not sure"
 
 
 def _no_one() -> Match:

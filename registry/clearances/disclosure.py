@@ -120,6 +120,8 @@ def face_words(face: ClearanceFacePublic, *, kind: str | None, refusal: str | No
         return face.message
     if face.rule == "reviewer-rejected":
         return f"A reviewer decided this face may not be shown: {act}."
+    if kind is None and face.band == "unrecognisable" and face.verdict != v.ALLOWED and not face.review:
+        return "A face too small or unclear to recognise: upload a closer photo, or a reviewer will decide."
     if kind is None and face.band == "possible" and not (face.review and face.review.resolution == "nobody"):
         return "Someone who may be enrolled: a reviewer must decide who it is before the photo is posted."
     if kind is None:

@@ -63,11 +63,16 @@ class EngineUsed(BaseModel):
     model: str
     detector: str
     detect_max_side: int
-    searches: list[str] = Field(description="each face search that ran: detector@copy size, the turns searched")
+    searches: list[str] = Field(
+        description="each face search that ran, in order: detector@copy size, the turns searched, its milliseconds"
+    )
     match_threshold: float
     review_threshold: float
     min_margin: float
     min_face_px: int
+    recognisable_face_px: int = Field(
+        description="a face under this size that matches nobody is 'too small to recognise' (review), not unknown"
+    )
 
 
 class ClearancePublic(BaseModel):

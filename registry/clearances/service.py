@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, or_, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis
-from media.faces import DETECTOR, ENGINE, Box, closer_look_side
-from media.harder_search import SearchLimits
+from media.faces import DETECTOR, ENGINE, Box
+from media.finding import SearchLimits, Unrecognisable
 from media.matching import match_faces
 from registry.accounts.permissions import Permission, may
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
@@ -187,6 +187,7 @@ def _add_clearance(
         review_threshold=settings.review_threshold,
         min_margin=settings.min_margin,
         min_face_px=settings.min_face_px,
+        recognisable_px=settings.recognisable_face_px,
     )
     clearance = Clearance(
         uploader_id=id_of(check.uploader),
@@ -212,6 +213,7 @@ def _add_clearance(
         review_threshold=settings.review_threshold,
         min_margin=settings.min_margin,
         min_face_px=settings.min_face_px,
+        recognisable_face_px=settings.recognisable_face_px,
         photo_sha256=analysis.sha256,
         photo_file=photo_file,
         photo_width=analysis.width,
@@ -243,22 +245,22 @@ def _add_clearance(
                 blurred=any(_inside(face.box, b) for b in blurred_boxes),
             )
         )
-    if pack.block_unchecked_person:  # the pack decides such a person as it decides an unknown face
-        for index, box in enumerate(unchecked_people(analysis, blurred_boxes), start=len(faces)):
+    if pack.block_unchecked_person:  # the pack decides such a person as it decides a face it cannot compare
+        for index, found in enumerate(_unblurred(analysis, blurred_boxes), start=len(faces)):
             session.add(
                 ClearanceFace(
                     clearance_id=id_of(clearance),
                     index=index,
-                    box_top=box.top,
-                    box_right=box.right,
-                    box_bottom=box.bottom,
-                    box_left=box.left,
-                    band="unknown",
+                    box_top=found.box.top,
+                    box_right=found.box.right,
+                    box_bottom=found.box.bottom,
+                    box_left=found.box.left,
+                    band="unrecognisable",
                     person_id=None,
                     distance=None,
                     margin=None,
                     candidates=[],
-                    match_reason=UNCHECKED_PERSON,
+                    match_reason=found.why,
                     verdict="needs_review",
                     rule="",
                     clause="",
@@ -274,21 +276,18 @@ UNCHECKED_PERSON = "a person whose face could not be checked"
 
 
 def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    """Face-like areas and people the closer look could not check; those the service blurred itself are no one."""
-    return _unblurred_areas(analysis, blurred_boxes) + _unblurred_people(analysis, blurred_boxes)
+    """Faces and people the closer look could not compare with anyone; those the service blurred itself are no one."""
+    return [u.box for u in _unblurred(analysis, blurred_boxes)]
 
 
-def _unblurred_areas(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    return [box for box in analysis.doubtful if not any(_inside(box, b) for b in blurred_boxes)]
-
-
-def _unblurred_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    """A person whose face the service blurred is that face, already decided. The person detector's box
-    may hold the whole body or start at the shoulders, so the blurred face may be in it or just above it."""
+def _unblurred(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Unrecognisable]:
+    """A face the service blurred is no one. A person whose face it blurred is that face, already decided:
+    the person detector's box may hold the whole body or start at the shoulders, so the blurred face may be
+    in it or just above it."""
     return [
-        box
-        for box in analysis.people
-        if not any(_inside(b, _with_head_room(box)) or _inside(box, b) for b in blurred_boxes)
+        found
+        for found in analysis.unrecognisable
+        if not any(_inside(found.box, b) or _inside(b, _with_head_room(found.box)) for b in blurred_boxes)
     ]
 
 
@@ -302,22 +301,19 @@ def _with_head_room(person: Box) -> Box:
 def search_review_reasons(
     analysis: PhotoAnalysis, *, blurred_boxes: Sequence[Box] = (), as_unknown: bool = False
 ) -> list[str]:
-    """What the closer look saw but could not check: never allowed on the service's say-so.
+    """What the closer look saw but could not compare with anyone: never allowed on the service's say-so.
 
-    Such a person goes to review, unless the pack decides them as an unknown face (``as_unknown``)."""
+    Such a face or person goes to review, in words that say why and what to do, unless the pack decides
+    them as an unknown face (``as_unknown``)."""
     reasons = []
-    seen = []
-    if not as_unknown:
-        if areas := _unblurred_areas(analysis, blurred_boxes):
-            seen.append(
-                f"{len(areas)} face-like area(s) it could not identify (turned away, covered, or in poor light)"
-            )
-        if people := _unblurred_people(analysis, blurred_boxes):
-            seen.append(
-                f"{len(people)} person(s) with no face it could check (covered, turned away, or a printed face)"
-            )
-    if seen:
-        reasons.append(f"{UNCHECKED_PERSON}: the search found {' and '.join(seen)}")
+    if not as_unknown and (found := _unblurred(analysis, blurred_boxes)):
+        counts: dict[str, int] = {}
+        for item in found:
+            counts[item.why] = counts.get(item.why, 0) + 1
+        seen = " and ".join(why if n == 1 else f"{n} times {why}" for why, n in counts.items())
+        reasons.append(
+            f"{UNCHECKED_PERSON}: the search found {seen}; upload a closer or clearer photo, or a reviewer will decide"
+        )
     if analysis.unfinished:
         reasons.append(f"this photo could not be searched for faces completely: {analysis.unfinished}")
     return reasons
@@ -357,16 +353,17 @@ def needs_closer_look(
 
 
 def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
-    """A second search: upright on a copy large enough to find faces down to ``settings.min_face_px``,
-    then harder (turned copies, a pose-robust detector; see ``media/harder_search.py``)."""
-    side = closer_look_side(max(first.width, first.height), settings.min_face_px)
+    """A second search for everyone the first one missed: small, turned, covered or cut-off faces, and
+    people whose face cannot be seen (``media/finding.py``). The worker decodes the photo again and repeats
+    the first search on the same copy, so the faces it found keep their boxes and encodings."""
     return AnalysisSettings(
-        detect_max_side=max(side, settings.detect_max_side),
+        detect_max_side=settings.detect_max_side,
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,
         search_harder=True,
         harder=SearchLimits(
-            hog_side=settings.detect_max_side,
+            side=settings.detect_max_side,
+            min_face_px=settings.min_face_px,
             seconds=settings.harder_search_seconds,
             max_pixels=settings.harder_search_max_pixels,
         ),

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     review_threshold: float = Field(0.6, gt=0, lt=1)
     min_margin: float = Field(0.06, ge=0, lt=1)
     min_face_px: int = Field(40, ge=1)
+    recognisable_face_px: int = Field(
+        100,
+        ge=0,
+        description="a face under this size that matches nobody is 'too small to recognise' (review), not unknown",
+    )
     harder_search_seconds: float = Field(60.0, gt=0, description="the closer look's harder search, at most")
     harder_search_max_pixels: int = Field(24_000_000, ge=10_000, description="larger photos go to review")
     event_time_margin_minutes: int = Field(120, ge=0)

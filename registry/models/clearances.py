@@ -44,6 +44,8 @@ class Clearance(SQLModel, table=True):
     review_threshold: float
     min_margin: float
     min_face_px: int
+    # A face under this size that matches nobody is "too small to recognise", not an unknown person.
+    recognisable_face_px: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     photo_sha256: str = Field(max_length=64)
     photo_file: str | None = Field(default=None, max_length=80)
     photo_width: int

@@ -72,6 +72,10 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Two faces were matched to the same person, so at least one match is wrong: "
         "a reviewer must check who they are.",
     ),
+    "unrecognisable-face": (
+        "Consent Registry — a face that cannot be compared is never taken as consented",
+        "A reviewer will decide, or upload a closer or clearer photo.",
+    ),
     "reviewer-rejected": (
         "Consent Registry — a reviewer's decision",
         "A reviewer looked at this face and decided it may not be posted.",
@@ -167,9 +171,14 @@ def _face_verdict(face: FaceInput, request: ClearanceRequest, pack: PolicyPack, 
     if face.rejected_by_reviewer:
         clause, message = ENGINE_RULES["reviewer-rejected"]
         return FaceVerdict(face.index, v.BLOCKED, "reviewer-rejected", clause, message, None, pack.redaction_allowed)
-    if face.blurred and face.band == "unknown":
+    if face.blurred and face.band in ("unknown", "unrecognisable"):
         clause, message = ENGINE_RULES["blurred-face"]
         return FaceVerdict(face.index, v.ALLOWED, "blurred-face", clause, message, None, False)
+    if face.band == "unrecognisable":  # never consented, never an unknown person: a human decides
+        clause, message = ENGINE_RULES["unrecognisable-face"]
+        verdict = v.BLOCKED if pack.block_unchecked_person else v.NEEDS_REVIEW
+        detail = f"{_capitalised(face.reason or 'a face too small or unclear to recognise')}. {message}"
+        return FaceVerdict(face.index, verdict, "unrecognisable-face", clause, detail, None, pack.redaction_allowed)
     subject = _subject(face, request.uploader_person_id)
     rule = pack.rule_for(subject, request.destination, request.context.kind, request.context.public)
     person = face.person if face.band == "identified" else None
@@ -291,6 +300,10 @@ def _count(n: int, word: str) -> str:
 def _person_label(person: PersonFacts) -> str:
     kind = person.kind.replace("_", " ")
     return f"{person.name} ({kind}{'' if person.active else ', departed'})"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _plain(reason: str) -> str:

@@ -17,7 +17,9 @@ PersonStatus = Literal["active", "departed"]
 ConsentKind = Literal["image_release", "biometric", "logo_use"]
 ConsentStatus = Literal["granted", "refused"]
 SignerRelationship = Literal["parent", "guardian", "self"]
-MatchBand = Literal["identified", "possible", "unknown"]
+# identified: who it is, with margin; possible: a human decides who; unknown: clearly a face, matching nobody
+# enrolled; unrecognisable: a face too small, cut off or unclear to compare with anyone (never "unknown").
+MatchBand = Literal["identified", "possible", "unknown", "unrecognisable"]
 
 VERDICTS: frozenset[str] = frozenset(get_args(Verdict))
 CONTEXT_KINDS: frozenset[str] = frozenset(get_args(ContextKind))

@@ -29,11 +29,16 @@ def clear_bytes(client, headers, photo: bytes, *, context_kind: str, public: boo
 
 
 @pytest.mark.slow
-def test_a_classroom_photo_of_distant_children_is_searched_again_and_blocked(client, employee):
+def test_a_classroom_photo_of_distant_children_is_searched_again_and_sent_to_a_reviewer(client, employee):
+    """Faces of 50 px match nobody, but at that size nobody is not sure: too small to recognise, never
+    called unknown people, never allowed; a reviewer decides and the teacher is told why."""
     cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="classroom", public=False)
-    assert cleared["decision"] == "blocked"
-    assert len(cleared["faces"]) == 6 and {f["band"] for f in cleared["faces"]} == {"unknown"}
-    assert cleared["engine"]["detect_max_side"] == 3200  # the closer look, recorded with the decision
+    assert cleared["decision"] == "needs_review"
+    assert len(cleared["faces"]) == 6 and {f["band"] for f in cleared["faces"]} == {"unrecognisable"}
+    assert {f["message"] for f in cleared["faces"]} == {
+        "A face too small or unclear to recognise: upload a closer photo, or a reviewer will decide."
+    }
+    assert any(s.startswith("yunet@") for s in cleared["engine"]["searches"])  # the closer look, recorded
 
 
 def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_search(client, employee, office):
@@ -49,19 +54,19 @@ def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_sea
 def test_danbury_has_no_public_arena_so_the_same_photo_is_searched_again(client, employee, app):
     app.state.pack = load_builtin_pack("danbury-4-303")
     cleared = clear_bytes(client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True)
-    assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
-    assert cleared["engine"]["detect_max_side"] == 3200
+    assert cleared["decision"] == "needs_review" and len(cleared["faces"]) == 6
+    assert any(s.startswith("yunet@") for s in cleared["engine"]["searches"])
 
 
 @pytest.mark.slow
 def test_a_photo_already_blocked_by_the_first_search_is_not_searched_again(client, employee):
     cleared = clear_bytes(client, employee, distant_faces_photo(120), context_kind="classroom", public=False)
     assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
-    assert cleared["engine"]["detect_max_side"] == 1600
+    assert len(cleared["engine"]["searches"]) == 1
 
 
 @pytest.mark.slow
-def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_blocked(tmp_path, album_engine):
+def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_not_allowed(tmp_path, album_engine):
     settings = album_settings(tmp_path)
     coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
     files = [
@@ -74,7 +79,7 @@ def test_an_album_photo_of_distant_children_is_searched_again_in_the_pool_and_bl
         assert response.status_code == 202, response.text
         album = wait_finished(client, coach, response.json()["id"])
         items = {item["name"]: item for item in album["items"]}
-        assert items["far.jpg"]["decision"] == "blocked" and items["sky.jpg"]["decision"] == "allowed"
+        assert items["far.jpg"]["decision"] == "needs_review" and items["sky.jpg"]["decision"] == "allowed"
         cleared = client.get(f"/api/v1/clearances/{items['far.jpg']['clearance_id']}", headers=coach).json()
-        assert len(cleared["faces"]) == 6 and cleared["engine"]["detect_max_side"] == 3200
+        assert len(cleared["faces"]) == 6 and any(s.startswith("yunet@") for s in cleared["engine"]["searches"])
     assert len(list(settings.uploads_dir.iterdir())) == 2  # each original kept once, by its clearance

@@ -1,4 +1,5 @@
-"""The second face detector (MediaPipe's BlazeFace, media/face_net.py): its model, windows and agreement."""
+"""MediaPipe's BlazeFace over windows (media/face_net.py), compared in benchmarks/people.py: its model, windows
+and agreement."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import numpy as np
 
 from media import face_net
 from media.faces import Box
-from media.harder_search import search_harder
 from media.images import decode_photo
 from tests.hard_faces import face_photo
 from tests.paths import ROOT
@@ -53,14 +53,6 @@ def test_a_face_counts_only_where_two_window_sizes_agree() -> None:
     assert face_net.agreed([(face, 0.9, 800), (face, 0.6, 800)]) == []
     assert face_net.agreed([(face, 0.9, 800), (face, 0.6, 673)]) == [(face, 0.9), (face, 0.6)]
     assert face_net.agreed([(face, 0.9, 800), (elsewhere, 0.6, 673)]) == []
-
-
-def test_the_closer_look_reports_a_covered_face_as_a_person_it_could_not_check() -> None:
-    rgb = decode_photo(face_photo(PERSON, "upper half covered")).rgb
-    found = search_harder(rgb)
-    assert found.faces == ()  # nothing to encode: half a face is not matched
-    assert len(found.people) == 1
-    assert any(s.startswith("blazeface@") for s in found.searches)
 
 
 def test_a_page_of_text_has_no_face() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from media.analysis import PhotoAnalysis
 from media.faces import Box
+from media.finding import CUT_BY_EDGE, NO_FACE, TOO_SMALL, Unrecognisable
 from registry.clearances.service import search_review_reasons
 
 
@@ -17,12 +18,19 @@ def analysis(**seen: Any) -> PhotoAnalysis:
 
 def test_a_person_whose_face_could_not_be_checked_needs_review() -> None:
     assert search_review_reasons(analysis()) == []
-    areas = (Box(top=10, right=60, bottom=60, left=10), Box(top=100, right=160, bottom=160, left=100))
-    [reason] = search_review_reasons(analysis(doubtful=areas))
-    assert reason.startswith("a person whose face could not be checked") and "2 face-like" in reason
+    areas = (
+        Unrecognisable(Box(top=10, right=60, bottom=60, left=10), TOO_SMALL),
+        Unrecognisable(Box(top=100, right=160, bottom=160, left=100), TOO_SMALL),
+        Unrecognisable(Box(top=300, right=400, bottom=360, left=340), CUT_BY_EDGE),
+    )
+    [reason] = search_review_reasons(analysis(unrecognisable=areas))
+    assert reason.startswith("a person whose face could not be checked")
+    assert f"2 times {TOO_SMALL} and {CUT_BY_EDGE}" in reason and "upload a closer or clearer photo" in reason
     # a face the service blurred itself (a redacted copy) is no one to check
-    [reason] = search_review_reasons(analysis(doubtful=areas), blurred_boxes=[Box(top=0, right=70, bottom=70, left=0)])
-    assert "1 face-like" in reason
+    [reason] = search_review_reasons(
+        analysis(unrecognisable=areas[:2]), blurred_boxes=[Box(top=0, right=70, bottom=70, left=0)]
+    )
+    assert f"found {TOO_SMALL};" in reason
 
 
 def test_a_search_cut_short_says_why() -> None:
@@ -35,11 +43,15 @@ def test_a_person_under_a_face_the_service_blurred_is_that_face_but_another_pers
     torso = Box(top=200, right=250, bottom=560, left=90)  # the detector's box starts at the shoulders
     beside = Box(top=200, right=390, bottom=560, left=270)  # someone else, no face checked
     far_below = Box(top=900, right=250, bottom=1000, left=90)  # too far below to be that face's body
-    assert search_review_reasons(analysis(people=(torso,)), blurred_boxes=[blurred]) == []
-    [reason] = search_review_reasons(analysis(people=(torso, beside)), blurred_boxes=[blurred])
-    assert "1 person(s) with no face it could check" in reason
-    [reason] = search_review_reasons(analysis(people=(far_below,)), blurred_boxes=[blurred])
-    assert "1 person(s)" in reason
+
+    def people(*boxes: Box) -> tuple[Unrecognisable, ...]:
+        return tuple(Unrecognisable(box, NO_FACE) for box in boxes)
+
+    assert search_review_reasons(analysis(unrecognisable=people(torso)), blurred_boxes=[blurred]) == []
+    [reason] = search_review_reasons(analysis(unrecognisable=people(torso, beside)), blurred_boxes=[blurred])
+    assert f"found {NO_FACE};" in reason
+    [reason] = search_review_reasons(analysis(unrecognisable=people(far_below)), blurred_boxes=[blurred])
+    assert f"found {NO_FACE};" in reason
     # without the blur, the same torso is a person whose face was not checked
-    [reason] = search_review_reasons(analysis(people=(torso,)))
-    assert "1 person(s)" in reason
+    [reason] = search_review_reasons(analysis(unrecognisable=people(torso)))
+    assert f"found {NO_FACE};" in reason

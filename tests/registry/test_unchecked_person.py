@@ -8,6 +8,7 @@ import pytest
 
 from media.analysis import PhotoAnalysis
 from media.faces import Box
+from media.finding import UNCLEAR, Unrecognisable
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
@@ -32,8 +33,8 @@ def cleared(session, settings, *, block: bool):
         faces=(),
         sha256="0" * 64,
         thumbnail=b"",
-        searches=("hog@400", "cnn@400 turned 0/90/180/270°"),
-        doubtful=(HEAD,),
+        searches=("hog@400 12 ms", "yunet@400 turned 0/90/180/270° 40 ms"),
+        unrecognisable=(Unrecognisable(HEAD, UNCLEAR),),
         searched_harder=True,
     )
     pack = replace(load_builtin_pack("litchfield-4118.51"), block_unchecked_person=block)
@@ -50,10 +51,10 @@ def cleared(session, settings, *, block: bool):
 def test_a_person_whose_face_could_not_be_checked_is_never_allowed(session, settings, block):
     clearance = cleared(session, settings, block=block)
     faces = faces_of(session, id_of(clearance))
-    assert clearance.searches == ["hog@400", "cnn@400 turned 0/90/180/270°"]
-    if block:  # decided as an unknown face: in a classroom, Litchfield blocks it
+    assert clearance.searches == ["hog@400 12 ms", "yunet@400 turned 0/90/180/270° 40 ms"]
+    if block:  # decided as a face that cannot be compared, which this pack blocks
         assert clearance.decision == "blocked" and clearance.review_reasons == []
-        assert [(f.band, f.match_reason) for f in faces] == [("unknown", "a person whose face could not be checked")]
+        assert [(f.band, f.match_reason) for f in faces] == [("unrecognisable", UNCLEAR)]
     else:
         assert clearance.decision == "needs_review" and faces == []
         assert clearance.review_reasons[0].startswith("a person whose face could not be checked")

@@ -1,0 +1,291 @@
+"""The closer look: everyone in the photo, found, checked twice, and told apart honestly.
+
+The first search (dlib's HOG on an upright 1600 px copy, ``media/faces.py``) finds upright, frontal
+faces of about 80 px and more in a 12 MP photo: the faces it can encode and match. Before a photo is
+allowed on the strength of *not* finding an unknown face, the closer look runs the detectors of
+``PIPELINE`` in order, each a small module of ``media/detectors`` that says what it finds, and times
+each one (``searches``: name and milliseconds, recorded with the decision):
+
+1. YuNet at the four quarter turns: faces of every orientation, small, covered, or cut by the edge;
+2. OpenCV's HOG people detector: people whose face cannot be seen at all.
+
+Then every candidate is told apart, never merged into something else:
+
+- **The same face twice is one face**, however the detectors drew their boxes: a face already found
+  by the first search (either box's centre inside the other) is not found again.
+- **A face to recognise**: the face turned upright (its quarter turn and the roll of its eyes), and
+  found there again by dlib's HOG, a second, independent model. It is encoded from that upright crop
+  and matched like any face.
+- **A face too small, cut off or unclear to recognise** (*unrecognisable*): a face under
+  ``min_face_px``, a face the photo's edge cuts, or one HOG cannot confirm upright (covered, turned
+  aside, blurred). It is never encoded (half a face could match the wrong child) and never called an
+  unknown person; it sends the photo to a reviewer with the reason in words. A candidate the first
+  detector is not sure of (below ``SURE``) counts only if a second, independent network (MediaPipe's
+  face-landmark model, ``media/detectors/presence.py``) says a face is there in the upright crop: a
+  pattern on a shirt, a wall or a cup is not a reason to worry. Half a face at the edge is shown to it
+  mirrored across the edge, as a whole face, and held to a lower bar (``CUT_PRESENT``).
+- **A person with no face seen**: a body with no face found in or just above it.
+
+A search that runs out of its time budget says so in ``unfinished``; what it found so far stands.
+Numbers are measured in ``benchmarks/recall.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import dlib
+import numpy as np
+from PIL import Image
+
+from media.detectors import Candidate, Detector
+from media.detectors.people import People
+from media.detectors.presence import face_presence
+from media.detectors.yunet import YuNet
+from media.faces import Box, Face, encode_faces
+
+DEFAULT_SIDE = 1600
+DEFAULT_SECONDS = 60.0
+DEFAULT_MAX_PIXELS = 24_000_000
+DEFAULT_MIN_FACE_PX = 40
+# A face the first detector scores at least this is a face without a second opinion (YuNet's scores on
+# the faces of tests/data run 0.85-0.95, 0.68-0.86 with the upper half covered; on photos without people
+# it never passed 0.68: benchmarks/recall.py).
+SURE = 0.8
+# Below SURE, the face-presence network must say a face is there (it scores 0.00 on every detection in
+# photos without people, 0.5-1.0 on covered faces).
+PRESENT = 0.5
+# A face cut by the photo's edge is shown to the presence network mirrored across the edge; half faces
+# then score 0.26-1.00, while a cut-off "face" on a wall beside a portrait scored 0.10.
+CUT_PRESENT = 0.2
+# A face with more than this share of its box outside the photo is cut off: it cannot be compared
+# (a face at the edge whose box YuNet drew 11 % outside scored 0.43 for presence: benchmarks/recall.py).
+CUT_OFF = 0.05
+# A detection this far from the orientation of a face HOG confirmed, touching it, is that face seen by a
+# turned copy (echoes measured at 88-178°); neighbours in one tilted photo differ by up to 55° (YuNet's
+# roll from the eyes is rough), and must both be kept.
+ECHO_DEGREES = 70
+# The upright crop HOG checks: this many face sizes wide, the face scaled to about HOG_FACE_PX.
+CROP_FACES = 2.4
+HOG_FACE_PX = 120
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    side: int = DEFAULT_SIDE
+    people_side: int = 640
+    min_face_px: int = DEFAULT_MIN_FACE_PX
+    seconds: float = DEFAULT_SECONDS
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+
+def pipeline(limits: SearchLimits) -> tuple[Detector, ...]:
+    """The detectors of the closer look, in the order they run. A new detector is one line here."""
+    return (YuNet(side=limits.side), People(side=limits.people_side))
+
+
+@dataclass(frozen=True)
+class Unrecognisable:
+    """A face or a person the service cannot compare with anyone, and why, in words."""
+
+    box: Box
+    why: str
+
+
+TOO_SMALL = "a face too small to recognise"
+CUT_BY_EDGE = "a face cut off by the photo's edge"
+UNCLEAR = "a face turned away, covered or unclear"
+NO_FACE = "a person whose face cannot be seen"
+
+
+@dataclass(frozen=True, eq=False)
+class CloserLook:
+    faces: tuple[Face, ...]  # new faces to match, encoded upright; boxes in the photo's pixels
+    unrecognisable: tuple[Unrecognisable, ...]  # faces and people that cannot be compared with anyone
+    searches: tuple[str, ...]  # each detector that ran, with its milliseconds
+    unfinished: str | None = None  # why the search stopped short, for a reviewer
+
+
+def look_closer(
+    rgb: np.ndarray,
+    *,
+    known: tuple[Box, ...] = (),
+    limits: SearchLimits = SearchLimits(),  # noqa: B008
+) -> CloserLook:
+    """Everyone in ``rgb`` the first search did not find (``known`` are the faces it found)."""
+    height, width = rgb.shape[:2]
+    if width * height > limits.max_pixels:
+        why = f"the photo has too many pixels for the closer look ({width * height / 1e6:.0f} MP; "
+        why += f"the limit is {limits.max_pixels / 1e6:g} MP)"
+        return CloserLook((), (), (), unfinished=why)
+    deadline = time.monotonic() + limits.seconds
+    candidates: list[Candidate] = []
+    searches: list[str] = []
+    unfinished = None
+    for detector in pipeline(limits):
+        if time.monotonic() > deadline:
+            unfinished = f"the closer look did not finish within {limits.seconds:g} s ({detector.name} not run)"
+            searches.append(f"{detector.name} (not run)")
+            break
+        started = time.perf_counter()
+        candidates.extend(detector.run(rgb))
+        searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
+    started = time.perf_counter()
+    faces, unrecognisable = _tell_apart(rgb, candidates, known=known, min_face_px=limits.min_face_px)
+    searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
+    return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
+
+
+def _tell_apart(
+    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int
+) -> tuple[list[Face], list[Unrecognisable]]:
+    """First the faces HOG confirms upright (their orientation is then sure), then the rest."""
+    found: list[tuple[Box, float]] = [(box, 0.0) for box in known]  # the first search's faces are upright
+    new = [
+        c
+        for c in sorted(one_per_face([c for c in candidates if c.kind == "face"]), key=lambda c: -c.score)
+        if not any(c.box.same_place(box) for box in known)
+    ]
+    faces: list[Face] = []
+    rest: list[Candidate] = []
+    for candidate in new:
+        face = None if _cut_off(candidate) or candidate.face_px < min_face_px else _encoded_upright(rgb, candidate)
+        if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
+            faces.append(face)
+            found.append((candidate.box, candidate.degrees))
+        elif face is None:
+            rest.append(candidate)
+    unrecognisable: list[Unrecognisable] = []
+    for candidate in rest:
+        # an echo is told only against faces whose orientation HOG confirmed: two faces that cannot be
+        # checked are both kept unless they are plainly one (a child's face must never vanish into another)
+        if any(_same_face(candidate, box, degrees) for box, degrees in found) or any(
+            candidate.box.same_place(u.box) for u in unrecognisable
+        ):
+            continue
+        why = _why_unrecognisable(rgb, candidate, min_face_px)
+        if why is not None:
+            unrecognisable.append(Unrecognisable(candidate.box, why))
+    seen = [box for box, _ in found] + [u.box for u in unrecognisable]
+    for body in one_per_face([c for c in candidates if c.kind == "person"]):
+        if not any(_belongs_to(body.box, face) for face in seen):
+            unrecognisable.append(Unrecognisable(body.box, NO_FACE))
+    order = lambda box: (box.left, box.top)  # noqa: E731
+    return sorted(faces, key=lambda f: order(f.box)), sorted(unrecognisable, key=lambda u: order(u.box))
+
+
+def _same_face(candidate: Candidate, box: Box, degrees: float) -> bool:
+    """One face seen twice: either box's centre inside the other; or a detection at another orientation
+    (``ECHO_DEGREES`` or more apart) touching a face found or the head around it (the face's box grown by a quarter):
+    a detector turned sideways still fires on a head it sees side-on, beside where the face really is
+    (measured on tests/data/faces: scores up to 0.84)."""
+    if candidate.box.same_place(box):
+        return True
+    turn = abs(candidate.degrees - degrees) % 360
+    head = Box(
+        top=box.top - box.height // 4,
+        right=box.right + box.width // 4,
+        bottom=box.bottom + box.height // 4,
+        left=box.left - box.width // 4,
+    )
+    return min(turn, 360 - turn) >= ECHO_DEGREES and _overlap(candidate.box, head) > 0
+
+
+def _cut_off(candidate: Candidate) -> bool:
+    return candidate.outside > CUT_OFF
+
+
+def _encoded_upright(rgb: np.ndarray, candidate: Candidate) -> Face | None:
+    """The face turned upright, found there again by dlib's HOG, and encoded; None if HOG does not see it."""
+    scaled = _scaled_for_hog(upright_crop(rgb, candidate), candidate.face_px)
+    box = _hog_face_at_centre(scaled)
+    if box is None:
+        return None
+    return Face(box=candidate.box, encoding=encode_faces(scaled, [box])[0].encoding)
+
+
+def _why_unrecognisable(rgb: np.ndarray, candidate: Candidate, min_face_px: int) -> str | None:
+    """Why this face cannot be compared with anyone; None when a second model says it is no face."""
+    if _cut_off(candidate):
+        return CUT_BY_EDGE if _confirmed(candidate, upright_crop(rgb, candidate), bar=CUT_PRESENT) else None
+    if not _confirmed(candidate, upright_crop(rgb, candidate)):
+        return None
+    return TOO_SMALL if candidate.face_px < min_face_px else UNCLEAR
+
+
+def _overlap(a: Box, b: Box) -> int:
+    return max(0, min(a.right, b.right) - max(a.left, b.left)) * max(0, min(a.bottom, b.bottom) - max(a.top, b.top))
+
+
+def _confirmed(candidate: Candidate, crop: np.ndarray, *, bar: float = PRESENT) -> bool:
+    """Sure enough on its own, or a second, independent network says a face is in the upright crop."""
+    return candidate.score >= SURE or face_presence(crop, faces_wide=CROP_FACES) >= bar
+
+
+def upright_crop(rgb: np.ndarray, candidate: Candidate) -> np.ndarray:
+    """A square around the face, ``CROP_FACES`` faces wide, turned so that the face is upright. Past the
+    photo's edge the photo is mirrored: half a face cut by the edge is shown with its mirror image as a
+    whole face, which is what the checking networks were made for (a wall stays a wall)."""
+    height, width = rgb.shape[:2]
+    half = max(8.0, CROP_FACES * max(candidate.face_px, candidate.box.size) / 2)
+    cx, cy = (candidate.box.left + candidate.box.right) / 2, (candidate.box.top + candidate.box.bottom) / 2
+    left, top = round(cx - half), round(cy - half)
+    side = round(2 * half)
+    inside = rgb[max(0, top) : min(height, top + side), max(0, left) : min(width, left + side)]
+    if inside.size == 0:
+        return np.zeros((side, side, 3), dtype=np.uint8)
+    pad_top, pad_left = max(0, -top), max(0, -left)
+    pad_bottom, pad_right = side - pad_top - inside.shape[0], side - pad_left - inside.shape[1]
+    square = np.pad(inside, ((pad_top, pad_bottom), (pad_left, pad_right), (0, 0)), mode="symmetric")
+    if candidate.degrees % 360 == 0:
+        return np.ascontiguousarray(square)
+    image = Image.fromarray(np.ascontiguousarray(square)).rotate(candidate.degrees, Image.Resampling.BILINEAR)
+    return np.asarray(image)
+
+
+def _scaled_for_hog(crop: np.ndarray, face_px: int) -> np.ndarray:
+    scale = HOG_FACE_PX / max(1, face_px)
+    side = max(1, round(crop.shape[0] * scale))
+    return np.asarray(Image.fromarray(crop).resize((side, side), Image.Resampling.BILINEAR))
+
+
+def _hog_face_at_centre(crop: np.ndarray) -> Box | None:
+    rects, scores, _ = _hog().run(crop, 0, 0.0)
+    side = crop.shape[0]
+    for rect, _score in sorted(zip(rects, scores, strict=True), key=lambda r: -r[1]):
+        cx, cy = (rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2
+        if abs(cx - side / 2) <= side / CROP_FACES / 2 and abs(cy - side / 2) <= side / CROP_FACES / 2:
+            return Box(
+                top=max(0, rect.top()),
+                right=min(side, rect.right()),
+                bottom=min(side, rect.bottom()),
+                left=max(0, rect.left()),
+            )
+    return None
+
+
+@cache
+def _hog() -> dlib.fhog_object_detector:
+    return dlib.get_frontal_face_detector()
+
+
+def one_per_face(candidates: list[Candidate]) -> list[Candidate]:
+    """The most confident of the detections of each face (either box's centre inside the other)."""
+    kept: list[Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        if not any(candidate.box.same_place(k.box) for k in kept):
+            kept.append(candidate)
+    return sorted(kept, key=lambda c: (c.box.left, c.box.top))
+
+
+def _belongs_to(body: Box, face: Box) -> bool:
+    """A body whose upper part holds a face found, or that lies just under one (shoulders beside a
+    portrait's face): that face's body. Measured on the portraits of tests/data/faces (benchmarks/people.py)."""
+    head_room = Box(top=body.top - body.height // 2, right=body.right, bottom=body.bottom, left=body.left)
+    if face.centre_in(head_room):
+        return True
+    cy, cx = (body.top + body.bottom) / 2, (body.left + body.right) / 2
+    reach = 1.5 * face.width
+    return cy >= face.top and face.left - reach <= cx <= face.right + reach
