@@ -13,7 +13,7 @@ from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
 from registry.clearances.check import Clearing, PhotoCheck
-from registry.clearances.disclosure import Viewer, present_clearance, takedown_reason
+from registry.clearances.disclosure import Viewer, present_clearance, present_takedown
 from registry.clearances.facts import person_facts
 from registry.clearances.schemas import (
     CandidatePublic,
@@ -485,7 +485,7 @@ def clearance_summaries(session: Session, clearances: Sequence[Clearance], *, vi
             }
         )
         if takedown is not None:
-            summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
+            summary.standing_reason = present_takedown(session, takedown, viewer=viewer).reason
         summaries.append(summary)
     return summaries
 
