@@ -35,6 +35,7 @@ from registry.clearances.service import (
     reviews_of,
 )
 from registry.consents import standing
+from registry.core import audit
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
@@ -43,7 +44,7 @@ from registry.models.base import as_utc, id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
 from registry.models.takedowns import Takedown
 from registry.people.service import get_person
-from registry.policy import PolicyPack
+from registry.policy import Decision, PolicyPack
 from registry.policy.ledger import District
 
 
@@ -58,6 +59,7 @@ def review_clearance(
     """One reviewer's act: faces named (any person in the registry, not only the candidates), cleared
     or rejected, the place confirmed or denied, the tags approved; then the photo is decided again
     under the pack. The act only informs the decision: it is the pack that allows."""
+    hold(session, clearance)
     faces = {f.index: f for f in faces_of(session, id_of(clearance))}
     for resolution in data.faces:
         if resolution.index not in faces:
@@ -117,7 +119,7 @@ def review_clearance(
 
 def _decide_after(
     session: Session, *, clearance: Clearance, acts: list[ClearanceReview], before: str, district: District
-) -> None:
+) -> Decision:
     """The photo decided again after reviewers' rows; a photo that may have been posted and is no
     longer allowed becomes a takedown request."""
     decision = decide_again(session, clearance=clearance, district=district)
@@ -127,6 +129,7 @@ def _decide_after(
     session.flush()
     if before == "allowed" and decision.decision != "allowed":  # it may be posted already
         standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
+    return decision
 
 
 def last_act(session: Session, *, reviewer: User) -> list[ClearanceReview]:
@@ -165,6 +168,7 @@ def undo_last_act(
     ``since``) and nobody has acted on the photo after it. Recorded as new rows naming the rows they
     undo; the photo is decided again without them, as it was before the act unless the consents have
     changed meanwhile (then the decision of today stands, as after any act)."""
+    hold(session, clearance)
     acts = last_act(session, reviewer=reviewer)
     if not acts or acts[0].clearance_id != clearance.id:
         raise Conflict("There is nothing of yours to undo on this photo: only your last act can be undone.")
@@ -198,8 +202,47 @@ def undo_last_act(
     session.flush()
     clearance.context_confirmed = place_in_doubt(reviews_of(session, id_of(clearance))) == ("context_confirmed")
     session.add(clearance)
-    _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
+    decision = _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
+    _withdraw_takedown_of(session, clearance=clearance, acts=acts, decision=decision)
     return clearance
+
+
+def hold(session: Session, clearance: Clearance) -> None:
+    """One reviewer's act or undo on a photo at a time: the audit chain's lock first, as every writer takes
+    it, then the photo's row; what was read of the photo before is read again."""
+    audit.lock_chain(session)
+    session.exec(
+        select(Clearance)
+        .where(Clearance.id == id_of(clearance))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _withdraw_takedown_of(
+    session: Session, *, clearance: Clearance, acts: list[ClearanceReview], decision: Decision
+) -> None:
+    """The takedown request the undone act raised goes with it: the photo is decided as before the act.
+    Should the photo still not be allowed (a consent changed meanwhile), the request stays, resting on
+    the decision of now rather than on the undone act."""
+    if acts[0].decision_before != "allowed":
+        return  # the act raised no request (only an allowed photo may be posted)
+    raised = [
+        t
+        for t in session.exec(
+            select(Takedown).where(Takedown.clearance_id == id_of(clearance), Takedown.cause == "reviewed")
+        )
+        if as_utc(t.created_at) >= as_utc(acts[0].reviewed_at)
+    ]
+    for takedown in raised:
+        session.delete(takedown)
+    session.flush()
+    if raised and decision.decision != "allowed":
+        again = standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
+        if again is not None and raised[0].confirmed_at is not None:
+            again.confirmed_at, again.confirmed_by_id = raised[0].confirmed_at, raised[0].confirmed_by_id
+            session.add(again)
+            session.flush()
 
 
 ACT_WORDS = {
