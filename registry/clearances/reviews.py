@@ -36,6 +36,7 @@ from registry.clearances.service import (
 )
 from registry.consents import standing
 from registry.core import audit
+from registry.core.db import keep_despite_refusal
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
@@ -361,11 +362,19 @@ def redacted_copy(
     )
     copy = clear_photo(session, check, blurred, using=using)
     if copy.decision != "allowed":
-        raise Conflict(
-            f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
-            f"(clearance {copy.id}); it is not offered."
-        )
+        # The copy stays recorded (and waits for its reviewer, if it needs one): asked again, it is refused as it is.
+        keep_despite_refusal(session)
+        _refuse(copy)
     return blurred, copy
+
+
+def _refuse(copy: Clearance) -> None:
+    if copy.decision == "needs_review":
+        raise Conflict(
+            f"The blurred copy was checked too and waits for a reviewer (clearance {copy.id}); "
+            "it is offered once a reviewer allows it."
+        )
+    raise Conflict(f"The blurred copy was checked too and is blocked (clearance {copy.id}); it is not offered.")
 
 
 def blurred_file_name(clearance: Clearance) -> str:
@@ -382,15 +391,15 @@ def _kept_copy(
     settings: Settings,
     pack: PolicyPack,
 ) -> tuple[bytes, Clearance] | None:
-    """The blurred copy this user was already given, if it still stands: made after the photo's latest
-    decision, under this pack, allowed, asked to be taken down by nobody, its file still kept.
-    Downloading the copy again then records nothing new."""
+    """The blurred copy made for this user of the photo as decided now, under this pack, if it still
+    stands: one copy per decision of the photo and pack, so asking again records nothing new. A copy that
+    waits for a reviewer, or was blocked, is refused again as it is (no new copy, no new review); an
+    allowed one is given while nobody asked to take it down and its file is kept."""
     copies = session.exec(
         select(Clearance)
         .where(
             Clearance.redacted_of_id == clearance.id,
             Clearance.uploader_id == id_of(user),
-            Clearance.decision == "allowed",
             Clearance.pack_id == pack.id,
             Clearance.pack_version == pack.version,
         )
@@ -401,6 +410,8 @@ def _kept_copy(
             continue
         if session.exec(select(Takedown.id).where(Takedown.clearance_id == copy.id)).first() is not None:
             continue
+        if copy.decision != "allowed":
+            _refuse(copy)
         blurred = read_upload(settings.uploads_dir, copy)
         if blurred is not None:
             return blurred, copy
