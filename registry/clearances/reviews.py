@@ -47,6 +47,7 @@ from registry.models.takedowns import Takedown
 from registry.people.service import get_person
 from registry.policy import Decision, PolicyPack
 from registry.policy.ledger import District
+from registry.takedowns.service import withdraw_raised_since
 
 
 def review_clearance(
@@ -204,7 +205,8 @@ def undo_last_act(
     clearance.context_confirmed = place_in_doubt(reviews_of(session, id_of(clearance))) == ("context_confirmed")
     session.add(clearance)
     decision = _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
-    _withdraw_takedown_of(session, clearance=clearance, acts=acts, decision=decision)
+    if acts[0].decision_before == "allowed":  # only an allowed photo may be posted: only then was one raised
+        withdraw_raised_since(session, clearance=clearance, since=acts[0].reviewed_at, decision=decision)
     return clearance
 
 
@@ -218,32 +220,6 @@ def hold(session: Session, clearance: Clearance) -> None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-def _withdraw_takedown_of(
-    session: Session, *, clearance: Clearance, acts: list[ClearanceReview], decision: Decision
-) -> None:
-    """The takedown request the undone act raised goes with it: the photo is decided as before the act.
-    Should the photo still not be allowed (a consent changed meanwhile), the request stays, resting on
-    the decision of now rather than on the undone act."""
-    if acts[0].decision_before != "allowed":
-        return  # the act raised no request (only an allowed photo may be posted)
-    raised = [
-        t
-        for t in session.exec(
-            select(Takedown).where(Takedown.clearance_id == id_of(clearance), Takedown.cause == "reviewed")
-        )
-        if as_utc(t.created_at) >= as_utc(acts[0].reviewed_at)
-    ]
-    for takedown in raised:
-        session.delete(takedown)
-    session.flush()
-    if raised and decision.decision != "allowed":
-        again = standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
-        if again is not None and raised[0].confirmed_at is not None:
-            again.confirmed_at, again.confirmed_by_id = raised[0].confirmed_at, raised[0].confirmed_by_id
-            session.add(again)
-            session.flush()
 
 
 ACT_WORDS = {
