@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, SessionDep
 from api.responses import JPEG_RESPONSES, jpeg
-from registry.clearances.disclosure import Viewer, takedown_person, takedown_reason, viewer_of
+from registry.clearances.disclosure import Viewer, present_takedown, viewer_of
 from registry.core.schemas import Page
 from registry.models.clearances import Clearance
 from registry.models.takedowns import Takedown
@@ -21,16 +21,16 @@ router = APIRouter(tags=["takedowns"])
 
 def takedown_public(session: Session, takedown: Takedown, *, viewer: Viewer) -> TakedownPublic:
     """The request as this viewer may see it: the person named only to someone who may identify them."""
-    person_id, person_name = takedown_person(session, takedown, viewer=viewer)
+    shown = present_takedown(session, takedown, viewer=viewer)
     clearance = session.get(Clearance, takedown.clearance_id)
     has_thumbnail = clearance is not None and clearance.thumbnail is not None
     return TakedownPublic.model_validate(
         {
             **takedown.model_dump(),
-            "person_id": person_id,
-            "person_name": person_name,
-            "reason": takedown_reason(session, takedown, viewer=viewer),
-            "consent_id": takedown.consent_id if person_id is not None or takedown.person_id is None else None,
+            "person_id": shown.person_id,
+            "person_name": shown.person_name,
+            "reason": shown.reason,
+            "consent_id": takedown.consent_id if shown.person_id is not None or takedown.person_id is None else None,
             "age_days": takedowns.age_in_days(takedown),
             "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
         }

@@ -45,7 +45,7 @@ def issue_access_token(*, user_id: int, secret: str, minutes: int, session_versi
     claims = {
         "sub": str(user_id),
         "ver": session_version,
-        "iat": now,
+        "iat": now.timestamp(),  # to the microsecond: an undo tells this sign-in from one earlier in the same second
         "exp": now + timedelta(minutes=minutes),
         "typ": "access",
     }
@@ -63,6 +63,8 @@ def read_access_token(token: str, *, secret: str) -> AccessClaims:
     if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit() or type(version) is not int:
         raise InvalidToken("The access token is not valid; sign in again.")
     issued = claims.get("iat")
+    if isinstance(issued, int):  # whole seconds (a token made before): the sign-in began by the end of that second
+        issued += 1
     issued_at = datetime.fromtimestamp(issued, UTC) if isinstance(issued, int | float) else None
     return AccessClaims(user_id=int(claims["sub"]), session_version=version, issued_at=issued_at)
 

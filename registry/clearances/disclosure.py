@@ -21,6 +21,7 @@ from registry.clearances.schemas import ClearanceFacePublic, ClearancePublic, Re
 from registry.core.audit import record_act
 from registry.groups.service import people_led_by
 from registry.models.accounts import User
+from registry.models.base import id_of
 from registry.models.consents import Consent, ConsentRevocation
 from registry.models.people import Person
 from registry.models.takedowns import Takedown
@@ -106,7 +107,7 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
     reasons = [_reason(r, anonymous) for r in public.reasons]
     relied = _relied_on_visible(session, public.consents_relied_on, viewer)
     takedown = takedown_of(session, public.id)
-    standing_reason = takedown_reason(session, takedown, viewer=viewer) if takedown else public.standing_reason
+    standing_reason = present_takedown(session, takedown, viewer=viewer).reason if takedown else public.standing_reason
     return public.model_copy(
         update={"faces": faces, "reasons": reasons, "consents_relied_on": relied, "standing_reason": standing_reason}
     )
@@ -168,33 +169,40 @@ CAUSE_PLAIN = {
 }
 
 
-def takedown_reason(session: Session, takedown: Takedown, *, viewer: Viewer) -> str:
-    """The reason a photo must come down, naming the person only to someone who may identify them."""
+@dataclass(frozen=True)
+class TakedownShown:
+    """A takedown request as one viewer may read it."""
+
+    person_id: int | None  # whose standing stops the photo, if the viewer may know
+    person_name: str  # their name, or words that name nobody
+    reason: str
+
+
+def present_takedown(session: Session, takedown: Takedown, *, viewer: Viewer) -> TakedownShown:
+    """The request as this viewer may read it, by the one rule: the stored reason names the person the
+    takedown rests on (the decided identity), so it is shown whole only to someone who may identify that
+    person; anyone else reads what happened in words that name nobody. A name told to an employee (other
+    than their own) is an entry in the audit log."""
+    person = session.get(Person, takedown.person_id) if takedown.person_id else None
     if viewer.identifies_everyone:
-        return takedown.reason
+        return TakedownShown(takedown.person_id, person.name if person else "a person in the photo", takedown.reason)
     # The stored reason is the stopping face's sentence; a doubtful face's names its candidates.
-    if viewer.may_identify(takedown.person_id) and not takedown.reason.startswith("Possibly"):
-        return takedown.reason
-    kind = _kinds(session, [takedown.person_id]).get(takedown.person_id or 0)
-    if kind is None or takedown.person_id == viewer.person_id:
-        return (
+    if person is not None and viewer.may_identify(person.id) and not takedown.reason.startswith("Possibly"):
+        if person.id != viewer.person_id:
+            _record_takedown_disclosure(session, viewer, person_id=id_of(person), takedown=takedown)
+        return TakedownShown(person.id, person.name, takedown.reason)
+    kind = person.kind if person is not None else None
+    if kind is None or person is not None and person.id == viewer.person_id:
+        reason = (
             f"This photo is no longer allowed ({CAUSE_PLAIN.get(takedown.cause, 'it was checked again')}): "
             "take it down."
         )
-    return (
-        f"{WHO.get(kind, SOMEONE)} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. "
-        "Take it down."
-    )
-
-
-def takedown_person(session: Session, takedown: Takedown, *, viewer: Viewer) -> tuple[int | None, str]:
-    """Whose standing stops the photo, as this viewer may be told: (person id, name or words)."""
-    person = session.get(Person, takedown.person_id) if takedown.person_id else None
-    if person is None:
-        return None, "a person in the photo"
-    if viewer.may_identify(takedown.person_id):
-        return takedown.person_id, person.name
-    return None, PERSON_WORDS.get(person.kind, "a person in the photo")
+    else:
+        reason = (
+            f"{WHO.get(kind, SOMEONE)} in this photo: {CAUSE_WORDS.get(takedown.cause, 'it is no longer allowed')}. "
+            "Take it down."
+        )
+    return TakedownShown(None, PERSON_WORDS.get(kind or "", "a person in the photo"), reason)
 
 
 def _without_candidates(public: ClearancePublic) -> ClearancePublic:
@@ -271,6 +279,22 @@ def _record_disclosure(
             "why": "in a group they lead",
             "clearance_id": clearance_id,
             "face": face_index,
+        },
+    )
+
+
+def _record_takedown_disclosure(session: Session, viewer: Viewer, *, person_id: int, takedown: Takedown) -> None:
+    record_act(
+        session,
+        table_name="people",
+        row_id=str(person_id),
+        action="disclose",
+        changes={
+            "to_user_id": viewer.user_id,
+            "role": viewer.role,
+            "why": "in a group they lead",
+            "clearance_id": takedown.clearance_id,
+            "takedown_id": takedown.id,
         },
     )
 

@@ -13,7 +13,7 @@ from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
 from registry.clearances.check import Clearing, PhotoCheck
-from registry.clearances.disclosure import Viewer, present_clearance, takedown_reason
+from registry.clearances.disclosure import Viewer, present_clearance, present_takedown
 from registry.clearances.facts import person_facts
 from registry.clearances.schemas import (
     CandidatePublic,
@@ -35,6 +35,8 @@ from registry.clearances.service import (
     reviews_of,
 )
 from registry.consents import standing
+from registry.core import audit
+from registry.core.db import keep_despite_refusal
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.schemas import BoxPublic
@@ -43,8 +45,9 @@ from registry.models.base import as_utc, id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
 from registry.models.takedowns import Takedown
 from registry.people.service import get_person
-from registry.policy import PolicyPack
+from registry.policy import Decision, PolicyPack
 from registry.policy.ledger import District
+from registry.takedowns.service import withdraw_raised_since
 
 
 def review_clearance(
@@ -58,6 +61,7 @@ def review_clearance(
     """One reviewer's act: faces named (any person in the registry, not only the candidates), cleared
     or rejected, the place confirmed or denied, the tags approved; then the photo is decided again
     under the pack. The act only informs the decision: it is the pack that allows."""
+    hold(session, clearance)
     faces = {f.index: f for f in faces_of(session, id_of(clearance))}
     for resolution in data.faces:
         if resolution.index not in faces:
@@ -117,7 +121,7 @@ def review_clearance(
 
 def _decide_after(
     session: Session, *, clearance: Clearance, acts: list[ClearanceReview], before: str, district: District
-) -> None:
+) -> Decision:
     """The photo decided again after reviewers' rows; a photo that may have been posted and is no
     longer allowed becomes a takedown request."""
     decision = decide_again(session, clearance=clearance, district=district)
@@ -127,6 +131,7 @@ def _decide_after(
     session.flush()
     if before == "allowed" and decision.decision != "allowed":  # it may be posted already
         standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
+    return decision
 
 
 def last_act(session: Session, *, reviewer: User) -> list[ClearanceReview]:
@@ -165,6 +170,7 @@ def undo_last_act(
     ``since``) and nobody has acted on the photo after it. Recorded as new rows naming the rows they
     undo; the photo is decided again without them, as it was before the act unless the consents have
     changed meanwhile (then the decision of today stands, as after any act)."""
+    hold(session, clearance)
     acts = last_act(session, reviewer=reviewer)
     if not acts or acts[0].clearance_id != clearance.id:
         raise Conflict("There is nothing of yours to undo on this photo: only your last act can be undone.")
@@ -198,8 +204,22 @@ def undo_last_act(
     session.flush()
     clearance.context_confirmed = place_in_doubt(reviews_of(session, id_of(clearance))) == ("context_confirmed")
     session.add(clearance)
-    _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
+    decision = _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
+    if acts[0].decision_before == "allowed":  # only an allowed photo may be posted: only then was one raised
+        withdraw_raised_since(session, clearance=clearance, since=acts[0].reviewed_at, decision=decision)
     return clearance
+
+
+def hold(session: Session, clearance: Clearance) -> None:
+    """One reviewer's act or undo on a photo at a time: the audit chain's lock first, as every writer takes
+    it, then the photo's row; what was read of the photo before is read again."""
+    audit.lock_chain(session)
+    session.exec(
+        select(Clearance)
+        .where(Clearance.id == id_of(clearance))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 ACT_WORDS = {
@@ -318,11 +338,19 @@ def redacted_copy(
     )
     copy = clear_photo(session, check, blurred, using=using)
     if copy.decision != "allowed":
-        raise Conflict(
-            f"The blurred copy was checked too and is {copy.decision.replace('_', ' ')} "
-            f"(clearance {copy.id}); it is not offered."
-        )
+        # The copy stays recorded (and waits for its reviewer, if it needs one): asked again, it is refused as it is.
+        keep_despite_refusal(session)
+        _refuse(copy)
     return blurred, copy
+
+
+def _refuse(copy: Clearance) -> None:
+    if copy.decision == "needs_review":
+        raise Conflict(
+            f"The blurred copy was checked too and waits for a reviewer (clearance {copy.id}); "
+            "it is offered once a reviewer allows it."
+        )
+    raise Conflict(f"The blurred copy was checked too and is blocked (clearance {copy.id}); it is not offered.")
 
 
 def blurred_file_name(clearance: Clearance) -> str:
@@ -339,15 +367,15 @@ def _kept_copy(
     settings: Settings,
     pack: PolicyPack,
 ) -> tuple[bytes, Clearance] | None:
-    """The blurred copy this user was already given, if it still stands: made after the photo's latest
-    decision, under this pack, allowed, asked to be taken down by nobody, its file still kept.
-    Downloading the copy again then records nothing new."""
+    """The blurred copy made for this user of the photo as decided now, under this pack, if it still
+    stands: one copy per decision of the photo and pack, so asking again records nothing new. A copy that
+    waits for a reviewer, or was blocked, is refused again as it is (no new copy, no new review); an
+    allowed one is given while nobody asked to take it down and its file is kept."""
     copies = session.exec(
         select(Clearance)
         .where(
             Clearance.redacted_of_id == clearance.id,
             Clearance.uploader_id == id_of(user),
-            Clearance.decision == "allowed",
             Clearance.pack_id == pack.id,
             Clearance.pack_version == pack.version,
         )
@@ -358,6 +386,8 @@ def _kept_copy(
             continue
         if session.exec(select(Takedown.id).where(Takedown.clearance_id == copy.id)).first() is not None:
             continue
+        if copy.decision != "allowed":
+            _refuse(copy)
         blurred = read_upload(settings.uploads_dir, copy)
         if blurred is not None:
             return blurred, copy
@@ -486,7 +516,7 @@ def clearance_summaries(session: Session, clearances: Sequence[Clearance], *, vi
             }
         )
         if takedown is not None:
-            summary.standing_reason = takedown_reason(session, takedown, viewer=viewer)
+            summary.standing_reason = present_takedown(session, takedown, viewer=viewer).reason
         summaries.append(summary)
     return summaries
 

@@ -17,7 +17,15 @@ from datetime import date, datetime
 from sqlmodel import Session, col, or_, select
 
 from registry.clearances.facts import consent_facts, facts_of_person, person_facts
-from registry.clearances.service import Known, build_request, decide_clearance, people_shown
+from registry.clearances.service import (
+    Known,
+    build_request,
+    decide_clearance,
+    faces_of,
+    people_shown,
+    reviewed,
+    reviews_of,
+)
 from registry.models.accounts import User
 from registry.models.base import id_of
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
@@ -294,16 +302,32 @@ def _decide_batch(
 
 
 def _takedown(clearance: Clearance, request: ClearanceRequest, decision: Decision, *, cause: str) -> Takedown:
+    decided = {f.index: f.person.id for f in request.faces if f.person is not None and f.band == "identified"}
+    return new_takedown(
+        clearance, decision, decided=decided, uploader_person_id=request.uploader_person_id, cause=cause
+    )
+
+
+def new_takedown(
+    clearance: Clearance,
+    decision: Decision,
+    *,
+    decided: dict[int, int],
+    uploader_person_id: int | None,
+    cause: str,
+) -> Takedown:
+    """A takedown request resting on the decided identity: the person the decision took the stopping face
+    to be (``decided``: identified by the service or named by a reviewer, by face index), never the
+    machine's first match nor a doubtful face's candidate. With no face stopping the photo (a tag), the
+    uploader's own standing does (their permission to use the logo)."""
     stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
-    why = _why(decision)
-    face = next((f for f in request.faces if stopping and f.index == stopping.index), None)
     return Takedown(
         clearance_id=id_of(clearance),
         consent_id=stopping.consent_id if stopping else None,
-        person_id=face.person.id if face and face.person else request.uploader_person_id,
+        person_id=decided.get(stopping.index) if stopping else uploader_person_id,
         uploader_id=clearance.uploader_id,
         cause=cause,
-        reason=why[:1000],
+        reason=_why(decision)[:1000],
     )
 
 
@@ -322,19 +346,18 @@ def request_takedown(session: Session, *, clearance: Clearance, decision: Decisi
     """A takedown for one clearance decided anew (a reviewer's change), unless it has one already."""
     if session.exec(select(Takedown.id).where(Takedown.clearance_id == clearance.id)).first() is not None:
         return None
-    stopping = next((f for f in decision.faces if f.verdict != v.ALLOWED), None)
-    why = _why(decision)
-    index = stopping.index if stopping else -1
-    face = session.exec(
-        select(ClearanceFace).where(ClearanceFace.clearance_id == clearance.id, ClearanceFace.index == index)
-    ).first()
-    takedown = Takedown(
-        clearance_id=id_of(clearance),
-        consent_id=stopping.consent_id if stopping else None,
-        person_id=face.person_id if face else None,
-        uploader_id=clearance.uploader_id,
+    acts = reviews_of(session, id_of(clearance))
+    faces = [
+        (f.index, reviewed(f, [a for a in acts if a.face_index == f.index]))
+        for f in faces_of(session, id_of(clearance))
+    ]
+    uploader = session.get(User, clearance.uploader_id)
+    takedown = new_takedown(
+        clearance,
+        decision,
+        decided={i: r.person_id for i, r in faces if r.person_id is not None and r.band == "identified"},
+        uploader_person_id=uploader.person_id if uploader else None,
         cause=cause,
-        reason=why[:1000],
     )
     session.add(takedown)
     session.flush()

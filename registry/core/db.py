@@ -111,7 +111,8 @@ def end_before_slow_work(session: Session) -> None:
 
 def keep_despite_refusal(session: Session) -> None:
     """Commits a record that must outlive the refusal the request ends in: a wrong password is
-    counted even though the sign-in (or the password change) fails."""
+    counted even though the sign-in (or the password change) fails; a blurred copy that is not
+    offered stays recorded, so that the refusal names it and asking again refuses the same copy."""
     session.commit()
 
 

@@ -1,6 +1,7 @@
 """Takedown requests: when a photo cleared earlier is no longer allowed (a refusal, a withdrawal, a
 correction, a form that ran out, a departure), its uploader is asked to take it down, and the request is
-tracked until confirmed. Which photos: registry/consents/standing.py decides them again after every such act."""
+tracked until confirmed. Which photos: registry/consents/standing.py decides them again after every such act.
+A reviewer's act that stopped a photo raises one too; undoing the act withdraws it."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from registry.accounts.permissions import Permission, may
 from registry.consents import standing
 from registry.core.errors import Invalid, NotFound
 from registry.models.accounts import User
-from registry.models.base import id_of, utcnow
+from registry.models.base import as_utc, id_of, utcnow
 from registry.models.clearances import Clearance
 from registry.models.takedowns import Takedown
+from registry.policy import Decision
 from registry.policy.ledger import District
 
 
@@ -24,6 +26,29 @@ def daily_recheck(session: Session, *, district: District, at: datetime | None =
     missed act left behind. Run by the service once a day (REGISTRY_EXPIRY_SCAN_AT) and at start-up,
     and by `registry expiry-scan`."""
     return standing.recheck_all(session, district=district, cause="expired", at=at)
+
+
+def withdraw_raised_since(session: Session, *, clearance: Clearance, since: datetime, decision: Decision) -> None:
+    """A reviewer's act taken back: the takedown request it raised (a reviewer's, made ``since`` the act)
+    goes with it, as the photo is decided as before the act. Should the photo still not be allowed (a
+    consent changed meanwhile), a request stays, resting on the decision of now rather than on the undone
+    act, and confirmed if the uploader had confirmed the one withdrawn."""
+    raised = [
+        t
+        for t in session.exec(
+            select(Takedown).where(Takedown.clearance_id == id_of(clearance), Takedown.cause == "reviewed")
+        )
+        if as_utc(t.created_at) >= as_utc(since)
+    ]
+    for takedown in raised:
+        session.delete(takedown)
+    session.flush()
+    if raised and decision.decision != "allowed":
+        again = standing.request_takedown(session, clearance=clearance, decision=decision, cause="reviewed")
+        if again is not None and raised[0].confirmed_at is not None:
+            again.confirmed_at, again.confirmed_by_id = raised[0].confirmed_at, raised[0].confirmed_by_id
+            session.add(again)
+            session.flush()
 
 
 def list_takedowns(

@@ -6,10 +6,12 @@ pack, so no act of a reviewer makes a photo allowed that the pack would not allo
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jwt
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, col, select
@@ -150,9 +152,7 @@ def test_not_taken_at_this_event_decides_the_photo_as_the_stricter_place(
     assert acts[1].undoes_id == acts[0].id and _audited(session, acts)
 
 
-def test_a_posted_photo_a_reviewer_moves_from_its_event_is_taken_down_and_stays_down_after_undo(
-    client, office, employee, session, settings, tmp_path: Path
-) -> None:
+def _posted_at_the_game(client: TestClient, office, employee, tmp_path: Path) -> dict:
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     game = public_event(client, office)
@@ -166,15 +166,55 @@ def test_a_posted_photo_a_reviewer_moves_from_its_event_is_taken_down_and_stays_
             headers=employee,
         ).json()
     assert allowed["decision"] == "allowed"  # the public arena: no release needed
+    return allowed
+
+
+def test_a_posted_photo_a_reviewer_moves_from_its_event_is_taken_down_and_the_request_goes_with_an_undo(
+    client, office, employee, session, settings, tmp_path: Path
+) -> None:
+    allowed = _posted_at_the_game(client, office, employee, tmp_path)
     _, rita = _account(session, settings, "reviewer", "Rita Reviewer")
     url = f"/api/v1/clearances/{allowed['id']}/review"
     moved = client.post(url, json={"not_at_event": True}, headers=rita).json()
     assert moved["decision"] == "blocked" and moved["standing"] == "take_down"
     takedown = session.exec(select(Takedown).where(Takedown.clearance_id == allowed["id"])).one()
     assert takedown.cause == "reviewed" and takedown.confirmed_at is None
+    takedown_id = takedown.id
     back = client.post(f"{url}/undo", headers=rita).json()
-    # Decided as before, but the uploader may already have taken it down: the request stands.
-    assert back["decision"] == "allowed" and back["standing"] == "take_down"
+    # Decided as before the act, and the request the act raised is withdrawn with it.
+    assert back["decision"] == "allowed" and back["standing"] == "allowed" and back["standing_reason"] is None
+    assert client.get("/api/v1/takedowns", headers=employee).json()["total"] == 0
+    mine = client.get(f"/api/v1/clearances/{allowed['id']}", headers=employee).json()
+    assert mine["standing"] == "allowed" and mine["standing_reason"] is None
+    session.expire_all()
+    assert session.exec(select(Takedown).where(Takedown.clearance_id == allowed["id"])).all() == []
+    withdrawn = session.exec(
+        select(AuditEntry).where(AuditEntry.table_name == "takedowns", AuditEntry.action == "delete")
+    ).all()
+    assert [e.row_id for e in withdrawn] == [str(takedown_id)]  # recorded in the audit log
+
+
+def test_an_uploader_who_took_the_photo_down_is_told_it_may_be_posted_again_after_an_undo(
+    client, office, session, settings, tmp_path: Path
+) -> None:
+    coach, coach_api = _account(session, settings, "employee", "Eddie Coach")
+    allowed = _posted_at_the_game(client, office, coach_api, tmp_path)
+    _, rita = _account(session, settings, "reviewer", "Rita Reviewer")
+    url = f"/api/v1/clearances/{allowed['id']}/review"
+    assert client.post(url, json={"not_at_event": True}, headers=rita).json()["standing"] == "take_down"
+    [takedown] = client.get("/api/v1/takedowns", headers=coach_api).json()["items"]
+    confirmed = client.post(f"/api/v1/takedowns/{takedown['id']}/confirm", headers=coach_api).json()
+    assert confirmed["confirmed_at"] is not None
+    _page_sign_in(client, coach)
+    client.get("/clearances")  # they have seen the reviewer's decision: no longer news
+    assert "A reviewer decided" not in client.get("/").text
+
+    assert client.post(f"{url}/undo", headers=rita).json()["standing"] == "allowed"
+    assert client.get("/api/v1/takedowns", headers=coach_api).json()["total"] == 0
+    home = client.get("/").text
+    assert "A reviewer decided 1 of your photo" in home and f"Photo {allowed['id']}" in home
+    assert "may be posted" in home and "must be taken down" not in home
+    assert "(allowed when checked)" not in client.get("/clearances").text  # no longer marked to take down
 
 
 def test_only_the_reviewers_own_last_act_in_this_sign_in_is_undone(client, office, employee, session, settings) -> None:
@@ -315,3 +355,32 @@ def test_home_tells_each_person_what_needs_them(client, office, session, setting
 def record_id(client: TestClient, office: dict[str, str], person_id: int) -> int:
     consents = client.get("/api/v1/consents", params={"person_id": person_id}, headers=office).json()["items"]
     return next(c["id"] for c in consents if c["kind"] == "image_release")
+
+
+def test_a_sign_in_in_the_same_second_as_an_act_does_not_undo_it(client, office, employee, session, settings) -> None:
+    settings.match_threshold = 0.2
+    obama = add_person(client, office, "S-1", "student", "Barack Obama")
+    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
+    record(client, office, obama)
+    _account(session, settings, "reviewer", "Rita Reviewer")
+    pending = clear(client, employee, "people/obama/obama-2.jpg").json()
+    url = f"/api/v1/clearances/{pending['id']}/review"
+
+    def sign_in() -> tuple[dict[str, str], float]:
+        answer = client.post("/api/v1/auth/token", data={"username": "rita@district.example.org", "password": PASSWORD})
+        token = answer.json()["access_token"]
+        issued = jwt.decode(token, options={"verify_signature": False})["iat"]
+        return {"Authorization": f"Bearer {token}"}, float(issued)
+
+    first, _ = sign_in()
+    named = client.post(url, json={"faces": [{"index": 0, "resolution": "person", "person_id": obama}]}, headers=first)
+    assert named.status_code == 200, named.text
+    second, issued = sign_in()
+    act = _acts(session, pending["id"])[-1]
+    # The act of the first sign-in, made in the very second the second sign-in began (before it).
+    act.reviewed_at = datetime.fromtimestamp(math.floor(issued), UTC)
+    session.add(act)
+    session.commit()
+    refused = client.post(f"{url}/undo", headers=second)
+    assert refused.status_code == 409 and "before you signed in" in refused.json()["detail"]
+    assert [a.resolution for a in _acts(session, pending["id"])] == ["person"]
