@@ -16,6 +16,7 @@ from media.faces import DETECTOR, ENGINE, Box, closer_look_side
 from media.harder_search import SearchLimits
 from media.matching import match_faces
 from registry.accounts.permissions import Permission, may
+from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
 from registry.clearances.facts import consent_facts, person_facts
 from registry.core.db import discard, end_before_slow_work, trial
@@ -194,7 +195,7 @@ def _add_clearance(
         context_kind=context.kind,
         context_public=context.public,
         destination=check.destination,
-        tags=sorted(set(check.tags)),
+        tags=sorted(set(check.tags) | caption_tags(session, check.caption, pack)),
         caption=check.caption,
         file_name=check.file_name,
         decision="needs_review",

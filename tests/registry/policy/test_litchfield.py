@@ -172,3 +172,15 @@ def test_district_logo_is_blocked_on_personal_media_even_with_written_logo_conse
     assert decision.consents_relied_on == ()
     on_website = request(tags=("district_logo",), destination="district_website")
     assert decide(on_website, litchfield).decision == "allowed"
+
+
+def test_the_outside_of_a_school_and_its_name_are_not_nonpublic_images(litchfield):
+    """IV.A.3 bars nonpublic images of premises only; IV and IV.C.1 let employees name the district and schools."""
+    outside = decide(request(tags=("building_exterior",), context=PUBLIC_GAME), litchfield)
+    assert outside.decision == "allowed"
+    assert any(r.rule == "building-exterior-personal" and "IV.A.3" in r.clause for r in outside.reasons)
+    named = decide(request(tags=("school_name",)), litchfield)
+    assert named.decision == "allowed"
+    assert any(r.rule == "school-name-personal" and "IV.C.1" in r.clause for r in named.reasons)
+    inside = decide(request(tags=("building_exterior", "premises_interior")), litchfield)
+    assert inside.decision == "blocked"  # nonpublic parts still may not go
