@@ -35,7 +35,9 @@ class GroupPublic(BaseModel):
 class ListedStudentPublic(BaseModel):
     person_id: int
     name: str
-    kind: PersonKind = Field(description="student, employee (a co-worker) or community_member (a parent or a volunteer)")
+    kind: PersonKind = Field(
+        description="student, employee (a co-worker) or community_member (a parent or a volunteer)"
+    )
     grade: str | None
     refused: bool = Field(description="a refusal or a withdrawal on record (otherwise: no release for it)")
     words: str
