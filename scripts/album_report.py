@@ -28,7 +28,7 @@ def album_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
     for item in album_items(session, job_id):
         clearance = session.get(Clearance, item.clearance_id) if item.clearance_id else None
         reasons = (
-            "; ".join(r["message"] for r in clearance.reasons if r.get("verdict") != "allowed") if clearance else ""
+            "; ".join(str(r["message"]) for r in clearance.reasons if r.get("verdict") != "allowed") if clearance else ""
         )
         rows.append(
             {
