@@ -12,6 +12,7 @@ import pytest
 
 from registry.policy.pack import PACKS_DIR, parse_pack
 from tests.api.clearance_helpers import add_person, clear, enrol, full_view, public_event, record
+from tests.api.test_disclosure import sign_in_page
 
 
 def test_a_coworker_who_is_not_enrolled_is_not_released_at_a_named_public_game(client, office, employee, make_user):
@@ -133,3 +134,15 @@ def test_under_litchfield_the_face_blocks_and_the_coach_is_told_who_cannot_be_ch
     assert cleared["decision"] == "blocked" and cleared["faces"][0]["rule"] == "unknown-face"
     told = cannot_check(cleared)
     assert len(told) == 1 and "Maya Lopez" in told[0]["message"] and told[0]["person_id"] == maya
+
+
+def test_a_reviewer_settles_it_on_the_page(client, app, session, office, employee, maya):
+    app.state.pack = crowd_pack()
+    game = school_game(client, office)
+    held = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game).json()
+    assert held["decision"] == "needs_review"
+    csrf = sign_in_page(client, session, "reviewer")
+    page = client.get(f"/review/{held['id']}").text
+    assert "It is none of the people who cannot be checked" in page and "Maya Lopez" in page
+    settled = client.post(f"/review/{held['id']}", data={"index": "0", "resolution": "approve", "csrf_token": csrf})
+    assert "The photo now may be posted" in settled.text
