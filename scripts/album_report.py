@@ -27,9 +27,8 @@ def album_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
     rows = []
     for item in album_items(session, job_id):
         clearance = session.get(Clearance, item.clearance_id) if item.clearance_id else None
-        reasons = (
-            "; ".join(r["message"] for r in clearance.reasons if r.get("verdict") != "allowed") if clearance else ""
-        )
+        stored = clearance.reasons if clearance else []
+        reasons = "; ".join(str(r["message"]) for r in stored if r.get("verdict") != "allowed")
         rows.append(
             {
                 "file": item.name,

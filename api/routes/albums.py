@@ -43,7 +43,7 @@ def clear_album(
     event_id: Annotated[int | None, Form(description="the district event they were taken at")] = None,
     context_kind: Annotated[ContextKind | None, Form(description="without an event: where they were taken")] = None,
     context_public: Annotated[bool | None, Form(description="without an event: open to the public?")] = None,
-    tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior")] = [],  # noqa: B006
+    tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior, building_exterior")] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> JSONResponse:
     """Every photo is kept before this answers; a photo that cannot be read is reported, the rest go on."""

@@ -36,7 +36,7 @@ def group_class_list(
     listing = class_list.class_list(
         session,
         title=group.name,
-        students=class_list.students_of_group(session, group),
+        students=class_list.people_of_group(session, group),
         destination=destination,
         district=district,
     )
@@ -77,10 +77,12 @@ def class_list_public(listing: class_list.ClassList) -> ClassListPublic:
         destination=listing.destination,
         printed_on=listing.printed_on,
         students=listing.students,
+        others=listing.others,
         listed=[
             ListedStudentPublic(
                 person_id=s.person_id,
                 name=s.name,
+                kind=s.kind,
                 grade=s.grade,
                 refused=s.refused,
                 words=s.words,

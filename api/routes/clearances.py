@@ -48,7 +48,9 @@ def clear_photo(
     event_id: Annotated[int | None, Form(description="the district event it was taken at")] = None,
     context_kind: Annotated[ContextKind | None, Form(description="without an event: where it was taken")] = None,
     context_public: Annotated[bool | None, Form(description="without an event: open to the public?")] = None,
-    tags: Annotated[list[str], Form(description="e.g. district_logo, premises_interior, floor_plan")] = [],  # noqa: B006
+    tags: Annotated[
+        list[str], Form(description="e.g. district_logo, premises_interior, floor_plan, building_exterior, school_name")
+    ] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> ClearancePublic:
     data = read_upload_limited(photo, clearing.settings.max_upload_bytes)

@@ -63,6 +63,8 @@ TAG_LABELS = {
     "district_logo": "The district logo is visible",
     "premises_interior": "Shows the inside of a school building",
     "floor_plan": "Shows a floor plan or map of a building",
+    "building_exterior": "Shows the outside of a school building",
+    "school_name": "Names a school or the district (in the caption or the photo)",
 }
 
 # (path, label, the permission that shows it), in the order the header shows them.

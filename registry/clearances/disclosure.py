@@ -104,7 +104,7 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
                 }
             )
         )
-    reasons = [_reason(r, anonymous) for r in public.reasons]
+    reasons = _people_named(session, [_reason(r, anonymous) for r in public.reasons], viewer, clearance_id=public.id)
     relied = _relied_on_visible(session, public.consents_relied_on, viewer)
     takedown = takedown_of(session, public.id)
     standing_reason = present_takedown(session, takedown, viewer=viewer).reason if takedown else public.standing_reason
@@ -205,6 +205,44 @@ def present_takedown(session: Session, takedown: Takedown, *, viewer: Viewer) ->
     return TakedownShown(None, PERSON_WORDS.get(kind or "", "a person in the photo"), reason)
 
 
+def _people_named(
+    session: Session, reasons: list[ReasonPublic], viewer: Viewer, *, clearance_id: int
+) -> list[ReasonPublic]:
+    """Reasons that name a person (someone who may be in the photo and cannot be recognised): kept for
+    the people this viewer may identify (recorded), and told as a count, in one reason, for the others."""
+    told: list[ReasonPublic | None] = []
+    hidden: list[ReasonPublic] = []
+    for reason in reasons:
+        if reason.person_id is None:
+            told.append(reason)
+        elif viewer.may_identify(reason.person_id):
+            told.append(reason)
+            if reason.person_id != viewer.person_id:
+                _record_disclosure(
+                    session, viewer, person_id=reason.person_id, clearance_id=clearance_id, face_index=None
+                )
+        else:
+            if not hidden:
+                told.append(None)  # where the count goes
+            hidden.append(reason)
+    if not hidden:
+        return [r for r in told if r is not None]
+    n = len(hidden)
+    who = "one person" if n == 1 else f"{n} people"
+    count = hidden[0].model_copy(
+        update={
+            "message": (
+                f"This photo may show {who} whose image may not be posted here (a refusal or a withdrawal "
+                "on record) and whom the service cannot recognise (no enrolled face): check that no face "
+                "it could not identify is theirs; a reviewer decides."
+            ),
+            "verdict": v.worst([r.verdict for r in hidden]),
+            "person_id": None,
+        }
+    )
+    return [count if r is None else r for r in told]
+
+
 def _without_candidates(public: ClearancePublic) -> ClearancePublic:
     """Office staff: every identified face named, but no doubtful face's candidates, and no distances."""
     faces, doubtful = [], {}
@@ -266,7 +304,7 @@ def takedown_of(session: Session, clearance_id: int | None) -> Takedown | None:
 
 
 def _record_disclosure(
-    session: Session, viewer: Viewer, *, person_id: int | None, clearance_id: int, face_index: int
+    session: Session, viewer: Viewer, *, person_id: int | None, clearance_id: int, face_index: int | None
 ) -> None:
     record_act(
         session,

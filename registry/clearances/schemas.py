@@ -57,6 +57,7 @@ class ReasonPublic(BaseModel):
     clause: str
     message: str
     verdict: Verdict
+    person_id: int | None = Field(None, description="the person this reason names, for those who may know them")
 
 
 class EngineUsed(BaseModel):

@@ -16,7 +16,9 @@ from media.faces import DETECTOR, ENGINE, Box
 from media.finding import SearchLimits, Unrecognisable
 from media.matching import match_faces
 from registry.accounts.permissions import Permission, may
+from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
+from registry.clearances.expected import unrecognisable_refusals
 from registry.clearances.facts import consent_facts, person_facts
 from registry.core.db import discard, end_before_slow_work, trial
 from registry.core.errors import Invalid, NotFound
@@ -195,7 +197,7 @@ def _add_clearance(
         context_kind=context.kind,
         context_public=context.public,
         destination=check.destination,
-        tags=sorted(set(check.tags)),
+        tags=sorted(set(check.tags) | caption_tags(session, check.caption, pack)),
         caption=check.caption,
         file_name=check.file_name,
         decision="needs_review",
@@ -425,7 +427,8 @@ def _request(
     faces = faces_of(session, id_of(clearance)) if faces is None else faces
     acts = reviews_of(session, id_of(clearance))
     ids = people_shown(faces, acts) | ({uploader.person_id} if uploader and uploader.person_id else set())
-    people = person_facts(session, ids)
+    unrecognisable = unrecognisable_refusals(session, event_id=clearance.event_id, uploader=uploader)
+    people = person_facts(session, ids | unrecognisable)
     return build_request(
         clearance,
         faces=faces,
@@ -434,6 +437,7 @@ def _request(
             people=people,
             consents=consent_facts(session, people.keys(), lock=True),
             uploader_person_id=uploader.person_id if uploader else None,
+            unrecognisable=tuple(sorted(unrecognisable)),
         ),
         at=at or utcnow(),
         time_zone=time_zone,
@@ -457,6 +461,7 @@ class Known:
     people: dict[int, PersonFacts]
     consents: tuple[ConsentFacts, ...]
     uploader_person_id: int | None
+    unrecognisable: tuple[int, ...] = ()  # who may be in it, refused, and has no enrolled face (expected.py)
 
 
 def build_request(
@@ -509,6 +514,7 @@ def build_request(
         if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
         context_notes=(PLACE_UNKNOWN,) if place_unknown else CONTEXT_NOTES.get(clearance.context_check, ()),
+        unrecognisable=tuple(people[p] for p in known.unrecognisable if p in people),
     )
 
 
@@ -542,7 +548,9 @@ def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace
         session.add(face)
     clearance.decision = decision.decision
     clearance.reasons = [
-        {"rule": r.rule, "clause": r.clause, "message": r.message, "verdict": r.verdict} for r in decision.reasons
+        {"rule": r.rule, "clause": r.clause, "message": r.message, "verdict": r.verdict}
+        | ({"person_id": r.person_id} if r.person_id is not None else {})
+        for r in decision.reasons
     ]
     clearance.redaction_offered = decision.redaction_offered
     clearance.pack_id, clearance.pack_version = decision.pack_id, decision.pack_version

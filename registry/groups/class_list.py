@@ -1,9 +1,11 @@
 """The class list: before taking photos, who here must not be posted for this destination?
 
-Each student is read by the one reading of a consent record (registry/policy/ledger.py), the same
-as every decision: a student is listed when their image release does not allow the destination
-(no form, a refusal, a withdrawal, a form that ran out or does not name it, a wrong signer). All
-the forms of the list are loaded in one query, not one per student.
+Each person is read by the one reading of a consent record (registry/policy/ledger.py), the same
+as every decision: a person is listed when their image release does not allow the destination
+(no form, a refusal, a withdrawal, a form that ran out or does not name it, a wrong signer). A
+group's list covers everyone in the group: its students, and the co-workers and parents or
+volunteers in it (each marked as what they are). All the forms of the list are loaded in one
+query, not one per person.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from registry.policy.ledger import District, Standing, explain
 
 
 @dataclass(frozen=True)
-class ListedStudent:
+class ListedPerson:
     person_id: int
     name: str
+    kind: str  # student, employee (a co-worker) or community_member (a parent or a volunteer)
     grade: str | None
     refused: bool  # a refusal or a withdrawal on record, rather than no release
     words: str  # why, in plain words (the same sentence a decision gives)
@@ -41,15 +44,17 @@ class ClassList:
     destination: str
     printed_on: date
     students: int  # how many students the list covers
-    listed: tuple[ListedStudent, ...]
+    listed: tuple[ListedPerson, ...]
+    others: int = 0  # how many co-workers, parents and volunteers it covers
 
 
-def students_of_group(session: Session, group: Group) -> list[Person]:
+def people_of_group(session: Session, group: Group) -> list[Person]:
+    """The active members of a group, of every kind: a co-worker or a parent in it is shown too."""
     return list(
         session.exec(
             select(Person)
             .join(GroupMember, col(GroupMember.person_id) == col(Person.id))
-            .where(GroupMember.group_id == group.id, Person.kind == "student", Person.status == "active")
+            .where(GroupMember.group_id == group.id, Person.status == "active")
             .order_by(col(Person.name), col(Person.id))
         )
     )
@@ -70,7 +75,7 @@ def class_list(
     destination: str,
     district: District,
 ) -> ClassList:
-    """The students of this list whose image may not go to this destination, with why."""
+    """The people of this list whose image may not go to this destination, with why."""
     if destination not in v.DESTINATIONS:
         raise Invalid(f"Choose a destination: {', '.join(sorted(v.DESTINATIONS))}.")
     ids = [id_of(p) for p in students]
@@ -89,11 +94,20 @@ def class_list(
             continue
         words = explain(reading, person=facts, kind="image_release", destination=destination)
         listed.append(
-            ListedStudent(
-                id_of(person), person.name, person.grade, reading.standing.refuses, words, id_of(person) in enrolled
+            ListedPerson(
+                id_of(person),
+                person.name,
+                person.kind,
+                person.grade,
+                reading.standing.refuses,
+                words,
+                id_of(person) in enrolled,
             )
         )
-    return ClassList(title, destination, district.today(now), len(students), tuple(listed))
+    n_students = sum(p.kind == "student" for p in students)
+    return ClassList(
+        title, destination, district.today(now), n_students, tuple(listed), others=len(students) - n_students
+    )
 
 
 def with_thumbnail(session: Session, person_ids: list[int]) -> set[int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fpdf import FPDF
 from sqlmodel import Session, col, select
 
-from registry.groups.class_list import ClassList
+from registry.groups.class_list import ClassList, ListedPerson
 from registry.models.faces import FaceTemplate
 from registry.policy import vocabulary as v
 
@@ -36,8 +36,8 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
         _text(
             family,
             (
-                f"Students whose image may not go on {where}: no release for it, or a refusal on record. "
-                f"{len(listing.listed)} of {listing.students} students. Printed on {listing.printed_on:%d %B %Y}; "
+                f"People whose image may not go on {where}: no release or consent for it, or a refusal on "
+                f"record. {len(listing.listed)} of {covered(listing)}. Printed on {listing.printed_on:%d %B %Y}; "
                 "forms entered after this date may change it: check the registry before posting."
             ),
         ),
@@ -56,17 +56,38 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
             pdf.rect(pdf.l_margin, top, PHOTO_MM, PHOTO_MM)
         pdf.set_xy(pdf.l_margin + PHOTO_MM + 4, top)
         pdf.set_font(family, "B", 11)
-        grade = f" (grade {student.grade})" if student.grade else ""
-        label = "REFUSED" if student.refused else "NO RELEASE"
-        pdf.cell(0, 6, _text(family, f"{student.name}{grade} - {label}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _text(family, f"{student.name}{who(student)} - {label(student)}"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_x(pdf.l_margin + PHOTO_MM + 4)
         pdf.set_font(family, "", 9)
         pdf.multi_cell(0, 4.5, _text(family, student.words), new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), top + PHOTO_MM) + 3)
     if not listing.listed:
         pdf.set_font(family, "B", 12)
-        pdf.cell(0, 8, _text(family, f"Every student here has a release for {where}."))
+        pdf.cell(0, 8, _text(family, f"Everyone here has a release or consent for {where}."))
     return bytes(pdf.output())
+
+
+KIND_WORDS = {"employee": "co-worker", "community_member": "parent or volunteer"}
+
+
+def who(person: ListedPerson) -> str:
+    """What the person is, beside their name: a student's grade, or that they are a co-worker or a parent."""
+    if person.kind in KIND_WORDS:
+        return f" ({KIND_WORDS[person.kind]})"
+    return f" (grade {person.grade})" if person.grade else ""
+
+
+def label(person: ListedPerson) -> str:
+    if person.refused:
+        return "REFUSED"
+    return "NO RELEASE" if person.kind == "student" else "NO CONSENT"
+
+
+def covered(listing: ClassList) -> str:
+    students = f"{listing.students} student{'' if listing.students == 1 else 's'}"
+    if not listing.others:
+        return students
+    return f"{students} and {listing.others} adult{'' if listing.others == 1 else 's'} of the group"
 
 
 def _font(pdf: FPDF) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from registry.core.schemas import Request
-from registry.policy.vocabulary import Destination
+from registry.policy.vocabulary import Destination, PersonKind
 
 GroupKind = Literal["team", "choir", "homeroom", "other"]
 
@@ -35,6 +35,9 @@ class GroupPublic(BaseModel):
 class ListedStudentPublic(BaseModel):
     person_id: int
     name: str
+    kind: PersonKind = Field(
+        description="student, employee (a co-worker) or community_member (a parent or a volunteer)"
+    )
     grade: str | None
     refused: bool = Field(description="a refusal or a withdrawal on record (otherwise: no release for it)")
     words: str
@@ -45,5 +48,6 @@ class ClassListPublic(BaseModel):
     title: str
     destination: Destination
     printed_on: date
-    students: int
+    students: int = Field(description="how many students the list covers")
+    others: int = Field(0, description="how many co-workers, parents and volunteers of the group it covers")
     listed: list[ListedStudentPublic]

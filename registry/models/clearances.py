@@ -25,7 +25,7 @@ class Clearance(SQLModel, table=True):
     caption: str | None = Field(default=None, max_length=2000)
     file_name: str | None = Field(default=None, max_length=255)  # as the uploader's device named it
     decision: str = Field(max_length=20, index=True)
-    reasons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reasons: list[dict[str, str | int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     context_confirmed: bool = False
     # How the context was checked: event_time (camera time within the event), no_camera_time

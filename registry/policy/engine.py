@@ -39,6 +39,7 @@ class Reason:
     clause: str
     message: str
     verdict: str
+    person_id: int | None = None  # the person the reason names, if it names one (see disclosure.py)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Decision:
     consents_relied_on: tuple[int, ...]  # grants behind allowed faces and tags: revoking one
     redaction_offered: bool  # of them turns this clearance into a takedown
 
+
+CANNOT_CHECK = "refusal-cannot-be-checked"
 
 # Decisions the engine makes whatever the pack says; shown beside the pack's own rules.
 ENGINE_RULES: dict[str, tuple[str, str]] = {
@@ -92,6 +95,11 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Consent Registry — review requested",
         "Something about this upload needs a person to look at it.",
     ),
+    CANNOT_CHECK: (
+        "Consent Registry — a refusal the service cannot check",
+        "Someone who may be in this photo refused, and the service cannot recognise them (no enrolled "
+        "face), so a face nobody could identify may be theirs: a reviewer must check it is not them.",
+    ),
 }
 
 
@@ -99,7 +107,10 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
     check_request(request, pack.tag_names)
     seen = [f.person.id for f in request.faces if f.band == "identified" and f.person]
     twice = {person_id for person_id in seen if seen.count(person_id) > 1}
-    faces = tuple(_approved(_face_verdict(face, request, pack, twice), face) for face in request.faces)
+    at_risk = _cannot_be_checked(request, pack)
+    faces = tuple(
+        _approved(_unchecked(_face_verdict(face, request, pack, twice), face, at_risk), face) for face in request.faces
+    )
     tag_outcomes = [_tag_outcome(tag, request, pack) for tag in sorted(request.tags)]
     tag_outcomes = [
         (_approved_tag(reason, tag, request), consent_id)
@@ -131,6 +142,7 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
     ]
     summary = _summary(decision, faces, tag_reasons, request.destination, redaction_offered, pack)
     notes = [_engine_reason("context-note", note, v.ALLOWED) for note in request.context_notes]
+    notes += _cannot_check_notes(faces, request, at_risk)
     return Decision(
         decision=decision,
         faces=faces,
@@ -143,13 +155,68 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
 
 
 def _approved(verdict: FaceVerdict, face: FaceInput) -> FaceVerdict:
-    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block."""
-    if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or face.band != "identified":
+    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block.
+
+    A face nobody could identify, held because it may be someone who refused and cannot be
+    recognised, is settled by a reviewer who looked and says it is none of them."""
+    settles = face.band == "identified" or (face.band == "unknown" and verdict.rule == CANNOT_CHECK)
+    if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or not settles:
         return verdict
     clause, message = ENGINE_RULES["reviewer-approved"]
     return FaceVerdict(
         verdict.index, v.ALLOWED, "reviewer-approved", clause, f"{verdict.message} {message}", verdict.consent_id, False
     )
+
+
+def _cannot_be_checked(request: ClearanceRequest, pack: PolicyPack) -> tuple[FaceVerdict, ...]:
+    """What each person who may be here but cannot be recognised would be told, were they recognised:
+    those who would not be allowed here (a refusal or a withdrawal on record)."""
+    verdicts = []
+    for person in request.unrecognisable:
+        if person.id == request.uploader_person_id:
+            continue
+        seen = FaceInput(index=-1, band="identified", person=person)
+        verdict = _face_verdict(seen, request, pack, set())
+        if verdict.verdict != v.ALLOWED:
+            verdicts.append(replace(verdict, index=person.id))  # the index carries whose verdict it is
+    return tuple(verdicts)
+
+
+def _open_unknown(face: FaceInput) -> bool:
+    """A face nobody could identify that is still in the photo: not blurred away, not rejected."""
+    return face.band == "unknown" and not face.blurred and not face.rejected_by_reviewer
+
+
+def _unchecked(verdict: FaceVerdict, face: FaceInput, at_risk: tuple[FaceVerdict, ...]) -> FaceVerdict:
+    """A face nobody could identify is not allowed when it may be someone who refused and cannot be
+    recognised: the pack's "allowed" for an unknown face assumes a refusal would have been seen."""
+    if not at_risk or not _open_unknown(face) or verdict.verdict != v.ALLOWED:
+        return verdict
+    clause, message = ENGINE_RULES[CANNOT_CHECK]
+    return FaceVerdict(
+        face.index, v.NEEDS_REVIEW, CANNOT_CHECK, clause, f"{_describe_face(face)}. {message}", None, False
+    )
+
+
+def _cannot_check_notes(
+    faces: tuple[FaceVerdict, ...], request: ClearanceRequest, at_risk: tuple[FaceVerdict, ...]
+) -> list[Reason]:
+    """Who cannot be checked, one reason each, when the photo has a face nobody could identify."""
+    if not at_risk or not any(_open_unknown(face) for face in request.faces):
+        return []
+    held = any(f.rule == CANNOT_CHECK for f in faces)
+    clause = ENGINE_RULES[CANNOT_CHECK][0]
+    return [
+        Reason(
+            CANNOT_CHECK,
+            clause,
+            f"May be in this photo and cannot be recognised by the service (no enrolled face): {verdict.message} "
+            "Check that no face nobody could identify is theirs.",
+            v.NEEDS_REVIEW if held else v.ALLOWED,
+            person_id=verdict.index,
+        )
+        for verdict in at_risk
+    ]
 
 
 def _approved_tag(reason: Reason, tag: str, request: ClearanceRequest) -> Reason:

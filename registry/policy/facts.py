@@ -78,6 +78,9 @@ class ClearanceRequest:
     time_zone: str = "UTC"  # the district's: "today" is its calendar day at `at`
     uploader: PersonFacts | None = None  # the uploader's own record, for their logo-use consent
     context_notes: tuple[str, ...] = ()  # said with the decision, changing nothing (e.g. no camera time)
+    # People who may be here (the event's school, the uploader's groups) whom the service cannot
+    # recognise (no enrolled face) and who refused: their consents are among `consents`.
+    unrecognisable: tuple[PersonFacts, ...] = ()
 
 
 def check_request(request: ClearanceRequest, tag_names: frozenset[str]) -> None:

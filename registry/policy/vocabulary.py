@@ -11,7 +11,7 @@ from typing import Literal, get_args
 Verdict = Literal["allowed", "blocked", "needs_review"]
 ContextKind = Literal["sporting_event", "fine_arts_performance", "classroom", "field_trip", "assembly", "other"]
 Destination = Literal["personal_social_media", "district_social_media", "district_website", "print"]
-BaseTag = Literal["district_logo", "premises_interior", "floor_plan"]
+BaseTag = Literal["district_logo", "premises_interior", "floor_plan", "building_exterior", "school_name"]
 PersonKind = Literal["student", "employee", "community_member"]
 PersonStatus = Literal["active", "departed"]
 ConsentKind = Literal["image_release", "biometric", "logo_use"]
@@ -59,6 +59,9 @@ ANY = "any"
 CONTEXT_SELECTORS: frozenset[str] = CONTEXT_KINDS | {PUBLIC_ARENA, NOT_PUBLIC_ARENA, ANY}
 IMAGE_RELEASE_CONSENT = "image_release_consent"
 LOGO_USE_CONSENT = "logo_use_consent"
+
+# Added to a photo by the service when its caption names a school or the district (as well as by hand).
+SCHOOL_NAME_TAG = "school_name"
 
 _SEVERITY: dict[str, int] = {ALLOWED: 0, NEEDS_REVIEW: 1, BLOCKED: 2}
 

@@ -180,3 +180,40 @@ def test_office_staff_make_a_group_on_the_page(client, session, employee, team):
     assert choir["member_ids"] == sorted([team["Refused"], team["Granted"]])
     listing = client.get(f"/class-lists/groups/{choir['id']}")
     assert listing.status_code == 200 and "Refused" in listing.text and "Printed" in listing.text
+
+
+def test_co_workers_and_parents_in_the_group_without_consent_are_listed_as_what_they_are(
+    client, session, office, employee, team
+):
+    coach = add_person(client, office, "E-ASSIST", "employee", "Assistant Coach")  # no consent at all
+    consenting = add_person(client, office, "E-OK", "employee", "Consenting Coach")
+    record(client, office, consenting, signer="self")
+    parent = add_person(client, office, "C-VOL", "community_member", "Volunteer Parent")
+    record(client, office, parent, status="refused", scopes=(), signer="self")
+    group = client.get(f"/api/v1/groups/{team['group']}", headers=office).json()
+    saved = client.put(
+        f"/api/v1/groups/{team['group']}",
+        json={
+            "name": group["name"],
+            "kind": group["kind"],
+            "school": group["school"],
+            "member_ids": [*group["member_ids"], coach, consenting, parent],
+            "leader_ids": group["leader_ids"],
+        },
+        headers=office,
+    )
+    assert saved.status_code == 200, saved.text
+    answer = client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee).json()
+    kinds = {s["name"]: (s["kind"], s["refused"]) for s in answer["listed"]}
+    assert kinds["Assistant Coach"] == ("employee", False)
+    assert kinds["Volunteer Parent"] == ("community_member", True)
+    assert "Consenting Coach" not in kinds  # their own consent covers the destination
+    assert kinds["Refused"] == ("student", True)
+    assert answer["students"] == 6 and answer["others"] == 3
+    pdf = client.get(f"/api/v1/groups/{team['group']}/class-list.pdf", headers=employee)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    sign_in_page(client, session, "office_staff")
+    page = client.get(f"/class-lists/groups/{team['group']}")
+    assert page.status_code == 200, page.text
+    assert "Assistant Coach" in page.text and "(co-worker)" in page.text and "No consent" in page.text
+    assert "(parent or volunteer)" in page.text and "and 3 adults of the group" in page.text

@@ -120,11 +120,14 @@ def test_a_consented_student_in_a_turned_photo_is_found_upright_identified_and_a
     assert len(cleared["engine"]["searches"]) > FIRST_SEARCH_ONLY
 
 
-def test_in_the_public_arena_a_turned_photo_is_not_searched_harder(client, office, employee):
+def test_in_the_public_arena_a_turned_photo_is_searched_harder_and_blocked(client, office, employee):
+    """An unknown face blocks at a public game too (Litchfield IV.A.1: co-workers have no public-arena
+    exception), so a turned face the first search misses must be looked for."""
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "turned 90°"), event_id=game)
-    assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
-    assert len(cleared["engine"]["searches"]) == FIRST_SEARCH_ONLY
+    assert cleared["decision"] == "blocked"
+    assert len(cleared["faces"]) == 1 and cleared["faces"][0]["band"] == "unknown"
+    assert len(cleared["engine"]["searches"]) > FIRST_SEARCH_ONLY
 
 
 def test_a_photo_blocked_by_the_first_search_is_not_searched_harder(client, employee):

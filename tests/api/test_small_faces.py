@@ -41,13 +41,16 @@ def test_a_classroom_photo_of_distant_children_is_searched_again_and_sent_to_a_r
     assert any(s.startswith("yunet@") for s in cleared["engine"]["searches"])  # the closer look, recorded
 
 
-def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_search(client, employee, office):
+@pytest.mark.slow
+def test_in_the_public_arena_distant_faces_are_searched_again_and_blocked(client, employee, office):
+    """Litchfield IV.A.2 releases students only, and IV.A.1 gives co-workers no public-arena exception:
+    an unknown face at a public game blocks, so a face the first search missed could change the answer."""
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
     cleared = clear_bytes(
         client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True, event_id=game
     )
-    assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
-    assert cleared["engine"]["detect_max_side"] == 1600
+    assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
+    assert cleared["engine"]["detect_max_side"] == 3200
 
 
 @pytest.mark.slow

@@ -96,3 +96,15 @@ def test_school_premises_on_personal_media_need_the_supervisor(danbury, tag):
     decision = decide(request(tags=(tag,), destination=PERSONAL), danbury)
     assert decision.decision == "needs_review"
     assert any(r.clause == "4-303 Personal rule 10" for r in decision.reasons)
+
+
+@pytest.mark.parametrize("tag", ["building_exterior", "school_name"])
+def test_a_school_building_or_name_on_personal_media_needs_the_supervisor(danbury, tag):
+    """Definitions: "Board of Education includes all names, logos, buildings, images"; rule 10 needs the
+    supervisor's written permission to post its material on personal social media."""
+    decision = decide(request(tags=(tag,), destination=PERSONAL, context=PUBLIC_GAME), danbury)
+    assert decision.decision == "needs_review"
+    tag_reason = next(r for r in decision.reasons if r.rule == "board-material-personal")
+    assert "Personal rule 10" in tag_reason.clause and "supervisor" in tag_reason.message
+    for channel in ("district_social_media", "district_website", "print"):
+        assert decide(request(tags=(tag,), destination=channel), danbury).decision == "allowed"

@@ -116,7 +116,8 @@ def test_redaction_is_not_offered_when_the_pack_forbids_it():
 
 
 def test_the_summary_says_how_many_faces_block_and_offers_the_blurred_copy(litchfield):
-    decision = decide(request(identified(BIDEN), unknown(), context=PUBLIC_GAME), litchfield)
+    # the student is released by the public arena; the co-worker is not (IV.A.1)
+    decision = decide(request(identified(BIDEN), identified(OBAMA_STUDENT), context=PUBLIC_GAME), litchfield)
     summary = decision.reasons[-1]
     assert summary.rule == "summary" and summary.verdict == "blocked"
     assert "1 face" in summary.message and "blurred" in summary.message

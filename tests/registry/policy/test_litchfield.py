@@ -1,5 +1,7 @@
 """Litchfield 4118.51 IV.A as a principal would check it, photo by photo."""
 
+from dataclasses import replace
+
 import pytest
 
 from registry.policy import decide
@@ -73,20 +75,31 @@ def test_unknown_child_beside_two_consented_adults_blocks_a_classroom_photo(litc
     assert decision.redaction_offered
 
 
-def test_unknown_crowd_face_at_a_public_game_relies_on_the_public_arena_exception(litchfield):
+@pytest.mark.parametrize("context", [PUBLIC_GAME, PUBLIC_CONCERT])
+def test_an_unknown_face_in_the_public_arena_is_not_taken_for_a_student(litchfield, context):
+    """IV.A.1 gives co-workers no public-arena exception: a co-worker who is not enrolled is an
+    unknown face, and the exception of IV.A.2 is for images of students only."""
     adults = (consent(OBAMA_TEACHER), consent(BIDEN))
-    photo = request(
-        identified(OBAMA_TEACHER),
-        identified(BIDEN),
-        unknown(),
-        context=PUBLIC_GAME,
-        consents=adults,
-    )
+    photo = request(identified(OBAMA_TEACHER), identified(BIDEN), unknown(), context=context, consents=adults)
     decision = decide(photo, litchfield)
+    assert decision.decision == "blocked"
+    stranger = face(decision, 2)
+    assert (stranger.verdict, stranger.rule, stranger.redactable) == ("blocked", "unknown-face", True)
+    assert "IV.A.1" in stranger.clause and "students only" in stranger.message
+    assert decision.redaction_offered  # the blurred copy may go
+
+
+def test_the_public_arena_still_releases_an_identified_student_beside_a_blurred_stranger(litchfield):
+    blurred = replace(unknown("no enrolled person within 0.6"), blurred=True)
+    decision = decide(request(identified(OBAMA_STUDENT), blurred, context=PUBLIC_GAME), litchfield)
     assert decision.decision == "allowed"
-    child = face(decision, 2)
-    assert child.rule == "unknown-public-arena"
-    assert "public arena" in child.clause and "public-arena exception" in child.message
+    assert face(decision, 0).rule == "student-public-arena"
+
+
+@pytest.mark.parametrize("context", [PUBLIC_GAME, PUBLIC_CONCERT])
+def test_identified_adults_without_consent_are_not_released_by_the_public_arena(litchfield, context):
+    assert decide(request(identified(BIDEN), context=context), litchfield).decision == "blocked"
+    assert decide(request(identified(ROSE_PARENT), context=context), litchfield).decision == "needs_review"
 
 
 @pytest.mark.parametrize("context", [PUBLIC_GAME, PUBLIC_CONCERT])
@@ -159,3 +172,15 @@ def test_district_logo_is_blocked_on_personal_media_even_with_written_logo_conse
     assert decision.consents_relied_on == ()
     on_website = request(tags=("district_logo",), destination="district_website")
     assert decide(on_website, litchfield).decision == "allowed"
+
+
+def test_the_outside_of_a_school_and_its_name_are_not_nonpublic_images(litchfield):
+    """IV.A.3 bars nonpublic images of premises only; IV and IV.C.1 let employees name the district and schools."""
+    outside = decide(request(tags=("building_exterior",), context=PUBLIC_GAME), litchfield)
+    assert outside.decision == "allowed"
+    assert any(r.rule == "building-exterior-personal" and "IV.A.3" in r.clause for r in outside.reasons)
+    named = decide(request(tags=("school_name",)), litchfield)
+    assert named.decision == "allowed"
+    assert any(r.rule == "school-name-personal" and "IV.C.1" in r.clause for r in named.reasons)
+    inside = decide(request(tags=("building_exterior", "premises_interior")), litchfield)
+    assert inside.decision == "blocked"  # nonpublic parts still may not go

@@ -113,7 +113,11 @@ def test_a_rule_that_can_never_apply_is_refused(tmp_path):
     assert "rule 'student-public-arena' is never used" in refusal(path)
 
 
-UNKNOWN_IN_ARENA = 'contexts = ["public_arena"]\nverdict = "allowed"\n\n[[rule]]\nid = "unknown-face"'
+UNKNOWN_FACE = '[[rule]]\nid = "unknown-face"'
+UNKNOWN_ALLOWED = (
+    '[[rule]]\nid = "unknown-allowed"\nclause = "x"\nmessage = "x"\nsubject = "unknown"\n'
+    'destinations = ["personal_social_media"]\ncontexts = ["{where}"]\nverdict = "allowed"\n\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -125,8 +129,8 @@ UNKNOWN_IN_ARENA = 'contexts = ["public_arena"]\nverdict = "allowed"\n\n[[rule]]
             "a possible match can never be allowed",
         ),
         (
-            UNKNOWN_IN_ARENA,
-            UNKNOWN_IN_ARENA.replace("public_arena", "classroom"),
+            UNKNOWN_FACE,
+            UNKNOWN_ALLOWED.format(where="classroom") + UNKNOWN_FACE,
             "unknown faces may be allowed only",
         ),
         ('tags = ["district_logo"]', 'tags = ["district_crest"]', "unknown tag 'district_crest'"),

@@ -113,7 +113,7 @@ def test_the_engine_fails_closed(request: ClearanceRequest, pack: PolicyPack) ->
         pack.id == "litchfield-4118.51" and public_arena and request.destination == "personal_social_media"
     )
     bands = {face.band for face in request.faces}
-    if "unknown" in bands and not public_arena:
+    if "unknown" in bands:  # not known to be a student: never released by the public arena either (IV.A.1)
         assert decision.decision != "allowed"
     if "possible" in bands:
         assert decision.decision != "allowed"
