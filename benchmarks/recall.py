@@ -35,7 +35,8 @@ from PIL import Image, ImageDraw
 from benchmarks.conditions import CONDITIONS
 from benchmarks.machine import OtherLoad
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo
-from media.faces import Box, closer_look_side, find_faces
+from media.faces import Box, find_faces
+from media.finding import NO_FACE, SearchLimits
 from media.images import decode_photo
 from media.redact import face_thumbnail_jpeg
 
@@ -119,14 +120,21 @@ def first_search(data: bytes) -> PhotoAnalysis:
 
 
 def closer_look(data: bytes, first: PhotoAnalysis) -> PhotoAnalysis:
-    side = closer_look_side(max(first.width, first.height), MIN_FACE_PX)
-    return analyse_photo(data, AnalysisSettings(detect_max_side=max(side, FIRST_SIDE), search_harder=True))
+    return analyse_photo(
+        data,
+        AnalysisSettings(detect_max_side=FIRST_SIDE, search_harder=True, harder=SearchLimits(min_face_px=MIN_FACE_PX)),
+    )
+
+
+def _count(analysis: PhotoAnalysis, *, face: bool) -> int:
+    """Faces the closer look cannot compare (``face``), or people with no face seen."""
+    return sum((u.why != NO_FACE) == face for u in analysis.unrecognisable)
 
 
 def would_allow(first: PhotoAnalysis, closer: PhotoAnalysis | None) -> bool:
     """A classroom photo of an unenrolled child is allowed only if no search sees a face, a doubt or a person."""
     final = closer or first
-    return not final.faces and not final.doubtful and not final.people and final.unfinished is None
+    return not final.faces and not final.unrecognisable and final.unfinished is None
 
 
 @dataclass
@@ -168,7 +176,7 @@ def measure(sample: Sample, condition: str, row: Row) -> None:
     row.plain += found_at_centre(plain, rgb.shape)
     row.first += found_at_centre([f.box for f in first.faces], rgb.shape)
     row.closer += found_at_centre([f.box for f in (closer or first).faces], rgb.shape)
-    row.people += found_at_centre((closer or first).people, rgb.shape)
+    row.people += found_at_centre([u.box for u in (closer or first).unrecognisable], rgb.shape)
     row.cut_short += closer is not None and closer.unfinished is not None
     row.allowed_before += not first.faces
     row.allowed += would_allow(first, closer)
@@ -298,7 +306,7 @@ def no_people_table(samples: list[Sample]) -> list[str]:
     """Every photo without people is cleared with the closer look (as a classroom photo in which the
     first search found no face is); any review or block is a false one. Then the printed faces."""
     head = (
-        "| photo | people in it | faces found | face-like areas | people, no face checked "
+        "| photo | people in it | faces found | faces that cannot be compared | people, no face seen "
         "| classroom decision | closer look s (CPU) |"
     )
     rows = [head, "|---" * 7 + "|"]
@@ -318,7 +326,7 @@ def no_people_table(samples: list[Sample]) -> list[str]:
             total += 1
             false += outcome != "allowed"
         rows.append(
-            f"| {name} | {people} | {len(closer.faces)} | {len(closer.doubtful)} | {len(closer.people)} "
+            f"| {name} | {people} | {len(closer.faces)} | {_count(closer, face=True)} | {_count(closer, face=False)} "
             f"| {outcome} | {wall:.2f} ({cpu:.2f}) |"
         )
     rows.append(f"\nFalse reviews (or blocks) of photos without people: **{false} of {total}**.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import math
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -30,7 +31,7 @@ _lock = threading.Lock()
 
 
 @cache
-def _detect():  # type: ignore[no-untyped-def]
+def _detect() -> Callable[[np.ndarray], np.ndarray]:
     """libfacedetection, on one thread: each worker process of the pool is one search already."""
     import yuface  # noqa: F401 - loads the bundled OpenMP runtime
     from yuface import yuface as native

@@ -427,8 +427,8 @@ def _request(
     faces = faces_of(session, id_of(clearance)) if faces is None else faces
     acts = reviews_of(session, id_of(clearance))
     ids = people_shown(faces, acts) | ({uploader.person_id} if uploader and uploader.person_id else set())
-    unrecognisable = unrecognisable_refusals(session, event_id=clearance.event_id, uploader=uploader)
-    people = person_facts(session, ids | unrecognisable)
+    refused_not_enrolled = unrecognisable_refusals(session, event_id=clearance.event_id, uploader=uploader)
+    people = person_facts(session, ids | refused_not_enrolled)
     return build_request(
         clearance,
         faces=faces,
@@ -437,7 +437,7 @@ def _request(
             people=people,
             consents=consent_facts(session, people.keys(), lock=True),
             uploader_person_id=uploader.person_id if uploader else None,
-            unrecognisable=tuple(sorted(unrecognisable)),
+            refused_not_enrolled=tuple(sorted(refused_not_enrolled)),
         ),
         at=at or utcnow(),
         time_zone=time_zone,
@@ -461,7 +461,7 @@ class Known:
     people: dict[int, PersonFacts]
     consents: tuple[ConsentFacts, ...]
     uploader_person_id: int | None
-    unrecognisable: tuple[int, ...] = ()  # who may be in it, refused, and has no enrolled face (expected.py)
+    refused_not_enrolled: tuple[int, ...] = ()  # who may be in it, refused, and has no enrolled face (expected.py)
 
 
 def build_request(
@@ -514,7 +514,7 @@ def build_request(
         if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
         context_notes=(PLACE_UNKNOWN,) if place_unknown else CONTEXT_NOTES.get(clearance.context_check, ()),
-        unrecognisable=tuple(people[p] for p in known.unrecognisable if p in people),
+        refused_not_enrolled=tuple(people[p] for p in known.refused_not_enrolled if p in people),
     )
 
 

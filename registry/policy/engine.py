@@ -172,7 +172,7 @@ def _cannot_be_checked(request: ClearanceRequest, pack: PolicyPack) -> tuple[Fac
     """What each person who may be here but cannot be recognised would be told, were they recognised:
     those who would not be allowed here (a refusal or a withdrawal on record)."""
     verdicts = []
-    for person in request.unrecognisable:
+    for person in request.refused_not_enrolled:
         if person.id == request.uploader_person_id:
             continue
         seen = FaceInput(index=-1, band="identified", person=person)

@@ -80,7 +80,7 @@ class ClearanceRequest:
     context_notes: tuple[str, ...] = ()  # said with the decision, changing nothing (e.g. no camera time)
     # People who may be here (the event's school, the uploader's groups) whom the service cannot
     # recognise (no enrolled face) and who refused: their consents are among `consents`.
-    unrecognisable: tuple[PersonFacts, ...] = ()
+    refused_not_enrolled: tuple[PersonFacts, ...] = ()
 
 
 def check_request(request: ClearanceRequest, tag_names: frozenset[str]) -> None:

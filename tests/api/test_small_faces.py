@@ -42,15 +42,17 @@ def test_a_classroom_photo_of_distant_children_is_searched_again_and_sent_to_a_r
 
 
 @pytest.mark.slow
-def test_in_the_public_arena_distant_faces_are_searched_again_and_blocked(client, employee, office):
+def test_in_the_public_arena_distant_faces_are_searched_again_and_not_allowed(client, employee, office):
     """Litchfield IV.A.2 releases students only, and IV.A.1 gives co-workers no public-arena exception:
-    an unknown face at a public game blocks, so a face the first search missed could change the answer."""
+    an unknown face at a public game blocks, so a face the first search missed could change the answer.
+    Faces of 50 px are too small to recognise: a reviewer decides."""
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
     cleared = clear_bytes(
         client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True, event_id=game
     )
-    assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
-    assert cleared["engine"]["detect_max_side"] == 3200
+    assert cleared["decision"] == "needs_review" and len(cleared["faces"]) == 6
+    assert {f["band"] for f in cleared["faces"]} == {"unrecognisable"}
+    assert any(s.startswith("yunet@") for s in cleared["engine"]["searches"])
 
 
 @pytest.mark.slow

@@ -42,11 +42,11 @@ REFUSED = consent(LIN_STUDENT, status="refused", scopes=())
 
 
 def at_the_game(*faces, consents=(REFUSED,), unrecognisable=(LIN_STUDENT,)):
-    return replace(request(*faces, context=PUBLIC_GAME, consents=consents), unrecognisable=unrecognisable)
+    return replace(request(*faces, context=PUBLIC_GAME, consents=consents), refused_not_enrolled=unrecognisable)
 
 
 def test_without_anyone_who_cannot_be_checked_the_crowd_rule_allows(crowd_pack):
-    assert decide(at_the_game(unknown(), unrecognisable=()), crowd_pack).decision == "allowed"
+    assert decide(at_the_game(unknown(), refused_not_enrolled=()), crowd_pack).decision == "allowed"
 
 
 def test_an_unknown_face_may_be_a_refused_child_who_is_not_enrolled(crowd_pack):
