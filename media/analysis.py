@@ -18,7 +18,7 @@ from datetime import datetime
 
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
 from media.finding import SearchLimits, Unrecognisable, look_closer
-from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, thumbnail_jpeg
+from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
 THUMBNAIL_SIDE = 240
@@ -37,6 +37,10 @@ class AnalysisSettings:
     # The closer look: every face and person the first search misses (media/finding.py).
     search_harder: bool = False
     harder: SearchLimits = SearchLimits()
+    # The faces the first search found in this very photo, when the closer look follows it: they are not
+    # searched for and encoded again (``None``: search for them).
+    first_faces: tuple[Face, ...] | None = None
+    first_searches: tuple[str, ...] = ()  # and what that search was, with its milliseconds
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,11 +72,20 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     global _last_finished
     try:
         started = time.perf_counter()
-        photo, faces = find_faces(
-            data, detect_max_side=how.detect_max_side, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes
-        )
+        if how.first_faces is None:
+            photo, faces = find_faces(
+                data,
+                detect_max_side=how.detect_max_side,
+                max_pixels=how.max_pixels,
+                max_decode_bytes=how.max_decode_bytes,
+            )
+        else:
+            photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
+            faces = list(how.first_faces)
         side = min(how.detect_max_side, max(photo.width, photo.height))
-        searches: tuple[str, ...] = (f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",)
+        searches: tuple[str, ...] = how.first_searches or (
+            f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",
+        )
         unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:

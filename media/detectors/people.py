@@ -22,6 +22,7 @@ DEFAULT_SIDE = 640
 SCORE = 0.0  # the SVM's score a window needs; -0.3 finds 4 of 8 covered people and 4 of 16 empty photos
 STRIDE = 8
 SCALE_STEP = 1.05
+WINDOW = (64, 128)  # the model's window: width, height
 
 
 @cache
@@ -41,6 +42,8 @@ class People:
 
     def run(self, rgb: np.ndarray) -> list[Candidate]:
         small, scale = downscale(rgb, max_side=self.side)
+        if small.shape[0] < WINDOW[1] or small.shape[1] < WINDOW[0]:
+            return []  # smaller than one person: OpenCV would read past the image
         rects, weights = _detector().detectMultiScale(
             cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2BGR),
             hitThreshold=SCORE,

@@ -356,9 +356,11 @@ def needs_closer_look(
 
 def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSettings:
     """A second search for everyone the first one missed: small, turned, covered or cut-off faces, and
-    people whose face cannot be seen (``media/finding.py``). The worker decodes the photo again and repeats
-    the first search on the same copy, so the faces it found keep their boxes and encodings."""
+    people whose face cannot be seen (``media/finding.py``). The faces the first search found are handed
+    over, so that they are neither searched for nor encoded again."""
     return AnalysisSettings(
+        first_faces=first.faces,
+        first_searches=first.searches,
         detect_max_side=settings.detect_max_side,
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,

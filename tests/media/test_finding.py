@@ -117,3 +117,9 @@ def test_a_portrait_is_one_face_however_the_detectors_turn_it(name: str) -> None
     assert (
         found.faces == () and [u for u in found.unrecognisable if u.why != "a person whose face cannot be seen"] == []
     )
+
+
+def test_a_photo_smaller_than_a_person_is_searched_without_harm() -> None:
+    """OpenCV's people detector reads past an image smaller than its window; the closer look never asks it."""
+    found = look_closer(np.zeros((64, 48, 3), dtype=np.uint8))
+    assert found.faces == () and found.unrecognisable == () and found.unfinished is None
