@@ -60,8 +60,9 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
     ),
     "unverified-public-arena": (
         "Consent Registry — the public arena is checked, not taken on trust",
-        "The photo is said to come from a public event but names no district event, and that "
-        "is what would allow it: a reviewer must confirm where it was taken.",
+        "The photo is said to come from a public event, and that is what would allow it, but nothing "
+        "shows it was taken there (it names no district event, or carries no camera time to check against "
+        "the event it names): a reviewer must confirm where it was taken.",
     ),
     "context-note": (
         "Consent Registry — where the photo was taken",
@@ -80,6 +81,15 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Consent Registry — blurred beyond recognition",
         "This face was blurred by the service and no longer matches anyone.",
     ),
+    "unchecked-person": (
+        "Consent Registry — a person whose face could not be checked",
+        "The search saw a person here whose face it could not check (covered, turned away, or a printed "
+        "face): a reviewer must say who it is, reject it (it may then be blurred), or find that nobody is there.",
+    ),
+    "reviewer-no-one-there": (
+        "Consent Registry — a reviewer's decision",
+        "A reviewer looked and found nobody here: what the search saw is not a person.",
+    ),
     "reviewer-approved": (
         "Consent Registry — a reviewer's decision",
         "A reviewer looked and decided this may be posted.",
@@ -89,6 +99,9 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Something about this upload needs a person to look at it.",
     ),
 }
+
+
+NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person"})  # settled by naming or rejecting faces only
 
 
 def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
@@ -139,8 +152,11 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
 
 
 def _approved(verdict: FaceVerdict, face: FaceInput) -> FaceVerdict:
-    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block."""
+    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block, never
+    two faces matched to one person (one of them is someone else, or the same person shown twice: fail closed)."""
     if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or face.band != "identified":
+        return verdict
+    if verdict.rule in NOT_APPROVABLE:
         return verdict
     clause, message = ENGINE_RULES["reviewer-approved"]
     return FaceVerdict(
@@ -170,13 +186,26 @@ def _face_verdict(face: FaceInput, request: ClearanceRequest, pack: PolicyPack, 
     if face.blurred and face.band == "unknown":
         clause, message = ENGINE_RULES["blurred-face"]
         return FaceVerdict(face.index, v.ALLOWED, "blurred-face", clause, message, None, False)
+    if face.band == "unknown" and face.no_one_there:
+        clause, message = ENGINE_RULES["reviewer-no-one-there"]
+        return FaceVerdict(face.index, v.ALLOWED, "reviewer-no-one-there", clause, message, None, False)
+    if face.band == "unknown" and face.unchecked and not pack.block_unchecked_person:
+        clause, message = ENGINE_RULES["unchecked-person"]
+        return FaceVerdict(face.index, v.NEEDS_REVIEW, "unchecked-person", clause, message, None, False)
     subject = _subject(face, request.uploader_person_id)
     rule = pack.rule_for(subject, request.destination, request.context.kind, request.context.public)
     person = face.person if face.band == "identified" else None
-    if person is not None and person.id in twice:  # even the uploader: one match is wrong
+    own = _own_verdict(face, request, pack, rule, subject, person)
+    if person is not None and person.id in twice and own.verdict != v.BLOCKED:  # even the uploader
         clause, message = ENGINE_RULES["same-person-twice"]
         detail = f"{_person_label(person)}: {message}"
         return FaceVerdict(face.index, v.NEEDS_REVIEW, "same-person-twice", clause, detail, None, False)
+    return own  # a person's refusal governs every face that is them, however many there are
+
+
+def _own_verdict(
+    face: FaceInput, request: ClearanceRequest, pack: PolicyPack, rule: Rule, subject: str, person: PersonFacts | None
+) -> FaceVerdict:
     if person is None or subject == "uploader":
         return _verdict(face, rule, str(rule.verdict), _describe_face(face), None, pack)
     who = _person_label(person)

@@ -15,7 +15,7 @@ import pytest
 from benchmarks.conditions import CONDITIONS
 from benchmarks.recall import jpeg, printed_faces
 from registry.clearances.service import UNCHECKED_PERSON
-from tests.api.clearance_helpers import add_person, full_view, public_event, record
+from tests.api.clearance_helpers import add_person, full_view, now, public_event, record, with_camera_time
 from tests.hard_faces import DATA, face_photo, face_sample
 from tests.paths import ROOT
 
@@ -122,7 +122,7 @@ def test_a_consented_student_in_a_turned_photo_is_found_upright_identified_and_a
 
 def test_in_the_public_arena_a_turned_photo_is_not_searched_harder(client, office, employee):
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
-    cleared = clear_bytes(client, employee, face_photo(STRANGER, "turned 90°"), event_id=game)
+    cleared = clear_bytes(client, employee, with_camera_time(face_photo(STRANGER, "turned 90°"), now()), event_id=game)
     assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
     assert len(cleared["engine"]["searches"]) == FIRST_SEARCH_ONLY
 

@@ -24,7 +24,17 @@ from registry.models.audit import AuditEntry
 from registry.models.base import id_of
 from registry.models.clearances import ClearanceReview
 from registry.models.takedowns import Takedown
-from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, full_view, public_event, record
+from tests.api.clearance_helpers import (
+    TODAY,
+    add_person,
+    clear,
+    enrol,
+    full_view,
+    now,
+    public_event,
+    record,
+    with_camera_time,
+)
 from tests.conftest import FACES, PASSWORD
 
 
@@ -156,8 +166,8 @@ def test_a_posted_photo_a_reviewer_moves_from_its_event_is_taken_down_and_stays_
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     game = public_event(client, office)
-    path = tmp_path / "no-camera-time.jpg"
-    Image.open(FACES / "people" / "obama" / "obama-2.jpg").save(path)  # no camera time to doubt the event by
+    path = tmp_path / "game.jpg"
+    path.write_bytes(with_camera_time((FACES / "people" / "obama" / "obama-2.jpg").read_bytes(), now()))
     with open(path, "rb") as handle:
         allowed = client.post(
             "/api/v1/clearances",

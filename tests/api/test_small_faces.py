@@ -6,7 +6,7 @@ import pytest
 
 from registry.policy import load_builtin_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
-from tests.api.clearance_helpers import public_event
+from tests.api.clearance_helpers import now, public_event, with_camera_time
 from tests.small_faces import distant_faces_photo
 
 __all__ = ["album_engine"]
@@ -39,7 +39,12 @@ def test_a_classroom_photo_of_distant_children_is_searched_again_and_blocked(cli
 def test_in_the_public_arena_unknown_faces_are_allowed_so_there_is_no_second_search(client, employee, office):
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
     cleared = clear_bytes(
-        client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True, event_id=game
+        client,
+        employee,
+        with_camera_time(distant_faces_photo(50), now()),
+        context_kind="sporting_event",
+        public=True,
+        event_id=game,
     )
     assert cleared["decision"] == "allowed"  # Litchfield IV.A.2: an unknown face there would not change it
     assert cleared["engine"]["detect_max_side"] == 1600
