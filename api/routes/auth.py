@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
-from api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, backoff, client_address
+from api.deps import AdminUser, CurrentUser, DistrictDep, SessionDep, SettingsDep, backoff, client_address
 from registry.accounts import security
 from registry.accounts import service as accounts
 from registry.accounts import sign_in as signing_in
@@ -123,11 +123,13 @@ def get_user(user_id: int, session: SessionDep, _: AdminUser) -> UserPublic:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, changes: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
+def update_user(
+    user_id: int, changes: UserUpdate, session: SessionDep, district: DistrictDep, admin: AdminUser
+) -> UserPublic:
     """Role, the person's record the account is (`person_id`, null unlinks), and `active` (false deactivates:
     its sessions, access tokens and API tokens stop working at once)."""
     user = accounts.get_user(session, user_id)
-    return _public(session, accounts.update_user(session, user=user, changes=changes, by=admin))
+    return _public(session, accounts.update_user(session, user=user, changes=changes, by=admin, district=district))
 
 
 @router.post("/users/{user_id}/unlock", response_model=UserPublic)

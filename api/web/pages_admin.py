@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import SessionDep
+from api.deps import DistrictDep, SessionDep
 from api.web.auth import AdminPage, FormDep, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import flash, render
@@ -15,9 +15,11 @@ from registry.accounts import service as accounts
 from registry.accounts import sign_in as signing_in
 from registry.accounts.permissions import ROLE_LABELS
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
+from registry.consents import standing
 from registry.core.errors import RegistryError
 from registry.models.accounts import User
 from registry.people import service as people
+from registry.policy.ledger import District
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -130,11 +132,13 @@ def account(request: Request, user_id: int, session: SessionDep, _: AdminPage) -
 
 
 @router.post("/admin/users/{user_id}/role")
-def change_role(request: Request, form: FormDep, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+def change_role(
+    request: Request, form: FormDep, user_id: int, session: SessionDep, district: DistrictDep, admin: AdminPage
+) -> Response:
     user = accounts.get_user(session, user_id)
     try:
         changes = UserUpdate.model_validate({"role": form.get("role")})
-        accounts.update_user(session, user=user, changes=changes, by=admin)
+        accounts.update_user(session, user=user, changes=changes, by=admin, district=district)
     except ValidationError:
         return _account_page(request, session, user, errors={"role": "Choose one of the roles."}, status_code=422)
     flash(request, f"{user.full_name} now has the role {ROLE_LABELS[user.role]}.")
@@ -142,7 +146,9 @@ def change_role(request: Request, form: FormDep, user_id: int, session: SessionD
 
 
 @router.post("/admin/users/{user_id}/link")
-def link(request: Request, form: FormDep, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+def link(
+    request: Request, form: FormDep, user_id: int, session: SessionDep, district: DistrictDep, _: AdminPage
+) -> Response:
     user = accounts.get_user(session, user_id)
     external_id = str(form.get("external_id") or "").strip()
     person = people.find_by_external_id(session, external_id) if external_id else None
@@ -162,7 +168,7 @@ def link(request: Request, form: FormDep, user_id: int, session: SessionDep, _: 
         )
     try:
         with session.begin_nested():
-            accounts.link_person(session, user=user, person_id=person.id)
+            accounts.link_person(session, user=user, person_id=person.id, district=district)
     except RegistryError as exc:
         return _account_page(
             request,
@@ -175,16 +181,26 @@ def link(request: Request, form: FormDep, user_id: int, session: SessionDep, _: 
     flash(
         request,
         f"{user.full_name}'s account is now linked to {person.name}'s record ({person.external_id}): "
-        "their own face no longer stops them posting their photos.",
+        f"their own face no longer stops them posting their photos.{_taken_down(session)}",
     )
     return _back(user)
 
 
+def _taken_down(session: Session) -> str:
+    """What a change of link did to the account's posted photos, in words (nothing when nothing)."""
+    n = len(standing.requested_in(session))
+    if not n:
+        return ""
+    if n == 1:
+        return " 1 photo it posted is no longer allowed: its user is asked to take it down."
+    return f" {n} photos it posted are no longer allowed: its user is asked to take them down."
+
+
 @router.post("/admin/users/{user_id}/unlink")
-def unlink(request: Request, user_id: int, session: SessionDep, _: AdminPage) -> Response:
+def unlink(request: Request, user_id: int, session: SessionDep, district: DistrictDep, _: AdminPage) -> Response:
     user = accounts.get_user(session, user_id)
-    accounts.link_person(session, user=user, person_id=None)
-    flash(request, f"{user.full_name}'s account is no longer linked to a person's record.")
+    accounts.link_person(session, user=user, person_id=None, district=district)
+    flash(request, f"{user.full_name}'s account is no longer linked to a person's record.{_taken_down(session)}")
     return _back(user)
 
 
@@ -197,17 +213,25 @@ def unlock(request: Request, user_id: int, session: SessionDep, _: AdminPage) ->
 
 
 @router.post("/admin/users/{user_id}/deactivate")
-def deactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
-    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=False)
+def deactivate(
+    request: Request, user_id: int, session: SessionDep, district: DistrictDep, admin: AdminPage
+) -> Response:
+    user = accounts.get_user(session, user_id)
+    return _set_active(request, session, user, by=admin, active=False, district=district)
 
 
 @router.post("/admin/users/{user_id}/reactivate")
-def reactivate(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
-    return _set_active(request, session, accounts.get_user(session, user_id), by=admin, active=True)
+def reactivate(
+    request: Request, user_id: int, session: SessionDep, district: DistrictDep, admin: AdminPage
+) -> Response:
+    user = accounts.get_user(session, user_id)
+    return _set_active(request, session, user, by=admin, active=True, district=district)
 
 
-def _set_active(request: Request, session: Session, user: User, *, by: User, active: bool) -> Response:
-    accounts.update_user(session, user=user, changes=UserUpdate(active=active), by=by)
+def _set_active(
+    request: Request, session: Session, user: User, *, by: User, active: bool, district: District
+) -> Response:
+    accounts.update_user(session, user=user, changes=UserUpdate(active=active), by=by, district=district)
     if active:
         flash(
             request,

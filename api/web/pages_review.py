@@ -26,6 +26,7 @@ from registry.models.accounts import User
 from registry.models.base import as_utc
 from registry.models.people import Person
 from registry.people import service as people
+from registry.policy.engine import NOT_APPROVABLE
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 QUEUE_SIZE = 50
@@ -106,6 +107,7 @@ def _review_page(
     search: tuple[int, str] | None = None,
 ) -> Response:
     view = clearance_view(session, clearance_id, user)
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
     to_review = [f for f in view["clearance"].faces if f.verdict == "needs_review"]
     found: list[Person] = []
     if search is not None and search[1].strip():
@@ -122,6 +124,9 @@ def _review_page(
             "tags_waiting": tags_waiting,
             "search": {"face": search[0], "who": search[1], "found": found} if search else None,
             "place": clearances.place_in_doubt(acts),
+            "place_question": reviews.place_question(clearance),
+            "place_reasons": clearances.place_reasons(clearance.review_reasons),
+            "not_approvable": NOT_APPROVABLE,
             "undo": _undo_offer(request, session, user),
         },
         status_code=status_code,

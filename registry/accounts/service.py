@@ -9,10 +9,13 @@ from sqlmodel import Session, col, select
 from registry.accounts import passwords, security, sign_in
 from registry.accounts.permissions import Role
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
+from registry.consents import standing
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.models.accounts import ApiToken, User
 from registry.models.base import as_utc, id_of, utcnow
+from registry.models.clearances import Clearance
 from registry.models.people import Person
+from registry.policy.ledger import District
 
 API_TOKEN_USE_PRECISION = timedelta(minutes=15)
 
@@ -51,13 +54,13 @@ def add_user(session: Session, *, data: UserCreate) -> User:
     return user
 
 
-def update_user(session: Session, *, user: User, changes: UserUpdate, by: User) -> User:
+def update_user(session: Session, *, user: User, changes: UserUpdate, by: User, district: District) -> User:
     """Role, link to a person's record, and active or deactivated, as an administrator sets them."""
     values = changes.model_dump(exclude_unset=True)
     if user.id == by.id and (values.get("active") is False or values.get("role", "admin") != "admin"):
         raise Conflict("You cannot deactivate or demote your own administrator account.")
     if "person_id" in values:
-        link_person(session, user=user, person_id=values["person_id"])
+        link_person(session, user=user, person_id=values["person_id"], district=district)
     if "role" in values:
         user.role = values["role"]
     if values.get("active") is False:
@@ -69,13 +72,22 @@ def update_user(session: Session, *, user: User, changes: UserUpdate, by: User) 
     return user
 
 
-def link_person(session: Session, *, user: User, person_id: int | None) -> User:
-    """Links the account to the person's record (their own face never blocks their photos); None unlinks."""
+def link_person(session: Session, *, user: User, person_id: int | None, district: District) -> User:
+    """Links the account to the person's record (their own face never blocks their photos); None unlinks.
+
+    Only an employee's record may be linked: whoever is linked is the uploader's "own face", allowed in
+    every photo the account posts. A change of link decides the account's posted photos again; each one
+    no longer allowed becomes a takedown request."""
     if person_id is not None:
         _check_person(session, person_id=person_id, user=user)
+    changed = user.person_id != person_id
     user.person_id = person_id
     session.add(user)
     session.flush()
+    if changed:
+        standing.recheck_clearances(
+            session, where=col(Clearance.uploader_id) == id_of(user), district=district, cause="account_link"
+        )
     return user
 
 
@@ -160,6 +172,12 @@ def _check_person(session: Session, *, person_id: int, user: User | None) -> Per
     person = session.get(Person, person_id)
     if person is None:
         raise Invalid(f"No person with id {person_id} to link this account to.")
+    if person.kind != "employee":
+        kind = person.kind.replace("_", " ")
+        raise Invalid(
+            f"{person.name} ({person.external_id}) is a {kind}: only an employee's own record can be linked "
+            "to an account. Type the staff ID of the person who uses this account."
+        )
     holder = session.exec(select(User).where(User.person_id == person_id)).first()
     if holder is not None and (user is None or holder.id != user.id):
         raise Conflict(

@@ -154,6 +154,7 @@ CAUSE_WORDS = {
     "departed": "they have left the district",
     "changed": "their record changed and no longer allows it",
     "reviewed": "a reviewer changed the decision",
+    "account_link": "the uploader's account is no longer linked to them",
 }
 
 
@@ -166,6 +167,7 @@ CAUSE_PLAIN = {
     "departed": "someone in it left the district",
     "changed": "a person's record changed",
     "reviewed": "a reviewer changed the decision",
+    "account_link": "the account's link to a person's record changed",
 }
 
 

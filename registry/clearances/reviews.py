@@ -26,10 +26,12 @@ from registry.clearances.schemas import (
     ReasonPublic,
 )
 from registry.clearances.service import (
+    UNCHECKED_PERSON,
     clear_photo,
     decide_again,
     faces_of,
     place_in_doubt,
+    place_reasons,
     read_upload,
     reviewed,
     reviews_of,
@@ -46,6 +48,7 @@ from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFac
 from registry.models.takedowns import Takedown
 from registry.people.service import get_person
 from registry.policy import Decision, PolicyPack
+from registry.policy.engine import NOT_APPROVABLE
 from registry.policy.ledger import District
 from registry.takedowns.service import withdraw_raised_since
 
@@ -68,7 +71,8 @@ def review_clearance(
             raise Invalid(f"This photo has no face {resolution.index} (faces are numbered 0 to {len(faces) - 1}).")
         if resolution.person_id is not None:
             get_person(session, resolution.person_id)
-    if data.context_confirmed and not clearance.review_reasons:
+        _check_face_act(faces[resolution.index], resolution.resolution)
+    if data.context_confirmed and place_question(clearance) is None:
         raise Invalid("This photo's context was not in question; there is nothing to confirm.")
     if data.not_at_event and place_in_doubt(reviews_of(session, id_of(clearance))) == "not_at_event":
         raise Invalid("A reviewer already said this photo was not taken at the event it names.")
@@ -117,6 +121,39 @@ def review_clearance(
     session.flush()
     _decide_after(session, clearance=clearance, acts=acts, before=before, district=district)
     return clearance
+
+
+def _check_face_act(face: ClearanceFace, resolution: str) -> None:
+    """Acts a face cannot take: allowing one of two faces matched to one person, or a person whose face
+    could not be checked; finding nobody where the search found a face it could check."""
+    number = face.index + 1
+    if resolution == "approve" and face.rule in NOT_APPROVABLE:
+        raise Invalid(
+            f"Face {number} cannot be allowed as it is: "
+            + (
+                "it is matched to the same person as another face. Say who each face is, or reject one."
+                if face.rule == "same-person-twice"
+                else "nobody has said who it is. Say who it is, reject it, or say nobody is there."
+            )
+        )
+    if resolution == "no_one" and not face.match_reason.startswith(UNCHECKED_PERSON):
+        raise Invalid(
+            f"Face {number} is a face the service found and checked: say who it is, that it is nobody "
+            "enrolled, or reject it."
+        )
+
+
+def place_question(clearance: Clearance) -> str | None:
+    """What a reviewer is asked about the place, if anything: whether the photo was taken at the event
+    it names (its camera time is outside it), or whether it comes from the public event it claims (the
+    public arena is what would allow it, and nothing shows it was taken there)."""
+    if clearance.context_confirmed:
+        return None
+    if place_reasons(clearance.review_reasons):
+        return "camera_time"
+    if any(r.get("rule") == "unverified-public-arena" for r in clearance.reasons):
+        return "public_arena"
+    return None
 
 
 def _decide_after(
@@ -227,6 +264,7 @@ ACT_WORDS = {
     "nobody": "said a face is nobody enrolled",
     "reject": "rejected a face",
     "approve": "allowed a face",
+    "no_one": "found nobody where the search saw a person",
     "context_confirmed": "confirmed where the photo was taken",
     "not_at_event": "said the photo was not taken at its event",
     "tags_approved": "approved what the photo shows",
@@ -294,12 +332,14 @@ def why_review(public: ClearancePublic) -> list[str]:
         names = [c.name or f"person {c.person_id}" for c in face.candidates]
         if face.band == "possible" and names:
             words.append(f"Face {number}: not sure who it is — it may be {' or '.join(names)}.")
+        elif face.rule == "unchecked-person":
+            words.append(f"Face {number}: a person whose face the service could not check.")
         elif face.band == "unknown":
             words.append(f"Face {number}: someone the service could not identify or check.")
         else:  # identified, but the policy leaves it to a reviewer; the message names them and says why
             words.append(f"Face {number}: {face.message}")
-    if public.review_reasons and not public.context_confirmed:
-        words += [f"Where it was taken: {r[:1].upper()}{r[1:]}." for r in public.review_reasons]
+    if not public.context_confirmed:
+        words += [f"Where it was taken: {r[:1].upper()}{r[1:]}." for r in place_reasons(public.review_reasons)]
     already = ("Face ", "Review requested")  # the faces above; the camera time as "where it was taken"
     words += [
         r.message

@@ -16,7 +16,7 @@ from registry.faces.schemas import BoxPublic
 from registry.policy.vocabulary import ContextKind, Destination, MatchBand, Verdict
 
 # What a reviewer says of one face.
-Resolution = Literal["person", "nobody", "reject", "approve"]
+Resolution = Literal["person", "nobody", "reject", "approve", "no_one"]
 
 
 class CandidatePublic(BaseModel):
@@ -137,7 +137,8 @@ class FaceResolution(Request):
     index: int = Field(ge=0)
     resolution: Resolution = Field(
         description="person: it is person_id; nobody: nobody enrolled; reject: may not be posted; "
-        "approve: the identified person may be posted (settles a policy's review only)"
+        "approve: the identified person may be posted (settles a policy's review only); no_one: nobody is "
+        "there (only for a person whose face could not be checked: the search's find was wrong)"
     )
     person_id: int | None = Field(None, description="who the face is, when the resolution is 'person'")
 

@@ -247,29 +247,29 @@ def _add_clearance(
                 blurred=any(_inside(face.box, b) for b in blurred_boxes),
             )
         )
-    if pack.block_unchecked_person:  # the pack decides such a person as it decides a face it cannot compare
-        for index, found in enumerate(_unblurred(analysis, blurred_boxes), start=len(faces)):
-            session.add(
-                ClearanceFace(
-                    clearance_id=id_of(clearance),
-                    index=index,
-                    box_top=found.box.top,
-                    box_right=found.box.right,
-                    box_bottom=found.box.bottom,
-                    box_left=found.box.left,
-                    band="unrecognisable",
-                    person_id=None,
-                    distance=None,
-                    margin=None,
-                    candidates=[],
-                    match_reason=found.why,
-                    verdict="needs_review",
-                    rule="",
-                    clause="",
-                    message="",
-                    blurred=False,
-                )
+    # a face of its own: settled by a reviewer's face act, or blocked where the pack says so
+    for index, found in enumerate(_unblurred(analysis, blurred_boxes), start=len(faces)):
+        session.add(
+            ClearanceFace(
+                clearance_id=id_of(clearance),
+                index=index,
+                box_top=found.box.top,
+                box_right=found.box.right,
+                box_bottom=found.box.bottom,
+                box_left=found.box.left,
+                band="unrecognisable",
+                person_id=None,
+                distance=None,
+                margin=None,
+                candidates=[],
+                match_reason=f"{UNCHECKED_PERSON}: {found.why}",
+                verdict="needs_review",
+                rule="",
+                clause="",
+                message="",
+                blurred=False,
             )
+        )
     session.flush()
     return clearance
 
@@ -481,6 +481,9 @@ def build_request(
     inputs = [reviewed(face, [a for a in reviews if a.face_index == face.index]) for face in faces]
     place_unknown = place_in_doubt(reviews) == "not_at_event"
     context_confirmed = not place_unknown and clearance.context_confirmed
+    # A named event the photo's own data cannot place it at (no camera time) is the uploader's word, as
+    # a declared one is: where its public arena is what would allow the photo, a reviewer confirms it.
+    unverified = clearance.context_check == "no_camera_time" and not context_confirmed
     return ClearanceRequest(
         faces=tuple(
             FaceInput(
@@ -494,6 +497,8 @@ def build_request(
                 rejected_by_reviewer=r.rejected,
                 approved_by_reviewer=r.approved,
                 blurred=face.blurred,
+                unchecked=face.match_reason.startswith(UNCHECKED_PERSON) and not r.looked_at,
+                no_one_there=r.no_one,
             )
             for face, r in zip(faces, inputs, strict=True)
         ),
@@ -502,7 +507,7 @@ def build_request(
         else Context(
             clearance.context_kind,
             clearance.context_public,
-            event_named=clearance.event_id is not None or context_confirmed,
+            event_named=(clearance.event_id is not None and not unverified) or context_confirmed,
         ),
         destination=clearance.destination,
         tags=frozenset(clearance.tags),
@@ -511,7 +516,7 @@ def build_request(
         consents=consents,
         at=at,
         time_zone=time_zone,
-        extra_review_reasons=() if context_confirmed or place_unknown else tuple(clearance.review_reasons),
+        extra_review_reasons=open_reasons(clearance, faces, place_settled=context_confirmed or place_unknown),
         approved_tags=frozenset(clearance.tags)
         if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
@@ -521,6 +526,25 @@ def build_request(
 
 
 PLACE_ACTS = ("context_confirmed", "not_at_event")
+PLACE_REASON = "the photo's camera time"  # how context_review_reasons begin: the only reasons a place act settles
+
+
+def place_reasons(review_reasons: Sequence[str]) -> list[str]:
+    """The reasons a question about the place settles (the camera time against the event)."""
+    return [r for r in review_reasons if r.startswith(PLACE_REASON)]
+
+
+def open_reasons(clearance: Clearance, faces: Sequence[ClearanceFace], *, place_settled: bool) -> tuple[str, ...]:
+    """The recorded review reasons still open: a place act settles only the place's; a person whose face
+    could not be checked is a face of the clearance (settled by a face act there), unless recorded before
+    such people were faces (then nothing a reviewer says of the place settles it: fail closed)."""
+    unchecked_faces = any(f.match_reason.startswith(UNCHECKED_PERSON) for f in faces)
+    return tuple(
+        r
+        for r in clearance.review_reasons
+        if not (place_settled and r.startswith(PLACE_REASON))
+        and not (unchecked_faces and r.startswith(UNCHECKED_PERSON))
+    )
 
 
 def place_in_doubt(acts: Sequence[ClearanceReview]) -> str | None:
@@ -536,7 +560,8 @@ def effective(acts: Sequence[ClearanceReview]) -> list[ClearanceReview]:
 
 CONTEXT_NOTES: dict[str, tuple[str, ...]] = {
     "no_camera_time": (
-        "The photo carries no camera time, so the event it names could not be checked: recorded as unverified.",
+        "The photo carries no camera time, so the event it names could not be checked: recorded as unverified "
+        "(where the event's public arena is what would allow it, a reviewer confirms where it was taken).",
     ),
 }
 
@@ -578,6 +603,8 @@ class ReviewedFace:
     person_id: int | None
     rejected: bool
     approved: bool
+    no_one: bool = False  # a reviewer found nobody where the search saw an unchecked person
+    looked_at: bool = False  # a reviewer has acted on this face
 
 
 def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
@@ -585,11 +612,16 @@ def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
     state = ReviewedFace(face.band, face.person_id, False, False)
     for act in acts:
         if act.resolution == "person":
-            state = ReviewedFace("identified", act.person_id, False, False)
+            state = ReviewedFace("identified", act.person_id, False, False, looked_at=True)
         elif act.resolution == "nobody":
-            state = ReviewedFace("unknown", None, False, False)
+            state = ReviewedFace("unknown", None, False, False, looked_at=True)
+        elif act.resolution == "no_one":
+            state = ReviewedFace("unknown", None, False, False, no_one=True, looked_at=True)
         elif act.resolution in ("reject", "approve"):
-            state = ReviewedFace(state.band, state.person_id, act.resolution == "reject", act.resolution == "approve")
+            rejected, approved = act.resolution == "reject", act.resolution == "approve"
+            state = ReviewedFace(
+                state.band, state.person_id, rejected, approved, state.no_one, state.looked_at or rejected
+            )
     return state
 
 

@@ -20,7 +20,7 @@ class Takedown(SQLModel, table=True):
     consent_id: int | None = Field(default=None, foreign_key="consents.id")  # the act that decided, if any
     person_id: int | None = Field(default=None, foreign_key="people.id")  # whose standing stops it
     uploader_id: int = Field(foreign_key="users.id", index=True)
-    cause: str = Field(max_length=20)  # revoked, refused, corrected, expired, departed, reviewed
+    cause: str = Field(max_length=20)  # revoked, refused, corrected, expired, departed, reviewed, account_link
     reason: str = Field(max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None

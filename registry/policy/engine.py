@@ -63,8 +63,9 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
     ),
     "unverified-public-arena": (
         "Consent Registry — the public arena is checked, not taken on trust",
-        "The photo is said to come from a public event but names no district event, and that "
-        "is what would allow it: a reviewer must confirm where it was taken.",
+        "The photo is said to come from a public event, and that is what would allow it, but nothing "
+        "shows it was taken there (it names no district event, or carries no camera time to check against "
+        "the event it names): a reviewer must confirm where it was taken.",
     ),
     "context-note": (
         "Consent Registry — where the photo was taken",
@@ -87,6 +88,15 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "Consent Registry — blurred beyond recognition",
         "This face was blurred by the service and no longer matches anyone.",
     ),
+    "unchecked-person": (
+        "Consent Registry — a person whose face could not be checked",
+        "A reviewer must say who it is, reject it (it may then be blurred), or find that nobody is there; "
+        "or upload a closer or clearer photo.",
+    ),
+    "reviewer-no-one-there": (
+        "Consent Registry — a reviewer's decision",
+        "A reviewer looked and found nobody here: what the search saw is not a person.",
+    ),
     "reviewer-approved": (
         "Consent Registry — a reviewer's decision",
         "A reviewer looked and decided this may be posted.",
@@ -101,6 +111,9 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "face), so a face nobody could identify may be theirs: a reviewer must check it is not them.",
     ),
 }
+
+
+NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person", "unrecognisable-face"})  # settled by naming or rejecting faces only
 
 
 def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
@@ -155,12 +168,15 @@ def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
 
 
 def _approved(verdict: FaceVerdict, face: FaceInput) -> FaceVerdict:
-    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block.
+    """A reviewer may settle what the pack sent to review; never a doubtful identity, never a block, never
+    two faces matched to one person (one of them is someone else, or the same person shown twice: fail closed).
 
     A face nobody could identify, held because it may be someone who refused and cannot be
     recognised, is settled by a reviewer who looked and says it is none of them."""
     settles = face.band == "identified" or (face.band == "unknown" and verdict.rule == CANNOT_CHECK)
     if not face.approved_by_reviewer or verdict.verdict != v.NEEDS_REVIEW or not settles:
+        return verdict
+    if verdict.rule in NOT_APPROVABLE:
         return verdict
     clause, message = ENGINE_RULES["reviewer-approved"]
     return FaceVerdict(
@@ -241,18 +257,30 @@ def _face_verdict(face: FaceInput, request: ClearanceRequest, pack: PolicyPack, 
     if face.blurred and face.band in ("unknown", "unrecognisable"):
         clause, message = ENGINE_RULES["blurred-face"]
         return FaceVerdict(face.index, v.ALLOWED, "blurred-face", clause, message, None, False)
+    if face.no_one_there and face.band in ("unknown", "unrecognisable"):
+        clause, message = ENGINE_RULES["reviewer-no-one-there"]
+        return FaceVerdict(face.index, v.ALLOWED, "reviewer-no-one-there", clause, message, None, False)
     if face.band == "unrecognisable":  # never consented, never an unknown person: a human decides
-        clause, message = ENGINE_RULES["unrecognisable-face"]
+        rule_id = "unchecked-person" if face.unchecked else "unrecognisable-face"
+        clause, message = ENGINE_RULES[rule_id]
         verdict = v.BLOCKED if pack.block_unchecked_person else v.NEEDS_REVIEW
         detail = f"{_capitalised(face.reason or 'a face too small or unclear to recognise')}. {message}"
-        return FaceVerdict(face.index, verdict, "unrecognisable-face", clause, detail, None, pack.redaction_allowed)
+        redactable = verdict == v.BLOCKED and pack.redaction_allowed
+        return FaceVerdict(face.index, verdict, rule_id, clause, detail, None, redactable)
     subject = _subject(face, request.uploader_person_id)
     rule = pack.rule_for(subject, request.destination, request.context.kind, request.context.public)
     person = face.person if face.band == "identified" else None
-    if person is not None and person.id in twice:  # even the uploader: one match is wrong
+    own = _own_verdict(face, request, pack, rule, subject, person)
+    if person is not None and person.id in twice and own.verdict != v.BLOCKED:  # even the uploader
         clause, message = ENGINE_RULES["same-person-twice"]
         detail = f"{_person_label(person)}: {message}"
         return FaceVerdict(face.index, v.NEEDS_REVIEW, "same-person-twice", clause, detail, None, False)
+    return own  # a person's refusal governs every face that is them, however many there are
+
+
+def _own_verdict(
+    face: FaceInput, request: ClearanceRequest, pack: PolicyPack, rule: Rule, subject: str, person: PersonFacts | None
+) -> FaceVerdict:
     if person is None or subject == "uploader":
         return _verdict(face, rule, str(rule.verdict), _describe_face(face), None, pack)
     who = _person_label(person)

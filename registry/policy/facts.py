@@ -55,6 +55,8 @@ class FaceInput:
     rejected_by_reviewer: bool = False  # a reviewer looked and said this face may not be posted
     approved_by_reviewer: bool = False  # settles a pack's needs_review for an identified face only
     blurred: bool = False  # lies in a region the service itself blurred (a redacted copy)
+    unchecked: bool = False  # a person the search saw but could not check, whom no reviewer has named yet
+    no_one_there: bool = False  # a reviewer found nobody where the search saw an unchecked person
 
 
 @dataclass(frozen=True)

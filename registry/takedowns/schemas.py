@@ -18,9 +18,12 @@ class TakedownPublic(BaseModel):
     person_id: int | None = Field(description="whose standing stops the photo now")
     person_name: str
     uploader_id: int
-    cause: Literal["revoked", "refused", "corrected", "new_form", "expired", "departed", "changed", "reviewed"] = Field(
+    cause: Literal[
+        "revoked", "refused", "corrected", "new_form", "expired", "departed", "changed", "reviewed", "account_link"
+    ] = Field(
         description="the act that set off the re-check: a revocation, a refusal, a correction, another new form, "
-        "the daily re-check (forms that ran out), a departure, a change to the person's record, a reviewer"
+        "the daily re-check (forms that ran out), a departure, a change to the person's record, a reviewer, a change "
+        "of the person's record an account is linked to"
     )
     reason: str
     created_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from tests.conftest import FACES
 
@@ -86,7 +87,9 @@ def clear(
     public: bool | None = False,
     event_id: int | None = None,
     tags: tuple[str, ...] = (),
+    camera_time: datetime | None = None,
 ):
+    """``camera_time``: the photo is sent with that camera time (it has none of its own)."""
     data: dict[str, object] = {"destination": destination}
     if event_id is not None:
         data["event_id"] = str(event_id)
@@ -95,13 +98,29 @@ def clear(
         data["context_public"] = str(public).lower()
     if tags:
         data["tags"] = list(tags)
-    with open(FACES / photo, "rb") as handle:
-        return client.post(
-            "/api/v1/clearances",
-            data=data,
-            files={"photo": (photo.rsplit("/", 1)[-1], handle, "image/jpeg")},
-            headers=headers,
-        )
+    sent = (FACES / photo).read_bytes()
+    if camera_time is not None:
+        sent = with_camera_time(sent, camera_time)
+    return client.post(
+        "/api/v1/clearances",
+        data=data,
+        files={"photo": (photo.rsplit("/", 1)[-1], sent, "image/jpeg")},
+        headers=headers,
+    )
+
+
+def with_camera_time(jpeg: bytes, when: datetime) -> bytes:
+    """The same JPEG (not re-encoded: the same pixels) with an EXIF camera time, placed first so it is read."""
+    exif = Image.Exif()
+    exif[0x0132] = when.strftime("%Y:%m:%d %H:%M:%S")
+    segment = b"Exif\x00\x00" + exif.tobytes()
+    assert jpeg[:2] == b"\xff\xd8", "not a JPEG"
+    return jpeg[:2] + b"\xff\xe1" + (len(segment) + 2).to_bytes(2, "big") + segment + jpeg[2:]
+
+
+def now() -> datetime:
+    """The clock public_event's events are set by: a camera time during them."""
+    return datetime.now().replace(microsecond=0)
 
 
 def face_of(clearance: dict, name: str) -> dict:

@@ -18,6 +18,7 @@ from registry.models.albums import AlbumItem
 from registry.models.base import utcnow
 from registry.policy.pack import load_active_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
+from tests.api.clearance_helpers import with_camera_time
 from tests.conftest import FACES
 
 __all__ = ["album_engine"]
@@ -59,7 +60,7 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
             pack=load_active_pack(settings.policy_pack),
         )
         photos = [
-            ("was-running.jpg", (FACES / "groups" / "kit-rose.jpg").read_bytes()),
+            ("was-running.jpg", with_camera_time((FACES / "groups" / "kit-rose.jpg").read_bytes(), now)),
             ("was-queued.jpg", blank_jpeg()),
             ("file-lost.jpg", blank_jpeg()),
         ]

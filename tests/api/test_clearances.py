@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, face_of, full_view, public_event, record
+from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, face_of, full_view, now, public_event, record
 
 
 @pytest.fixture
@@ -91,9 +91,9 @@ def test_danbury_has_no_public_arena_exception(client, office, employee, app):
     obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     game = public_event(client, office)
-    # no camera time to contradict; Obama alone in view, before a busy backdrop: a face missed at a public
-    # game could be a co-worker (IV.A.1), so the photo gets the closer look, which must find nobody else
-    litchfield = clear(client, employee, "people/obama/obama-4.jpg", event_id=game)
+    # Obama alone in view, before a busy backdrop: a face missed at a public game could be a co-worker
+    # (IV.A.1), so the photo gets the closer look, which must find nobody else
+    litchfield = clear(client, employee, "people/obama/obama-4.jpg", event_id=game, camera_time=now())
     assert litchfield.json()["decision"] == "allowed"
     app.state.pack = load_builtin_pack("danbury-4-303")
     danbury = clear(client, employee, "people/obama/obama-2.jpg", context_kind="sporting_event", public=True).json()

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
-from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, public_event, record
+from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, now, public_event, record
 from tests.conftest import PASSWORD
 
 GAME_PHOTO = "people/obama/obama-1080p.jpg"  # no camera time: nothing to check against the event's hours
@@ -253,9 +253,29 @@ def test_a_declared_public_game_without_a_district_event_goes_to_review(client, 
     assert declared["decision"] == "needs_review" and declared["context_check"] == "declared"
     assert any(r["rule"] == "unverified-public-arena" for r in declared["reasons"])
     game = public_event(client, office)
-    named = clear(client, employee, GAME_PHOTO, event_id=game).json()
-    assert named["decision"] == "allowed" and named["context_check"] == "no_camera_time"
-    assert any("recorded as unverified" in r["message"] for r in named["reasons"])
+    named = clear(client, employee, GAME_PHOTO, event_id=game, camera_time=now()).json()
+    assert named["decision"] == "allowed" and named["context_check"] == "event_time"
+
+
+def test_a_named_public_game_with_no_camera_time_goes_to_review_where_the_arena_is_what_allows(
+    client, office, employee, app, make_user
+):
+    """A named event the photo's own data cannot place it at is the uploader's word, as a declared one is
+    (pack setting unverified_public_arena; Litchfield IV.A.2 releases students only in the public arena)."""
+    from dataclasses import replace
+
+    student(client, office)  # enrolled, no image release: only the public arena would allow the photo
+    game = public_event(client, office)
+    unverified = clear(client, employee, GAME_PHOTO, event_id=game).json()
+    assert unverified["decision"] == "needs_review" and unverified["context_check"] == "no_camera_time"
+    assert any(r["rule"] == "unverified-public-arena" for r in unverified["reasons"])
+    assert any("recorded as unverified" in r["message"] for r in unverified["reasons"])
+    confirmed = client.post(
+        f"/api/v1/clearances/{unverified['id']}/review", json={"context_confirmed": True}, headers=make_user("reviewer")
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["decision"] == "allowed"
+    app.state.pack = replace(app.state.pack, unverified_public_arena="accept")  # the uploader's word is taken
+    assert clear(client, employee, GAME_PHOTO, event_id=game).json()["decision"] == "allowed"
 
 
 def test_a_departure_takes_down_what_was_posted(client, office, employee):

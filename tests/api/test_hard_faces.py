@@ -16,7 +16,7 @@ from benchmarks.conditions import CONDITIONS
 from benchmarks.recall import jpeg, printed_faces
 from media.finding import UNCLEAR
 from registry.clearances.service import UNCHECKED_PERSON
-from tests.api.clearance_helpers import add_person, full_view, public_event, record
+from tests.api.clearance_helpers import add_person, full_view, now, public_event, record, with_camera_time
 from tests.hard_faces import DATA, face_photo, face_sample
 from tests.paths import ROOT
 
@@ -124,7 +124,7 @@ def test_in_the_public_arena_a_turned_photo_is_searched_harder_and_blocked(clien
     """An unknown face blocks at a public game too (Litchfield IV.A.1: co-workers have no public-arena
     exception), so a turned face the first search misses must be looked for."""
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
-    cleared = clear_bytes(client, employee, face_photo(STRANGER, "turned 90°"), event_id=game)
+    cleared = clear_bytes(client, employee, with_camera_time(face_photo(STRANGER, "turned 90°"), now()), event_id=game)
     assert cleared["decision"] == "blocked"
     assert len(cleared["faces"]) == 1 and cleared["faces"][0]["band"] == "unknown"
     assert len(cleared["engine"]["searches"]) > FIRST_SEARCH_ONLY

@@ -26,7 +26,17 @@ from registry.models.audit import AuditEntry
 from registry.models.base import id_of
 from registry.models.clearances import ClearanceReview
 from registry.models.takedowns import Takedown
-from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, full_view, public_event, record
+from tests.api.clearance_helpers import (
+    TODAY,
+    add_person,
+    clear,
+    enrol,
+    full_view,
+    now,
+    public_event,
+    record,
+    with_camera_time,
+)
 from tests.conftest import FACES, PASSWORD
 
 
@@ -156,10 +166,10 @@ def _posted_at_the_game(client: TestClient, office, employee, tmp_path: Path) ->
     obama = add_person(client, office, "S-1", "student", "Barack Obama")
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
     game = public_event(client, office)
-    path = tmp_path / "no-camera-time.jpg"
-    # no camera time to doubt the event by; Obama alone (obama-2.jpg shows two more people, half in view,
-    # whom the closer look rightly holds now that a face nobody could check is not released at a game)
-    Image.open(FACES / "people" / "obama" / "obama-1080p.jpg").save(path)
+    path = tmp_path / "game.jpg"
+    # Obama alone (obama-2.jpg shows two more people, half in view, whom a closer look must hold now that a
+    # face nobody could check is not released at a game)
+    path.write_bytes(with_camera_time((FACES / "people" / "obama" / "obama-1080p.jpg").read_bytes(), now()))
     with open(path, "rb") as handle:
         allowed = client.post(
             "/api/v1/clearances",

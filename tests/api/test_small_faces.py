@@ -6,7 +6,7 @@ import pytest
 
 from registry.policy import load_builtin_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
-from tests.api.clearance_helpers import public_event
+from tests.api.clearance_helpers import now, public_event, with_camera_time
 from tests.small_faces import distant_faces_photo
 
 __all__ = ["album_engine"]
@@ -48,7 +48,12 @@ def test_in_the_public_arena_distant_faces_are_searched_again_and_not_allowed(cl
     Faces of 50 px are too small to recognise: a reviewer decides."""
     game = public_event(client, office)  # a district event: the public arena is not taken on the uploader's word
     cleared = clear_bytes(
-        client, employee, distant_faces_photo(50), context_kind="sporting_event", public=True, event_id=game
+        client,
+        employee,
+        with_camera_time(distant_faces_photo(50), now()),
+        context_kind="sporting_event",
+        public=True,
+        event_id=game,
     )
     assert cleared["decision"] == "needs_review" and len(cleared["faces"]) == 6
     assert {f["band"] for f in cleared["faces"]} == {"unrecognisable"}
