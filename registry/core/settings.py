@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(30, ge=1, le=24 * 60)
     # One size limit per kind of file; forms state it (size_words) and browsers check it before sending.
     max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="a consent form's scan")
+    scan_check_cpu_seconds: int = Field(
+        10,
+        ge=1,
+        le=600,
+        description="processor time one scan's check may take (in its own process) before it is refused",
+    )
     max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a photo to clear (also each album photo)")
     max_reference_photo_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a reference photo to enrol")
     max_roster_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="a roster CSV file")
