@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
-from urllib.parse import quote
 
 from tests.api.clearance_helpers import TODAY, add_person, enrol, record
 from tests.api.test_disclosure import sign_in_page
