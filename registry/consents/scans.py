@@ -4,8 +4,9 @@ within the pixel limit, and a PDF must be a whole PDF that can run nothing (regi
 A scan is checked in a process of its own, never in the service's: a crafted file costs that process
 alone, its memory goes back when it ends, and it may use at most ``SCAN_CHECK_CPU_SECONDS`` of processor
 time and ``SCAN_CHECK_MEMORY_BYTES`` of memory (a scan that needs more is refused, as too costly to
-check). At most ``SCANS_AT_ONCE`` are checked at once per service process; a scan that cannot be checked
-within ``SCAN_WAIT_SECONDS`` is answered 503 with Retry-After, and nothing of it is kept.
+check). At most ``SCANS_AT_ONCE`` are checked at once per service process; a scan that waits longer than
+``SCAN_TURN_SECONDS`` for its turn, or whose check is not over within ``SCAN_WAIT_SECONDS`` (a machine so
+busy that its processor time has not run out), is answered 503 with Retry-After, and nothing of it is kept.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAGIC = {b"%PDF-": PDF, b"\xff\xd8\xff": JPEG, b"\x89PNG\r\n\x1a\n": PNG}
 SCAN_CHECK_CPU_SECONDS = 10
 SCAN_CHECK_MEMORY_BYTES = 768 * 1024 * 1024
+SCAN_TURN_SECONDS = 10
 SCAN_WAIT_SECONDS = 60
 SCANS_AT_ONCE = 2
 _SLOTS = threading.BoundedSemaphore(SCANS_AT_ONCE)
@@ -37,7 +39,7 @@ def check_scan(
     """The scan's content type, once its content has been checked in a process of its own; a clear 4xx
     otherwise, or ``Busy`` (503) when scans are arriving faster than they can be checked."""
     scan_kind(data, max_bytes=max_bytes)
-    if not _SLOTS.acquire(timeout=SCAN_WAIT_SECONDS):
+    if not _SLOTS.acquire(timeout=SCAN_TURN_SECONDS):
         raise _busy()
     try:
         outcome = _checked_apart(
