@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 
 from media.images import ImageRejected
-from registry.core.errors import RegistryError
+from registry.core.errors import Busy, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "the upload is too large"},
     415: {"model": ErrorResponse, "description": "the upload is not an accepted kind of file"},
     422: {"model": ValidationErrorResponse, "description": "the request's content is not valid"},
+    503: {"model": ErrorResponse, "description": "too much of this work in hand: ask again after Retry-After seconds"},
 }
 
 
@@ -66,7 +67,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _registry_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistryError)
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 
 async def _image_rejected(_: Request, exc: Exception) -> JSONResponse:

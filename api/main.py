@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.lanes import Lanes
 from api.ratelimit import RateLimit
 from api.routes import (
     albums,
@@ -121,30 +122,6 @@ async def _as_status(status: int, send: Send, message: Message) -> None:
     await send(message)
 
 
-class InFlightLimit:
-    """At most `limit` requests in progress at once in this worker; the others wait on the event loop.
-
-    Each request uses one worker thread at a time but hops between threads (dependencies, endpoint,
-    response). With more requests in progress than threads, a request holding SQLite's write lock
-    could wait for a thread that every other request holds while waiting for that lock. Keeping
-    in-progress requests below the thread pool's 40 leaves a thread free for every hop.
-    """
-
-    def __init__(self, app: ASGIApp, *, limit: int = 20) -> None:
-        self.app = app
-        self.limit = limit
-        self._slots: asyncio.Semaphore | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
-        async with self._slots:
-            await self.app(scope, receive, send)
-
-
 class _BodyTooLarge(Exception):
     pass
 
@@ -239,6 +216,8 @@ def create_app(
             return JSONResponse({"status": "starting", "detail": "The face engine is loading."}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    # Innermost: a request waits for its lane's turn once the rate limits and the body limit have let it in.
+    app.add_middleware(Lanes, settings=settings, workers=app.state.analysis_pool.processes)
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(  # inside the session too: a page's refused upload is answered with the form's page
         BodyLimit,
@@ -255,6 +234,5 @@ def create_app(
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
-    app.add_middleware(InFlightLimit)
     app.add_middleware(SecurityHeaders)  # outermost: every answer has them, refusals included
     return app

@@ -119,18 +119,22 @@ class RateLimit:
         await self.app(scope, receive, send)
 
     def _uploader(self, scope: Scope) -> str:
-        """Who is uploading, from the bearer token or the page session, without the database."""
-        authorization = Headers(scope=scope).get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.startswith(security.API_TOKEN_PREFIX):
-            return "token:" + security.api_token_hash(token)[:32]
-        if scheme.lower() == "bearer" and token:
-            try:
-                return f"user:{security.read_access_token(token, secret=self.secret).user_id}"
-            except security.InvalidToken:
-                return ""
-        user_id = scope.get("session", {}).get(USER_KEY)
-        return f"user:{user_id}" if user_id else ""
+        return uploader_of(scope, secret=self.secret)
+
+
+def uploader_of(scope: Scope, *, secret: str) -> str:
+    """Who is uploading, from the bearer token or the page session, without the database ("": nobody known)."""
+    authorization = Headers(scope=scope).get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.startswith(security.API_TOKEN_PREFIX):
+        return "token:" + security.api_token_hash(token)[:32]
+    if scheme.lower() == "bearer" and token:
+        try:
+            return f"user:{security.read_access_token(token, secret=secret).user_id}"
+        except security.InvalidToken:
+            return ""
+    user_id = scope.get("session", {}).get(USER_KEY)
+    return f"user:{user_id}" if user_id else ""
 
 
 def _rule_for(scope: Scope) -> Rule | None:

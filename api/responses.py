@@ -28,8 +28,8 @@ def jpeg(data: bytes, *, filename: str | None = None, headers: dict[str, str] | 
 _UNSAFE_IN_QUOTES = re.compile(r"[^A-Za-z0-9._ ()+-]")
 
 
-def attachment(name: str) -> str:
-    """A download named as the uploader named the photo: plain ASCII for every browser, the exact name
-    (RFC 6266) for those that read it."""
-    plain = _UNSAFE_IN_QUOTES.sub("_", name).strip() or "photo.jpg"
+def attachment(name: str, *, fallback: str | None = None) -> str:
+    """A download named as the uploader named the photo: plain ASCII for every browser (``fallback``, or the
+    name with what is not plain ASCII replaced), the exact name (RFC 6266, RFC 5987) for those that read it."""
+    plain = _UNSAFE_IN_QUOTES.sub("_", fallback if fallback is not None else name).strip() or "photo.jpg"
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

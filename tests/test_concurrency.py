@@ -42,6 +42,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         "REGISTRY_ADMIN_EMAIL": ADMIN,
         "REGISTRY_ADMIN_PASSWORD": PASSWORD,
         "REGISTRY_SECRET_KEY": "concurrency-" + "x" * 40,
+        # Every photo decided in its request, none queued as an album of one: this test is about one consistent
+        # state; a burst that fills the photo lane is tests/test_photo_lane.py's.
+        "REGISTRY_PHOTO_CHECKS_AT_ONCE": "16",
+        "REGISTRY_PHOTO_CHECKS_PER_ACCOUNT": "16",
     }
     env.pop("DATABASE_URL", None)
     database = None

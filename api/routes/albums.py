@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from api.deps import CurrentUser, Limit, Offset, PackDep, SessionDep, SettingsDep
 from api.responses import JPEG_RESPONSES, jpeg
@@ -14,6 +15,7 @@ from registry.albums.files import display_name, keep_photo, photos_in_zip
 from registry.clearances.check import PhotoCheck
 from registry.core.errors import Invalid, TooLarge
 from registry.core.schemas import Page
+from registry.models.albums import AlbumJob
 from registry.policy.vocabulary import ContextKind, Destination
 
 router = APIRouter(tags=["albums"])
@@ -104,6 +106,11 @@ def clear_album(
                 settings=settings,
             )
             position += 1
+    return accepted(request, session, job, background)
+
+
+def accepted(request: Request, session: Session, job: AlbumJob, background: BackgroundTasks) -> JSONResponse:
+    """202 with the album as it stands, to be followed at Location; the runner is woken once this commits."""
     runner = getattr(request.app.state, "album_runner", None)
     if runner is not None:
         background.add_task(runner.wake)  # after the commit: the items are there to claim

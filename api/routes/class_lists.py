@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DistrictDep, SessionDep
-from api.responses import JPEG_RESPONSES, PRIVATE_IMAGE_HEADERS, jpeg
+from api.responses import JPEG_RESPONSES, PRIVATE_IMAGE_HEADERS, attachment, jpeg
 from registry.accounts.permissions import Permission, may
 from registry.clearances.disclosure import record_class_list, viewer_of
 from registry.core.errors import NotFound
@@ -94,15 +95,51 @@ def class_list_public(listing: class_list.ClassList) -> ClassListPublic:
 
 
 def pdf_response(session: Session, listing: class_list.ClassList) -> Response:
-    name = "".join(c if c.isalnum() else "-" for c in listing.title).strip("-").lower() or "class-list"
+    """The PDF as a download named after the group or school, in its own letters where the browser reads
+    them (a name in Greek or Vietnamese is a header HTTP cannot carry as it is), plain ASCII otherwise."""
+    name = _file_name_part(listing.title)
+    plain = _file_name_part(_in_ascii(listing.title))
     return Response(
         class_list_pdf(session, listing),
         media_type="application/pdf",
         headers={
             **PRIVATE_IMAGE_HEADERS,
-            "Content-Disposition": f'attachment; filename="do-not-post-{name}-{listing.printed_on}.pdf"',
+            "Content-Disposition": attachment(
+                f"do-not-post-{name}-{listing.printed_on}.pdf",
+                fallback=f"do-not-post-{plain}-{listing.printed_on}.pdf",
+            ),
         },
     )
+
+
+# Latin letters that are not an ASCII letter with an accent, spelled as their readers spell them in ASCII.
+_LATIN_SPELLINGS = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
+
+
+def _in_ascii(title: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", title.translate(_LATIN_SPELLINGS))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
+def _file_name_part(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title).strip("-").lower() or "class-list"
 
 
 @router.get("/groups/{group_id}/class-list", response_model=ClassListPublic)

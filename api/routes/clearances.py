@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, Response, UploadFile
 
 from api.deps import (
     ClearingDep,
@@ -18,9 +18,13 @@ from api.deps import (
     oauth2_scheme,
     read_upload_limited,
 )
+from api.lanes import queued_instead
 from api.responses import JPEG_RESPONSES, jpeg
+from api.routes.albums import accepted
 from registry.accounts import security
+from registry.albums import service as albums
 from registry.albums.files import display_name
+from registry.albums.schemas import AlbumPublic
 from registry.clearances import reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
@@ -38,8 +42,21 @@ def _tags(values: list[str]) -> list[str]:
     return sorted({t.strip() for value in values for t in value.split(",") if t.strip()})
 
 
-@router.post("/clearances", response_model=ClearancePublic, status_code=201)
+@router.post(
+    "/clearances",
+    response_model=ClearancePublic,
+    status_code=201,
+    responses={
+        202: {
+            "model": AlbumPublic,
+            "description": "many photos are being read: this one is kept and queued as an album of one photo, "
+            "to be followed at Location until its item is done (its clearance_id) or failed",
+        }
+    },
+)
 def clear_photo(
+    request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     clearing: ClearingDep,
     user: CurrentUser,
@@ -52,7 +69,7 @@ def clear_photo(
         list[str], Form(description="e.g. district_logo, premises_interior, floor_plan, building_exterior, school_name")
     ] = [],  # noqa: B006
     caption: Annotated[str | None, Form(max_length=2000)] = None,
-) -> ClearancePublic:
+) -> ClearancePublic | Response:
     data = read_upload_limited(photo, clearing.settings.max_upload_bytes)
     check = PhotoCheck(
         uploader=user,
@@ -64,6 +81,9 @@ def clear_photo(
         caption=caption,
         file_name=display_name(photo.filename, "photo"),
     )
+    if queued_instead(request):
+        job = albums.queue_photo(session, check, data, source="api", pack=clearing.pack, settings=clearing.settings)
+        return accepted(request, session, job, background)
     clearance = clearances.clear_photo(session, check, data, using=clearing)
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 

@@ -80,6 +80,7 @@ def attach_evidence(
         directory=settings.evidence_dir,
         max_bytes=settings.max_evidence_bytes,
         max_decode_bytes=settings.max_decode_bytes,
+        check_cpu_seconds=settings.scan_check_cpu_seconds,
         uploaded_by_id=user.id,
     )
     return consents.consent_public(session, consent, district=district)

@@ -13,19 +13,21 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import ClearingDep, PackDep, SessionDep, SettingsDep
+from api.lanes import queued_instead
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.templating import long_day, render
 from api.web.uploads import too_large
 from media.images import ImageRejected
+from registry.albums import service as albums
 from registry.albums.files import display_name
 from registry.clearances import reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
 from registry.clearances.schemas import ClearanceSummary
-from registry.core.db import discard
+from registry.core.db import discard, hand_over
 from registry.core.errors import NotFound, RegistryError
 from registry.events import service as events
 from registry.models.base import as_utc
@@ -114,6 +116,13 @@ def clear_photo(
                 caption=optional(values, "caption"),
                 file_name=display_name(photo.filename, "photo"),
             )
+            if queued_instead(request):  # many photos are being read: this one is followed like an album
+                job = albums.queue_photo(session, check, data, source="web", pack=pack, settings=settings)
+                hand_over(session)
+                runner = getattr(request.app.state, "album_runner", None)
+                if runner is not None:
+                    runner.wake()
+                return RedirectResponse(f"/albums/{job.id}", status_code=303)
             clearance = clearances.clear_photo(session, check, data, using=clearing)
         except ImageRejected as exc:
             discard(session)  # nothing of a refused photo is kept

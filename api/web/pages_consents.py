@@ -94,6 +94,7 @@ def _keep_scan(session: SessionDep, settings: SettingsDep, *, consent: Consent, 
         directory=settings.evidence_dir,
         max_bytes=settings.max_evidence_bytes,
         max_decode_bytes=settings.max_decode_bytes,
+        check_cpu_seconds=settings.scan_check_cpu_seconds,
         uploaded_by_id=user.id or 0,
     )
 

@@ -80,6 +80,16 @@ def add_photo(
     return item
 
 
+def queue_photo(
+    session: Session, check: PhotoCheck, photo: bytes, *, source: str, pack: PolicyPack, settings: Settings
+) -> AlbumJob:
+    """One photo that could not be read while its sender waited: kept and queued as an album of one, cleared
+    by the album runner exactly as the request would have cleared it, and followed like any album."""
+    job = start_album(session, check, source=source, pack=pack)
+    add_photo(session, job=job, position=0, name=check.file_name or "photo", error=None, settings=settings, data=photo)
+    return job
+
+
 def finish_if_done(session: Session, job_id: int) -> None:
     job = session.get(AlbumJob, job_id)
     if job is None or job.finished_at is not None:

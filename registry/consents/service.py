@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from media.images import DEFAULT_MAX_PIXELS
 from registry.clearances.facts import consent_facts, facts_of_person
 from registry.consents import standing
-from registry.consents.scans import check_scan
+from registry.consents.scans import SCAN_CHECK_CPU_SECONDS, check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 from registry.core import audit
 from registry.core.db import trial
@@ -152,9 +152,15 @@ def revoke_consent(
     return revocation
 
 
-def sniff_evidence(data: bytes, *, max_bytes: int, max_decode_bytes: int) -> str:
+def sniff_evidence(data: bytes, *, max_bytes: int, max_decode_bytes: int, cpu_seconds: int) -> str:
     """The scan's content type, after its content is checked whole (registry/consents/scans.py)."""
-    return check_scan(data, max_bytes=max_bytes, max_pixels=DEFAULT_MAX_PIXELS, max_decode_bytes=max_decode_bytes)
+    return check_scan(
+        data,
+        max_bytes=max_bytes,
+        max_pixels=DEFAULT_MAX_PIXELS,
+        max_decode_bytes=max_decode_bytes,
+        cpu_seconds=cpu_seconds,
+    )
 
 
 def base_name(filename: str) -> str:
@@ -173,8 +179,11 @@ def attach_evidence(
     max_bytes: int,
     max_decode_bytes: int,
     uploaded_by_id: int,
+    check_cpu_seconds: int = SCAN_CHECK_CPU_SECONDS,
 ) -> ConsentEvidence:
-    content_type = sniff_evidence(data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes)
+    content_type = sniff_evidence(
+        data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes, cpu_seconds=check_cpu_seconds
+    )
     digest = hashlib.sha256(data).hexdigest()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / digest

@@ -33,3 +33,13 @@ class TooLarge(RegistryError):
 
 class UnsupportedMedia(RegistryError):
     status_code = 415
+
+
+class Busy(RegistryError):
+    """The service has as much of this work in hand as it takes at once: ask again after `retry_after` seconds."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

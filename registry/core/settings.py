@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(30, ge=1, le=24 * 60)
     # One size limit per kind of file; forms state it (size_words) and browsers check it before sending.
     max_evidence_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="a consent form's scan")
+    scan_check_cpu_seconds: int = Field(
+        10,
+        ge=1,
+        le=600,
+        description="processor time one scan's check may take (in its own process) before it is refused",
+    )
     max_upload_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a photo to clear (also each album photo)")
     max_reference_photo_bytes: int = Field(30 * 1024 * 1024, ge=1024, description="a reference photo to enrol")
     max_roster_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="a roster CSV file")
@@ -72,6 +78,16 @@ class Settings(BaseSettings):
         None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere"
     )
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
+    # Photo checks in a request have a lane of their own (api/lanes.py): nothing else waits behind them.
+    photo_checks_at_once: int = Field(
+        0, ge=0, le=16, description="photos read in requests at once, per service process; 0: one more than the workers"
+    )
+    photo_checks_per_account: int = Field(
+        4, ge=1, le=16, description="one account's photos being read or waiting in requests at once"
+    )
+    photo_check_wait_seconds: float = Field(
+        10.0, gt=0, le=120, description="longest a photo waits for its turn in a request; past it, it is queued"
+    )
     max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
     max_album_bytes: int = Field(
         4 * 1024**3, ge=1024, description="one album upload (its photos or its zip), zips counted uncompressed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -217,3 +218,38 @@ def test_co_workers_and_parents_in_the_group_without_consent_are_listed_as_what_
     assert page.status_code == 200, page.text
     assert "Assistant Coach" in page.text and "(co-worker)" in page.text and "No consent" in page.text
     assert "(parent or volunteer)" in page.text and "and 3 adults of the group" in page.text
+
+
+@pytest.mark.parametrize(
+    ("name", "exact", "plain"),
+    [
+        ("Χορωδία Δ", "χορωδία-δ", ("class-list", "school")),
+        ("Đội bóng đá", "đội-bóng-đá", ("doi-bong-da", "doi-bong-da-school")),
+        ("Chœur", "chœur", ("choeur", "choeur-school")),
+    ],
+)
+def test_a_class_list_named_in_any_alphabet_downloads(client, session, office, employee, team, name, exact, plain):
+    """HTTP headers are Latin-1: the file is named in ASCII for every browser and exactly (RFC 5987) for the rest."""
+    students = [team[n] for n in ("Refused", "Nothing")]
+    response = client.post(
+        "/api/v1/groups",
+        json={"name": name, "kind": "team", "member_ids": students, "leader_ids": [user_id(client, employee)]},
+        headers=office,
+    )
+    assert response.status_code == 201, response.text
+    school = f"{name} School"
+    for person in students:
+        client.patch(f"/api/v1/people/{person}", json={"school": school}, headers=office)
+    sign_in_page(client, session, "office_staff")
+    for path, params, headers, fallback in (
+        (f"/api/v1/groups/{response.json()['id']}/class-list.pdf", {}, employee, plain[0]),
+        ("/api/v1/class-list.pdf", {"school": school}, office, plain[1]),
+        ("/class-lists/school.pdf", {"school": school}, {}, plain[1]),
+    ):
+        answer = client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.content.startswith(b"%PDF-")
+        disposition = answer.headers["content-disposition"]
+        suffix = "-school" if "school" in params else ""
+        assert f'filename="do-not-post-{fallback}-{TODAY}.pdf"' in disposition
+        assert f"filename*=UTF-8''{quote(f'do-not-post-{exact}{suffix}-{TODAY}.pdf', safe='')}" in disposition
