@@ -113,7 +113,8 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
 }
 
 
-NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person", "unrecognisable-face"})  # settled by naming or rejecting faces only
+# settled by naming or rejecting faces only
+NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person", "unrecognisable-face"})
 
 
 def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
