@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     min_margin: float = Field(0.06, ge=0, lt=1)
     min_face_px: int = Field(40, ge=1)
     recognisable_face_px: int = Field(
-        100,
+        80,
         ge=0,
         description="a face under this size that matches nobody is 'too small to recognise' (review), not unknown",
     )

@@ -95,7 +95,7 @@ def check_request(request: ClearanceRequest, tag_names: frozenset[str]) -> None:
         raise ClearanceRequestError(f"face indexes repeat: {indexes}")
     for face in request.faces:
         _known("match band", {face.band}, v.MATCH_BANDS)
-        if face.band != "unknown" and face.person is None:
+        if face.band not in ("unknown", "unrecognisable") and face.person is None:
             raise ClearanceRequestError(f"face {face.index} is {face.band} but names nobody")
         people = ([face.person] if face.person else []) + list(face.candidates)
         _known("person kind", {person.kind for person in people}, v.PERSON_KINDS)

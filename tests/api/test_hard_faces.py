@@ -44,13 +44,20 @@ def clear_bytes(
 
 
 CHECKABLE = [c for c in CONDITIONS if not c.startswith(("small", "upper half"))]
+# The closer look finds the face, but dlib cannot confirm it upright, so it is never encoded (half a face
+# could match the wrong child): unrecognisable, to review.
+CANNOT_BE_COMPARED = {"lower half covered"}
 
 
 @pytest.mark.parametrize("condition", CHECKABLE)
 def test_a_stranger_in_a_classroom_photo_is_found_whatever_the_condition(client, employee, condition):
     cleared = clear_bytes(client, employee, face_photo(STRANGER, condition))
-    assert cleared["decision"] == "blocked", cleared["review_reasons"]
-    assert len(cleared["faces"]) == 1 and cleared["faces"][0]["band"] == "unknown"
+    assert len(cleared["faces"]) == 1, cleared["review_reasons"]
+    if condition in CANNOT_BE_COMPARED:  # found, but half of it is covered: a reviewer decides
+        assert cleared["decision"] == "needs_review" and cleared["faces"][0]["band"] == "unrecognisable"
+    else:
+        assert cleared["decision"] == "blocked", cleared["review_reasons"]
+        assert cleared["faces"][0]["band"] == "unknown"
     searches = cleared["engine"]["searches"]
     assert searches and searches[0].startswith("hog@")
     if len(searches) > FIRST_SEARCH_ONLY:  # found by the closer look: every orientation was searched

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from registry.policy.pack import PACKS_DIR, parse_pack
-from tests.api.clearance_helpers import add_person, clear, enrol, full_view, public_event, record
+from tests.api.clearance_helpers import add_person, clear, enrol, full_view, now, public_event, record
 from tests.api.test_disclosure import sign_in_page
 
 
@@ -20,7 +20,7 @@ def test_a_coworker_who_is_not_enrolled_is_not_released_at_a_named_public_game(c
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")  # no image release
     add_person(client, office, "E-1", "employee", "Joe Biden")  # no consent of any kind: not enrolled
     game = public_event(client, office)
-    response = clear(client, employee, "groups/biden-obama.jpg", event_id=game)
+    response = clear(client, employee, "groups/biden-obama.jpg", event_id=game, camera_time=now())
     assert response.status_code == 201, response.text
     cleared = full_view(client, make_user("reviewer"), response.json())
     assert cleared["decision"] == "blocked"
@@ -100,7 +100,7 @@ def cannot_check(clearance: dict) -> list[dict]:
 def test_an_unknown_face_at_her_schools_game_is_not_taken_for_the_crowd(client, app, office, employee, make_user, maya):
     app.state.pack = crowd_pack()
     game = school_game(client, office)
-    response = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game)  # nobody enrolled
+    response = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now())  # nobody enrolled
     assert response.status_code == 201, response.text
     mine = response.json()
     assert mine["decision"] == "needs_review"  # the pack alone would have allowed it
@@ -121,7 +121,7 @@ def test_someone_who_does_not_lead_her_group_is_told_a_count_not_her_name(client
     app.state.pack = crowd_pack()
     game = school_game(client, office)
     other = make_user("employee")
-    cleared = clear(client, other, "people/rose_leslie/rose-2.jpg", event_id=game).json()
+    cleared = clear(client, other, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now()).json()
     assert cleared["decision"] == "needs_review"
     told = cannot_check(cleared)
     assert len(told) == 1 and "one person" in told[0]["message"] and told[0]["person_id"] is None
@@ -130,7 +130,7 @@ def test_someone_who_does_not_lead_her_group_is_told_a_count_not_her_name(client
 
 def test_under_litchfield_the_face_blocks_and_the_coach_is_told_who_cannot_be_checked(client, office, employee, maya):
     game = school_game(client, office)
-    cleared = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game).json()
+    cleared = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now()).json()
     assert cleared["decision"] == "blocked" and cleared["faces"][0]["rule"] == "unknown-face"
     told = cannot_check(cleared)
     assert len(told) == 1 and "Maya Lopez" in told[0]["message"] and told[0]["person_id"] == maya
@@ -139,7 +139,7 @@ def test_under_litchfield_the_face_blocks_and_the_coach_is_told_who_cannot_be_ch
 def test_a_reviewer_settles_it_on_the_page(client, app, session, office, employee, maya):
     app.state.pack = crowd_pack()
     game = school_game(client, office)
-    held = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game).json()
+    held = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now()).json()
     assert held["decision"] == "needs_review"
     csrf = sign_in_page(client, session, "reviewer")
     page = client.get(f"/review/{held['id']}").text

@@ -53,15 +53,30 @@ def test_two_faces_nearest_to_one_person_identify_only_one(faces_of: FacesOf, ob
     assert "another face in this photo" in demoted.reason
 
 
-def test_a_face_too_small_to_identify_is_unknown(obama_biden_index: TemplateIndex) -> None:
+def test_a_face_too_small_to_identify_is_too_small_to_recognise_never_unknown(obama_biden_index: TemplateIndex) -> None:
     portrait = Image.open(io.BytesIO(read_photo("people/obama/obama-portrait.jpg")))
     tiny = io.BytesIO()
     portrait.resize((120, 150)).save(tiny, "PNG")
     _, [face] = find_faces(tiny.getvalue())
     assert face.box.size < 40
     [match] = match_faces([face], obama_biden_index)
-    assert (match.band, match.person_id) == ("unknown", None)
-    assert match.reason == f"too small to identify ({face.box.size} px)"
+    assert (match.band, match.person_id) == ("unrecognisable", None)
+    assert match.reason == f"a face too small to recognise ({face.box.size} px)"
+
+
+def test_a_small_face_that_matches_nobody_is_too_small_to_recognise_a_large_one_is_unknown(
+    obama_biden_index: TemplateIndex,
+) -> None:
+    """Under ``recognisable_px`` "nobody enrolled" cannot be told from "too small to tell"; above it, it can."""
+    _, [face] = find_faces(read_photo("people/kit_harington/kit-1.jpg"))
+    assert face.box.size >= 100
+    [large] = match_faces([face], obama_biden_index, recognisable_px=100)
+    assert large.band == "unknown"
+    [small] = match_faces([face], obama_biden_index, recognisable_px=face.box.size + 1)
+    assert small.band == "unrecognisable" and small.reason.startswith("a face too small to recognise")
+    _, [obama] = find_faces(read_photo("people/obama/obama-2.jpg"))
+    [known] = match_faces([obama], obama_biden_index, recognisable_px=obama.box.size + 1)
+    assert known.band == "identified"  # a small face that does match someone is still identified
 
 
 def test_someone_enrolled_with_a_near_identical_face_makes_it_a_review(

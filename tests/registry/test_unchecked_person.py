@@ -52,12 +52,13 @@ def test_a_person_whose_face_could_not_be_checked_is_never_allowed(session, sett
     clearance = cleared(session, settings, block=block)
     faces = faces_of(session, id_of(clearance))
     assert clearance.searches == ["hog@400 12 ms", "yunet@400 turned 0/90/180/270° 40 ms"]
+    held = f"a person whose face could not be checked: {UNCLEAR}"
     if block:  # decided as a face that cannot be compared, which this pack blocks
         assert clearance.decision == "blocked" and clearance.review_reasons == []
-        assert [(f.band, f.match_reason) for f in faces] == [("unrecognisable", UNCLEAR)]
+        assert [(f.band, f.match_reason, f.verdict) for f in faces] == [("unrecognisable", held, "blocked")]
     else:
         assert clearance.decision == "needs_review"
         assert [(f.band, f.match_reason, f.verdict, f.rule) for f in faces] == [
-            ("unknown", "a person whose face could not be checked", "needs_review", "unchecked-person")
+            ("unrecognisable", held, "needs_review", "unchecked-person")
         ]  # a face of its own, which only a reviewer's face act settles
         assert clearance.review_reasons[0].startswith("a person whose face could not be checked")

@@ -41,8 +41,8 @@ def crowd_pack() -> PolicyPack:
 REFUSED = consent(LIN_STUDENT, status="refused", scopes=())
 
 
-def at_the_game(*faces, consents=(REFUSED,), unrecognisable=(LIN_STUDENT,)):
-    return replace(request(*faces, context=PUBLIC_GAME, consents=consents), refused_not_enrolled=unrecognisable)
+def at_the_game(*faces, consents=(REFUSED,), refused_not_enrolled=(LIN_STUDENT,)):
+    return replace(request(*faces, context=PUBLIC_GAME, consents=consents), refused_not_enrolled=refused_not_enrolled)
 
 
 def test_without_anyone_who_cannot_be_checked_the_crowd_rule_allows(crowd_pack):
