@@ -67,13 +67,17 @@ def _check_signer(session: Session, person: Person, data: ConsentCreate, *, dist
         )
     if data.signer_relationship == "self":
         own = (
-            " A student aged 18 or more may sign their own refusal."
-            if data.status == v.GRANTED
-            else " (a student aged 18 or more may sign their own refusal; record their birth date first)"
+            "signs their own"
+            if district.pack.adult_students_sign
+            else "may sign their own refusal"
+            if data.status == v.REFUSED or not adult
+            else "signs only a refusal of their own, or lifts one"
         )
-        if district.pack.adult_students_sign:
-            own = " (a student aged 18 or more signs their own; record their birth date first)"
-        raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian{own}.")
+        first = "" if adult else "; record their birth date first"
+        raise Invalid(
+            f"{person.name} is a student: the form must be signed by a parent or guardian "
+            f"(a student aged 18 or more {own}{first})."
+        )
     raise Invalid(f"{person.name} is a student: the form must be signed by a parent or guardian.")
 
 

@@ -206,7 +206,9 @@ def test_coming_back_to_the_district_does_not_bring_back_the_old_forms(client, o
 # --- 11. a signer not on the roster ----------------------------------------------------------------
 
 
-def test_a_grant_signed_by_someone_not_among_the_guardians(app, client, office, employee):
+def test_a_grant_signed_by_someone_not_among_the_guardians(app, session, client, office, employee):
+    shipped = load_builtin_pack("litchfield-4118.51")
+    app.state.pack = dataclasses.replace(shipped, require_listed_guardian=True)  # a district that requires it
     obama = student(client, office)
     guardians = [{"name": "Ana Lopez", "relationship": "parent"}]
     assert client.patch(f"/api/v1/people/{obama}", json={"guardians": guardians}, headers=office).status_code == 200
@@ -230,8 +232,12 @@ def test_a_grant_signed_by_someone_not_among_the_guardians(app, client, office, 
     assert takedown["clearance_id"] == posted["id"] and "not on the roster" in takedown["reason"]
     form_now = client.get(f"/api/v1/consents/{listed.json()['id']}", headers=office).json()
     assert form_now["signer_listed"] is False and form_now["state"] == "wrong_signer"
-    # A pack that lets such a grant count still says so, on the form and in the decision.
-    app.state.pack = dataclasses.replace(load_builtin_pack("litchfield-4118.51"), require_listed_guardian=False)
+    with TestClient(app) as secretary:
+        _sign_in(secretary, session, "secretary@district.example.org", "office_staff")
+        assert "signed by someone not on the roster" in secretary.get(f"/people/{obama}").text
+    # The shipped pack lets such a grant count, and says so on the form and in the decision.
+    assert shipped.require_listed_guardian is False
+    app.state.pack = shipped
     counted = client.post("/api/v1/consents", json={**form, "signer_name": "Jo Bloggs"}, headers=office)
     assert counted.status_code == 201 and counted.json()["signer_listed"] is False
     cleared = full_view(client, office, clear(client, office, GAME_PHOTO).json())
