@@ -56,8 +56,11 @@ def revoke_consent(
 ) -> ConsentPublic:
     assert user.id is not None
     consent = consents.get_consent(session, consent_id)
-    consents.revoke_consent(session, consent=consent, reason=data.reason, revoked_by_id=user.id, district=district)
-    return consents.consent_public(session, consent, district=district)
+    revocation = consents.revoke_consent(
+        session, consent=consent, reason=data.reason, revoked_by_id=user.id, district=district
+    )
+    # A corrected form is revoked through the correction in force: the answer is the form that was revoked.
+    return consents.consent_public(session, consents.get_consent(session, revocation.consent_id), district=district)
 
 
 @router.post("/consents/{consent_id}/evidence", response_model=ConsentPublic, status_code=201)

@@ -48,7 +48,8 @@ def _correctable(session: SessionDep, person_id: int, district: DistrictDep) -> 
     options = [("", "No: it is a new form")]
     for consent in rows:
         public = consents.consent_public(session, consent, district=district)
-        if public.state != "corrected":
+        # A replaced form is corrected through its correction; a withdrawn one is not corrected at all.
+        if public.state != "corrected" and public.revocation is None:
             options.append(
                 (
                     str(consent.id),

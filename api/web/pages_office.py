@@ -87,7 +87,9 @@ def new_event_form(request: Request, _: OfficePage) -> Response:
 
 
 @router.post("/events/new")
-def add_event(request: Request, form: FormDep, session: SessionDep, user: OfficePage) -> Response:
+def add_event(
+    request: Request, form: FormDep, session: SessionDep, district: DistrictDep, user: OfficePage
+) -> Response:
     values = text_values(form)
     errors: dict[str, str] = {}
     try:
@@ -103,7 +105,7 @@ def add_event(request: Request, form: FormDep, session: SessionDep, user: Office
             }
         )
         with session.begin_nested():
-            event = events.add_event(session, data=data, created_by_id=user.id or 0)
+            event = events.add_event(session, data=data, created_by_id=user.id or 0, time_zone=district.time_zone)
     except ValidationError as exc:
         errors = field_errors(exc)
     except RegistryError as exc:

@@ -4,7 +4,7 @@ Reviewed: matches registry/models/clearances.py Clearance.recognisable_face_px. 
 read 0 (every face that matched nobody was called unknown then). Dropped on downgrade.
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 18:00:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0020'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

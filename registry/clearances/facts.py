@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from registry.models.consents import Consent, ConsentRevocation
-from registry.models.people import Person
+from registry.models.people import Guardian, Person
 from registry.policy import ConsentFacts, PersonFacts
 from registry.policy.ledger import District
 
@@ -29,6 +31,7 @@ def facts_of_person(person: Person) -> PersonFacts:
         person.status == "active",
         birth_date=person.birth_date,
         departed_on=person.departed_on,
+        left_on=person.last_departed_on,
     )
 
 
@@ -49,6 +52,12 @@ def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = F
         .join(ConsentRevocation, col(ConsentRevocation.consent_id) == col(Consent.id), isouter=True)
         .where(col(Consent.person_id).in_(ids))
     ).all()
+    guardians: dict[int, set[str]] = defaultdict(set)
+    if any(c.signer_relationship in GUARDIAN_SIGNERS for c, _ in rows):
+        for student_id, name in session.exec(
+            select(Guardian.student_id, Guardian.name).where(col(Guardian.student_id).in_(ids))
+        ):
+            guardians[student_id].add(same_name(name))
     return tuple(
         ConsentFacts(
             id=int(c.id or 0),
@@ -63,9 +72,24 @@ def consent_facts(session: Session, person_ids: Iterable[int], *, lock: bool = F
             revoked_at=revoked_at,
             corrects_id=c.corrects_id,
             signer_name=c.signer_name,
+            signer_listed=(
+                same_name(c.signer_name) in guardians[c.person_id]
+                if c.signer_relationship in GUARDIAN_SIGNERS and guardians[c.person_id]
+                else None  # not a parent's signature, or no guardian on the roster to check it against
+            ),
         )
         for c, revoked_at in rows
     )
+
+
+GUARDIAN_SIGNERS = frozenset({"parent", "guardian"})
+
+
+def same_name(name: str) -> str:
+    """A name as compared with the roster's guardians: case, accents, punctuation and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    kept = "".join(c if c.isalnum() or c.isspace() else "" for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
 
 
 def biometric_consent_in_force(session: Session, person: Person, at: datetime, *, district: District) -> int | None:

@@ -103,5 +103,10 @@ class ConsentPublic(BaseModel):
         "departed",
         "wrong_signer",
     ] = Field(description="what this form means now; 'superseded': a newer form decides, 'corrected': replaced")
+    signer_listed: bool | None = Field(
+        None,
+        description="a parent's or guardian's signature: whether the signer is among the student's guardians on "
+        "the roster (false: signed by someone not on the roster); null when there is nothing to check",
+    )
     revocation: RevocationPublic | None = None
     evidence: list[EvidencePublic] = Field(default_factory=list)

@@ -46,6 +46,7 @@ FORM_STATES = {
     Standing.NOT_YET_VALID: "not_yet_valid",
     Standing.DEPARTED: "departed",
     Standing.WRONG_SIGNER: "wrong_signer",
+    Standing.UNLISTED_SIGNER: "wrong_signer",  # signed "parent" by someone not on the roster
 }
 
 

@@ -25,7 +25,7 @@ class EventCreate(Request):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventCreate:
-        if self.ends_at < self.starts_at:
+        if (self.ends_at.tzinfo is None) == (self.starts_at.tzinfo is None) and self.ends_at < self.starts_at:
             raise ValueError(f"ends_at ({self.ends_at}) is before starts_at ({self.starts_at}).")
         return self
 

@@ -21,6 +21,8 @@ class Person(SQLModel, table=True):
     birth_date: date | None = None  # from the roster: whether a student signs their own forms
     status: str = Field(default="active", max_length=10)
     departed_on: date | None = None
+    # The day they last left the district, kept when they come back: forms signed on or before it end.
+    last_departed_on: date | None = None
     # Name, ID and guardians' names as searched (registry/people/service.py search_key), kept on every write.
     search_key: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)

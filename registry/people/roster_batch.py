@@ -243,7 +243,7 @@ def _compare(
         )
     if departing:
         changes.departing.append(person_id)
-    if "birth_date" in changed:
+    if "birth_date" in changed or guardians_change:  # who signs for them, or who may: decided again
         changes.aged.append(person_id)
     if guardians_change:
         changes.old_guardians.extend(old_guardians)
@@ -277,6 +277,7 @@ def _write(session: Session, changes: _Changes, groups: GroupIndex, report: Rost
             "birth_date": row.birth_date,
             "status": row.status or "active",
             "departed_on": departed_on if row.status == "departed" else None,
+            "last_departed_on": departed_on if row.status == "departed" else None,
             "search_key": row.search_key,
             "created_at": now,
             "updated_at": now,

@@ -107,7 +107,9 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate, di
     if values.get("status") == "departed" and not values.get("departed_on") and not person.departed_on:
         values["departed_on"] = district.today()
     if values.get("status") == "active":
-        values["departed_on"] = None
+        values["departed_on"] = None  # last_departed_on stays: the forms signed before they left stay ended
+    if values.get("departed_on"):
+        values["last_departed_on"] = values["departed_on"]
     values = {key: value for key, value in values.items() if getattr(person, key) != value}
     departing = values.get("status") == "departed"
     if "external_id" in values:
@@ -119,8 +121,10 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate, di
             raise Invalid("Only students have guardians.")
         replace_guardians(session, person=person, guardians=changes.guardians)
         values["updated_at"] = utcnow()
+        values["guardians"] = True  # who may sign for them changed: posted photos are decided again
     if not values:
         return person
+    guardians_changed = values.pop("guardians", False)
     for key, value in values.items():
         setattr(person, key, value)
     person.updated_at = utcnow()
@@ -132,7 +136,7 @@ def update_person(session: Session, *, person: Person, changes: PersonUpdate, di
         from registry.trust import retention
 
         retention.forget_biometrics_without_consent(session, person=person, district=district)  # they go too
-    if departing or "birth_date" in values or values.get("status") == "active":
+    if departing or guardians_changed or "birth_date" in values or values.get("status") == "active":
         standing.recheck_people(
             session, person_ids=[id_of(person)], district=district, cause="departed" if departing else "changed"
         )

@@ -318,6 +318,8 @@ def _reading(request: ClearanceRequest, pack: PolicyPack, *, person: PersonFacts
         at=request.at,
         today=district_today(request.at, request.time_zone),
         adult_students_sign=pack.adult_students_sign,
+        require_listed_guardian=pack.require_listed_guardian,
+        time_zone=request.time_zone,
     )
 
 

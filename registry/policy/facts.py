@@ -25,6 +25,7 @@ class PersonFacts:
     active: bool = True
     birth_date: date | None = None  # decides whether a student signs their own forms (pack setting)
     departed_on: date | None = None
+    left_on: date | None = None  # the last day they left the district, kept after a return
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ConsentFacts:
     revoked_at: datetime | None = None  # withdrawn from this moment on
     corrects_id: int | None = None  # the form this one replaces
     signer_name: str = ""
+    signer_listed: bool | None = None  # a parent's or guardian's signature: is the signer on the roster?
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ _PACK_KEYS = frozenset(
         "redaction",
         "tags",
         "adult_students_sign",
+        "require_listed_guardian",
         "unverified_public_arena",
         "block_unchecked_person",
     }
@@ -77,6 +78,8 @@ class PolicyPack:
     rules: tuple[Rule, ...]
     # A student aged 18 or more signs their own forms (and a parent's no longer counts).
     adult_students_sign: bool = False
+    # A parent's or guardian's grant counts only when the signer is among the student's guardians on the roster.
+    require_listed_guardian: bool = False
     # A public-arena context the uploader declared without naming a district event: "review"
     # when it is what allows the photo, or "accept" the uploader's word.
     unverified_public_arena: str = "review"
@@ -265,6 +268,7 @@ def _build(data: dict[str, Any], lines: SourceLines) -> PolicyPack:
         redaction_allowed=flag(head, "redaction", "[pack]"),
         rules=tuple(rules),
         adult_students_sign=flag(head, "adult_students_sign", "[pack]", default=False),
+        require_listed_guardian=flag(head, "require_listed_guardian", "[pack]", default=False),
         unverified_public_arena=optional_text(head, "unverified_public_arena", "[pack]") or "review",
     )
 

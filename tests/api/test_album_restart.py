@@ -37,6 +37,7 @@ def test_photos_left_queued_or_running_by_a_stopped_service_are_finished_at_the_
         game = add_event(
             session,
             created_by_id=1,
+            time_zone=settings.time_zone,
             data=EventCreate(
                 name="Home game",
                 kind="sporting_event",

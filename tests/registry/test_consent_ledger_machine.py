@@ -1,10 +1,12 @@
 """Random sequences of acts on a few children's records, checked against the README's rules.
 
-A Hypothesis state machine records forms (grants, refusals, corrections), revokes them, lets
-children leave the district, lets days pass (the daily re-check runs) and clears photos of them,
-all through the registry's services on a migrated database. After every step, an oracle written
-from the README's "How a consent record is read" (not from registry/policy/ledger.py) says what
-each child's standing is, and two things must hold:
+A Hypothesis state machine records forms (grants, refusals, corrections of any form: revoked,
+refused, already corrected), revokes any form, lets children leave the district and come back,
+lets days pass (the daily re-check runs) and clears photos of them, all through the registry's
+services on a migrated database. An act the README refuses (correcting a revoked form, turning a
+refusal into a grant, revoking a refusal) must be refused, and one it allows must be accepted.
+After every step, an oracle written from the README's "How a consent record is read" (not from
+registry/policy/ledger.py) says what each child's standing is, and two things must hold:
 
 - no clearance is allowed (and left without a takedown request) for a face whose standing for
   that destination does not allow it: a grant in force where consent is needed, no refusal or
@@ -30,6 +32,7 @@ from registry.clearances.service import decide_again
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
 from registry.core.db import make_engine, new_session
+from registry.core.errors import RegistryError
 from registry.core.migrate import upgrade
 from registry.models.clearances import Clearance, ClearanceFace
 from registry.models.events import Event
@@ -64,7 +67,14 @@ class Form:
 class Child:
     id: int
     left: bool = False
+    left_on: date | None = None  # the day they last left, kept when they come back
     forms: list[Form] = field(default_factory=list)
+
+    def in_force_for(self, form: Form) -> Form:
+        """README rule 4: a corrected form is revoked through the correction that replaced it."""
+        while (later := next((f for f in self.forms if f.corrects == form.id), None)) is not None:
+            form = later
+        return form
 
 
 def oracle(child: Child, place: str, now: datetime) -> str:
@@ -86,6 +96,8 @@ def oracle(child: Child, place: str, now: datetime) -> str:
         return "refused"
     if child.left:
         return "no"
+    if child.left_on is not None and newest.signed <= child.left_on:
+        return "no"  # rule 7: a departure ends the forms signed on or before the day they left
     ends = newest.ends
     in_dates = newest.starts <= today and (ends is None or today <= ends)
     return "yes" if in_dates and place in newest.places else "no"
@@ -220,15 +232,14 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
         self._record(child, granted=granted, places=frozenset(places), days_ago=days_ago, lasts=None, corrects=wrong)
 
     def _correctable(self, child: Child) -> list[Form]:
+        """The plain case: a grant never revoked and not corrected yet (the other forms: correct_any_form)."""
         corrected = {f.corrects for f in child.forms}
-        return [f for f in child.forms if f.id not in corrected]
+        return [f for f in child.forms if f.id not in corrected and f.granted and f.withdrawn_on is None]
 
-    @precondition(lambda self: any(f.granted and f.withdrawn_on is None for c in self.children for f in c.forms))
+    @precondition(lambda self: any(self._revocable(c) for c in self.children))
     @rule(data=st.data())
     def revoke(self, data: st.DataObject) -> None:
-        form = data.draw(
-            st.sampled_from([f for c in self.children for f in c.forms if f.granted and f.withdrawn_on is None])
-        )
+        form = data.draw(st.sampled_from([f for c in self.children for f in self._revocable(c)]))
         consents.revoke_consent(
             self.session,
             consent=consents.get_consent(self.session, form.id),
@@ -238,6 +249,11 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
         )
         form.withdrawn_on = self.now
 
+    def _revocable(self, child: Child) -> list[Form]:
+        """The plain case: a grant in force, not corrected (the other forms: revoke_any_form)."""
+        corrected = {f.corrects for f in child.forms}
+        return [f for f in child.forms if f.granted and f.withdrawn_on is None and f.id not in corrected]
+
     @rule(n=st.integers(0, CHILDREN - 1))
     def leave_the_district(self, n: int) -> None:
         child = self.children[n]
@@ -245,7 +261,85 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
         people.update_person(
             self.session, person=person, changes=PersonUpdate(status="departed"), district=self.district
         )
+        if not child.left:  # leaving again changes nothing: they are gone since the first day
+            child.left_on = self.now.date()
         child.left = True
+
+    # --- corrections and revocations of any form; returns (issue 19) ------------------------------
+
+    @precondition(lambda self: any(c.forms for c in self.children))
+    @rule(
+        data=st.data(),
+        granted=st.booleans(),
+        places=st.sets(st.sampled_from(DESTINATIONS)),
+        shift=st.integers(-60, 60),
+    )
+    def correct_any_form(self, data: st.DataObject, granted: bool, places: set[str], shift: int) -> None:
+        """A correction of any form, however it stands; refused exactly where README rule 2 refuses it."""
+        child = data.draw(st.sampled_from([c for c in self.children if c.forms]))
+        wrong = data.draw(st.sampled_from(child.forms))
+        if granted and not places:
+            places = {DESTINATIONS[0]}  # a grant names where photos may go (checked before any rule)
+        signed = min(wrong.signed + timedelta(days=shift), self.now.date())
+        refused_by_readme = (
+            any(f.corrects == wrong.id for f in child.forms)  # corrected once: correct the correction
+            or wrong.withdrawn_on is not None  # a withdrawn consent is not brought back
+            or (
+                not wrong.granted
+                and (
+                    granted  # a refusal is lifted only by a newer signed grant
+                    or signed < wrong.signed  # an older grant would decide again
+                    or (not wrong.places and bool(places))  # it refused everything
+                    or (bool(wrong.places) and bool(places) and not wrong.places <= places)
+                )
+            )
+        )
+        try:
+            self._record(
+                child,
+                granted=granted,
+                places=frozenset(places),
+                days_ago=(self.now.date() - signed).days,
+                lasts=None,
+                corrects=wrong,
+            )
+        except RegistryError as refused:
+            assert refused_by_readme, f"correcting {wrong} was refused: {refused.message}"
+            assert refused.status_code in (409, 422)
+            return
+        assert not refused_by_readme, f"correcting {wrong} was accepted"
+
+    @precondition(lambda self: any(c.forms for c in self.children))
+    @rule(data=st.data())
+    def revoke_any_form(self, data: st.DataObject) -> None:
+        """Revoking any form: a corrected one through the correction in force; a refusal or a form already
+        withdrawn is refused (README rule 4)."""
+        child = data.draw(st.sampled_from([c for c in self.children if c.forms]))
+        asked = data.draw(st.sampled_from(child.forms))
+        in_force = child.in_force_for(asked)
+        refused_by_readme = not in_force.granted or in_force.withdrawn_on is not None
+        try:
+            revocation = consents.revoke_consent(
+                self.session,
+                consent=consents.get_consent(self.session, asked.id),
+                reason="phoned",
+                revoked_by_id=self.office_id,
+                district=self.district,
+            )
+        except RegistryError as refused:
+            assert refused_by_readme, f"revoking {asked} was refused: {refused.message}"
+            return
+        assert not refused_by_readme, f"revoking {asked} was accepted"
+        assert revocation.consent_id == in_force.id
+        in_force.withdrawn_on = self.now
+
+    @precondition(lambda self: any(c.left for c in self.children))
+    @rule(data=st.data())
+    def come_back(self, data: st.DataObject) -> None:
+        child = data.draw(st.sampled_from([c for c in self.children if c.left]))
+        person = people.get_person(self.session, child.id)
+        people.update_person(self.session, person=person, changes=PersonUpdate(status="active"), district=self.district)
+        child.left = False
 
     @rule(days=st.integers(1, 200))
     def days_pass(self, days: int) -> None:
