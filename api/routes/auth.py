@@ -71,7 +71,10 @@ def who_am_i(session: SessionDep, user: CurrentUser) -> UserPublic:
 @router.post(
     "/auth/password",
     response_model=TokenResponse,
-    responses={429: {"description": "too many wrong passwords for this account from this address"}},
+    responses={
+        409: {"description": "another change of the account (a password, a sign-out) came first: sign in again"},
+        429: {"description": "too many wrong passwords for this account from this address"},
+    },
 )
 def change_my_password(
     request: Request,

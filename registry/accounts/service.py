@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from registry.accounts import passwords, security, sign_in
 from registry.accounts.permissions import Role
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
+from registry.core import audit
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.models.accounts import ApiToken, User
 from registry.models.base import as_utc, id_of, utcnow
@@ -19,6 +20,16 @@ API_TOKEN_USE_PRECISION = timedelta(minutes=15)
 
 class WrongPassword(Invalid):
     """The current password given to change it is not the account's."""
+
+
+class SignInEnded(Conflict):
+    """The sign-in asking for a change ended while it waited: another change of the account came first."""
+
+
+SIGN_IN_ENDED = (
+    "Your password was not changed: at the same moment your password was changed, or you were signed out, "
+    "somewhere else, and that ended this sign-in. Sign in again with the password now in force."
+)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -81,9 +92,9 @@ def link_person(session: Session, *, user: User, person_id: int | None) -> User:
 
 def deactivate(session: Session, *, user: User) -> User:
     """No sign-in, page, access token or API token of the account works from now on."""
+    hold(session, user)
     user.active = False
-    end_sessions(session, user=user)
-    return user
+    return _next_session(session, user)
 
 
 def reactivate(session: Session, *, user: User) -> User:
@@ -96,6 +107,21 @@ def reactivate(session: Session, *, user: User) -> User:
 
 def end_sessions(session: Session, *, user: User) -> User:
     """Every page session and access token of the account stops working (API tokens are not sessions)."""
+    hold(session, user)
+    return _next_session(session, user)
+
+
+def hold(session: Session, user: User) -> None:
+    """The account as it is now, its row locked until this transaction ends: a change of the account made
+    meanwhile elsewhere (a password, a sign-out) is waited for and read, never overwritten. The audit chain's
+    lock first, then the row, as every writer takes them (registry/core/audit.py), so no two wait on each other."""
+    session.flush()
+    audit.lock_chain(session)
+    session.refresh(user, with_for_update=True)
+
+
+def _next_session(session: Session, user: User) -> User:
+    """Raises the session number of an account held (see hold): every earlier session of it ends."""
     user.session_version += 1
     session.add(user)
     session.flush()
@@ -109,9 +135,11 @@ def set_temporary_password(session: Session, *, user: User, password: str | None
     if password is None:
         password = made = security.new_password()
     _check_password(password, email=user.email, full_name=user.full_name)
-    user.password_hash = security.hash_password(password)
+    password_hash = security.hash_password(password)  # seconds of work, before the account is held
+    hold(session, user)
+    user.password_hash = password_hash
     user.must_change_password = True
-    end_sessions(session, user=user)
+    _next_session(session, user)
     sign_in.unlock(session, email=user.email)
     return made
 
@@ -125,7 +153,12 @@ def change_password(
     address: str,
     backoff: sign_in.Backoff,
 ) -> User:
-    """The account's own new password. Ends every other session; the caller starts a fresh one."""
+    """The account's own new password. Ends every other session; the caller starts a fresh one.
+
+    ``user`` is the account as the request's sign-in read it. Two changes at once: the second waits for the
+    first (see hold) and is refused with SignInEnded, as the first ended its sign-in; it never overwrites
+    the first's password nor gets a session of its own."""
+    signed_in_as = user.session_version
     sign_in.check_not_waiting(session, email=user.email, address=address)
     if not security.verify_password(user.password_hash, current):
         sign_in.count_wrong_password(session, account=user.email, address=address, backoff=backoff)
@@ -133,9 +166,13 @@ def change_password(
     if new == current:
         raise Invalid("The new password must be different from the current one.")
     _check_password(new, email=user.email, full_name=user.full_name)
-    user.password_hash = security.hash_password(new)
+    password_hash = security.hash_password(new)  # seconds of work, before the account is held
+    hold(session, user)
+    if user.session_version != signed_in_as or not user.active:
+        raise SignInEnded(SIGN_IN_ENDED)
+    user.password_hash = password_hash
     user.must_change_password = False
-    return end_sessions(session, user=user)
+    return _next_session(session, user)
 
 
 def list_users(session: Session) -> list[User]:
