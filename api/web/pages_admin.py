@@ -104,7 +104,7 @@ def _account_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, object] | None = None,
-    temporary: str | None = None,
+    temporary: accounts.TemporaryPassword | None = None,
     status_code: int = 200,
 ) -> Response:
     person = people.get_person(session, user.person_id) if user.person_id else None
@@ -116,6 +116,7 @@ def _account_page(
             "account": user,
             "person": person,
             "locked_until": locks.get(user.email),
+            "api_tokens": accounts.live_api_tokens(session, user=user),
             "temporary": temporary,
             "errors": errors or {},
             "values": values or {},
@@ -224,14 +225,17 @@ def _set_active(request: Request, session: Session, user: User, *, by: User, act
 
 
 @router.post("/admin/users/{user_id}/temporary-password")
-def temporary_password(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+def temporary_password(
+    request: Request, form: FormDep, user_id: int, session: SessionDep, admin: AdminPage
+) -> Response:
     user = accounts.get_user(session, user_id)
     if user.id == admin.id:
         flash(request, "Change your own password with “Change my password” at the top of the page.", kind="error")
         return _back(user)
-    made = accounts.set_temporary_password(session, user=user)
+    # The box is ticked when the page shows it; left unticked, the account's API tokens go on working.
+    done = accounts.set_temporary_password(session, user=user, revoke_api_tokens=form.get("revoke_api_tokens") == "yes")
     # Rendered, not redirected: the password is shown on this response only and never stored readable.
-    return _account_page(request, session, user, temporary=made)
+    return _account_page(request, session, user, temporary=done)
 
 
 @router.get("/admin/users/{user_id}/temporary-password")

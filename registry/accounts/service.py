@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -128,9 +129,22 @@ def _next_session(session: Session, user: User) -> User:
     return user
 
 
-def set_temporary_password(session: Session, *, user: User, password: str | None = None) -> str | None:
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """What setting a temporary password did: the password made (None when given), the account's API tokens
+    revoked in the same act, and those left working."""
+
+    password: str | None
+    tokens_revoked: list[ApiToken]
+    tokens_working: list[ApiToken]
+
+
+def set_temporary_password(
+    session: Session, *, user: User, password: str | None = None, revoke_api_tokens: bool
+) -> TemporaryPassword:
     """A password the account must change at its next sign-in; ends its sessions and lets every address
-    sign in again. Returns the password when one was made (None when given)."""
+    sign in again. API tokens are not sessions: they are revoked too when asked (an account someone else
+    may hold is held only when they are), else they go on working and the answer lists them."""
     made = None
     if password is None:
         password = made = security.new_password()
@@ -141,7 +155,12 @@ def set_temporary_password(session: Session, *, user: User, password: str | None
     user.must_change_password = True
     _next_session(session, user)
     sign_in.unlock(session, email=user.email)
-    return made
+    working = live_api_tokens(session, user=user)
+    if not revoke_api_tokens:
+        return TemporaryPassword(password=made, tokens_revoked=[], tokens_working=working)
+    for token in working:
+        revoke_api_token(session, token_id=id_of(token))
+    return TemporaryPassword(password=made, tokens_revoked=working, tokens_working=[])
 
 
 def change_password(
@@ -250,6 +269,17 @@ def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
         session.add(record)
         session.flush()
     return record
+
+
+def live_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    """The account's API tokens that still work: neither revoked nor expired."""
+    now = utcnow()
+    tokens = session.exec(
+        select(ApiToken)
+        .where(ApiToken.user_id == id_of(user), col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.id))
+    )
+    return [t for t in tokens if t.expires_at is None or as_utc(t.expires_at) > now]
 
 
 def list_api_tokens(session: Session) -> list[ApiToken]:
