@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from media.images import DEFAULT_MAX_PIXELS
 from registry.clearances.facts import consent_facts, facts_of_person
 from registry.consents import standing
+from registry.consents import scan_copies
 from registry.consents.scans import check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 from registry.core import audit
@@ -174,6 +175,7 @@ def attach_evidence(
     max_decode_bytes: int,
     uploaded_by_id: int,
 ) -> ConsentEvidence:
+    scan_copies.refuse_a_copy(session, consent=consent, data=data)
     content_type = sniff_evidence(data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes)
     digest = hashlib.sha256(data).hexdigest()
     directory.mkdir(parents=True, exist_ok=True)
