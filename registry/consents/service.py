@@ -11,8 +11,7 @@ from sqlmodel import Session, col, select
 
 from media.images import DEFAULT_MAX_PIXELS
 from registry.clearances.facts import consent_facts, facts_of_person
-from registry.consents import standing
-from registry.consents import scan_copies
+from registry.consents import scan_copies, standing
 from registry.consents.scans import check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 from registry.core import audit
