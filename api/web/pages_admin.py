@@ -104,7 +104,7 @@ def _account_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, object] | None = None,
-    temporary: accounts.TemporaryPassword | None = None,
+    temporary: accounts.TemporaryPasswordResult | None = None,
     status_code: int = 200,
 ) -> Response:
     person = people.get_person(session, user.person_id) if user.person_id else None

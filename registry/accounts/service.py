@@ -130,7 +130,7 @@ def _next_session(session: Session, user: User) -> User:
 
 
 @dataclass(frozen=True)
-class TemporaryPassword:
+class TemporaryPasswordResult:
     """What setting a temporary password did: the password made (None when given), the account's API tokens
     revoked in the same act, and those left working."""
 
@@ -141,7 +141,7 @@ class TemporaryPassword:
 
 def set_temporary_password(
     session: Session, *, user: User, password: str | None = None, revoke_api_tokens: bool
-) -> TemporaryPassword:
+) -> TemporaryPasswordResult:
     """A password the account must change at its next sign-in; ends its sessions and lets every address
     sign in again. API tokens are not sessions: they are revoked too when asked (an account someone else
     may hold is held only when they are), else they go on working and the answer lists them."""
@@ -157,10 +157,10 @@ def set_temporary_password(
     sign_in.unlock(session, email=user.email)
     working = live_api_tokens(session, user=user)
     if not revoke_api_tokens:
-        return TemporaryPassword(password=made, tokens_revoked=[], tokens_working=working)
+        return TemporaryPasswordResult(password=made, tokens_revoked=[], tokens_working=working)
     for token in working:
         revoke_api_token(session, token_id=id_of(token))
-    return TemporaryPassword(password=made, tokens_revoked=working, tokens_working=[])
+    return TemporaryPasswordResult(password=made, tokens_revoked=working, tokens_working=[])
 
 
 def change_password(
