@@ -71,7 +71,10 @@ def who_am_i(session: SessionDep, user: CurrentUser) -> UserPublic:
 @router.post(
     "/auth/password",
     response_model=TokenResponse,
-    responses={429: {"description": "too many wrong passwords for this account from this address"}},
+    responses={
+        409: {"description": "another change of the account (a password, a sign-out) came first: sign in again"},
+        429: {"description": "too many wrong passwords for this account from this address"},
+    },
 )
 def change_my_password(
     request: Request,
@@ -148,12 +151,20 @@ def set_temporary_password(
     admin: AdminUser,
 ) -> TemporaryPasswordSet:
     """A password the account must change at its next sign-in (one is made when none is given). Its sessions
-    end and it is unlocked."""
+    end and it is unlocked. Its API tokens are revoked too unless `revoke_api_tokens` is false: the answer
+    lists those revoked and those still working."""
     user = accounts.get_user(session, user_id)
     if user.id == admin.id:
         raise HTTPException(status.HTTP_409_CONFLICT, "Change your own password with POST /auth/password.")
-    made = accounts.set_temporary_password(session, user=user, password=data.password)
-    return TemporaryPasswordSet(user=_public(session, user), password=made)
+    done = accounts.set_temporary_password(
+        session, user=user, password=data.password, revoke_api_tokens=data.revoke_api_tokens
+    )
+    return TemporaryPasswordSet(
+        user=_public(session, user),
+        password=done.password,
+        api_tokens_revoked=[ApiTokenPublic.model_validate(t.model_dump()) for t in done.tokens_revoked],
+        api_tokens_still_working=[ApiTokenPublic.model_validate(t.model_dump()) for t in done.tokens_working],
+    )
 
 
 def _token_for(user: User, settings: Settings) -> TokenResponse:

@@ -63,7 +63,12 @@ def revoke_consent(
     return consents.consent_public(session, consents.get_consent(session, revocation.consent_id), district=district)
 
 
-@router.post("/consents/{consent_id}/evidence", response_model=ConsentPublic, status_code=201)
+@router.post(
+    "/consents/{consent_id}/evidence",
+    response_model=ConsentPublic,
+    status_code=201,
+    responses={409: {"description": "the same scan is already kept with this form or another person's form"}},
+)
 def attach_evidence(
     consent_id: int,
     session: SessionDep,

@@ -106,7 +106,7 @@ def _account_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, object] | None = None,
-    temporary: str | None = None,
+    temporary: accounts.TemporaryPasswordResult | None = None,
     status_code: int = 200,
 ) -> Response:
     person = people.get_person(session, user.person_id) if user.person_id else None
@@ -118,6 +118,7 @@ def _account_page(
             "account": user,
             "person": person,
             "locked_until": locks.get(user.email),
+            "api_tokens": accounts.live_api_tokens(session, user=user),
             "temporary": temporary,
             "errors": errors or {},
             "values": values or {},
@@ -248,14 +249,17 @@ def _set_active(
 
 
 @router.post("/admin/users/{user_id}/temporary-password")
-def temporary_password(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+def temporary_password(
+    request: Request, form: FormDep, user_id: int, session: SessionDep, admin: AdminPage
+) -> Response:
     user = accounts.get_user(session, user_id)
     if user.id == admin.id:
         flash(request, "Change your own password with “Change my password” at the top of the page.", kind="error")
         return _back(user)
-    made = accounts.set_temporary_password(session, user=user)
+    # The box is ticked when the page shows it; left unticked, the account's API tokens go on working.
+    done = accounts.set_temporary_password(session, user=user, revoke_api_tokens=form.get("revoke_api_tokens") == "yes")
     # Rendered, not redirected: the password is shown on this response only and never stored readable.
-    return _account_page(request, session, user, temporary=made)
+    return _account_page(request, session, user, temporary=done)
 
 
 @router.get("/admin/users/{user_id}/temporary-password")

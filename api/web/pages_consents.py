@@ -14,6 +14,7 @@ from api.web.templating import CONSENT_KIND_LABELS, flash, render
 from api.web.uploads import too_large
 from registry.consents import service as consents
 from registry.consents import standing
+from registry.consents.scan_copies import ScanAlreadyKept
 from registry.consents.schemas import ConsentCreate, ConsentRevoke
 from registry.core.errors import NotFound, RegistryError
 from registry.models.accounts import User
@@ -174,7 +175,7 @@ def record_consent(
         if exc.status_code == 413 and scan is not None:
             errors = {"scan": too_large(settings, "scan", size=scan.size)}
         else:
-            errors = {"scan" if exc.status_code == 415 else FORM: exc.message}
+            errors = {"scan" if exc.status_code == 415 or isinstance(exc, ScanAlreadyKept) else FORM: exc.message}
     if errors:
         return _form_page(request, session, district, person, values, errors, scan_lost=scan is not None)
     what = "photo release" if data.kind == "image_release" else "consent"

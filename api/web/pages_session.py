@@ -110,6 +110,10 @@ def change_password(
         )
     except signing_in.SignInRefused as exc:
         return _password_page(request, status_code=429, errors={"current_password": exc.message})
+    except accounts.SignInEnded as exc:  # another change of the account came first and ended this sign-in
+        request.session.clear()
+        flash(request, exc.message, kind="error")
+        return RedirectResponse("/login", status_code=303)
     except Invalid as exc:
         # Returned, not raised: a wrong current password is counted, like a wrong sign-in.
         field = "current_password" if isinstance(exc, accounts.WrongPassword) else "new_password"

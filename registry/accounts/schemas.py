@@ -60,15 +60,6 @@ class PasswordChange(Request):
     new_password: Password = Field(min_length=1, max_length=200)
 
 
-class TemporaryPassword(Request):
-    password: Password | None = Field(None, max_length=200, description="leave out to have one made")
-
-
-class TemporaryPasswordSet(BaseModel):
-    user: UserPublic
-    password: str | None = Field(description="the password made for the account (shown once); null if given")
-
-
 class ApiTokenCreate(Request):
     name: str = Field(min_length=1, max_length=100)
     user_id: int | None = Field(None, description="the account the token acts as; yours by default")
@@ -88,3 +79,21 @@ class ApiTokenPublic(BaseModel):
 
 class ApiTokenCreated(ApiTokenPublic):
     token: str = Field(description="shown once: store it now, it cannot be read again")
+
+
+class TemporaryPassword(Request):
+    password: Password | None = Field(None, max_length=200, description="leave out to have one made")
+    revoke_api_tokens: bool = Field(
+        True,
+        description="also revoke the account's API tokens, which a password does not end (the default: a "
+        "temporary password is often set because someone else may hold the account); false keeps them working",
+    )
+
+
+class TemporaryPasswordSet(BaseModel):
+    user: UserPublic
+    password: str | None = Field(description="the password made for the account (shown once); null if given")
+    api_tokens_revoked: list[ApiTokenPublic] = Field(description="the account's API tokens revoked in this act")
+    api_tokens_still_working: list[ApiTokenPublic] = Field(
+        description="the account's API tokens that go on working (revoke_api_tokens was false)"
+    )

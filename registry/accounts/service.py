@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -10,6 +11,7 @@ from registry.accounts import passwords, security, sign_in
 from registry.accounts.permissions import Role
 from registry.accounts.schemas import ApiTokenCreate, UserCreate, UserUpdate
 from registry.consents import standing
+from registry.core import audit
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.models.accounts import ApiToken, User
 from registry.models.base import as_utc, id_of, utcnow
@@ -22,6 +24,16 @@ API_TOKEN_USE_PRECISION = timedelta(minutes=15)
 
 class WrongPassword(Invalid):
     """The current password given to change it is not the account's."""
+
+
+class SignInEnded(Conflict):
+    """The sign-in asking for a change ended while it waited: another change of the account came first."""
+
+
+SIGN_IN_ENDED = (
+    "Your password was not changed: at the same moment your password was changed, or you were signed out, "
+    "somewhere else, and that ended this sign-in. Sign in again with the password now in force."
+)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -93,9 +105,9 @@ def link_person(session: Session, *, user: User, person_id: int | None, district
 
 def deactivate(session: Session, *, user: User) -> User:
     """No sign-in, page, access token or API token of the account works from now on."""
+    hold(session, user)
     user.active = False
-    end_sessions(session, user=user)
-    return user
+    return _next_session(session, user)
 
 
 def reactivate(session: Session, *, user: User) -> User:
@@ -108,24 +120,59 @@ def reactivate(session: Session, *, user: User) -> User:
 
 def end_sessions(session: Session, *, user: User) -> User:
     """Every page session and access token of the account stops working (API tokens are not sessions)."""
+    hold(session, user)
+    return _next_session(session, user)
+
+
+def hold(session: Session, user: User) -> None:
+    """The account as it is now, its row locked until this transaction ends: a change of the account made
+    meanwhile elsewhere (a password, a sign-out) is waited for and read, never overwritten. The audit chain's
+    lock first, then the row, as every writer takes them (registry/core/audit.py), so no two wait on each other."""
+    session.flush()
+    audit.lock_chain(session)
+    session.refresh(user, with_for_update=True)
+
+
+def _next_session(session: Session, user: User) -> User:
+    """Raises the session number of an account held (see hold): every earlier session of it ends."""
     user.session_version += 1
     session.add(user)
     session.flush()
     return user
 
 
-def set_temporary_password(session: Session, *, user: User, password: str | None = None) -> str | None:
+@dataclass(frozen=True)
+class TemporaryPasswordResult:
+    """What setting a temporary password did: the password made (None when given), the account's API tokens
+    revoked in the same act, and those left working."""
+
+    password: str | None
+    tokens_revoked: list[ApiToken]
+    tokens_working: list[ApiToken]
+
+
+def set_temporary_password(
+    session: Session, *, user: User, password: str | None = None, revoke_api_tokens: bool
+) -> TemporaryPasswordResult:
     """A password the account must change at its next sign-in; ends its sessions and lets every address
-    sign in again. Returns the password when one was made (None when given)."""
+    sign in again. API tokens are not sessions: they are revoked too when asked (an account someone else
+    may hold is held only when they are), else they go on working and the answer lists them."""
     made = None
     if password is None:
         password = made = security.new_password()
     _check_password(password, email=user.email, full_name=user.full_name)
-    user.password_hash = security.hash_password(password)
+    password_hash = security.hash_password(password)  # seconds of work, before the account is held
+    hold(session, user)
+    user.password_hash = password_hash
     user.must_change_password = True
-    end_sessions(session, user=user)
+    _next_session(session, user)
     sign_in.unlock(session, email=user.email)
-    return made
+    working = live_api_tokens(session, user=user)
+    if not revoke_api_tokens:
+        return TemporaryPasswordResult(password=made, tokens_revoked=[], tokens_working=working)
+    for token in working:
+        revoke_api_token(session, token_id=id_of(token))
+    return TemporaryPasswordResult(password=made, tokens_revoked=working, tokens_working=[])
 
 
 def change_password(
@@ -137,7 +184,12 @@ def change_password(
     address: str,
     backoff: sign_in.Backoff,
 ) -> User:
-    """The account's own new password. Ends every other session; the caller starts a fresh one."""
+    """The account's own new password. Ends every other session; the caller starts a fresh one.
+
+    ``user`` is the account as the request's sign-in read it. Two changes at once: the second waits for the
+    first (see hold) and is refused with SignInEnded, as the first ended its sign-in; it never overwrites
+    the first's password nor gets a session of its own."""
+    signed_in_as = user.session_version
     sign_in.check_not_waiting(session, email=user.email, address=address)
     if not security.verify_password(user.password_hash, current):
         sign_in.count_wrong_password(session, account=user.email, address=address, backoff=backoff)
@@ -145,9 +197,13 @@ def change_password(
     if new == current:
         raise Invalid("The new password must be different from the current one.")
     _check_password(new, email=user.email, full_name=user.full_name)
-    user.password_hash = security.hash_password(new)
+    password_hash = security.hash_password(new)  # seconds of work, before the account is held
+    hold(session, user)
+    if user.session_version != signed_in_as or not user.active:
+        raise SignInEnded(SIGN_IN_ENDED)
+    user.password_hash = password_hash
     user.must_change_password = False
-    return end_sessions(session, user=user)
+    return _next_session(session, user)
 
 
 def list_users(session: Session) -> list[User]:
@@ -231,6 +287,17 @@ def revoke_api_token(session: Session, *, token_id: int) -> ApiToken:
         session.add(record)
         session.flush()
     return record
+
+
+def live_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    """The account's API tokens that still work: neither revoked nor expired."""
+    now = utcnow()
+    tokens = session.exec(
+        select(ApiToken)
+        .where(ApiToken.user_id == id_of(user), col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.id))
+    )
+    return [t for t in tokens if t.expires_at is None or as_utc(t.expires_at) > now]
 
 
 def list_api_tokens(session: Session) -> list[ApiToken]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, col, or_, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.faces import DETECTOR, ENGINE, Box
@@ -583,8 +583,14 @@ def _record(session: Session, *, clearance: Clearance, faces: list[ClearanceFace
     clearance.pack_id, clearance.pack_version = decision.pack_id, decision.pack_version
     clearance.decided_at = utcnow()
     session.add(clearance)
-    session.exec(delete(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id))
-    for consent_id in decision.consents_relied_on:
+    # Row by row, not by one DELETE: the audit log then names each consent the photo stops relying on,
+    # and audit verification can tell a row deleted behind the log's back (registry/trust/audit_tables.py).
+    kept = session.exec(select(ClearanceConsent).where(col(ClearanceConsent.clearance_id) == clearance.id)).all()
+    for link in kept:
+        if link.consent_id not in decision.consents_relied_on:
+            session.delete(link)
+    linked = {link.consent_id for link in kept}
+    for consent_id in dict.fromkeys(c for c in decision.consents_relied_on if c not in linked):
         session.add(ClearanceConsent(clearance_id=id_of(clearance), consent_id=consent_id))
     session.flush()
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from media.images import DEFAULT_MAX_PIXELS
 from registry.clearances.facts import GUARDIAN_SIGNERS, consent_facts, facts_of_person, same_name
-from registry.consents import standing
+from registry.consents import scan_copies, standing
 from registry.consents.scans import SCAN_CHECK_CPU_SECONDS, check_scan
 from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
 from registry.core import audit
@@ -288,6 +288,7 @@ def attach_evidence(
     uploaded_by_id: int,
     check_cpu_seconds: int = SCAN_CHECK_CPU_SECONDS,
 ) -> ConsentEvidence:
+    scan_copies.refuse_a_copy(session, consent=consent, data=data)
     content_type = sniff_evidence(
         data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes, cpu_seconds=check_cpu_seconds
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from registry.accounts.permissions import Permission, may
 from registry.core.errors import Invalid, NotFound
@@ -52,12 +52,21 @@ def save_group(
     session.add(group)
     session.flush()
     gid = id_of(group)
-    session.exec(delete(GroupMember).where(col(GroupMember.group_id) == gid))
-    session.exec(delete(GroupLeader).where(col(GroupLeader.group_id) == gid))
-    session.add_all([GroupMember(group_id=gid, person_id=p) for p in members])
-    session.add_all([GroupLeader(group_id=gid, user_id=u) for u in leaders])
+    # Only who joins or leaves, row by row: the audit log names each, and audit verification can then tell
+    # a member or leader added behind the log's back from one the office removed (registry/trust/audit_tables.py).
+    _replace(session, GroupMember, gid, "person_id", members)
+    _replace(session, GroupLeader, gid, "user_id", leaders)
     session.flush()
     return group
+
+
+def _replace(session: Session, table: type[GroupMember | GroupLeader], gid: int, column: str, ids: list[int]) -> None:
+    rows = session.exec(select(table).where(table.group_id == gid)).all()
+    for row in rows:
+        if getattr(row, column) not in ids:
+            session.delete(row)
+    present = {getattr(row, column) for row in rows}
+    session.add_all([table(group_id=gid, **{column: i}) for i in ids if i not in present])
 
 
 def get_group_for(session: Session, group_id: int, user: User) -> Group:

@@ -1,11 +1,16 @@
 """The audit log against the tables it speaks for: a row changed, deleted or added behind the log's back.
 
 A hash chain proves the log was not edited, but not that the tables still say what the log last said:
-deleting a revocation row directly would re-activate its consent with the chain intact. So for the
-tables whose rows decide what may be posted and who may act (people, consents and their revocations,
-face templates, accounts), the log is replayed row by row: its last word on each row must hold. A row
-the log says exists must exist with the logged values (secrets and images only as present or absent); a
-row the log says was deleted must be gone; a row with no entry at all was written behind the log's back.
+deleting a revocation row directly would re-activate its consent with the chain intact, a leader added
+to a group would learn its members' names, a revoked API token made live again would act for its
+account. So every audited table (people, consents and their revocations and scans, face templates,
+accounts and API tokens, groups with their members and leaders, clearances with their faces, the consents
+they relied on and reviewers' acts, takedowns, events, albums, the sign-in back-off) is replayed row by
+row: the log's last word on each row must hold. Every table, not a chosen few, so that a table added later
+is checked without anyone remembering to list it. A row the log says exists must exist with the logged
+values (secrets and images only as present or absent); a row the log says was deleted must be gone; a row
+with no entry at all was written behind the log's back. A row whose key has several columns (a group's
+member) is named as the log names it, ``group_id=1,person_id=2``.
 
 The replay reads one table's entries ordered by row, a thousand rows at a time, so memory does not grow
 with the registry. A bulk UPDATE on a table (logged by statement, not by row) makes the columns it set
@@ -22,11 +27,10 @@ from typing import Any
 from sqlalchemy import Column, Date, DateTime, Table, select
 from sqlmodel import Session, SQLModel
 
-from registry.core.audit import summary
+from registry.core.audit import NOT_AUDITED, summary
 from registry.models.audit import AuditEntry
 from registry.models.base import as_utc
 
-CHECKED_TABLES = ("users", "people", "consents", "consent_revocations", "face_templates")
 ROWS_PER_CHECK = 1000
 _NOT_LOGGED = "not logged)"
 
@@ -55,14 +59,16 @@ class _Expected:
 def first_disagreement(session: Session) -> RowProblem | None:
     """The row whose log entry is earliest among those the tables contradict; then rows with no entry."""
     found: RowProblem | None = None
-    for name in CHECKED_TABLES:
-        table = SQLModel.metadata.tables.get(name)
-        if table is None:
-            continue
+    for table in checked_tables():
         problem = _check_table(session, table)
         if problem is not None and (found is None or _earlier(problem, found)):
             found = problem
     return found
+
+
+def checked_tables() -> list[Table]:
+    """Every table the audit log speaks for, in a fixed order."""
+    return [t for name, t in sorted(SQLModel.metadata.tables.items()) if name not in NOT_AUDITED]
 
 
 def _earlier(one: RowProblem, other: RowProblem) -> bool:
@@ -147,10 +153,10 @@ def _after_bulk(row: _Expected, bulk: list[tuple[int, str, dict[str, Any]]], *, 
 
 
 def _compare(session: Session, table: Table, chunk: list[_Expected]) -> RowProblem | None:
-    key = next(iter(table.primary_key.columns))
-    ids = [_id_value(key, e.row_id) for e in chunk]
+    key = next(iter(table.primary_key.columns))  # the first column of the key: enough to fetch the rows
+    ids = sorted({_first_key_value(table, e.row_id) for e in chunk} - {None}, key=str)
     found = {
-        str(row._mapping[key.name]): row._mapping
+        _row_id(table, row._mapping): row._mapping
         for row in session.connection().execute(select(table).where(key.in_(ids)))
     }
     problem: RowProblem | None = None
@@ -204,25 +210,43 @@ def _compare(session: Session, table: Table, chunk: list[_Expected]) -> RowProbl
 
 
 def _unlogged_row(session: Session, table: Table, logged_ids: set[str]) -> RowProblem | None:
-    key = next(iter(table.primary_key.columns))
-    result = session.connection().execute(select(key).order_by(key).execution_options(yield_per=ROWS_PER_CHECK))
-    for (value,) in result:
-        if str(value) not in logged_ids:
+    keys = list(table.primary_key.columns)
+    result = session.connection().execute(select(*keys).order_by(*keys).execution_options(yield_per=ROWS_PER_CHECK))
+    for row in result:
+        row_id = _row_id(table, row._mapping)
+        if row_id not in logged_ids:
             result.close()
             return RowProblem(
                 None,
                 table.name,
-                str(value),
-                f"{table.name} row {value} has no entry in the audit log: it was written behind the log's back",
+                row_id,
+                f"{table.name} row {row_id} has no entry in the audit log: it was written behind the log's back",
             )
     return None
 
 
-def _id_value(key: Column[Any], row_id: str) -> Any:
+def _row_id(table: Table, row: Any) -> str:
+    """The row as the audit log names it (registry/core/audit.py): its key, or each key column by name."""
+    keys = list(table.primary_key.columns)
+    if len(keys) == 1:
+        return str(row[keys[0].name])
+    return ",".join(f"{k.name}={row[k.name]}" for k in keys)
+
+
+def _first_key_value(table: Table, row_id: str) -> Any:
+    """The value of the key's first column in a row id the log wrote; None if the id cannot be one."""
+    key = next(iter(table.primary_key.columns))
+    if len(table.primary_key.columns) > 1:
+        name, _, value = row_id.split(",", 1)[0].partition("=")
+        if name != key.name:
+            return None
+        row_id = value
     try:
         return int(row_id) if key.type.python_type is int else row_id
     except NotImplementedError:
         return row_id
+    except ValueError:
+        return None
 
 
 def _same(column: Column[Any], logged: Any, value: Any) -> bool:

@@ -250,3 +250,33 @@ def test_an_unlock_is_in_the_audit_log(client, admin, settings):
     response = client.get("/api/v1/audit", headers=admin, params={"table_name": "sign_in_backoffs", "limit": 50})
     actions = [e["action"] for e in response.json()["items"]]
     assert actions[0] == "delete" and "insert" in actions
+
+
+def _api_token(client: TestClient, admin: dict[str, str], owner: dict, name: str) -> dict[str, str]:
+    created = client.post("/api/v1/tokens", headers=admin, json={"name": name, "user_id": owner["id"]})
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+def test_a_temporary_password_holds_the_account_its_api_tokens_included(client, admin):
+    """Set because the account may be in someone else's hands: by default its API tokens stop working too."""
+    coach = new_account(client, admin)
+    integration = _api_token(client, admin, coach, "Gallery sync")
+    assert client.get("/api/v1/clearances", headers=integration).status_code == 200
+    set_ = client.post(f"/api/v1/users/{coach['id']}/temporary-password", json={}, headers=admin)
+    assert set_.status_code == 200, set_.text
+    assert [t["name"] for t in set_.json()["api_tokens_revoked"]] == ["Gallery sync"]
+    assert set_.json()["api_tokens_still_working"] == []
+    assert client.get("/api/v1/clearances", headers=integration).status_code == 401
+
+
+def test_an_administrator_may_keep_the_api_tokens_and_is_told_they_still_work(client, admin):
+    coach = new_account(client, admin)
+    integration = _api_token(client, admin, coach, "Gallery sync")
+    set_ = client.post(
+        f"/api/v1/users/{coach['id']}/temporary-password", json={"revoke_api_tokens": False}, headers=admin
+    )
+    assert set_.status_code == 200, set_.text
+    assert set_.json()["api_tokens_revoked"] == []
+    assert [t["name"] for t in set_.json()["api_tokens_still_working"]] == ["Gallery sync"]
+    assert client.get("/api/v1/clearances", headers=integration).status_code == 200

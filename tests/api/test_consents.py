@@ -144,3 +144,28 @@ def test_employees_cannot_see_consents_even_by_guessing_ids(client, office, empl
         client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "mine"}, headers=employee).status_code
         == 403
     )
+
+
+def test_the_same_scan_is_never_kept_twice_with_a_form_nor_with_another_persons_form(client, office):
+    maya, liam = person(client, office, "S-1"), person(client, office, "S-2")
+    release = client.post("/api/v1/consents", json=form(maya), headers=office).json()
+    biometric = client.post("/api/v1/consents", json=form(maya, kind="biometric", scopes=[]), headers=office).json()
+    liams = client.post("/api/v1/consents", json=form(liam), headers=office).json()
+    scan = (FACES / "people" / "obama" / "obama-720p.jpg").read_bytes()
+
+    def attach(consent: dict, name: str = "signed-form.jpg"):
+        return client.post(
+            f"/api/v1/consents/{consent['id']}/evidence", files={"file": (name, scan, "image/jpeg")}, headers=office
+        )
+
+    assert attach(release).status_code == 201
+    again = attach(release, "the-same-form.jpg")
+    assert again.status_code == 409 and "already kept with this form" in again.json()["detail"], again.text
+    assert "signed-form.jpg" in again.json()["detail"]
+    elsewhere = attach(liams)
+    assert elsewhere.status_code == 409, elsewhere.text
+    assert "Person S-1's form" in elsewhere.json()["detail"] and f"form {release['id']}" in elsewhere.json()["detail"]
+    assert client.get(f"/api/v1/consents/{liams['id']}", headers=office).json()["evidence"] == []
+    assert len(client.get(f"/api/v1/consents/{release['id']}", headers=office).json()["evidence"]) == 1
+    one_paper = attach(biometric)  # one sheet holding two of Maya's forms is Maya's evidence for both
+    assert one_paper.status_code == 201, one_paper.text

@@ -170,3 +170,44 @@ def test_editing_an_employee_keeps_what_their_form_does_not_show(client: TestCli
     assert saved.status_code == 303
     kept = client.get(f"/api/v1/people/{coach}", headers=office).json()
     assert kept["name"] == "Sam Rivera-Cruz" and kept["grade"] == "4"  # the grade the form does not show is kept
+
+
+def test_a_scan_kept_with_another_childs_form_is_refused_on_the_page(client: TestClient, session: Session, office):
+    maya = add(client, office, "S-1", "Maya Lopez", "Ann Smith")
+    liam = add(client, office, "S-2", "Liam Chen", "Wei Chen")
+    mayas, liams = record(client, office, maya), record(client, office, liam)
+    csrf = sign_in_page(client, session, "office_staff")
+    scan = signed_form_pdf()
+
+    def attach(consent: dict):
+        return client.post(
+            f"/consents/{consent['id']}/scans/new",
+            data={"csrf_token": csrf},
+            files={"scan": ("signed.pdf", scan, "application/pdf")},
+            follow_redirects=False,
+        )
+
+    assert attach(mayas).status_code == 303
+    twice = attach(mayas)
+    assert twice.status_code == 422 and "already kept with this form" in twice.text
+    wrong_child = attach(liams)
+    assert wrong_child.status_code == 422 and "already kept with Maya Lopez" in wrong_child.text
+    assert "check that you chose the right person" in wrong_child.text
+    assert client.get(f"/api/v1/consents/{liams['id']}", headers=office).json()["evidence"] == []
+
+    recorded = client.post(  # a new form for Liam with Maya's scan: refused whole, the field named
+        f"/people/{liam}/consents/new",
+        data={
+            "csrf_token": csrf,
+            "kind": "image_release",
+            "status": "granted",
+            "scopes": "personal_social_media",
+            "signer_name": "Wei Chen",
+            "signer_relationship": "parent",
+            "signed_on": "2026-09-02",
+        },
+        files={"scan": ("signed.pdf", scan, "application/pdf")},
+    )
+    assert recorded.status_code == 422
+    assert re.search(r'<p class="error-text" id="e-scan">This scan is already kept with Maya Lopez', recorded.text)
+    assert len(client.get("/api/v1/consents", params={"person_id": liam}, headers=office).json()["items"]) == 1

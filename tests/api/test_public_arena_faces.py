@@ -100,7 +100,9 @@ def cannot_check(clearance: dict) -> list[dict]:
 def test_an_unknown_face_at_her_schools_game_is_not_taken_for_the_crowd(client, app, office, employee, make_user, maya):
     app.state.pack = crowd_pack()
     game = school_game(client, office)
-    response = clear(client, employee, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now())  # nobody enrolled
+    response = clear(
+        client, employee, "people/rose_leslie/rose-2.jpg", event_id=game, camera_time=now()
+    )  # nobody enrolled
     assert response.status_code == 201, response.text
     mine = response.json()
     assert mine["decision"] == "needs_review"  # the pack alone would have allowed it

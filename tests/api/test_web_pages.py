@@ -154,3 +154,36 @@ def test_the_roster_page_says_when_an_import_changed_nothing(client: TestClient,
     again = send()
     assert "Nothing changed: all 2 rows were already up to date." in again
     assert "Every row was imported" not in again and "New groups" not in again
+
+
+def test_a_temporary_password_set_on_the_page_revokes_the_api_tokens_unless_unticked(
+    client: TestClient, session: Session
+) -> None:
+    from registry.accounts.schemas import ApiTokenCreate
+
+    coach = accounts.add_user(
+        session,
+        data=UserCreate(
+            email="coach@district.example.org", full_name="Coach Rivera", role="employee", password=PASSWORD
+        ),
+    )
+    token = _sign_in(client, session, "admin")
+    admin = accounts.find_user_by_email(session, "web-admin@district.example.org")
+    assert admin is not None
+    accounts.create_api_token(session, data=ApiTokenCreate(name="Gallery sync", user_id=coach.id), created_by=admin)
+    session.commit()
+    page = client.get(f"/admin/users/{coach.id}").text
+    assert re.search(r'name="revoke_api_tokens" value="yes" checked', page), "the box is ticked when shown"
+    assert "Gallery sync" in page
+
+    kept = client.post(f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token})
+    assert kept.status_code == 200, kept.text
+    assert "Its API tokens still work" in kept.text and "Gallery sync" in kept.text
+    assert [t.name for t in accounts.live_api_tokens(session, user=coach)] == ["Gallery sync"]
+
+    held = client.post(
+        f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token, "revoke_api_tokens": "yes"}
+    )
+    assert held.status_code == 200, held.text
+    assert "Its API tokens were revoked too" in held.text
+    assert accounts.live_api_tokens(session, user=coach) == []
