@@ -58,7 +58,8 @@ def in_place(condition: Condition, *, quarter_turns: int = 0, face_px: int | Non
 
     def scene(rgb: np.ndarray, box: Box, background: np.ndarray) -> Derived:
         out = np.ascontiguousarray(condition(rgb, box))
-        width, height = (box.height, box.width) if quarter_turns % 2 else (box.width, box.height)
+        sides = (box.height, box.width) if quarter_turns % 2 else (box.width, box.height)
+        width, height = float(sides[0]), float(sides[1])
         if face_px is not None:
             width, height = face_px, box.height * face_px / box.width
         return Derived(out, (centred_box(out.shape, width, height),))
