@@ -51,6 +51,7 @@ QUICK_SCENES = [
     "crowd: 9 faces of 25–50 px in 12 MP, half turned",
 ]
 FULL_FACES, QUICK_FACES = 6, 1
+PARTS = ["recall", "without-people", "consented"]
 
 
 def plain_script(rgb: np.ndarray, *, encode: bool = False) -> tuple[list[Box], float, float]:
@@ -199,6 +200,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a representative subset, in a few minutes")
     parser.add_argument("--faces", type=int, default=None, help="faces enrolled nowhere per scene (0: all)")
     parser.add_argument("--scenes", nargs="+", choices=list(SCENES), help="only these scenes")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="which tables (default all)")
+    parser.add_argument("--without-people", type=int, default=None, help="how many photos without people (default all)")
     parser.add_argument("--made", type=int, default=None, help="portraits made into 12 MP and wide shots (default all)")
     args = parser.parse_args()
     faces = args.faces if args.faces is not None else QUICK_FACES if args.quick else FULL_FACES
@@ -213,29 +216,26 @@ def main() -> None:
             + ".\n",
             flush=True,
         )
-        print("## Children enrolled nowhere, by scene (classroom photos)\n")
-        rows, allowed, photos = recall_rows(school, scenes, faces or None)
-        print(
-            "\n".join(rows)
-            + f"\n\nPhotos of children enrolled nowhere allowed: **{allowed} of {photos}** (target 0).\n",
-            flush=True,
-        )
-        print("## Photos without people\n")
-        rows, flagged, total = without_people_rows(school, 5 if args.quick else None)
-        print(
-            "\n".join(rows) + f"\n\nSent to review or blocked: **{flagged} of {total}** (target at most 1 in 20).\n",
-            flush=True,
-        )
-        print("## Photos of consented students\n")
-        made = args.made if args.made is not None else 1 if args.quick else None
-        rows, ratio_rows, allowed, total = consented_rows(school, args.quick, made)
-        share = 100 * allowed / max(1, total)
-        print(
-            "\n".join(rows)
-            + f"\n\nConsented photos allowed: **{allowed} of {total} ({share:.0f} %)** (target ≥ 97 %).\n"
-        )
-        print("## 12 MP classroom photos: the service against a plain face_recognition script\n")
-        print("\n".join(ratio_rows) + "\n", flush=True)
+        if "recall" in args.parts:
+            print("## Children enrolled nowhere, by scene (classroom photos)\n")
+            rows, allowed, photos = recall_rows(school, scenes, faces or None)
+            print(f"\nPhotos of children enrolled nowhere allowed: **{allowed} of {photos}** (target 0).\n", flush=True)
+        if "without-people" in args.parts:
+            print("## Photos without people\n")
+            limit = args.without_people if args.without_people is not None else 5 if args.quick else None
+            rows, flagged, total = without_people_rows(school, limit)
+            print(f"\nSent to review or blocked: **{flagged} of {total}** (target at most 1 in 20).\n", flush=True)
+        if "consented" in args.parts:
+            print("## Photos of consented students\n")
+            made = args.made if args.made is not None else 1 if args.quick else None
+            rows, ratio_rows, allowed, total = consented_rows(school, args.quick, made)
+            share = 100 * allowed / max(1, total)
+            print(
+                "\n".join(rows)
+                + f"\n\nConsented photos allowed: **{allowed} of {total} ({share:.0f} %)** (target ≥ 97 %).\n"
+            )
+            print("## 12 MP classroom photos: the service against a plain face_recognition script\n")
+            print("\n".join(ratio_rows) + "\n", flush=True)
     print(f"\n{other.sentence()} The run took {time.perf_counter() - started:.0f} s.\n")
 
 
