@@ -95,8 +95,8 @@ def recall_rows(school: School, scenes: list[str], faces: int | None) -> tuple[l
     backgrounds = list(sets.without_people().values())
     rows = [
         "| scene | photos | faces in them | plain script, full res | service | allowed (target 0) "
-        "| s/photo wall (CPU) | s/photo by stage |",
-        "|---" * 8 + "|",
+        "| review (search cut short) | blocked | s/photo wall (CPU) | s/photo by stage |",
+        "|---" * 10 + "|",
     ]
     allowed_all = photos_all = 0
     for scene in scenes:
@@ -115,8 +115,12 @@ def recall_rows(school: School, scenes: list[str], faces: int | None) -> tuple[l
             service_n += sum(found(cleared.boxes, face) for face in visible)
             allowed += cleared.decision == "allowed"
         allowed_all, photos_all = allowed_all + allowed, photos_all + len(samples)
+        review = sum(r.decision == "needs_review" for r in runs)
+        cut_short = sum(any("searched for faces completely" in why for why in r.reasons) for r in runs)
+        blocked = sum(r.decision == "blocked" for r in runs)
         rows.append(
-            f"| {scene} | {len(samples)} | {faces_in} | {plain_n} | {service_n} | **{allowed}** | {timing(runs)} |"
+            f"| {scene} | {len(samples)} | {faces_in} | {plain_n} | {service_n} | **{allowed}** "
+            f"| {review} ({cut_short}) | {blocked} | {timing(runs)} |"
         )
         show(rows)
     return rows, allowed_all, photos_all
