@@ -4,6 +4,7 @@ with Retry-After. The service has one turn for photo checks here, and a photo be
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 import time
@@ -11,12 +12,25 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, wait_finished  # noqa: F401
 from tests.conftest import FACES, PASSWORD
 
 CLASSROOM = {"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"}
-PHOTO = (FACES / "groups/biden-obama.jpg").read_bytes()
+
+
+def _twelve_megapixels() -> bytes:
+    """A 12 MP classroom photo of two people enrolled nowhere, turned without an orientation tag: the first
+    search finds no face, the closer look finds both (blocked), and the turn is held for seconds, not the
+    fraction of a second a small photo takes."""
+    out = io.BytesIO()
+    turned = Image.open(FACES / "groups" / "kit-rose.jpg").convert("RGB").transpose(Image.Transpose.ROTATE_90)
+    turned.resize((4000, 2800)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+PHOTO = _twelve_megapixels()
 
 
 def one_turn(tmp_path: Path):

@@ -33,7 +33,9 @@ def test_an_album_is_cleared_in_the_background_and_shown_by_decision(
     page.get_by_role("button", name="Check these photos").click()
     expect(page.get_by_role("heading", name="Album", exact=False)).to_be_visible()
     expect(page.get_by_text("All 3 photos checked.", exact=True)).to_be_visible(timeout=120_000)
-    expect(page.locator(".album-group", has_text="Do not post").locator(".album-grid li")).to_have_count(2)
+    # kit-rose: two faces nobody enrolled; obama-240p: one face too small to recognise, for a reviewer
+    expect(page.locator(".album-group", has_text="Do not post").locator(".album-grid li")).to_have_count(1)
+    expect(page.locator(".album-group", has_text="Waiting for a reviewer")).to_contain_text("obama-240p.jpg")
     expect(page.locator(".album-group", has_text="Could not be read")).to_contain_text("broken.jpg")
     page.wait_for_function("() => [...document.querySelectorAll('.album-grid img')].every(i => i.complete)")
     shoot(page, "album-result")
