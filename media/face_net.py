@@ -16,12 +16,12 @@ face counts only where windows of two sizes both find it.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from media.detectors import tflite_net
 from media.faces import Box
 
 MODEL = Path(__file__).resolve().parent / "models" / "face_detection_short_range.tflite"
@@ -42,8 +42,6 @@ WINDOW_STEP = 2**0.25  # each window size is this much smaller than the last: fo
 # with one size, 4 of 12 photos without people had a "face"; with two, 3; every covered face was kept).
 AGREEING_SIZES = 2
 
-_local = threading.local()
-
 
 def _anchors() -> np.ndarray:
     """The network's 896 anchor centres: 2 per cell of a 16 x 16 grid, then 6 per cell of an 8 x 8 grid."""
@@ -57,15 +55,6 @@ def _anchors() -> np.ndarray:
 
 
 ANCHORS = _anchors()
-
-
-def _net() -> cv2.dnn.Net:
-    """One network per thread: an OpenCV network is not to be shared between threads."""
-    net = getattr(_local, "net", None)
-    if net is None:
-        net = cv2.dnn.readNetFromTFLite(str(MODEL))
-        _local.net = net
-    return net
 
 
 Window = tuple[int, int, int]  # left, top, side
@@ -110,7 +99,7 @@ def detect(rgb: np.ndarray, window: Window, *, score: float = FACE_SCORE) -> lis
     square[: part.shape[0], : part.shape[1]] = part
     small = cv2.resize(square, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
     blob = np.ascontiguousarray((small.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None])
-    net = _net()
+    net = tflite_net(MODEL)
     net.setInput(blob)
     logits, boxes = net.forward(["classificators", "regressors"])
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1).astype(np.float64), -100.0, 100.0)))

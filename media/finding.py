@@ -150,8 +150,10 @@ def _tell_apart(
     ]
     faces: list[Face] = []
     rest: list[Candidate] = []
+    crops = {id(c): upright_crop(rgb, c) for c in new}  # each candidate turned upright once, for both checks
     for candidate in new:
-        face = None if _cut_off(candidate) or candidate.face_px < min_face_px else _encoded_upright(rgb, candidate)
+        comparable = not _cut_off(candidate) and candidate.face_px >= min_face_px
+        face = _encoded_upright(crops[id(candidate)], candidate) if comparable else None
         if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
             faces.append(face)
             found.append((candidate.box, candidate.degrees))
@@ -165,7 +167,7 @@ def _tell_apart(
             candidate.box.same_place(u.box) for u in unrecognisable
         ):
             continue
-        why = _why_unrecognisable(rgb, candidate, min_face_px)
+        why = _why_unrecognisable(crops[id(candidate)], candidate, min_face_px)
         if why is not None:
             unrecognisable.append(Unrecognisable(candidate.box, why))
     seen = [box for box, _ in found] + [u.box for u in unrecognisable]
@@ -197,20 +199,20 @@ def _cut_off(candidate: Candidate) -> bool:
     return candidate.outside > CUT_OFF
 
 
-def _encoded_upright(rgb: np.ndarray, candidate: Candidate) -> Face | None:
-    """The face turned upright, found there again by dlib's HOG, and encoded; None if HOG does not see it."""
-    scaled = _scaled_for_hog(upright_crop(rgb, candidate), candidate.face_px)
+def _encoded_upright(crop: np.ndarray, candidate: Candidate) -> Face | None:
+    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded; None if HOG does not see it."""
+    scaled = _scaled_for_hog(crop, candidate.face_px)
     box = _hog_face_at_centre(scaled)
     if box is None:
         return None
     return Face(box=candidate.box, encoding=encode_faces(scaled, [box])[0].encoding)
 
 
-def _why_unrecognisable(rgb: np.ndarray, candidate: Candidate, min_face_px: int) -> str | None:
+def _why_unrecognisable(crop: np.ndarray, candidate: Candidate, min_face_px: int) -> str | None:
     """Why this face cannot be compared with anyone; None when a second model says it is no face."""
     if _cut_off(candidate):
-        return CUT_BY_EDGE if _confirmed(candidate, upright_crop(rgb, candidate), bar=CUT_PRESENT) else None
-    if not _confirmed(candidate, upright_crop(rgb, candidate)):
+        return CUT_BY_EDGE if _confirmed(candidate, crop, bar=CUT_PRESENT) else None
+    if not _confirmed(candidate, crop):
         return None
     return TOO_SMALL if candidate.face_px < min_face_px else UNCLEAR
 

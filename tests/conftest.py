@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,20 +84,32 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}")
+@contextmanager
+def fresh_database(kind: str, directory: Path, *, prefix: str) -> Iterator[Engine]:
+    """A new, migrated database of ``kind`` ("sqlite" in ``directory``, or "postgresql" named after ``prefix``),
+    dropped at the end: for tests whose transactions must see each other's commits."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{directory / 'registry.db'}")
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    name = create_pg_database(prefix)
+    engine = make_engine(sqlalchemy_pg_url(name))
+    try:
         upgrade(engine)
         yield engine
+    finally:
         engine.dispose()
-        return
-    name = create_pg_database("registry_test")
-    engine = make_engine(sqlalchemy_pg_url(name))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_pg_database(name)
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db"), prefix="registry_test") as engine:
+        yield engine
 
 
 @pytest.fixture

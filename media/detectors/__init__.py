@@ -9,9 +9,12 @@ independent model before it may change a decision, and merges the detections of 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from media.faces import Box
@@ -72,3 +75,16 @@ def box_around(points: list[tuple[float, float]], width: int, height: int) -> tu
         left=max(0, math.floor(left)),
     )
     return box, 1.0 - inside_w * inside_h / area
+
+
+_networks = threading.local()
+
+
+def tflite_net(model: Path) -> cv2.dnn.Net:
+    """``model`` read by OpenCV's TFLite reader, once per thread: an OpenCV network is not to be shared."""
+    nets: dict[Path, cv2.dnn.Net] | None = getattr(_networks, "nets", None)
+    if nets is None:
+        nets = _networks.nets = {}
+    if model not in nets:
+        nets[model] = cv2.dnn.readNetFromTFLite(str(model))
+    return nets[model]

@@ -10,27 +10,18 @@ faces, turned upright, 0.98-1.00, and 0.5-1.0 with the upper half covered.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from media.detectors import tflite_net
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "face_landmark.tflite"
 INPUT_SIDE = 192
 # The share of a square crop (the face in its middle) the network is shown: MediaPipe crops a face 1.5
 # times its detected size.
 FACE_SHARE_SHOWN = 1.5
-_local = threading.local()
-
-
-def _net() -> cv2.dnn.Net:
-    """One network per thread: an OpenCV network is not to be shared between threads."""
-    net = getattr(_local, "net", None)
-    if net is None:
-        net = cv2.dnn.readNetFromTFLite(str(MODEL))
-        _local.net = net
-    return net
 
 
 def face_presence(crop: np.ndarray, *, faces_wide: float) -> float:
@@ -44,7 +35,7 @@ def face_presence(crop: np.ndarray, *, faces_wide: float) -> float:
     if middle.size == 0:
         return 0.0
     pixels = cv2.resize(np.ascontiguousarray(middle), (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
-    net = _net()
+    net = tflite_net(MODEL)
     net.setInput(np.ascontiguousarray((pixels.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]))
     outputs = net.forward(list(net.getUnconnectedOutLayersNames()))
     flag = next(o for o in outputs if o.size == 1)

@@ -81,9 +81,7 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
                 face.model_copy(update={"distance": None, "margin": None, "candidates": [], "match_reason": ""})
             )
             if face.person_id != viewer.person_id:
-                _record_disclosure(
-                    session, viewer, person_id=face.person_id, clearance_id=public.id, face_index=face.index
-                )
+                _record_disclosure(session, viewer, person_id=face.person_id, clearance_id=public.id, face=face.index)
             continue
         kind = kinds.get(face.person_id or 0) if identified else None
         words = face_words(face, kind=kind, refusal=refusals.get(face.consent_id or 0))
@@ -191,7 +189,9 @@ def present_takedown(session: Session, takedown: Takedown, *, viewer: Viewer) ->
     # The stored reason is the stopping face's sentence; a doubtful face's names its candidates.
     if person is not None and viewer.may_identify(person.id) and not takedown.reason.startswith("Possibly"):
         if person.id != viewer.person_id:
-            _record_takedown_disclosure(session, viewer, person_id=id_of(person), takedown=takedown)
+            _record_disclosure(
+                session, viewer, person_id=id_of(person), clearance_id=takedown.clearance_id, takedown_id=takedown.id
+            )
         return TakedownShown(person.id, person.name, takedown.reason)
     kind = person.kind if person is not None else None
     if kind is None or person is not None and person.id == viewer.person_id:
@@ -220,9 +220,7 @@ def _people_named(
         elif viewer.may_identify(reason.person_id):
             told.append(reason)
             if reason.person_id != viewer.person_id:
-                _record_disclosure(
-                    session, viewer, person_id=reason.person_id, clearance_id=clearance_id, face_index=None
-                )
+                _record_disclosure(session, viewer, person_id=reason.person_id, clearance_id=clearance_id, face=None)
         else:
             if not hidden:
                 told.append(None)  # where the count goes
@@ -305,37 +303,15 @@ def takedown_of(session: Session, clearance_id: int | None) -> Takedown | None:
     ).first()
 
 
-def _record_disclosure(
-    session: Session, viewer: Viewer, *, person_id: int | None, clearance_id: int, face_index: int | None
-) -> None:
+def _record_disclosure(session: Session, viewer: Viewer, *, person_id: int | None, **where: int | None) -> None:
+    """A name told to an employee, in a group they lead: who was told, and where (``clearance_id``, and the
+    ``face`` or the ``takedown_id``)."""
     record_act(
         session,
         table_name="people",
         row_id=str(person_id),
         action="disclose",
-        changes={
-            "to_user_id": viewer.user_id,
-            "role": viewer.role,
-            "why": "in a group they lead",
-            "clearance_id": clearance_id,
-            "face": face_index,
-        },
-    )
-
-
-def _record_takedown_disclosure(session: Session, viewer: Viewer, *, person_id: int, takedown: Takedown) -> None:
-    record_act(
-        session,
-        table_name="people",
-        row_id=str(person_id),
-        action="disclose",
-        changes={
-            "to_user_id": viewer.user_id,
-            "role": viewer.role,
-            "why": "in a group they lead",
-            "clearance_id": takedown.clearance_id,
-            "takedown_id": takedown.id,
-        },
+        changes={"to_user_id": viewer.user_id, "role": viewer.role, "why": "in a group they lead", **where},
     )
 
 

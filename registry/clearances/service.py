@@ -277,11 +277,6 @@ def _add_clearance(
 UNCHECKED_PERSON = "a person whose face could not be checked"
 
 
-def unchecked_people(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Box]:
-    """Faces and people the closer look could not compare with anyone; those the service blurred itself are no one."""
-    return [u.box for u in _unblurred(analysis, blurred_boxes)]
-
-
 def _unblurred(analysis: PhotoAnalysis, blurred_boxes: Sequence[Box]) -> list[Unrecognisable]:
     """A face the service blurred is no one. A person whose face it blurred is that face, already decided:
     the person detector's box may hold the whole body or start at the shoulders, so the blurred face may be

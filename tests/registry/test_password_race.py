@@ -13,30 +13,19 @@ from sqlalchemy.engine import Engine
 from registry.accounts import security, sign_in
 from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
-from registry.core.db import committed, make_engine, new_session, unit_of_work
+from registry.core.db import committed, new_session, unit_of_work
 from registry.core.errors import RegistryError
-from registry.core.migrate import upgrade
 from registry.models.accounts import User
 from registry.trust import audit_log
-from tests.conftest import PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.conftest import PASSWORD, fresh_database
 
 NEW = ("a brand new choice 41", "another fresh phrase 87")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
-        upgrade(engine)
+    with fresh_database(request.param, tmp_path, prefix="registry_password_race") as engine:
         yield engine
-        engine.dispose()
-        return
-    name = create_pg_database("registry_password_race")
-    engine = make_engine(sqlalchemy_pg_url(name))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_pg_database(name)
 
 
 def _change(engine: Engine, user_id: int, new: str, both_signed_in: threading.Barrier) -> int | RegistryError:

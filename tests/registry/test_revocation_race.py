@@ -18,8 +18,7 @@ from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.service import clear_photo
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine, new_session, unit_of_work
-from registry.core.migrate import upgrade
+from registry.core.db import new_session, unit_of_work
 from registry.core.settings import Settings
 from registry.faces import enrolment
 from registry.faces.templates import TemplateCache
@@ -27,18 +26,14 @@ from registry.models.takedowns import Takedown
 from registry.people import service as people
 from registry.people.schemas import PersonCreate
 from registry.policy import load_builtin_pack
-from tests.conftest import FACES, PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.conftest import FACES, PASSWORD, fresh_database
 from tests.district import DISTRICT
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
-    name = create_pg_database("registry_race")
-    engine = make_engine(sqlalchemy_pg_url(name))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_pg_database(name)
+def pg_engine(tmp_path: Path) -> Iterator[Engine]:
+    with fresh_database("postgresql", tmp_path, prefix="registry_race") as engine:
+        yield engine
 
 
 def _school(engine: Engine, settings: Settings) -> tuple[int, int, int]:

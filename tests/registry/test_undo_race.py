@@ -20,9 +20,8 @@ from registry.clearances.schemas import ClearanceReviewRequest
 from registry.clearances.service import clear_photo
 from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate
-from registry.core.db import make_engine, new_session, unit_of_work
+from registry.core.db import new_session, unit_of_work
 from registry.core.errors import Conflict
-from registry.core.migrate import upgrade
 from registry.core.settings import Settings
 from registry.faces import enrolment
 from registry.faces.templates import TemplateCache
@@ -31,7 +30,7 @@ from registry.people import service as people
 from registry.people.schemas import PersonCreate
 from registry.policy import load_builtin_pack
 from registry.trust.audit_log import verify
-from tests.conftest import FACES, PASSWORD, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.conftest import FACES, PASSWORD, fresh_database
 from tests.district import DISTRICT
 
 UNDOS = 8
@@ -40,18 +39,8 @@ UNDOS = 8
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh database that several transactions can share (the tests' own roll everything back)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
-        upgrade(engine)
+    with fresh_database(request.param, tmp_path, prefix="registry_undo") as engine:
         yield engine
-        engine.dispose()
-        return
-    name = create_pg_database("registry_undo")
-    engine = make_engine(sqlalchemy_pg_url(name))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    drop_pg_database(name)
 
 
 def _an_act_to_undo(engine: Engine, tmp_path: Path) -> tuple[int, int]:
