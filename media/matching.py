@@ -16,7 +16,7 @@ encoder's 150 px face chip is mostly interpolation; a 44 px face still matched i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -97,28 +97,52 @@ def match_faces(
     min_margin: float = 0.06,
     min_face_px: int = 40,
     recognisable_px: int = 0,
+    within: Collection[int] | None = None,
+    watched: Collection[int] = (),
 ) -> list[Match]:
-    """One ``Match`` per face, in the order given; no person is identified twice in a photo."""
+    """One ``Match`` per face, in the order given; no person is identified twice in a photo.
+
+    ``within``: the only people a face may be matched with (``None``: everyone in ``index``); anyone else is
+    nobody to this photo. ``watched``: people outside ``within`` who may not be shown; a face near one of them
+    (within ``review_threshold``, and not clearly nearer someone it is identified as) is only *possible*, so
+    that a person nobody expected in the photo is never let through as someone else."""
     if not 0 < match_threshold <= review_threshold:
         raise ValueError("thresholds must satisfy 0 < match_threshold <= review_threshold")
     if min_margin < 0 or min_face_px < 0:
         raise ValueError("min_margin and min_face_px must not be negative")
     if not faces:
         return []
+    everyone = index.person_ids
+    inside = np.ones(len(everyone), dtype=bool) if within is None else np.isin(everyone, np.fromiter(within, int))
+    outside = ~inside & np.isin(everyone, np.fromiter(watched, int))
     distances = index.person_distances(np.stack([face.encoding for face in faces]))
     matches = []
     for face, row in zip(faces, distances, strict=True):
         if face.box.size < min_face_px:
             matches.append(_too_small(face.box.size))
-        elif len(row) == 0:
-            matches.append(_no_one() if face.box.size >= recognisable_px else _too_small(face.box.size))
+            continue
+        if not inside.any():
+            match = _no_one(everyone_searched=within is None)
         else:
-            nearest = _nearest(row, index.person_ids)
-            match = _banded(nearest, match_threshold, review_threshold, min_margin)
-            if match.band == UNKNOWN and face.box.size < recognisable_px:
-                match = replace(match, band=UNRECOGNISABLE, reason=_too_small_to_tell(face.box.size))
-            matches.append(match)
+            match = _banded(_nearest(row[inside], everyone[inside]), match_threshold, review_threshold, min_margin)
+        if outside.any():
+            match = _watched(match, _nearest(row[outside], everyone[outside])[0], review_threshold, min_margin)
+        if match.band == UNKNOWN and face.box.size < recognisable_px:
+            match = replace(match, band=UNRECOGNISABLE, reason=_too_small_to_tell(face.box.size))
+        matches.append(match)
     return _one_face_per_person(matches)
+
+
+def _watched(match: Match, nearest: tuple[int, float], review: float, min_margin: float) -> Match:
+    """The stricter rule for someone outside the people who could be there, who may not be shown."""
+    person, distance = nearest
+    if distance > review:
+        return match
+    if match.band == IDENTIFIED and match.distance is not None and distance > match.distance + min_margin:
+        return match  # clearly the person identified, not them
+    reason = f"near ({distance:.2f}) someone not expected in this photo who may not be shown"
+    candidates = ((person, round(distance, 4)), *((p, d) for p, d in match.candidates if p != person))
+    return Match(POSSIBLE, person, distance, None, candidates[:MAX_CANDIDATES], reason)
 
 
 def _nearest(row: np.ndarray, person_ids: np.ndarray) -> list[tuple[int, float]]:
@@ -174,5 +198,6 @@ def _too_small_to_tell(size: int) -> str:
     return f"a face too small to recognise ({size} px): it matches nobody enrolled, but at this size that is not sure"
 
 
-def _no_one() -> Match:
-    return Match(UNKNOWN, None, None, None, (), "no one is enrolled")
+def _no_one(*, everyone_searched: bool = True) -> Match:
+    reason = "no one is enrolled" if everyone_searched else "no one enrolled could be in this photo"
+    return Match(UNKNOWN, None, None, None, (), reason)

@@ -520,6 +520,7 @@ def clearance_public(session: Session, clearance: Clearance, *, viewer: Viewer) 
                 min_margin=clearance.min_margin,
                 min_face_px=clearance.min_face_px,
                 recognisable_face_px=clearance.recognisable_face_px,
+                matched_against=clearance.matched_against,
             ),
             "consents_relied_on": list(relied),
             "photo_kept": clearance.photo_file is not None,

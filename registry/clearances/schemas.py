@@ -74,6 +74,9 @@ class EngineUsed(BaseModel):
     recognisable_face_px: int = Field(
         description="a face under this size that matches nobody is 'too small to recognise' (review), not unknown"
     )
+    matched_against: str = Field(
+        "", description="whom the faces were compared with: the people who could be there, and who else was searched"
+    )
 
 
 class ClearancePublic(BaseModel):

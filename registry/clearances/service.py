@@ -20,6 +20,7 @@ from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
 from registry.clearances.expected import unrecognisable_refusals
 from registry.clearances.facts import consent_facts, person_facts
+from registry.clearances.gallery import gallery_for
 from registry.core.db import discard, end_before_slow_work, trial
 from registry.core.errors import Invalid, NotFound
 from registry.core.files import crash_here_if_testing
@@ -40,7 +41,7 @@ from registry.policy import (
     PolicyPack,
     decide,
 )
-from registry.policy.ledger import District
+from registry.policy.ledger import District, district_today
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 
 
@@ -182,6 +183,12 @@ def _add_clearance(
     """The clearance and its matched faces, not yet decided."""
     settings, pack, blurred_boxes = using.settings, using.pack, check.blurred_boxes
     faces = analysis.faces
+    gallery = gallery_for(
+        session,
+        event_id=context.event.id if context.event else None,
+        uploader=check.uploader,
+        today=district_today(utcnow(), settings.time_zone),
+    )
     matches = match_faces(
         faces,
         using.templates.index(session),
@@ -190,6 +197,8 @@ def _add_clearance(
         min_margin=settings.min_margin,
         min_face_px=settings.min_face_px,
         recognisable_px=settings.recognisable_face_px,
+        within=gallery.people,
+        watched=gallery.watched,
     )
     clearance = Clearance(
         uploader_id=id_of(check.uploader),
@@ -211,6 +220,7 @@ def _add_clearance(
         detector=DETECTOR,
         detect_max_side=analysis.detect_max_side,
         searches=list(analysis.searches),
+        matched_against=gallery.described[:300],
         match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold,
         min_margin=settings.min_margin,

@@ -46,6 +46,8 @@ class Clearance(SQLModel, table=True):
     min_face_px: int
     # A face under this size that matches nobody is "too small to recognise", not an unknown person.
     recognisable_face_px: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Whom the faces were compared with (registry/clearances/gallery.py), in words; "" before it was recorded.
+    matched_against: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     photo_sha256: str = Field(max_length=64)
     photo_file: str | None = Field(default=None, max_length=80)
     photo_width: int

@@ -167,3 +167,45 @@ def test_never_identified_without_confidence_and_never_twice(seed: int, faces: i
         if m.band == "unknown":
             assert m.person_id is None and m.candidates == ()
         assert len(m.candidates) <= 3
+
+
+# --- Whom a face is compared with: the people who could be there, and who may not be shown elsewhere ---
+
+
+def test_a_face_is_matched_only_with_the_people_who_could_be_there(
+    faces_of: FacesOf, obama_biden_index: TemplateIndex
+) -> None:
+    obama = faces_of("people/obama/obama-2.jpg")[1]
+    [outside] = match_faces(obama, obama_biden_index, within={BIDEN})
+    assert (outside.band, outside.person_id) == ("unknown", None)  # a stranger to this photo's circle
+    [inside] = match_faces(obama, obama_biden_index, within={OBAMA, BIDEN})
+    assert (inside.band, inside.person_id) == ("identified", OBAMA)
+    [nobody] = match_faces(obama, obama_biden_index, within=set())
+    assert nobody.band == "unknown" and nobody.reason == "no one enrolled could be in this photo"
+
+
+def test_a_face_near_someone_elsewhere_who_may_not_be_shown_goes_to_a_reviewer(
+    faces_of: FacesOf, obama_biden_index: TemplateIndex
+) -> None:
+    """Outside the circle, a refusal is still searched: never an "unknown" that a public game might let go."""
+    obama = faces_of("people/obama/obama-2.jpg")[1]
+    [watched] = match_faces(obama, obama_biden_index, within={BIDEN}, watched={OBAMA})
+    assert (watched.band, watched.person_id) == ("possible", OBAMA)
+    assert watched.candidates[0][0] == OBAMA and "may not be shown" in watched.reason
+    [biden] = match_faces(faces_of("people/biden/biden-2.jpg")[1], obama_biden_index, within={BIDEN}, watched={OBAMA})
+    assert (biden.band, biden.person_id) == ("identified", BIDEN)  # clearly Biden: Obama is far
+
+
+def test_a_watched_person_almost_as_near_as_the_one_identified_makes_the_face_possible() -> None:
+    """The stricter rule: identified in the circle, but someone who may not be shown is within the margin."""
+    rng = np.random.default_rng(7)
+    face = rng.normal(size=128) * 0.05
+    near, almost = face + 0.4 / np.sqrt(128), face - 0.44 / np.sqrt(128)
+    index = TemplateIndex([1, 2], np.stack([near, almost]))
+    probe = Face(box=Box(top=0, right=200, bottom=200, left=0), encoding=face)
+    [alone] = match_faces([probe], index, within={1})
+    assert (alone.band, alone.person_id) == ("identified", 1)
+    [strict] = match_faces([probe], index, within={1}, watched={2})
+    assert (strict.band, strict.person_id) == ("possible", 2)
+    [ignored] = match_faces([probe], index, within={1}, watched={3})  # not enrolled: nothing to compare
+    assert (ignored.band, ignored.person_id) == ("identified", 1)
