@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
-from media.finding import SearchLimits, Unrecognisable, look_closer
+from media.finding import SearchLimits, Unrecognisable, look_closer, without_patterns
 from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
@@ -86,6 +86,11 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
         searches: tuple[str, ...] = how.first_searches or (
             f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",
         )
+        if how.first_faces is None and faces:
+            started = time.perf_counter()
+            faces, patterns = without_patterns(photo.rgb, faces)
+            checked = f"{patterns} set aside as no face" if patterns else "all faces"
+            searches += (f"checked (face presence, yunet): {checked} {1000 * (time.perf_counter() - started):.0f} ms",)
         unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:

@@ -43,7 +43,7 @@ from PIL import Image
 from media.detectors import Candidate, Detector
 from media.detectors.people import People
 from media.detectors.presence import face_presence
-from media.detectors.yunet import YuNet
+from media.detectors.yunet import UPRIGHT_SIDE, YuNet
 from media.faces import Box, Face, encode_faces
 
 DEFAULT_SIDE = 1600
@@ -67,14 +67,21 @@ CUT_OFF = 0.05
 # turned copy (echoes measured at 88-178°); neighbours in one tilted photo differ by up to 55° (YuNet's
 # roll from the eyes is rough), and must both be kept.
 ECHO_DEGREES = 70
+# Under this presence score, and with YuNet seeing nothing there, a face HOG found is a pattern, not a face.
+NO_FACE_PRESENCE = 0.05
 # The upright crop HOG checks: this many face sizes wide, the face scaled to about HOG_FACE_PX.
 CROP_FACES = 2.4
 HOG_FACE_PX = 120
+# YuNet draws a face's box tighter than dlib's HOG does (0.8-0.9 of its width on the faces of tests/data): a
+# candidate this share of ``min_face_px`` or more is shown to HOG, and HOG's own size decides whether it is
+# large enough to compare.
+DRAWN_TIGHTER = 0.75
 
 
 @dataclass(frozen=True)
 class SearchLimits:
     side: int = DEFAULT_SIDE
+    upright_side: int = UPRIGHT_SIDE  # the upright pass of a large photo searches a larger copy
     people_side: int = 640
     min_face_px: int = DEFAULT_MIN_FACE_PX
     seconds: float = DEFAULT_SECONDS
@@ -83,7 +90,7 @@ class SearchLimits:
 
 def pipeline(limits: SearchLimits) -> tuple[Detector, ...]:
     """The detectors of the closer look, in the order they run. A new detector is one line here."""
-    return (YuNet(side=limits.side), People(side=limits.people_side))
+    return (YuNet(side=limits.side, upright_side=limits.upright_side), People(side=limits.people_side))
 
 
 @dataclass(frozen=True)
@@ -151,9 +158,13 @@ def _tell_apart(
     faces: list[Face] = []
     rest: list[Candidate] = []
     crops = {id(c): upright_crop(rgb, c) for c in new}  # each candidate turned upright once, for both checks
+    small: set[int] = set()  # candidates HOG measured under ``min_face_px``
     for candidate in new:
-        comparable = not _cut_off(candidate) and candidate.face_px >= min_face_px
-        face = _encoded_upright(crops[id(candidate)], candidate) if comparable else None
+        comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
+        face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape) if comparable else None
+        if face is not None and face.box.size < min_face_px:
+            face = None
+            small.add(id(candidate))
         if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
             faces.append(face)
             found.append((candidate.box, candidate.degrees))
@@ -167,7 +178,9 @@ def _tell_apart(
             candidate.box.same_place(u.box) for u in unrecognisable
         ):
             continue
-        why = _why_unrecognisable(crops[id(candidate)], candidate, min_face_px)
+        why = _why_unrecognisable(
+            crops[id(candidate)], candidate, small=id(candidate) in small or candidate.face_px < min_face_px
+        )
         if why is not None:
             unrecognisable.append(Unrecognisable(candidate.box, why))
     seen = [box for box, _ in found] + [u.box for u in unrecognisable]
@@ -176,6 +189,20 @@ def _tell_apart(
             unrecognisable.append(Unrecognisable(body.box, NO_FACE))
     order = lambda box: (box.left, box.top)  # noqa: E731
     return sorted(faces, key=lambda f: order(f.box)), sorted(unrecognisable, key=lambda u: order(u.box))
+
+
+def without_patterns(rgb: np.ndarray, faces: list[Face]) -> tuple[list[Face], int]:
+    """The first search's faces less those two independent networks both say are no face: the face-presence
+    network scores it under ``NO_FACE_PRESENCE`` and YuNet sees no face there. HOG alone takes a flower's
+    centre or two buttons for a face now and then (benchmarks/precision.py); every real face of tests/data
+    scored 0.18 or more for presence, and YuNet saw each one. Returns the faces kept and how many were not."""
+    kept = []
+    for face in faces:
+        candidate = Candidate(box=face.box, detector="hog", score=0.0)
+        crop = upright_crop(rgb, candidate)
+        if face_presence(crop, faces_wide=CROP_FACES) >= NO_FACE_PRESENCE or YuNet(turns=(0,)).run(crop):
+            kept.append(face)
+    return kept, len(faces) - len(kept)
 
 
 def _same_face(candidate: Candidate, box: Box, degrees: float) -> bool:
@@ -199,22 +226,35 @@ def _cut_off(candidate: Candidate) -> bool:
     return candidate.outside > CUT_OFF
 
 
-def _encoded_upright(crop: np.ndarray, candidate: Candidate) -> Face | None:
-    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded; None if HOG does not see it."""
+def _encoded_upright(crop: np.ndarray, candidate: Candidate, shape: tuple[int, ...]) -> Face | None:
+    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded; None if HOG does not see it.
+    Its box is the candidate's, at the size HOG measured (the size every face the first search finds has)."""
     scaled = _scaled_for_hog(crop, candidate.face_px)
     box = _hog_face_at_centre(scaled)
     if box is None:
         return None
-    return Face(box=candidate.box, encoding=encode_faces(scaled, [box])[0].encoding)
+    size = max(1, round(box.size * crop.shape[0] / scaled.shape[0]))
+    return Face(box=_centred(candidate.box, size), encoding=encode_faces(scaled, [box])[0].encoding)
 
 
-def _why_unrecognisable(crop: np.ndarray, candidate: Candidate, min_face_px: int) -> str | None:
+def _centred(box: Box, size: int) -> Box:
+    """A ``size`` square on ``box``'s centre (a detector's box of a turned face is larger than the face)."""
+    cx, cy = (box.left + box.right) // 2, (box.top + box.bottom) // 2
+    return Box(
+        top=max(0, cy - size // 2),
+        right=cx + (size - size // 2),
+        bottom=cy + (size - size // 2),
+        left=max(0, cx - size // 2),
+    )
+
+
+def _why_unrecognisable(crop: np.ndarray, candidate: Candidate, *, small: bool) -> str | None:
     """Why this face cannot be compared with anyone; None when a second model says it is no face."""
     if _cut_off(candidate):
         return CUT_BY_EDGE if _confirmed(candidate, crop, bar=CUT_PRESENT) else None
     if not _confirmed(candidate, crop):
         return None
-    return TOO_SMALL if candidate.face_px < min_face_px else UNCLEAR
+    return TOO_SMALL if small else UNCLEAR
 
 
 def _overlap(a: Box, b: Box) -> int:

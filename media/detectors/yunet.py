@@ -4,9 +4,11 @@ YuNet is a small convolutional face detector (Shiqi Yu's libfacedetection, BSD 3
 network's weights are compiled into the ``yuface`` wheel, nothing is downloaded). It finds faces from
 about 10 px up, heads rolled up to about 50°, faces turned aside, half covered, and faces the photo's
 edge cuts in half, and it gives five points on each face (eyes, nose, mouth corners). It runs on a
-copy of the photo no longer than ``side``, bordered with black so that a face cut by the edge is still
-seen whole-ish, at each of the four quarter turns: a photo turned without an orientation tag, or a
-head at any angle, is upright in one of them (measured in ``benchmarks/recall.py``).
+copy of the photo bordered with black so that a face cut by the edge is still seen whole-ish, at each of
+the four quarter turns: a photo turned without an orientation tag, or a head at any angle, is upright in
+one of them (measured in ``benchmarks/recall.py``). The upright pass searches a copy up to
+``UPRIGHT_SIDE`` long (small faces far away); the turned passes one up to ``side``, or ``TURNED_SIDE`` once
+the upright pass is sure of a face (the photo is the right way up; only a head rolled far is left to find).
 """
 
 from __future__ import annotations
@@ -26,6 +28,17 @@ from media.images import downscale
 # The network's own score runs from 0 to 100. Below this nothing is kept at all.
 MIN_SCORE = 50
 DEFAULT_SIDE = 1600
+# When the upright pass finds a face it is sure of (the photo is the right way up), the three turned passes,
+# which are there for heads rolled far (lying down, upside down), run on a copy this long instead: 0.4 of
+# the pixels, finding rolled faces from about 40 px in a 12 MP photo. A photo turned without an orientation
+# tag has no sure upright face, and every pass runs at ``side`` (measured in benchmarks/recall.py).
+TURNED_SIDE = 1024
+UPRIGHT_SURE = 80
+# The upright pass, where most faces are, runs on a larger copy of a large photo: faces from about 16 px in a
+# 12 MP photo (the network sees faces from about 13 px in the copy it searches). Measured on faces of three
+# people pasted 20-40 px wide into 12 MP scenes: at 1600 px, 2 of 6 faces of 20-25 px found; at 2400 px, 4 of
+# 6; at 3200 px, 6 of 6 and 16 px faces too, at 1.8x the cost of 2400 px and 3.5x that of 1600 px.
+UPRIGHT_SIDE = 3200
 BORDER = 0.05  # of the copy's long side, on every edge
 _lock = threading.Lock()
 
@@ -45,25 +58,48 @@ def _detect() -> Callable[[np.ndarray], np.ndarray]:
 class YuNet:
     finds = "faces at every orientation, from about 10 px up, turned aside, half covered or cut by the edge"
 
-    def __init__(self, side: int = DEFAULT_SIDE, turns: tuple[int, ...] = (0, 1, 2, 3)) -> None:
+    def __init__(
+        self,
+        side: int = DEFAULT_SIDE,
+        turns: tuple[int, ...] = (0, 1, 2, 3),
+        *,
+        upright_side: int = UPRIGHT_SIDE,
+        turned_side: int = TURNED_SIDE,
+    ) -> None:
         self.side, self.turns = side, turns
+        self.upright_side, self.turned_side = max(side, upright_side), min(side, turned_side)
         self.name = f"yunet@{side} turned {'/'.join(str(90 * k) for k in turns)}°"
+        if self.upright_side > side:
+            self.name += f" (upright @{self.upright_side}"
+            self.name += (
+                f", turned @{self.turned_side} when upright faces are sure)" if self.turned_side < side else ")"
+            )
+        elif self.turned_side < side:
+            self.name += f" (turned @{self.turned_side} when upright faces are sure)"
 
     def run(self, rgb: np.ndarray) -> list[Candidate]:
-        small, scale = downscale(rgb, max_side=self.side)
+        found: list[Candidate] = []
+        sure_upright = False
+        for k in self.turns:
+            side = self.upright_side if k == 0 else self.turned_side if sure_upright else self.side
+            for row, candidate in self._pass(rgb, side, k):
+                found.append(candidate)
+                sure_upright = sure_upright or (k == 0 and row[0] >= UPRIGHT_SURE)
+        return found
+
+    def _pass(self, rgb: np.ndarray, side: int, k: int) -> list[tuple[np.ndarray, Candidate]]:
+        small, scale = downscale(rgb, max_side=side)
         height, width = small.shape[:2]
         border = round(max(height, width) * BORDER)
         bgr = np.pad(small[:, :, ::-1], ((border, border), (border, border), (0, 0)))
-        found: list[Candidate] = []
-        for k in self.turns:
-            turned = np.ascontiguousarray(np.rot90(bgr, k))
-            with _lock:  # the native detector is not known to be re-entrant
-                rows = _detect()(turned)
-            for row in np.asarray(rows, dtype=np.float64).reshape(-1, 16):
-                if row[0] < MIN_SCORE:
-                    continue
-                found.append(self._candidate(row, k, bgr.shape, border, scale, rgb.shape))
-        return found
+        turned = np.ascontiguousarray(np.rot90(bgr, k))
+        with _lock:  # the native detector is not known to be re-entrant
+            rows = _detect()(turned)
+        return [
+            (row, self._candidate(row, k, bgr.shape, border, scale, rgb.shape))
+            for row in np.asarray(rows, dtype=np.float64).reshape(-1, 16)
+            if row[0] >= MIN_SCORE
+        ]
 
     def _candidate(
         self,

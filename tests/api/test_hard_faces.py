@@ -22,7 +22,11 @@ from tests.paths import ROOT
 
 STRANGER = "people/rose_leslie/rose-2.jpg"
 COVERED_IN_A_SUIT = "people/biden/biden-2.jpg"  # head, shoulders and chest in view
-FIRST_SEARCH_ONLY = 1
+
+
+def closer_look_ran(searches: list[str]) -> bool:
+    """The first search records one entry (and its faces' check); the closer look adds its detectors."""
+    return any(s.startswith("yunet@") for s in searches)
 
 
 def clear_bytes(
@@ -60,7 +64,7 @@ def test_a_stranger_in_a_classroom_photo_is_found_whatever_the_condition(client,
         assert cleared["faces"][0]["band"] == "unknown"
     searches = cleared["engine"]["searches"]
     assert searches and searches[0].startswith("hog@")
-    if len(searches) > FIRST_SEARCH_ONLY:  # found by the closer look: every orientation was searched
+    if closer_look_ran(searches):  # found by the closer look: every orientation was searched
         assert any("0/90/180/270" in s and s.startswith("yunet@") for s in searches)
 
 
@@ -124,7 +128,7 @@ def test_a_consented_student_in_a_turned_photo_is_found_upright_identified_and_a
     assert cleared["decision"] == "allowed"
     assert [f["person_name"] for f in cleared["faces"]] == ["Rose Leslie"]
     assert cleared["faces"][0]["band"] == "identified" and cleared["faces"][0]["distance"] < 0.5
-    assert len(cleared["engine"]["searches"]) > FIRST_SEARCH_ONLY
+    assert closer_look_ran(cleared["engine"]["searches"])
 
 
 def test_in_the_public_arena_a_turned_photo_is_searched_harder_and_blocked(client, office, employee):
@@ -134,13 +138,13 @@ def test_in_the_public_arena_a_turned_photo_is_searched_harder_and_blocked(clien
     cleared = clear_bytes(client, employee, with_camera_time(face_photo(STRANGER, "turned 90°"), now()), event_id=game)
     assert cleared["decision"] == "blocked"
     assert len(cleared["faces"]) == 1 and cleared["faces"][0]["band"] == "unknown"
-    assert len(cleared["engine"]["searches"]) > FIRST_SEARCH_ONLY
+    assert closer_look_ran(cleared["engine"]["searches"])
 
 
 def test_a_photo_blocked_by_the_first_search_is_not_searched_harder(client, employee):
     cleared = clear_bytes(client, employee, face_photo(STRANGER, "upright"))
     assert cleared["decision"] == "blocked"
-    assert len(cleared["engine"]["searches"]) == FIRST_SEARCH_ONLY
+    assert not closer_look_ran(cleared["engine"]["searches"])
 
 
 @pytest.mark.parametrize(

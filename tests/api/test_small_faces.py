@@ -72,7 +72,7 @@ def test_danbury_has_no_public_arena_so_the_same_photo_is_searched_again(client,
 def test_a_photo_already_blocked_by_the_first_search_is_not_searched_again(client, employee):
     cleared = clear_bytes(client, employee, distant_faces_photo(120), context_kind="classroom", public=False)
     assert cleared["decision"] == "blocked" and len(cleared["faces"]) == 6
-    assert len(cleared["engine"]["searches"]) == 1
+    assert not any(s.startswith("yunet@") for s in cleared["engine"]["searches"])  # no closer look
 
 
 @pytest.mark.slow

@@ -24,5 +24,5 @@ def test_distant_faces_are_missed_by_the_first_search_and_found_by_the_closer_lo
     first = analyse_photo(photo, AnalysisSettings(detect_max_side=1600))
     assert len(first.faces) < 6 and first.smallest_face_found == 80 > 50
     closer = analyse_photo(photo, AnalysisSettings(detect_max_side=1600, search_harder=True))
-    assert len(closer.faces) == 6 and closer.unrecognisable == ()  # found on the same 1600 px copy
+    assert len(closer.faces) == 6 and closer.unrecognisable == ()  # found by the closer look
     assert all(40 <= face.box.width <= 90 for face in closer.faces)
