@@ -22,7 +22,7 @@ from api.web.uploads import too_large
 from media.images import ImageRejected
 from registry.albums import service as albums
 from registry.albums.files import display_name
-from registry.clearances import reviews
+from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
@@ -123,7 +123,7 @@ def clear_photo(
                 if runner is not None:
                     runner.wake()
                 return RedirectResponse(f"/albums/{job.id}", status_code=303)
-            clearance = clearances.clear_photo(session, check, data, using=clearing)
+            clearance = repeats.clear_photo_once(session, check, data, using=clearing)
         except ImageRejected as exc:
             discard(session)  # nothing of a refused photo is kept
             errors["photo"] = exc.message
@@ -226,5 +226,5 @@ def blurred_copy(
     user: PageUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
+    blurred, copy = repeats.redacted_copy_once(session, clearance=clearance, user=user, using=clearing)
     return jpeg(blurred, filename=reviews.blurred_file_name(clearance))
