@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads"
 
     @property
+    def held_photos_dir(self) -> Path:
+        """Photos kept for a few minutes after their form came back with a mistake (api/web/held_photos.py)."""
+        return self.data_dir / "held-photos"
+
+    @property
     def enrol_previews_dir(self) -> Path:
         """Reference photos kept only while office staff decide whether to save the face found."""
         return self.data_dir / "enrol-previews"
