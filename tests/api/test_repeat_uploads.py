@@ -3,14 +3,22 @@ a different question, or a consent recorded meanwhile, is a new check. The blurr
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
+from registry.core.settings import Settings
 from registry.models.clearances import Clearance
 from tests.api.clearance_helpers import add_person, clear, enrol, group_photo_to_blur, record
 from tests.api.hostile_helpers import SQLITE_ONLY
 from tests.api.test_web_my_photos import _clear_on_the_page
 from tests.api.test_web_pages import _sign_in
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The service's default: the same upload within minutes is answered with its first clearance."""
+    return settings.model_copy(update={"repeat_upload_minutes": Settings.model_fields["repeat_upload_minutes"].default})
 
 
 def _clearances(session: Session) -> int:
