@@ -89,9 +89,10 @@ def test_a_teacher_clears_a_photo_from_home_and_a_second_tap_sends_nothing_more(
     assert "checked once, even if you tap again" in seen["words"]
     check_page(page)
     assert _photos_of(server, coach) == 1
-    # every finding is boxed on the photo and labelled in words (on a phone the list beside it says them)
+    # every finding is boxed on the photo, and what was found at each number said in words under it
     expect(page.locator(".face-box")).to_have_count(2)
-    expect(page.locator(".face-tag-word").first).to_contain_text(re.compile("recognised", re.I))
+    expect(page.locator(".finding-key li")).to_have_count(2)
+    expect(page.locator(".finding-key li").first).to_contain_text(re.compile("recognised · (allowed|blocked)"))
     print(f"\nJOURNEY teacher: upload to result [{width}]: {clicks} clicks, {seconds:.1f} s")
 
     page.go_back()  # back to the form: ready for another photo
