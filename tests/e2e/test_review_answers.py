@@ -7,9 +7,8 @@ refusal then stopped is on the take-down list, named, and the home notice says s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -64,30 +63,45 @@ def _sign_in_as(page: Page, email: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def test_each_hold_is_settled_by_the_act_that_answers_it(
-    page: Page,
-    server: Server,
-    sign_in: Callable[[str], Page],
-    shoot: Callable[[Page, str], None],
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def lin(server: Server) -> Iterator[int]:
+    """A student with no photo release whose face is enrolled for this test only: tests/e2e/test_reviewing.py
+    enrols the same face under another name, and a face enrolled twice is a doubtful match."""
     with unit_of_work(server.app.state.bind) as session:
-        accounts.add_user(
-            session, data=UserCreate(email=COACH, full_name="Tess Teacher", role="employee", password=PASSWORD)
-        )
-        lin = _person(session, "S-LIN", "Lin Miranda", "student", "biometric")  # no photo release
+        person = _person(session, "S-LIN", "Lin Miranda", "student", "biometric")
         office = accounts.find_user_by_email(session, server.email("office"))
         assert office is not None
         enrolment.enrol_face(
             session,
-            person=lin,
+            person=person,
             photo=LIN.read_bytes(),
             face_index=None,
             created_by=office,
             settings=server.settings,
             district=DISTRICT,
         )
-        lin_id = id_of(lin)
+        person_id = id_of(person)
+    yield person_id
+    with unit_of_work(server.app.state.bind) as session:  # the biometric consent withdrawn: the face goes
+        [biometric] = [c for c in consents.list_consents(session, person_id=person_id)[0] if c.kind == "biometric"]
+        consents.revoke_consent(
+            session, consent=biometric, reason="end of the test", revoked_by_id=1, district=DISTRICT
+        )
+    with unit_of_work(server.app.state.bind) as session:
+        assert enrolment.list_templates(session, person_id) == []
+
+
+def test_each_hold_is_settled_by_the_act_that_answers_it(
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
+    lin: int,
+) -> None:
+    with unit_of_work(server.app.state.bind) as session:
+        accounts.add_user(
+            session, data=UserCreate(email=COACH, full_name="Tess Teacher", role="employee", password=PASSWORD)
+        )
     game = _clear(
         server,
         LIN.read_bytes(),
@@ -151,7 +165,7 @@ def test_each_hold_is_settled_by_the_act_that_answers_it(
             district=DISTRICT,
             data=ConsentCreate.model_validate(
                 {
-                    "person_id": lin_id,
+                    "person_id": lin,
                     "kind": "image_release",
                     "status": "refused",
                     "signer_name": "Signer",
