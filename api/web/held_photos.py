@@ -45,7 +45,10 @@ def hold_photo(settings: Settings, *, user_id: int, photo: bytes, file_name: str
 def held_photo(settings: Settings, *, user_id: int, token: str | None) -> tuple[bytes, str | None] | None:
     """The photo and its name, if this account holds it under this token and it is not too old."""
     path = _path(settings, user_id, token or "")
-    if path is None or not path.exists() or _too_old(path):
+    if path is None or not path.exists():
+        return None
+    if _too_old(path):
+        _sweep(path.parent)
         return None
     name_file = path.with_suffix(".name")
     name = name_file.read_text(encoding="utf-8") if name_file.exists() else ""

@@ -108,6 +108,11 @@ def earlier_clearance(
             col(Clearance.redacted_of_id).is_(None),
             Clearance.pack_id == using.pack.id,
             Clearance.pack_version == using.pack.version,
+            Clearance.match_threshold == using.settings.match_threshold,  # read as it would be read now
+            Clearance.review_threshold == using.settings.review_threshold,
+            Clearance.min_margin == using.settings.min_margin,
+            Clearance.min_face_px == using.settings.min_face_px,
+            Clearance.recognisable_face_px == using.settings.recognisable_face_px,
             col(Clearance.created_at) >= since,
         )
         .order_by(col(Clearance.id).desc())

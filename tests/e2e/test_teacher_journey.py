@@ -92,7 +92,7 @@ def test_a_teacher_clears_a_photo_from_home_and_a_second_tap_sends_nothing_more(
     # every finding is boxed on the photo, and what was found at each number said in words under it
     expect(page.locator(".face-box")).to_have_count(2)
     expect(page.locator(".finding-key li")).to_have_count(2)
-    expect(page.locator(".finding-key li").first).to_contain_text(re.compile("recognised · (allowed|blocked)"))
+    expect(page.locator(".finding-key li").first).to_contain_text(re.compile("recognised · (allowed|blocked)", re.I))
     print(f"\nJOURNEY teacher: upload to result [{width}]: {clicks} clicks, {seconds:.1f} s")
 
     page.go_back()  # back to the form: ready for another photo
