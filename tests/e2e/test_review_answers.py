@@ -25,6 +25,7 @@ from registry.models.base import id_of
 from tests.district import DISTRICT
 from tests.e2e.conftest import FACES, PASSWORD, Server
 from tests.e2e.test_clearance import _person
+from tests.e2e.test_photo_pages import _sign_in
 from tests.e2e.test_reviewing import check_both_widths, journey
 from tests.hard_faces import face_photo
 
@@ -53,14 +54,6 @@ def _clear(server: Server, photo: bytes, *, file_name: str, caption: str, kind: 
         )
         assert clearance.decision == "needs_review", clearance.reasons
         return id_of(clearance)
-
-
-def _sign_in_as(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture
@@ -120,7 +113,7 @@ def test_each_hold_is_settled_by_the_act_that_answers_it(
     )
 
     # The teacher sees what the service found, boxed and labelled in words.
-    _sign_in_as(page, COACH)
+    _sign_in(page, COACH)
     page.goto(f"/clearances/{covered}")
     page.wait_for_function("() => document.querySelector('.photo-boxes img').complete")
     expect(page.locator(".face-box.band-unrecognisable")).to_have_count(1)
@@ -176,7 +169,7 @@ def test_each_hold_is_settled_by_the_act_that_answers_it(
             ),
         )
     with journey("teacher: from home to the photo to take down") as j:
-        _sign_in_as(page, COACH)
+        _sign_in(page, COACH)
         notice = page.locator(".notice", has_text="A reviewer decided").locator("li", has_text="final-whistle.png")
         expect(notice).to_contain_text("on the take-down list")
         expect(notice).not_to_contain_text("may be posted")
