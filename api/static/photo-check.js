@@ -31,6 +31,8 @@
   }
 
   function stepsFor(element) {
+    var own = element.getAttribute("data-checking-steps");  // JSON: [[seconds, words], ...]
+    if (own) { return JSON.parse(own); }
     var words = element.getAttribute("data-checking-first");
     return words ? [[0, words]].concat(STEPS.slice(1)) : STEPS;
   }

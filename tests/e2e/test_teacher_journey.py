@@ -29,7 +29,7 @@ from registry.core.db import unit_of_work
 from registry.models.clearances import Clearance
 from registry.policy.ledger import District
 from tests.e2e.axe import check_page
-from tests.e2e.conftest import FACES, PASSWORD, Server
+from tests.e2e.conftest import FACES, PASSWORD, SCREENSHOTS, Server
 from tests.e2e.test_photo_pages import _sign_in, coach, open_page, width  # noqa: F401 - fixtures
 from tests.hard_faces import face_photo
 
@@ -99,13 +99,20 @@ def test_a_teacher_clears_a_photo_from_home_and_a_second_tap_sends_nothing_more(
     expect(page.get_by_role("button", name="Check this photo")).to_be_enabled()
 
 
-def test_the_checking_words_pass_axe_core(open_page: Callable[..., Page], coach: str) -> None:  # noqa: F811
+def test_the_checking_words_pass_axe_core(
+    open_page: Callable[..., Page],  # noqa: F811
+    coach: str,  # noqa: F811
+    width: str,  # noqa: F811
+) -> None:
     page = open_page()
     _sign_in(page, coach)
     page.goto("/clearances/new")
     page.evaluate("document.querySelector('[data-checking-body]').hidden = false")
     page.evaluate("document.querySelector('[data-checking-words]').textContent = 'Finding the faces in the photo…'")
     check_page(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#checking").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"photo-checking-{width}.png"))
 
 
 def test_a_mistake_in_the_form_keeps_the_photo_chosen(
