@@ -56,7 +56,7 @@ def _sentence(error: dict[str, Any]) -> str:
     return f"{_field(error['loc'])}: {message}"
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": _field(tuple(e.get("loc", ()))), "message": _sentence(e), "type": e.get("type")} for e in exc.errors()
@@ -92,6 +92,6 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(OverflowError, _unstorable_value)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ImageRejected, _image_rejected)
     app.add_exception_handler(RegistryError, _registry_error)

@@ -32,6 +32,7 @@ from api.routes import (
     takedowns,
 )
 from api.security_headers import SecurityHeaders
+from api.web.not_found import install_not_found_page
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from api.web.uploads import FORM_OVERHEAD_BYTES, refused_upload_scope, upload_form
 from registry.albums.runner import AlbumRunner
@@ -197,6 +198,7 @@ def create_app(
     )
     app.state.analysis_pool = shared_pool(pool_size(settings))
     install_error_handlers(app)
+    install_not_found_page(app)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums, groups, class_lists):

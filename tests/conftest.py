@@ -127,10 +127,20 @@ def session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
+# The same photo sent again for the same question answers with its first clearance (registry/clearances/repeats.py):
+# the API tests send one photo many times to compare decisions, so there each upload is a new check;
+# tests/api/test_repeat_uploads.py and the browser tests keep the service's default.
+EVERY_UPLOAD_CHECKED: dict[str, Any] = {"repeat_upload_minutes": 0}
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        environment="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32, **GENEROUS_LIMITS
+        environment="test",
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-" + "x" * 32,
+        **GENEROUS_LIMITS,
+        **EVERY_UPLOAD_CHECKED,
     )
 
 

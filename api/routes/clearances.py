@@ -25,7 +25,7 @@ from registry.accounts import security
 from registry.albums import service as albums
 from registry.albums.files import display_name
 from registry.albums.schemas import AlbumPublic
-from registry.clearances import reviews
+from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
@@ -84,7 +84,7 @@ def clear_photo(
     if queued_instead(request):
         job = albums.queue_photo(session, check, data, source="api", pack=clearing.pack, settings=clearing.settings)
         return accepted(request, session, job, background)
-    clearance = clearances.clear_photo(session, check, data, using=clearing)
+    clearance = repeats.clear_photo_once(session, check, data, using=clearing)
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 
@@ -141,7 +141,7 @@ def redacted_copy(
     user: CurrentUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
+    blurred, copy = repeats.redacted_copy_once(session, clearance=clearance, user=user, using=clearing)
     return jpeg(blurred, filename=f"cleared-{copy.id}-blurred.jpg", headers={"X-Clearance-Id": str(copy.id)})
 
 

@@ -33,6 +33,9 @@ def takedown_public(session: Session, takedown: Takedown, *, viewer: Viewer) -> 
             "consent_id": takedown.consent_id if shown.person_id is not None or takedown.person_id is None else None,
             "age_days": takedowns.age_in_days(takedown),
             "thumbnail_url": f"/api/v1/takedowns/{takedown.id}/thumbnail" if has_thumbnail else None,
+            "file_name": clearance.file_name if clearance is not None else None,
+            "caption": clearance.caption if clearance is not None else None,
+            "destination": clearance.destination if clearance is not None else None,
         }
     )
 

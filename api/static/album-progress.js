@@ -1,9 +1,12 @@
 // An album's page follows the checking in place: every few seconds it fetches the changing parts
 // (/albums/{id}/progress) and swaps in what changed, keeping the reader's scroll position and focus,
 // and tells screen readers the new count politely. Without JavaScript the page refreshes itself.
+// A finished album keeps being followed, less often, while the page is shown: a reviewer's decision, a
+// withdrawn consent or a takedown changes where a photo stands, and the page shows it as My photos does.
 (function () {
   "use strict";
   var EVERY_MS = 3000;
+  var FINISHED_EVERY_MS = 20000;
 
   function start() {
     var holder = document.getElementById("album-progress");
@@ -57,7 +60,7 @@
         })
         .then(function (html) {
           failures = 0;
-          if (!update(html)) { window.setTimeout(poll, EVERY_MS); }
+          later(update(html));
         })
         .catch(function () {
           failures += 1;  // a dropped connection: try again, less often, for a while
@@ -65,8 +68,21 @@
         });
     }
 
+    function later(finished) {
+      window.setTimeout(function () {
+        if (document.hidden) {  // nobody is looking: ask again when the page is shown
+          document.addEventListener("visibilitychange", function shown() {
+            document.removeEventListener("visibilitychange", shown);
+            poll();
+          });
+          return;
+        }
+        poll();
+      }, finished ? FINISHED_EVERY_MS : EVERY_MS);
+    }
+
     var current = document.getElementById("album-live");
-    if (current && current.getAttribute("data-finished") !== "yes") { window.setTimeout(poll, EVERY_MS); }
+    if (current) { later(current.getAttribute("data-finished") === "yes"); }
   }
 
   if (document.readyState === "loading") {

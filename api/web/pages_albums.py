@@ -173,6 +173,7 @@ def _progress(session: Session, album_id: int, user: User) -> dict[str, Any]:
         "album": album,
         "done": album.counts.get("done", 0) + album.counts.get("failed", 0),
         "groups": [(standing, label, [i for i in album.items if i.standing == standing]) for standing, label in GROUPS],
+        "standings": {standing: sum(1 for i in album.items if i.standing == standing) for standing, _ in GROUPS},
         "failed": [i for i in album.items if i.status == "failed"],
     }
 

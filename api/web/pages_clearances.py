@@ -17,12 +17,13 @@ from api.lanes import queued_instead
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
+from api.web.held_photos import forget_photo, held_photo, hold_photo
 from api.web.templating import long_day, render
 from api.web.uploads import too_large
 from media.images import ImageRejected
 from registry.albums import service as albums
 from registry.albums.files import display_name
-from registry.clearances import reviews
+from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
@@ -30,7 +31,7 @@ from registry.clearances.schemas import ClearanceSummary
 from registry.core.db import discard, hand_over
 from registry.core.errors import NotFound, RegistryError
 from registry.events import service as events
-from registry.models.base import as_utc
+from registry.models.base import as_utc, id_of
 from registry.policy import PolicyPack
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
 
@@ -55,7 +56,7 @@ def form_page(
         "clearances/new.html",
         {
             "events": recent,
-            "tags": pack.tags,
+            "tags": [(tag, sorted(pack.destinations_asking(tag.name))) for tag in pack.tags],
             "values": values,
             "errors": errors,
             "pack": pack,
@@ -99,13 +100,17 @@ def clear_photo(
     values = text_values(form)
     values["tags"] = checked(form, "tags")
     photo = uploaded(form, "photo")
-    errors = check_request(values, photo is not None)
-    if not errors and photo is not None:
+    token = None if photo is not None else optional(values, "held_photo")
+    held = held_photo(settings, user_id=id_of(user), token=token)
+    errors = check_request(values, photo is not None or held is not None)
+    data, file_name = held if held is not None else (None, None)
+    if photo is not None:
+        data, file_name = photo.file.read(settings.max_upload_bytes + 1), display_name(photo.filename, "photo")
+        if len(data) > settings.max_upload_bytes:
+            errors["photo"], data = too_large(settings, "photo", size=photo.size), None
+    if not errors and data is not None:
         event_id = optional(values, "event_id")
-        data = photo.file.read(settings.max_upload_bytes + 1)
         try:
-            if len(data) > settings.max_upload_bytes:
-                raise ImageRejected(too_large(settings, "photo", size=photo.size))
             check = PhotoCheck(
                 uploader=user,
                 destination=str(values["destination"]),
@@ -114,26 +119,32 @@ def clear_photo(
                 context_public=None if event_id else values.get("context_public") == "yes",
                 tags=tuple(values["tags"]),
                 caption=optional(values, "caption"),
-                file_name=display_name(photo.filename, "photo"),
+                file_name=file_name,
             )
             if queued_instead(request):  # many photos are being read: this one is followed like an album
                 job = albums.queue_photo(session, check, data, source="web", pack=pack, settings=settings)
                 hand_over(session)
+                forget_photo(settings, user_id=id_of(user), token=token)
                 runner = getattr(request.app.state, "album_runner", None)
                 if runner is not None:
                     runner.wake()
                 return RedirectResponse(f"/albums/{job.id}", status_code=303)
-            clearance = clearances.clear_photo(session, check, data, using=clearing)
+            clearance = repeats.clear_photo_once(session, check, data, using=clearing)
         except ImageRejected as exc:
             discard(session)  # nothing of a refused photo is kept
-            errors["photo"] = exc.message
+            errors["photo"], data = exc.message, None
         except RegistryError as exc:
             discard(session)
             errors[FORM] = exc.message
     if errors:
+        if data is not None and held is None:  # kept for a few minutes: the form comes back with it chosen
+            token = hold_photo(settings, user_id=id_of(user), photo=data, file_name=file_name)
+        kept = {"held_photo": token, "held_name": file_name} if data is not None else {}
+        lost = photo is not None and data is None
         return form_page(
-            request, session, pack, values={**values, "photo_lost": photo is not None}, errors=errors, status_code=422
+            request, session, pack, values={**values, **kept, "photo_lost": lost}, errors=errors, status_code=422
         )
+    forget_photo(settings, user_id=id_of(user), token=token)
     return RedirectResponse(f"/clearances/{clearance.id}", status_code=303)
 
 
@@ -203,7 +214,8 @@ def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, 
 
 @router.get("/clearances/{clearance_id}")
 def result(request: Request, clearance_id: int, session: SessionDep, user: PageUser) -> Response:
-    return render(request, "clearances/result.html", clearance_view(session, clearance_id, user))
+    view = clearance_view(session, clearance_id, user)
+    return render(request, "clearances/result.html", {**view, "album_id": albums.album_of(session, clearance_id)})
 
 
 @router.get("/clearances/{clearance_id}/photo")
@@ -226,5 +238,5 @@ def blurred_copy(
     user: PageUser,
 ) -> Response:
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    blurred, copy = reviews.redacted_copy(session, clearance=clearance, user=user, using=clearing)
+    blurred, copy = repeats.redacted_copy_once(session, clearance=clearance, user=user, using=clearing)
     return jpeg(blurred, filename=reviews.blurred_file_name(clearance))

@@ -23,7 +23,7 @@ from registry.clearances.schemas import ClearanceFacePublic, ClearanceReviewRequ
 from registry.core.errors import NotFound, RegistryError
 from registry.faces import enrolment
 from registry.models.accounts import User
-from registry.models.base import as_utc
+from registry.models.base import as_utc, id_of
 from registry.models.people import Person
 from registry.people import service as people
 from registry.policy.engine import NOT_APPROVABLE
@@ -122,7 +122,15 @@ def _review_page(
             "to_review": [(f, _candidates(session, f)) for f in to_review],
             "errors": errors or {},
             "tags_waiting": tags_waiting,
-            "search": {"face": search[0], "who": search[1], "found": found} if search else None,
+            "search": {
+                "face": search[0],
+                "who": search[1],
+                "found": found,
+                # each person's reference face, so that the reviewer does not pick a name blind
+                "faces": {id_of(p): [t.id for t in enrolment.list_templates(session, id_of(p))[:1]] for p in found},
+            }
+            if search
+            else None,
             "place": clearances.place_in_doubt(acts),
             "place_question": reviews.place_question(clearance),
             "place_reasons": clearances.place_reasons(clearance.review_reasons),

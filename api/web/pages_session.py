@@ -22,6 +22,7 @@ from registry.accounts import service as accounts
 from registry.accounts import sign_in as signing_in
 from registry.accounts.permissions import Permission, may
 from registry.clearances import reviews
+from registry.clearances.disclosure import viewer_of
 from registry.consents import standing
 from registry.core.errors import Invalid
 from registry.takedowns import service as takedowns
@@ -128,7 +129,9 @@ def home(request: Request, session: SessionDep, district: DistrictDep, user: Pag
     """Each person's home: what needs them now, then what they can do."""
     notices: dict[str, object] = {
         "open_takedowns": takedowns.open_for_uploader(session, user=user),
-        "decided": reviews.decided_since_seen(session, user=user),
+        "decided": reviews.clearance_summaries(  # with their standing now: one since on the take-down list says so
+            session, reviews.decided_since_seen(session, user=user), viewer=viewer_of(session, user)
+        ),
     }
     if may(user.role, Permission.MANAGE_PEOPLE):
         notices["expiring"] = standing.expiring_this_month(session, district=district)

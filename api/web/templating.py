@@ -61,7 +61,7 @@ DESTINATION_CHOICES = [
 ]
 TAG_LABELS = {
     "district_logo": "The district logo is visible",
-    "premises_interior": "Shows the inside of a school building",
+    "premises_interior": "Shows areas of a school not open to the public (offices, corridors, security)",
     "floor_plan": "Shows a floor plan or map of a building",
     "building_exterior": "Shows the outside of a school building",
     "school_name": "Names a school or the district (in the caption or the photo)",

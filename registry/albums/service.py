@@ -18,12 +18,13 @@ from registry.clearances.service import (
     resolve_check,
     store_upload,
 )
+from registry.consents import standing
 from registry.core.errors import NotFound
 from registry.core.settings import Settings
 from registry.models.accounts import User
 from registry.models.albums import AlbumItem, AlbumJob
 from registry.models.base import id_of, utcnow
-from registry.models.takedowns import Takedown
+from registry.models.clearances import Clearance
 from registry.policy import PolicyPack
 
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
@@ -130,24 +131,27 @@ def album_items(session: Session, job_id: int) -> list[AlbumItem]:
     )
 
 
-def taken_down(clearance_ids: list[int], *, session: Session) -> dict[int, str]:
-    """For the clearances with a takedown request: take_down (open) or taken_down (confirmed)."""
+def photos_now(session: Session, clearance_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each cleared photo's decision and standing now, as "My photos" shows them: after a reviewer's act, a
+    withdrawn consent, a takedown confirmed (in two queries however many photos)."""
     if not clearance_ids:
         return {}
-    rows = session.exec(select(Takedown).where(col(Takedown.clearance_id).in_(clearance_ids)))
-    return {t.clearance_id: "taken_down" if t.confirmed_at else "take_down" for t in rows}
+    takedowns = standing.first_takedowns(session, clearance_ids)
+    rows = session.exec(select(Clearance).where(col(Clearance.id).in_(sorted(set(clearance_ids)))))
+    return {id_of(c): (c.decision, standing.standing_with(c, takedowns.get(id_of(c))).standing) for c in rows}
 
 
 def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> AlbumPublic:
-    """Progress by status and by decision, and every item; ``thumbnail_url`` has {album} and {item}."""
+    """Progress by status and by decision now, and every item with its standing now; ``thumbnail_url`` has
+    {album} and {item}."""
     items = album_items(session, id_of(job))
-    down = taken_down([i.clearance_id for i in items if i.clearance_id], session=session)
+    now = photos_now(session, [i.clearance_id for i in items if i.clearance_id])
     counts = dict.fromkeys(STATUSES, 0)
     decisions = dict.fromkeys(DECISIONS, 0)
     for item in items:
         counts[item.status] += 1
-        if item.decision:
-            decisions[item.decision] += 1
+        if item.clearance_id in now:
+            decisions[now[item.clearance_id][0]] += 1
     return AlbumPublic(
         **job.model_dump(exclude={"finished_at"}),
         finished_at=job.finished_at,
@@ -163,13 +167,19 @@ def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> Albu
                 status=i.status,
                 error=i.error,
                 clearance_id=i.clearance_id,
-                decision=i.decision,
-                standing=down.get(i.clearance_id, i.decision) if i.clearance_id else None,
+                decision=now[i.clearance_id][0] if i.clearance_id in now else i.decision,
+                standing=now[i.clearance_id][1] if i.clearance_id in now else None,
                 thumbnail_url=thumbnail_url.format(album=job.id, item=i.id) if i.clearance_id else None,
             )
             for i in items
         ],
     )
+
+
+def album_of(session: Session, clearance_id: int) -> int | None:
+    """The album a cleared photo was sent in, if any."""
+    job_id = session.exec(select(AlbumItem.job_id).where(AlbumItem.clearance_id == clearance_id)).first()
+    return int(job_id) if job_id is not None else None
 
 
 def item_thumbnail(session: Session, *, album_id: int, item_id: int, user: User) -> bytes:

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     harder_search_seconds: float = Field(60.0, gt=0, description="the closer look's harder search, at most")
     harder_search_max_pixels: int = Field(24_000_000, ge=10_000, description="larger photos go to review")
     event_time_margin_minutes: int = Field(120, ge=0)
+    repeat_upload_minutes: int = Field(
+        10,
+        ge=0,
+        le=24 * 60,
+        description="the same photo sent again by the same account for the same question within this many minutes "
+        "answers with the clearance already made (a second tap, a retried request); 0: every upload is checked anew",
+    )
     policy_pack: str = Field("litchfield-4118.51", description="built-in pack id or a path to a pack")
     time_zone: str = Field(
         "America/New_York", description="the district's time zone: its calendar day is 'today' for every consent"
@@ -144,6 +151,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def held_photos_dir(self) -> Path:
+        """Photos kept for a few minutes after their form came back with a mistake (api/web/held_photos.py)."""
+        return self.data_dir / "held-photos"
 
     @property
     def enrol_previews_dir(self) -> Path:

@@ -94,6 +94,16 @@ class PolicyPack:
     def tag_names(self) -> frozenset[str]:
         return frozenset(tag.name for tag in self.tags)
 
+    def destinations_asking(self, tag: str) -> frozenset[str]:
+        """Where this tag can change a photo's decision: a rule about it there does not simply allow it. An
+        uploader is asked about a tag only there (a tag no rule holds against is not asked at all)."""
+        return frozenset(
+            destination
+            for rule in self.rules
+            if rule.subject == v.TAG_SUBJECT and tag in rule.tags and rule.verdict != v.ALLOWED
+            for destination in rule.destinations
+        )
+
     def is_public_arena(self, context_kind: str, public: bool) -> bool:
         return public and context_kind in self.public_arena
 

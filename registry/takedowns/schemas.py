@@ -30,3 +30,6 @@ class TakedownPublic(BaseModel):
     confirmed_at: datetime | None
     age_days: int = Field(description="days open (or days it took, once confirmed)")
     thumbnail_url: str | None = Field(description="a small copy of the photo, to find the post")
+    file_name: str | None = Field(None, description="the photo's file name as uploaded, to find the post")
+    caption: str | None = Field(None, description="the caption the photo was checked with")
+    destination: str | None = Field(None, description="where the photo was to be posted")
