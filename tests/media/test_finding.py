@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from media.detectors import presence
 from media.analysis import analyse_photo
+from media.detectors import presence
 from media.faces import Box, find_faces
 from media.finding import CUT_BY_EDGE, TOO_SMALL, UNCLEAR, SearchLimits, look_closer
 from media.images import Photo, decode_photo
