@@ -12,6 +12,7 @@ from api.web import (
     pages_albums,
     pages_class_lists,
     pages_clearances,
+    pages_consent_forms,
     pages_consents,
     pages_faces,
     pages_office,
@@ -31,6 +32,7 @@ def web_router() -> APIRouter:
     for module in (
         pages_session,
         pages_people,
+        pages_consent_forms,
         pages_consents,
         pages_faces,
         pages_office,

@@ -58,6 +58,70 @@ class ConsentCreate(Request):
         return self
 
 
+class FormAnswer(Request):
+    """What one paper form answers about one kind of consent."""
+
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[Destination] = Field(default_factory=list, description="as in a consent: the places it covers")
+
+
+class PaperFormCreate(Request):
+    """One signed paper that answers several questions (a photo release and face enrolment, say): one entry,
+    one consent record per answer, each read on its own in the ledger. Signer, dates and note are the paper's."""
+
+    person_id: int
+    answers: list[FormAnswer] = Field(min_length=1, max_length=3, description="one answer per kind of consent")
+    signer_name: str = Field(min_length=1, max_length=200)
+    signer_relationship: SignerRelationship
+    signed_on: date
+    valid_from: date | None = Field(None, description="a grant's start; defaults to the signing date")
+    valid_until: date | None = Field(
+        None, description="a grant's end; defaults to the end of the school year (30 June); refusals have none"
+    )
+    note: str | None = Field(None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_answer_per_kind(self) -> PaperFormCreate:
+        kinds = [answer.kind for answer in self.answers]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("A paper form answers each kind of consent once: answers repeat a kind.")
+        if any(a.kind == "image_release" and a.status == "granted" and not a.scopes for a in self.answers):
+            raise ValueError("An image release must name at least one destination in scopes.")
+        valid_from = self.valid_from or self.signed_on
+        if self.valid_until is not None and self.valid_until < valid_from:
+            raise ValueError(
+                f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
+                "a consent must end after it starts."
+            )
+        if all(answer.status == "refused" for answer in self.answers) and (
+            self.valid_until is not None or self.valid_from not in (None, self.signed_on)
+        ):
+            raise ValueError(
+                "A refusal has no start or end date: it holds from its signing date until a newer signed "
+                "form grants consent. Leave valid_from and valid_until out."
+            )
+        return self
+
+    def consents(self) -> list[ConsentCreate]:
+        """One consent per answer; the paper's dates apply to its grants (a refusal has none)."""
+        return [
+            ConsentCreate(
+                person_id=self.person_id,
+                kind=answer.kind,
+                status=answer.status,
+                scopes=answer.scopes,
+                signer_name=self.signer_name,
+                signer_relationship=self.signer_relationship,
+                signed_on=self.signed_on,
+                valid_from=self.valid_from if answer.status == "granted" else None,
+                valid_until=self.valid_until if answer.status == "granted" else None,
+                note=self.note,
+            )
+            for answer in self.answers
+        ]
+
+
 class ConsentRevoke(Request):
     reason: str = Field(min_length=3, max_length=1000)
 
