@@ -15,6 +15,7 @@ from api.web import (
     pages_consent_forms,
     pages_consents,
     pages_faces,
+    pages_groups,
     pages_office,
     pages_people,
     pages_review,
@@ -42,6 +43,7 @@ def web_router() -> APIRouter:
         pages_review,
         pages_takedowns,
         pages_class_lists,
+        pages_groups,
     ):
         router.include_router(module.router)
     return router
