@@ -223,7 +223,8 @@ def test_the_consent_form_takes_the_signer_from_the_guardians_on_record(
     check_page(page)
     page.get_by_label("Signed on").fill(date.today().isoformat())
     page.get_by_role("button", name="Save this consent").click()
-    expect(page.get_by_text(f"Liam O'{family.surname}'s guardian agreed to the photo release (the district's social media).")).to_be_visible()
+    saved = f"Liam O'{family.surname}'s guardian agreed to the photo release (the district's social media)."
+    expect(page.get_by_text(saved)).to_be_visible()
     expect(page.locator(".consent").first).to_contain_text(f"Ray O'{family.surname} (Guardian)")
     check_page(page)
 
