@@ -41,9 +41,9 @@ _ANSWERED = {"image_release": "the photo release", "biometric": "face enrolment"
 def kinds_for(person: Person, first: str | None) -> list[str]:
     """The questions a paper form of this person may answer, the one asked for first."""
     kinds = ["image_release", "biometric"] + (["logo_use"] if person.kind == "employee" else [])
-    if first in kinds:
-        kinds.remove(first)  # type: ignore[arg-type]
-        kinds.insert(0, first)  # type: ignore[arg-type]
+    if first is not None and first in kinds:
+        kinds.remove(first)
+        kinds.insert(0, first)
     return kinds
 
 
@@ -209,7 +209,7 @@ def new_consent_form(
     kinds = kinds_for(person, kind)
     # Nothing is pre-ticked and no date is guessed for the question asked: the answer and the signing date are
     # copied from the paper. The other questions start as "not on this form"; a paper that answers them says so.
-    values = {f"answer_{other}": NOT_ON_THIS_FORM for other in kinds[1:]}
+    values: dict[str, Any] = {f"answer_{other}": NOT_ON_THIS_FORM for other in kinds[1:]}
     values.update(_signer(session, person, district), signed_on="", valid_until="", scopes=[])
     return _form_page(request, session, district, person, values, {}, kinds=kinds)
 

@@ -47,15 +47,16 @@ def _students(server: Server, prefix: str, n: int, *, school: str = "North", gra
     made = []
     with unit_of_work(server.app.state.bind) as session:
         for k in range(n):
+            name = f"Pupil{k} {prefix}"
             data = {
                 "external_id": f"{prefix}-{k}",
                 "kind": "student",
-                "name": f"Pupil{k} {prefix}",
+                "name": name,
                 "school": school,
                 "grade": grade,
                 "guardians": [{"name": f"Parent{k} {prefix}", "relationship": "parent"}],
             }
-            made.append((id_of(people.add_person(session, data=PersonCreate.model_validate(data))), data["name"]))
+            made.append((id_of(people.add_person(session, data=PersonCreate.model_validate(data))), name))
     return made
 
 
