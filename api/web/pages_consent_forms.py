@@ -145,7 +145,6 @@ def _plain(exc: ValidationError) -> dict[str, str]:
 
 
 def _save(
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: User,
@@ -241,10 +240,9 @@ def record_consent(
         )
         return consents.record_paper_form(session, data=data, entered_by_id=user.id or 0, district=district)
 
-    values, recorded, takedowns, errors = _save(request, session, settings, user, form, write)
+    values, recorded, takedowns, errors = _save(session, settings, user, form, write)
     if errors:
-        order = [k for k in kinds if f"answer_{k}" in values and values[f"answer_{k}"] != NOT_ON_THIS_FORM]
-        kinds = order + [k for k in kinds if k not in order]
+        kinds = kinds_for(person, optional(values, "first"))  # the questions in the order the page asked them
         scan_lost = uploaded(form, "scan") is not None
         return _form_page(request, session, district, person, values, errors, kinds=kinds, scan_lost=scan_lost)
     return _saved(request, person, recorded, takedowns)
@@ -311,7 +309,7 @@ def correct(
         )
         return [consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)]
 
-    values, recorded, takedowns, errors = _save(request, session, settings, user, form, write)
+    values, recorded, takedowns, errors = _save(session, settings, user, form, write)
     if errors:
         scan_lost = uploaded(form, "scan") is not None
         return _form_page(
