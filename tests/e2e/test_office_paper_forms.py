@@ -72,7 +72,12 @@ def _answer(page: Page, question: str, answer: str) -> None:
 
 
 def test_one_entry_records_both_answers_of_a_paper_with_its_scan(
-    page: Page, server: Server, sign_in: Callable[[str], Page], width: str, tmp_path: Path
+    page: Page,
+    server: Server,
+    sign_in: Callable[[str], Page],
+    shoot: Callable[[Page, str], None],
+    width: str,
+    tmp_path: Path,
 ) -> None:
     run = next(_runs)
     prefix = f"PF{run}"
@@ -90,6 +95,8 @@ def test_one_entry_records_both_answers_of_a_paper_with_its_scan(
     _answer(page, "Face enrolment (biometric)", "No — they refuse permission")
     page.get_by_label("Signed on").fill(date.today().isoformat())
     page.get_by_label("Scan or photo of the signed form").set_input_files(str(scan))
+    if width == "desktop":
+        shoot(page, "paper-form")
     page.get_by_role("button", name="Save this consent").click()
     expect(
         page.get_by_text(
@@ -101,6 +108,8 @@ def test_one_entry_records_both_answers_of_a_paper_with_its_scan(
     for n in range(2):
         expect(forms.nth(n).get_by_role("link", name=re.compile("View the scan"))).to_be_visible()
     check_page(page)
+    if width == "desktop":
+        shoot(page, "paper-form-saved")
 
 
 def test_record_it_now_asks_for_face_enrolment_and_a_form_is_corrected_from_itself(
@@ -146,7 +155,7 @@ def test_record_it_now_asks_for_face_enrolment_and_a_form_is_corrected_from_itse
 
 
 def test_groups_are_picked_from_the_roster_and_events_show_their_time(
-    page: Page, server: Server, sign_in: Callable[[str], Page], width: str
+    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None], width: str
 ) -> None:
     prefix = f"PG{next(_runs)}"
     school = f"School {prefix}"
@@ -163,6 +172,8 @@ def test_groups_are_picked_from_the_roster_and_events_show_their_time(
     check_page(page)
     page.get_by_role("button", name=f"Remove Pupil0 {prefix}").click()
     expect(page.get_by_role("heading", name="Members: 3 people")).to_be_visible()
+    if width == "desktop":
+        shoot(page, "group-picked")
     page.get_by_role("button", name="Save this group").click()
     expect(page.get_by_text(f"The group “Homeroom {prefix}” has been saved with 3 members.")).to_be_visible()
     check_page(page)
