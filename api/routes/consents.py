@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
 from registry.consents import service as consents
-from registry.consents.schemas import ConsentCreate, ConsentPublic, ConsentRevoke
+from registry.consents.schemas import ConsentCreate, ConsentPublic, ConsentRevoke, PaperFormCreate
 from registry.core.errors import NotFound
 from registry.core.schemas import Page
 from registry.policy.vocabulary import ConsentKind, ConsentStatus
@@ -43,6 +43,17 @@ def record_consent(data: ConsentCreate, session: SessionDep, district: DistrictD
     assert user.id is not None
     consent = consents.record_consent(session, data=data, entered_by_id=user.id, district=district)
     return consents.consent_public(session, consent, district=district)
+
+
+@router.post("/consents/forms", response_model=list[ConsentPublic], status_code=201)
+def record_paper_form(
+    data: PaperFormCreate, session: SessionDep, district: DistrictDep, user: OfficeUser
+) -> list[ConsentPublic]:
+    """One signed paper answering several questions (a photo release and face enrolment): one consent per
+    answer, recorded together. The same scan may then be attached to each (POST /consents/{id}/evidence)."""
+    assert user.id is not None
+    recorded = consents.record_paper_form(session, data=data, entered_by_id=user.id, district=district)
+    return [consents.consent_public(session, consent, district=district) for consent in recorded]
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentPublic)

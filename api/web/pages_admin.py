@@ -73,6 +73,8 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
                 "role": values.get("role", ""),
                 "password": form.get("password") or "",
                 "person_id": person.id if person else None,
+                # A password an administrator chose is known to two people: its owner replaces it at once.
+                "must_change_password": True,
             }
         )
         with session.begin_nested():
@@ -94,7 +96,7 @@ def add_user(request: Request, form: FormDep, session: SessionDep, _: AdminPage)
     flash(
         request,
         f"The account for {user.full_name} ({user.email}) has been created. "
-        "Give them the password in person; they sign in with their email address.",
+        "Give them the password in person; they sign in with their email address and then choose their own.",
     )
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -213,11 +215,35 @@ def unlock(request: Request, user_id: int, session: SessionDep, _: AdminPage) ->
     return _back(user)
 
 
+def _confirm(
+    request: Request, user: User, *, action: str, title: str, words: list[str], button: str, **kept: str
+) -> Response:
+    """A step that cannot be taken back without work is asked once more, on its own page."""
+    return render(
+        request,
+        "admin/confirm.html",
+        {"account": user, "action": action, "title": title, "words": words, "button": button, "kept": kept},
+    )
+
+
 @router.post("/admin/users/{user_id}/deactivate")
 def deactivate(
-    request: Request, user_id: int, session: SessionDep, district: DistrictDep, admin: AdminPage
+    request: Request, form: FormDep, user_id: int, session: SessionDep, district: DistrictDep, admin: AdminPage
 ) -> Response:
     user = accounts.get_user(session, user_id)
+    if form.get("confirmed") != "yes":
+        return _confirm(
+            request,
+            user,
+            action=f"/admin/users/{user.id}/deactivate",
+            title=f"Deactivate {user.full_name}'s account?",
+            words=[
+                f"{user.full_name} ({user.email}) is signed out everywhere at once and cannot sign in again.",
+                "Its API tokens stop working: programs that use them are refused.",
+                "Everything they did stays recorded, and you can reactivate the account later.",
+            ],
+            button=f"Yes, deactivate {user.full_name}'s account",
+        )
     return _set_active(request, session, user, by=admin, active=False, district=district)
 
 
@@ -257,7 +283,30 @@ def temporary_password(
         flash(request, "Change your own password with “Change my password” at the top of the page.", kind="error")
         return _back(user)
     # The box is ticked when the page shows it; left unticked, the account's API tokens go on working.
-    done = accounts.set_temporary_password(session, user=user, revoke_api_tokens=form.get("revoke_api_tokens") == "yes")
+    revoke_tokens = form.get("revoke_api_tokens") == "yes"
+    if form.get("confirmed") != "yes":
+        tokens = accounts.live_api_tokens(session, user=user)
+        return _confirm(
+            request,
+            user,
+            action=f"/admin/users/{user.id}/temporary-password",
+            title=f"Set a temporary password for {user.full_name}?",
+            words=[
+                f"{user.full_name}'s password stops working now, and they are signed out everywhere.",
+                "You will see the temporary password once, to give them in person or by phone; they choose their "
+                "own when they sign in with it.",
+                (
+                    f"Its {len(tokens)} API token{'s are' if len(tokens) != 1 else ' is'} revoked too."
+                    if revoke_tokens and tokens
+                    else f"Its {len(tokens)} API token{'s go' if len(tokens) != 1 else ' goes'} on working."
+                    if tokens
+                    else "The account has no API token."
+                ),
+            ],
+            button="Yes, set a temporary password",
+            **({"revoke_api_tokens": "yes"} if revoke_tokens else {}),
+        )
+    done = accounts.set_temporary_password(session, user=user, revoke_api_tokens=revoke_tokens)
     # Rendered, not redirected: the password is shown on this response only and never stored readable.
     return _account_page(request, session, user, temporary=done)
 

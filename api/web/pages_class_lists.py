@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from sqlmodel import Session, col, select
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.deps import DistrictDep, SessionDep
 from api.responses import jpeg
 from api.routes.class_lists import group_class_list, pdf_response, school_class_list
-from api.web.auth import FormDep, OfficePage, PageRoute, PageUser, StaffPage
-from api.web.forms import FORM, optional, text_values
-from api.web.templating import flash, render
+from api.web.auth import PageRoute, PageUser, StaffPage
+from api.web.templating import render
 from registry.accounts.permissions import Permission, may
 from registry.clearances.disclosure import viewer_of
-from registry.core.errors import NotFound, RegistryError
+from registry.core.errors import NotFound
 from registry.groups import class_list
 from registry.groups import service as groups
 from registry.groups.class_list import ClassList
-from registry.groups.service import GROUP_KINDS
-from registry.models.accounts import User
 from registry.models.base import id_of
-from registry.models.groups import Group
-from registry.models.people import Person
 from registry.policy.vocabulary import DESTINATIONS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -41,7 +34,8 @@ def class_lists(request: Request, session: SessionDep, user: PageUser) -> Respon
         request,
         "class_lists/index.html",
         {
-            "groups": groups.list_groups(session, user=user),
+            "groups": (listed := groups.list_groups(session, user=user)),
+            "member_counts": groups.member_counts(session, [id_of(g) for g in listed]),
             "whole_school": may(user.role, Permission.IDENTIFY_EVERYONE),
             "makes_groups": may(user.role, Permission.MANAGE_PEOPLE),
             "values": {"destination": "personal_social_media"},
@@ -138,98 +132,3 @@ def thumbnail(person_id: int, session: SessionDep, user: PageUser) -> Response:
     if not viewer_of(session, user).may_identify(person_id):
         raise NotFound(f"No reference photo for person {person_id}.")
     return jpeg(class_list.reference_thumbnail(session, person_id))
-
-
-# --- the office's groups ---------------------------------------------------------------------
-
-
-def _group_values(session: Session, group: Group) -> dict[str, Any]:
-    members = session.exec(
-        select(Person.external_id)
-        .where(col(Person.id).in_(groups.member_ids(session, id_of(group))))
-        .order_by(col(Person.external_id))
-    ).all()
-    leaders = session.exec(
-        select(User.email).where(col(User.id).in_(groups.leader_ids(session, id_of(group)))).order_by(col(User.email))
-    ).all()
-    return {
-        "name": group.name,
-        "kind": group.kind,
-        "school": group.school or "",
-        "members": "\n".join(members),
-        "leaders": "\n".join(leaders),
-    }
-
-
-def _words(text: str | None) -> list[str]:
-    return [w for w in (text or "").replace(",", "\n").replace(";", "\n").split() if w]
-
-
-def _group_form(
-    request: Request, *, group: Group | None, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
-) -> Response:
-    return render(
-        request,
-        "class_lists/group_form.html",
-        {"group": group, "values": values, "errors": errors, "kinds": [(k, k.capitalize()) for k in GROUP_KINDS]},
-        status_code=status_code,
-    )
-
-
-@router.get("/groups/new")
-def new_group(request: Request, _: OfficePage) -> Response:
-    return _group_form(request, group=None, values={"kind": "team"}, errors={})
-
-
-@router.get("/groups/{group_id}/edit")
-def edit_group(request: Request, group_id: int, session: SessionDep, user: OfficePage) -> Response:
-    group = groups.get_group_for(session, group_id, user)
-    return _group_form(request, group=group, values=_group_values(session, group), errors={})
-
-
-@router.post("/groups/new")
-def add_group(request: Request, form: FormDep, session: SessionDep, user: OfficePage) -> Response:
-    return _save(request, form, session, user, group=None)
-
-
-@router.post("/groups/{group_id}/edit")
-def change_group(request: Request, group_id: int, form: FormDep, session: SessionDep, user: OfficePage) -> Response:
-    return _save(request, form, session, user, group=groups.get_group_for(session, group_id, user))
-
-
-def _save(request: Request, form: Any, session: Session, user: User, *, group: Group | None) -> Response:
-    values = text_values(form)
-    errors: dict[str, str] = {}
-    external = _words(values.get("members"))
-    emails = [e.lower() for e in _words(values.get("leaders"))]
-    people = (
-        dict(session.exec(select(Person.external_id, Person.id).where(col(Person.external_id).in_(external))).all())
-        if external
-        else {}
-    )
-    accounts = (
-        dict(session.exec(select(User.email, User.id).where(col(User.email).in_(emails))).all()) if emails else {}
-    )
-    if unknown := [e for e in external if e not in people]:
-        errors["members"] = f"No person with the id {', '.join(unknown[:5])} on the roster."
-    if unknown := [e for e in emails if e not in accounts]:
-        errors["leaders"] = f"No account with the email {', '.join(unknown[:5])}."
-    if not errors:
-        try:
-            with session.begin_nested():
-                saved = groups.save_group(
-                    session,
-                    group=group,
-                    name=str(values.get("name", "")),
-                    kind=str(values.get("kind", "")),
-                    school=optional(values, "school"),
-                    member_ids=[int(people[e] or 0) for e in external],
-                    leader_ids=[int(accounts[e] or 0) for e in emails],
-                    by=user,
-                )
-        except RegistryError as exc:
-            errors[FORM] = exc.message
-    if errors:
-        return _group_form(request, group=group, values=values, errors=errors, status_code=422)
-    flash(request, f"The group “{saved.name}” has been saved.")
-    return RedirectResponse("/class-lists", status_code=303)

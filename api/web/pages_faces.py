@@ -159,7 +159,7 @@ def cancel(request: Request, person_id: int, settings: SettingsDep, _: OfficePag
 @router.post("/people/{person_id}/faces/{template_id}/remove")
 def remove(request: Request, person_id: int, template_id: int, session: SessionDep, _: OfficePage) -> Response:
     enrolment.delete_template(session, person_id=person_id, template_id=template_id)
-    flash(request, "The enrolled face has been removed.")
+    flash(request, f"The enrolled face of {people.get_person(session, person_id).name} has been removed.")
     return _person_redirect(person_id)
 
 

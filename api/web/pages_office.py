@@ -16,6 +16,7 @@ from registry.core.errors import RegistryError
 from registry.events import service as events
 from registry.events.schemas import EventCreate
 from registry.people import roster
+from registry.policy.ledger import day_label
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 EVENT_PAGE_SIZE = 50
@@ -113,5 +114,6 @@ def add_event(
     if errors:
         move_form_error(errors, mentioning="ends_at", to="ends_at", message="The event must end after it starts.")
         return render(request, "events/new.html", {"values": values, "errors": errors}, status_code=422)
-    flash(request, f"The event “{event.name}” has been added.")
+    when = f"{day_label(event.starts_at.date())}, {event.starts_at:%H:%M}"  # as entered: the district's time
+    flash(request, f"The event “{event.name}” on {when} has been added.")
     return RedirectResponse("/events", status_code=303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -25,6 +27,7 @@ from registry.clearances import reviews
 from registry.clearances.disclosure import viewer_of
 from registry.consents import standing
 from registry.core.errors import Invalid
+from registry.models.accounts import User
 from registry.takedowns import service as takedowns
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -64,6 +67,8 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
         )
     sign_in_session(request, user)
     if user.must_change_password:
+        # The temporary password was typed a moment ago: the change that follows does not ask for it again.
+        request.session[TEMPORARY_PROVED_KEY] = time.time()
         flash(request, "Your administrator set this password for you. Choose your own to continue.", kind="info")
         return RedirectResponse(PASSWORD_PAGE, status_code=303)
     return RedirectResponse(target, status_code=303)
@@ -77,15 +82,29 @@ def logout(request: Request, session: SessionDep, user: AnyPageUser) -> Response
     return RedirectResponse("/login", status_code=303)
 
 
-def _password_page(request: Request, *, errors: dict[str, str], status_code: int = 200) -> Response:
+TEMPORARY_PROVED_KEY = "temporary_password_typed_at"
+TEMPORARY_PROOF_SECONDS = 15 * 60  # after that, the temporary password is asked again (a browser left open)
+
+
+def _just_typed_temporary(request: Request, user: User) -> bool:
+    """Whether this browser signed in with the account's temporary password within the last minutes."""
+    typed_at = request.session.get(TEMPORARY_PROVED_KEY)
+    fresh = isinstance(typed_at, float) and 0 <= time.time() - typed_at <= TEMPORARY_PROOF_SECONDS
+    return user.must_change_password and fresh
+
+
+def _password_page(request: Request, user: User, *, errors: dict[str, str], status_code: int = 200) -> Response:
     return render(
-        request, "account/password.html", {"errors": errors, "rules": passwords.RULES}, status_code=status_code
+        request,
+        "account/password.html",
+        {"errors": errors, "rules": passwords.RULES, "ask_current": not _just_typed_temporary(request, user)},
+        status_code=status_code,
     )
 
 
 @router.get(PASSWORD_PAGE)
-def password_form(request: Request, _: AnyPageUser) -> Response:
-    return _password_page(request, errors={})
+def password_form(request: Request, user: AnyPageUser) -> Response:
+    return _password_page(request, user, errors={})
 
 
 @router.post(PASSWORD_PAGE)
@@ -102,15 +121,24 @@ def change_password(
     if new != again:
         return _password_page(
             request,
+            user,
             status_code=422,
             errors={"new_password_again": "The two new passwords are not the same. Type the new password twice."},
         )
     try:
-        accounts.change_password(
-            session, user=user, current=current, new=new, address=client_address(request), backoff=backoff(settings)
-        )
+        if _just_typed_temporary(request, user):
+            accounts.replace_temporary_password(session, user=user, new=new)
+        else:
+            accounts.change_password(
+                session,
+                user=user,
+                current=current,
+                new=new,
+                address=client_address(request),
+                backoff=backoff(settings),
+            )
     except signing_in.SignInRefused as exc:
-        return _password_page(request, status_code=429, errors={"current_password": exc.message})
+        return _password_page(request, user, status_code=429, errors={"current_password": exc.message})
     except accounts.SignInEnded as exc:  # another change of the account came first and ended this sign-in
         request.session.clear()
         flash(request, exc.message, kind="error")
@@ -118,7 +146,8 @@ def change_password(
     except Invalid as exc:
         # Returned, not raised: a wrong current password is counted, like a wrong sign-in.
         field = "current_password" if isinstance(exc, accounts.WrongPassword) else "new_password"
-        return _password_page(request, status_code=422, errors={field: exc.message})
+        return _password_page(request, user, status_code=422, errors={field: exc.message})
+    request.session.pop(TEMPORARY_PROVED_KEY, None)
     sign_in_session(request, user)  # this browser goes on with a fresh session; every other one has ended
     flash(request, "Your password has been changed. Anywhere else you were signed in, you are now signed out.")
     return RedirectResponse("/", status_code=303)

@@ -12,8 +12,10 @@ from api.web import (
     pages_albums,
     pages_class_lists,
     pages_clearances,
+    pages_consent_forms,
     pages_consents,
     pages_faces,
+    pages_groups,
     pages_office,
     pages_people,
     pages_review,
@@ -31,6 +33,7 @@ def web_router() -> APIRouter:
     for module in (
         pages_session,
         pages_people,
+        pages_consent_forms,
         pages_consents,
         pages_faces,
         pages_office,
@@ -40,6 +43,7 @@ def web_router() -> APIRouter:
         pages_review,
         pages_takedowns,
         pages_class_lists,
+        pages_groups,
     ):
         router.include_router(module.router)
     return router

@@ -28,6 +28,11 @@ class UserCreate(Request):
     role: Role
     password: Password = Field(min_length=10, max_length=200)
     person_id: int | None = None
+    must_change_password: bool = Field(
+        False,
+        description="true: the owner chooses their own password at first sign-in (the account page always sets "
+        "it for a person's account; false suits a program's account, whose password no person types)",
+    )
 
 
 class UserUpdate(Request):

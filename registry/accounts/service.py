@@ -60,6 +60,7 @@ def add_user(session: Session, *, data: UserCreate) -> User:
         role=data.role,
         person_id=data.person_id,
         password_hash=security.hash_password(data.password),
+        must_change_password=data.must_change_password,
     )
     session.add(user)
     session.flush()
@@ -200,6 +201,25 @@ def change_password(
     password_hash = security.hash_password(new)  # seconds of work, before the account is held
     hold(session, user)
     if user.session_version != signed_in_as or not user.active:
+        raise SignInEnded(SIGN_IN_ENDED)
+    user.password_hash = password_hash
+    user.must_change_password = False
+    return _next_session(session, user)
+
+
+def replace_temporary_password(session: Session, *, user: User, new: str) -> User:
+    """The owner's own password in place of the one an administrator set, right after signing in with it: the
+    sign-in has just checked the temporary password, so it is not asked again (the caller keeps that proof,
+    briefly, with the sign-in). Refused for an account whose password is its own. Ends every other session."""
+    if not user.must_change_password:
+        raise Invalid("Type your current password to change it.")
+    signed_in_as = user.session_version
+    if security.verify_password(user.password_hash, new):
+        raise Invalid("The new password must be different from the temporary one.")
+    _check_password(new, email=user.email, full_name=user.full_name)
+    password_hash = security.hash_password(new)  # seconds of work, before the account is held
+    hold(session, user)
+    if user.session_version != signed_in_as or not user.active or not user.must_change_password:
         raise SignInEnded(SIGN_IN_ENDED)
     user.password_hash = password_hash
     user.must_change_password = False

@@ -5,8 +5,10 @@ The same file again on the same form adds nothing but a second copy to read, so 
 on another person's form is almost always the wrong person or the wrong file chosen, and would make that
 person's form look backed by a paper that is someone else's: the policy is silent, so it is refused too (fail
 closed) and the answer names the form that already holds it, for the office to check. One paper covering two
-of a person's forms (a photo release and a biometric consent on one sheet) is one person's evidence, and is
-kept with each.
+of a person's forms (a photo release and a biometric consent on one sheet, entered as one entry) is one
+person's evidence, and is kept with each: the two records of one paper have its signer and signing date. A
+correction of an entry stands for the paper of the entry it corrects, and may keep its scan. Any other form
+of the person (another paper) does not take the same file: it is refused, naming the form that holds it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 
 from sqlmodel import Session, col, select
 
+from registry.clearances.facts import same_name
 from registry.core import audit
 from registry.core.errors import Conflict
 from registry.models.consents import Consent, ConsentEvidence
@@ -47,6 +50,14 @@ def refuse_a_copy(session: Session, *, consent: Consent, data: bytes) -> None:
                 f"as “{evidence.filename}”): nothing was added."
             )
     for _, form in kept:
+        if form.person_id == consent.person_id and _papers(session, form) & _papers(session, consent):
+            continue
+        if form.person_id == consent.person_id:
+            raise ScanAlreadyKept(
+                f"This scan is already kept with another form of this person (form {form.id}, signed by "
+                f"{form.signer_name} on {day_label(form.signed_on)}). One scan is kept only with the answers of one "
+                "paper (the same signer and signing date): check that you chose the right file."
+            )
         if form.person_id != consent.person_id:
             other = session.get(Person, form.person_id)
             this = session.get(Person, consent.person_id)
@@ -57,3 +68,13 @@ def refuse_a_copy(session: Session, *, consent: Consent, data: bytes) -> None:
                 "too: check that you chose the right person and the right file. A paper that covers two people "
                 "is scanned once for each."
             )
+
+
+def _papers(session: Session, consent: Consent) -> set[tuple[object, str]]:
+    """The papers an entry stands for: its own signer and date, and those of every entry it corrects."""
+    papers: set[tuple[object, str]] = set()
+    current: Consent | None = consent
+    while current is not None:
+        papers.add((current.signed_on, same_name(current.signer_name)))
+        current = session.get(Consent, current.corrects_id) if current.corrects_id is not None else None
+    return papers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Literal
 
@@ -16,15 +17,10 @@ from registry.core.schemas import Request
 from registry.policy.vocabulary import ConsentKind, ConsentStatus, Destination, SignerRelationship
 
 
-class ConsentCreate(Request):
+class SignedPaper(Request):
+    """What a signed paper form gives whatever it answers: whose it is, who signed it and when, its dates."""
+
     person_id: int
-    kind: ConsentKind
-    status: ConsentStatus
-    scopes: list[Destination] = Field(
-        default_factory=list,
-        description="a grant: the destinations photos may go to (required for image_release); "
-        "a refusal: the destinations refused, or none to refuse every destination",
-    )
     signer_name: str = Field(min_length=1, max_length=200)
     signer_relationship: SignerRelationship
     signed_on: date
@@ -33,6 +29,38 @@ class ConsentCreate(Request):
         None, description="defaults to the end of the school year of the signing date (30 June); a refusal has none"
     )
     note: str | None = Field(None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SignedPaper:
+        valid_from = self.valid_from or self.signed_on
+        if self.valid_until is not None and self.valid_until < valid_from:
+            raise ValueError(
+                f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
+                "a consent must end after it starts."
+            )
+        return self
+
+    def _refusal_dated(self) -> None:
+        if self.valid_until is not None or self.valid_from not in (None, self.signed_on):
+            raise ValueError(
+                "A refusal has no start or end date: it holds from its signing date until a newer signed "
+                "form grants consent. Leave valid_from and valid_until out."
+            )
+
+
+def _release_names_a_place(kind: str, status: str, scopes: Sequence[str]) -> None:
+    if kind == "image_release" and status == "granted" and not scopes:
+        raise ValueError("An image release must name at least one destination in scopes.")
+
+
+class ConsentCreate(SignedPaper):
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[Destination] = Field(
+        default_factory=list,
+        description="a grant: the destinations photos may go to (required for image_release); "
+        "a refusal: the destinations refused, or none to refuse every destination",
+    )
     corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
 
     @field_validator("scopes")
@@ -41,21 +69,58 @@ class ConsentCreate(Request):
         return sorted(set(scopes))
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> ConsentCreate:
-        valid_from = self.valid_from or self.signed_on
-        if self.valid_until is not None and self.valid_until < valid_from:
-            raise ValueError(
-                f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
-                "a consent must end after it starts."
-            )
-        if self.kind == "image_release" and self.status == "granted" and not self.scopes:
-            raise ValueError("An image release must name at least one destination in scopes.")
-        if self.status == "refused" and (self.valid_until is not None or self.valid_from not in (None, self.signed_on)):
-            raise ValueError(
-                "A refusal has no start or end date: it holds from its signing date until a newer signed "
-                "form grants consent. Leave valid_from and valid_until out."
-            )
+    def _answer_fits(self) -> ConsentCreate:
+        _release_names_a_place(self.kind, self.status, self.scopes)
+        if self.status == "refused":
+            self._refusal_dated()
         return self
+
+
+class FormAnswer(Request):
+    """What one paper form answers about one kind of consent."""
+
+    kind: ConsentKind
+    status: ConsentStatus
+    scopes: list[Destination] = Field(default_factory=list, description="as in a consent: the places it covers")
+
+    @model_validator(mode="after")
+    def _names_a_place(self) -> FormAnswer:
+        _release_names_a_place(self.kind, self.status, self.scopes)
+        return self
+
+
+class PaperFormCreate(SignedPaper):
+    """One signed paper that answers several questions (a photo release and face enrolment, say): one entry,
+    one consent record per answer, each read on its own in the ledger. Signer, dates and note are the paper's."""
+
+    answers: list[FormAnswer] = Field(min_length=1, max_length=3, description="one answer per kind of consent")
+
+    @model_validator(mode="after")
+    def _one_answer_per_kind(self) -> PaperFormCreate:
+        kinds = [answer.kind for answer in self.answers]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("A paper form answers each kind of consent once: answers repeat a kind.")
+        if all(answer.status == "refused" for answer in self.answers):
+            self._refusal_dated()
+        return self
+
+    def consents(self) -> list[ConsentCreate]:
+        """One consent per answer; the paper's dates apply to its grants (a refusal has none)."""
+        return [
+            ConsentCreate(
+                person_id=self.person_id,
+                kind=answer.kind,
+                status=answer.status,
+                scopes=answer.scopes,
+                signer_name=self.signer_name,
+                signer_relationship=self.signer_relationship,
+                signed_on=self.signed_on,
+                valid_from=self.valid_from if answer.status == "granted" else None,
+                valid_until=self.valid_until if answer.status == "granted" else None,
+                note=self.note,
+            )
+            for answer in self.answers
+        ]
 
 
 class ConsentRevoke(Request):

@@ -13,7 +13,7 @@ from media.images import DEFAULT_MAX_PIXELS
 from registry.clearances.facts import GUARDIAN_SIGNERS, consent_facts, facts_of_person, same_name
 from registry.consents import scan_copies, standing
 from registry.consents.scans import SCAN_CHECK_CPU_SECONDS, check_scan
-from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, RevocationPublic
+from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePublic, PaperFormCreate, RevocationPublic
 from registry.core import audit
 from registry.core.db import trial
 from registry.core.errors import Conflict, Invalid, NotFound
@@ -177,6 +177,17 @@ def record_consent(session: Session, *, data: ConsentCreate, entered_by_id: int,
     cause = "corrected" if data.corrects_id is not None else ("refused" if refusal else "new_form")
     _after_act(session, person=person, kind=data.kind, district=district, cause=cause)
     return consent
+
+
+def record_paper_form(
+    session: Session, *, data: PaperFormCreate, entered_by_id: int, district: District
+) -> list[Consent]:
+    """One signed paper that answers several questions: a consent record per answer, recorded together (all or
+    none), each checked and read on its own exactly as if it had been entered alone."""
+    return [
+        record_consent(session, data=consent, entered_by_id=entered_by_id, district=district)
+        for consent in data.consents()
+    ]
 
 
 def _after_act(session: Session, *, person: Person, kind: str, district: District, cause: str) -> None:

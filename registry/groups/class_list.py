@@ -4,8 +4,8 @@ Each person is read by the one reading of a consent record (registry/policy/ledg
 as every decision: a person is listed when their image release does not allow the destination
 (no form, a refusal, a withdrawal, a form that ran out or does not name it, a wrong signer). A
 group's list covers everyone in the group: its students, and the co-workers and parents or
-volunteers in it (each marked as what they are). All the forms of the list are loaded in one
-query, not one per person.
+volunteers in it (each marked as what they are). Refusals come first, apart from those with no release.
+All the forms of the list are loaded in one query, not one per person.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ class ClassList:
     students: int  # how many students the list covers
     listed: tuple[ListedPerson, ...]
     others: int = 0  # how many co-workers, parents and volunteers it covers
+
+    @property
+    def refusals(self) -> tuple[ListedPerson, ...]:
+        """Those whose family (or who themself) refused or withdrew: first on the list, never to be posted."""
+        return tuple(p for p in self.listed if p.refused)
+
+    @property
+    def without_release(self) -> tuple[ListedPerson, ...]:
+        """Those with no release for the destination (none on file, run out, not naming it), after the refusals."""
+        return tuple(p for p in self.listed if not p.refused)
 
 
 def people_of_group(session: Session, group: Group) -> list[Person]:
@@ -104,6 +114,7 @@ def class_list(
                 id_of(person) in enrolled,
             )
         )
+    listed.sort(key=lambda p: not p.refused)  # refusals first; each part stays in the order of names
     n_students = sum(p.kind == "student" for p in students)
     return ClassList(
         title, destination, district.today(now), n_students, tuple(listed), others=len(students) - n_students

@@ -46,7 +46,26 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
     )
     pdf.ln(3)
     photos = _thumbnails(session, [s.person_id for s in listing.listed if s.has_thumbnail])
-    for student in listing.listed:
+    for part, heading in ((listing.refusals, REFUSED_HEADING), (listing.without_release, NO_RELEASE_HEADING)):
+        if part:
+            _part(pdf, family, heading, part, photos)
+    if not listing.listed:
+        pdf.set_font(family, "B", 12)
+        pdf.cell(0, 8, _text(family, f"Everyone here has a release or consent for {where}."))
+    return bytes(pdf.output())
+
+
+REFUSED_HEADING = "Refused: never post these people"
+NO_RELEASE_HEADING = "No release or consent for this"
+
+
+def _part(pdf: FPDF, family: str, heading: str, people: tuple[ListedPerson, ...], photos: dict[int, bytes]) -> None:
+    if pdf.get_y() + 10 + PHOTO_MM > pdf.h - 15:
+        pdf.add_page()
+    pdf.set_font(family, "B", 13)
+    pdf.cell(0, 8, _text(family, f"{heading} ({len(people)})"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    for student in people:
         if pdf.get_y() + PHOTO_MM + 4 > pdf.h - 15:
             pdf.add_page()
         top = pdf.get_y()
@@ -61,10 +80,7 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
         pdf.set_font(family, "", 9)
         pdf.multi_cell(0, 4.5, _text(family, student.words), new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), top + PHOTO_MM) + 3)
-    if not listing.listed:
-        pdf.set_font(family, "B", 12)
-        pdf.cell(0, 8, _text(family, f"Everyone here has a release or consent for {where}."))
-    return bytes(pdf.output())
+    pdf.ln(2)
 
 
 KIND_WORDS = {"employee": "co-worker", "community_member": "parent or volunteer"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.accounts.permissions import Permission, may
@@ -104,6 +105,18 @@ def people_led_by(session: Session, user: User) -> frozenset[int]:
         .where(GroupLeader.user_id == user.id)
     )
     return frozenset(rows.all())
+
+
+def member_counts(session: Session, group_ids: Sequence[int]) -> dict[int, int]:
+    """How many people each group has (a group with none is not in the answer)."""
+    if not group_ids:
+        return {}
+    rows = session.exec(
+        select(GroupMember.group_id, func.count())
+        .where(col(GroupMember.group_id).in_(group_ids))
+        .group_by(col(GroupMember.group_id))
+    ).all()
+    return {group_id: int(n) for group_id, n in rows}
 
 
 def member_ids(session: Session, group_id: int) -> list[int]:

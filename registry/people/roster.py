@@ -105,15 +105,15 @@ def summary(report: RosterReport) -> str:
     return f"Every row was imported: {counts}."
 
 
-def _describe(error: ValidationError) -> str:
-    """Pydantic's findings in the words of the roster's columns."""
+def _describe(error: ValidationError, *, column: str = "") -> str:
+    """Pydantic's findings in the words of the roster's columns (``column``: the prefix of a guardian's)."""
     parts = []
     for item in error.errors():
         loc = [str(p) for p in item["loc"]]
         where = (
             f"guardian{int(loc[1]) + 1}_{loc[2]}"
             if loc[:1] == ["guardians"] and len(loc) == 3
-            else (".".join(loc) or "row")
+            else (column + ".".join(loc) if loc else "row")
         )
         kind, context = item["type"], item.get("ctx", {})
         if kind == "string_too_short" and context.get("min_length") == 1:
@@ -169,10 +169,13 @@ def _guardians(row: dict[str, str]) -> list[GuardianIn]:
             "email": email,
             "phone": row.get(f"guardian{n}_phone") or None,
         }
-        if checked is None:
-            result.append(GuardianIn.model_validate(guardian))
-            continue
-        checked_guardian = GuardianIn.model_validate({**guardian, "email": None})  # the rest of it
+        try:
+            if checked is None:
+                result.append(GuardianIn.model_validate(guardian))
+                continue
+            checked_guardian = GuardianIn.model_validate({**guardian, "email": None})  # the rest of it
+        except ValidationError as exc:  # named by the roster's columns: guardian1_email, not email
+            raise ValueError(_describe(exc, column=f"guardian{n}_")) from exc
         checked_guardian.email = checked
         result.append(checked_guardian)
     return result

@@ -23,7 +23,14 @@ from registry.core import audit, bulk
 from registry.models.base import utcnow
 from registry.models.groups import Group, GroupMember
 from registry.models.people import Guardian, Person
-from registry.people.schemas import PersonCreate, PersonUpdate, RosterReport, RosterRowProblem
+from registry.people.schemas import (
+    ROSTER_ADDED_LISTED,
+    PersonCreate,
+    PersonUpdate,
+    RosterAdded,
+    RosterReport,
+    RosterRowProblem,
+)
 from registry.people.service import search_key, update_person
 from registry.policy.ledger import District
 
@@ -285,6 +292,8 @@ def _write(session: Session, changes: _Changes, groups: GroupIndex, report: Rost
         for row in changes.new
     ]
     entries.extend(_inserted(session, PEOPLE, people))
+    room = max(ROSTER_ADDED_LISTED - len(report.added), 0)
+    report.added.extend(RosterAdded(id=p["id"], external_id=p["external_id"], name=p["name"]) for p in people[:room])
     for row, person in zip(changes.new, people, strict=True):
         changes.guardians.extend(_guardian(g, person["id"], now) for g in row.guardians)
         joins = dict.fromkeys(groups.group_id(session, name, row.school, report) for name in row.groups)

@@ -109,10 +109,22 @@ class RosterRowProblem(BaseModel):
     problem: str
 
 
+class RosterAdded(BaseModel):
+    id: int
+    external_id: str
+    name: str
+
+
+ROSTER_ADDED_LISTED = 200  # the people an import added that its report names (a whole district is not listed)
+
+
 class RosterReport(BaseModel):
     created: int
     updated: int
     unchanged: int
     rejected: list[RosterRowProblem]
     groups_created: list[str] = Field(default_factory=list, description="groups the file named that were made")
+    added: list[RosterAdded] = Field(
+        default_factory=list, description=f"the people added, in the file's order (the first {ROSTER_ADDED_LISTED})"
+    )
     summary: str = Field("", description="what the import did, in a sentence; it says so when nothing changed")

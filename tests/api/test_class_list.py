@@ -253,3 +253,53 @@ def test_a_class_list_named_in_any_alphabet_downloads(client, session, office, e
         suffix = "-school" if "school" in params else ""
         assert f'filename="do-not-post-{fallback}-{TODAY}.pdf"' in disposition
         assert f"filename*=UTF-8''{quote(f'do-not-post-{exact}{suffix}-{TODAY}.pdf', safe='')}" in disposition
+
+
+def test_refusals_come_first_and_apart_on_the_page_the_api_and_the_pdf(client, session, employee, team):
+    answer = client.get(f"/api/v1/groups/{team['group']}/class-list", headers=employee).json()
+    assert [s["name"] for s in answer["listed"]] == ["Refused", "Withdrawn", "Narrowed", "Nothing", "Superseded"]
+    sign_in_page(client, session, "office_staff")  # the office sees every group's list
+    page = client.get(f"/class-lists/groups/{team['group']}").text
+    refused, no_release = page.index("Refused: never post (2)"), page.index("No release (3)")
+    assert refused < page.index(">Refused <") < page.index(">Withdrawn <") < no_release < page.index(">Narrowed <")
+    pdf = client.get(f"/class-lists/groups/{team['group']}/pdf")
+    text = pdf_text(pdf.content)
+    assert text.index("Refused: never post these people (2)") < text.index("Withdrawn") < text.index("No release")
+    assert text.index("No release or consent for this (3)") < text.index("Narrowed")
+
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO  # noqa: PLC0415
+
+    from pypdf import PdfReader  # noqa: PLC0415 - only this test reads a PDF's words
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+def test_the_office_picks_members_from_the_roster_and_sees_how_many(client, session, office, team):
+    extra = add_person(client, office, "S-OTHER", "student", "Another Grade")
+    client.patch(f"/api/v1/people/{extra}", json={"school": "Lincoln High", "grade": "9"}, headers=office)
+    csrf = sign_in_page(client, session, "office_staff")
+    form = client.get("/groups/new").text
+    assert "The roster's <code>groups</code> column fills groups too" in form
+    base = {"csrf_token": csrf, "name": "Choir", "kind": "choir", "school": "Lincoln High", "leaders": ""}
+    grade = client.post(
+        "/groups/new", data={**base, "members": "", "act": "grade", "add_school": "Lincoln High", "add_grade": "10"}
+    )
+    assert grade.status_code == 200 and "6 students of grade 10 at Lincoln High added" in grade.text
+    assert "Members: <span data-member-count>6 people</span>" in grade.text and "Another Grade" not in grade.text
+    members = "\n".join(
+        f"S-{n.upper()}" for n in ("Refused", "Nothing", "Granted", "Superseded", "Narrowed", "Withdrawn")
+    )
+    found = client.post("/groups/new", data={**base, "members": members, "act": "find", "find": "another"})
+    assert 'name="add_id" value="S-OTHER"' in found.text
+    added = client.post("/groups/new", data={**base, "members": members, "add_id": "S-OTHER"})
+    assert "Members: <span data-member-count>7 people</span>" in added.text
+    removed = client.post("/groups/new", data={**base, "members": members + "\nS-OTHER", "remove_id": "S-NOTHING"})
+    assert "Members: <span data-member-count>6 people</span>" in removed.text
+    assert client.get("/api/v1/groups", headers=office).json() == [] or all(
+        g["name"] != "Choir" for g in client.get("/api/v1/groups", headers=office).json()
+    )  # nothing is saved while picking
+    saved = client.post("/groups/new", data={**base, "members": members + "\nS-OTHER"})
+    assert "The group “Choir” has been saved with 7 members." in saved.text
+    assert ">7</td>" in saved.text  # the count in the list of groups

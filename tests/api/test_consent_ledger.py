@@ -167,8 +167,8 @@ def test_the_office_form_dates_a_consent_by_its_signing_day_and_guesses_nothing(
             follow_redirects=False,
             data={
                 "csrf_token": csrf,
-                "kind": "image_release",
-                "status": "granted",
+                "answer_image_release": "granted",
+                "answer_biometric": "none",
                 "scopes": "personal_social_media",
                 "signer_name": "Ana Lopez",
                 "signer_relationship": "parent",

@@ -60,8 +60,8 @@ def test_a_revoked_form_cannot_be_corrected_back_into_force(app, session, client
     assert clear(client, employee, GAME_PHOTO).json()["decision"] == "blocked"
     with TestClient(app) as secretary:
         _sign_in(secretary, session, "secretary@district.example.org", "office_staff")
-        page = secretary.get(f"/people/{obama}/consents/new").text
-        assert f'value="{grant["id"]}"' not in page  # the "corrects" list does not offer the revoked form
+        page = secretary.get(f"/people/{obama}").text
+        assert f'href="/consents/{grant["id"]}/correct"' not in page  # the revoked form offers no correction
 
 
 def test_a_refusal_cannot_be_corrected_into_a_grant_or_out_of_the_way(client, office, employee):

@@ -199,8 +199,8 @@ def test_a_scan_kept_with_another_childs_form_is_refused_on_the_page(client: Tes
         f"/people/{liam}/consents/new",
         data={
             "csrf_token": csrf,
-            "kind": "image_release",
-            "status": "granted",
+            "answer_image_release": "granted",
+            "answer_biometric": "none",
             "scopes": "personal_social_media",
             "signer_name": "Wei Chen",
             "signer_relationship": "parent",

@@ -157,3 +157,18 @@ def test_an_import_with_updates_leaves_an_audit_log_that_matches_the_tables(clie
     connection.execute(text("UPDATE people SET grade = '6' WHERE id = :id"), {"id": liam["id"]})
     verdict = client.get("/api/v1/audit/verify", headers=admin).json()
     assert not verdict["ok"] and (verdict["table_name"], verdict["row_id"]) == ("people", str(liam["id"])), verdict
+
+
+def test_a_bad_guardian_cell_is_named_by_its_column_and_the_report_names_who_was_added(client, office):
+    roster = (
+        b"external_id,name,kind,guardian1_name,guardian1_email,guardian2_name,guardian2_relationship\n"
+        b"S-1,Maya Lopez,student,Ana Lopez,ana@@example.org,,\n"
+        b"S-2,Liam Chen,student,Wei Chen,wei@example.org,Mei Chen,uncle\n"
+        b"S-3,Ida Moss,student,Ben Moss,ben@example.org,,\n"
+    )
+    report = upload(client, office, roster).json()
+    problems = {p["line"]: p["problem"] for p in report["rejected"]}
+    assert problems[2].startswith("guardian1_email: value is not a valid email address")
+    assert problems[3].startswith("guardian2_relationship must be")
+    ida = client.get("/api/v1/people", params={"q": "S-3"}, headers=office).json()["items"][0]
+    assert report["added"] == [{"id": ida["id"], "external_id": "S-3", "name": "Ida Moss"}]

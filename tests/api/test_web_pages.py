@@ -176,13 +176,17 @@ def test_a_temporary_password_set_on_the_page_revokes_the_api_tokens_unless_unti
     assert re.search(r'name="revoke_api_tokens" value="yes" checked', page), "the box is ticked when shown"
     assert "Gallery sync" in page
 
-    kept = client.post(f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token})
+    asked = client.post(f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token})
+    assert "Set a temporary password for Coach Rivera?" in asked.text and "1 API token goes on working" in asked.text
+    assert accounts.live_api_tokens(session, user=coach) and not coach.must_change_password  # nothing done yet
+    kept = client.post(f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token, "confirmed": "yes"})
     assert kept.status_code == 200, kept.text
     assert "Its API tokens still work" in kept.text and "Gallery sync" in kept.text
     assert [t.name for t in accounts.live_api_tokens(session, user=coach)] == ["Gallery sync"]
 
     held = client.post(
-        f"/admin/users/{coach.id}/temporary-password", data={"csrf_token": token, "revoke_api_tokens": "yes"}
+        f"/admin/users/{coach.id}/temporary-password",
+        data={"csrf_token": token, "revoke_api_tokens": "yes", "confirmed": "yes"},
     )
     assert held.status_code == 200, held.text
     assert "Its API tokens were revoked too" in held.text

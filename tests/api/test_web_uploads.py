@@ -137,8 +137,8 @@ def test_a_scan_over_its_limit_is_refused_beside_the_field(client: TestClient, s
         f"/people/{person.id}/consents/new",
         data={
             "csrf_token": token,
-            "kind": "image_release",
-            "status": "granted",
+            "answer_image_release": "granted",
+            "answer_biometric": "none",
             "scopes": "personal_social_media",
             "signer_name": "Jin Park",
             "signer_relationship": "parent",

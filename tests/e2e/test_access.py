@@ -88,6 +88,7 @@ def test_admin_creates_a_user_and_an_api_token_shown_once(
     row.get_by_role("link", name="Pat Principal").click()
     expect(page.get_by_label("Role of Pat Principal")).to_have_value("reviewer")
     page.get_by_role("button", name="Deactivate").click()
+    page.get_by_role("button", name="Yes, deactivate Pat Principal's account").click()
     expect(page.get_by_text("Deactivated", exact=True).first).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()

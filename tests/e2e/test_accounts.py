@@ -126,6 +126,9 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     expect(page.get_by_text("can sign in again now")).to_be_visible()
 
     page.get_by_role("button", name="Set a temporary password").click()
+    expect(page.get_by_role("heading", name=f"Set a temporary password for {name}?")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Yes, set a temporary password").click()
     temporary = page.get_by_label(f"Temporary password for {name}").input_value()
     assert len(temporary) >= 16
     check_page(page)
@@ -142,7 +145,7 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     check_page(coach_phone)
     coach_phone.goto("/clearances/new")
     expect(coach_phone).to_have_url(re.compile(r"/account/password$"))  # nothing else until it is changed
-    coach_phone.get_by_label("The temporary password").fill(temporary)
+    expect(coach_phone.get_by_label("The temporary password")).to_have_count(0)  # typed a moment ago
     coach_phone.get_by_label("New password", exact=True).fill("password12")
     coach_phone.get_by_label("New password again").fill("password12")
     coach_phone.get_by_role("button", name="Change my password").click()
@@ -151,7 +154,6 @@ def test_an_administrator_links_unlocks_and_sets_a_temporary_password(
     ).to_be_visible()
     check_page(coach_phone)
     snap(coach_phone, "password-refused")
-    coach_phone.get_by_label("The temporary password").fill(temporary)
     coach_phone.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     coach_phone.get_by_label("New password again").fill(NEW_PASSWORD)
     coach_phone.get_by_role("button", name="Change my password").click()
@@ -182,6 +184,12 @@ def test_an_administrator_deactivates_and_later_reactivates_an_account(
     sign_in("admin")
     open_account(page, name)
     page.get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_role("heading", name=f"Deactivate {name}'s account?")).to_be_visible()
+    check_page(page)
+    page.get_by_role("link", name="No, go back").click()
+    expect(page.get_by_text("Deactivated", exact=True)).to_have_count(0)  # nothing was done
+    page.get_by_role("button", name="Deactivate").click()
+    page.get_by_role("button", name=f"Yes, deactivate {name}'s account").click()
     expect(page.get_by_text("account is deactivated: they were signed out everywhere")).to_be_visible()
     expect(page.get_by_text("Deactivated", exact=True).first).to_be_visible()
     check_page(page)

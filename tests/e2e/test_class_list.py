@@ -51,11 +51,18 @@ def test_a_coach_prints_who_on_the_team_must_not_be_posted(
     page.get_by_role("link", name="+ Make a group").click()
     page.get_by_label("Name of the group").fill("Girls' soccer")
     page.get_by_label("Kind of group").select_option("team")
-    page.get_by_label("Members").fill("S-CL-1\nS-CL-2\nS-CL-3")
+    page.get_by_label("Find a person on the roster").fill("S-CL-3")
+    page.get_by_role("button", name="Find", exact=True).click()
+    page.get_by_role("button", name="Add Ana Silva").click()
+    expect(page.get_by_role("heading", name="Members: 1 person")).to_be_visible()
+    expect(page.get_by_text("The roster's groups column fills groups too")).to_be_visible()
+    check_page(page)
+    page.get_by_label("Members' IDs").fill("S-CL-1\nS-CL-2\nS-CL-3")
     page.get_by_label("Leaders").fill(server.email("employee"))
     check_page(page)
     page.get_by_role("button", name="Save this group").click()
-    expect(page.get_by_text("The group “Girls' soccer” has been saved.")).to_be_visible()
+    expect(page.get_by_text("The group “Girls' soccer” has been saved with 3 members.")).to_be_visible()
+    expect(page.locator("tr", has_text="Girls' soccer").get_by_role("cell", name="3", exact=True)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in("employee")
@@ -68,7 +75,10 @@ def test_a_coach_prints_who_on_the_team_must_not_be_posted(
     expect(items).to_have_count(2)
     expect(items.filter(has_text="Ana Silva")).to_contain_text("Refused")
     expect(items.filter(has_text="Theo Park")).to_contain_text("No release")
-    expect(page.locator(".class-list")).not_to_contain_text("Maya Lopez")  # her release covers it
+    expect(items.filter(has_text="Maya Lopez")).to_have_count(0)  # her release covers it
+    expect(items.first).to_contain_text("Ana Silva")  # the refusal first, under its own heading
+    expect(page.get_by_role("heading", name="Refused: never post (1)")).to_be_visible()
+    expect(page.get_by_role("heading", name="No release (1)")).to_be_visible()
     expect(page.get_by_text(f"Printed {date.today().day} {date.today():%b %Y}")).to_be_visible()
     check_page(page)
     shoot(page, "class-list")

@@ -42,10 +42,10 @@ def test_office_records_a_consent_with_its_scan_and_revokes_it(
 
     page.get_by_role("link", name="+ Record a consent").first.click()
     expect(page.get_by_label("Valid until")).to_have_value("")  # no end is guessed: the signing date sets it
-    expect(page.get_by_label("Yes — they give permission")).not_to_be_checked()  # nor the answer
+    release = page.get_by_role("group", name="Photo release: what does the form say?")
+    expect(release.get_by_label("Yes — they give permission")).not_to_be_checked()  # nor the answer
     page.get_by_label("Signed on").fill(date.today().isoformat())
-    page.get_by_label("Photo release").check()
-    page.get_by_label("Yes — they give permission").check()
+    release.get_by_label("Yes — they give permission").check()
     page.get_by_label("Staff members' personal social media").check()
     page.get_by_label("The district and school websites").check()
     page.get_by_label("Name of the person who signed").fill("Ana Lopez")

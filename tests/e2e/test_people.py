@@ -212,8 +212,9 @@ def test_the_consent_form_takes_the_signer_from_the_guardians_on_record(
     page.get_by_label("Who signed the form?").select_option(label=f"Ray O'{family.surname} (guardian)")
     expect(page.get_by_label("Name of the person who signed")).to_have_value(f"Ray O'{family.surname}")
     expect(page.get_by_label("They signed as")).to_have_value("guardian")
-    page.get_by_label("Photo release").check()
-    page.get_by_label("Yes — they give permission").check()
+    page.get_by_role("group", name="Photo release: what does the form say?").get_by_label(
+        "Yes — they give permission"
+    ).check()
     page.get_by_label("The district's and schools' social media").check()
     page.get_by_label("Signed on").evaluate("field => field.removeAttribute('required')")  # the server's check
     page.get_by_role("button", name="Save this consent").click()  # no signing date: refused, all else kept
@@ -222,7 +223,8 @@ def test_the_consent_form_takes_the_signer_from_the_guardians_on_record(
     check_page(page)
     page.get_by_label("Signed on").fill(date.today().isoformat())
     page.get_by_role("button", name="Save this consent").click()
-    expect(page.get_by_text(f"The photo release for Liam O'{family.surname} has been recorded.")).to_be_visible()
+    saved = f"Liam O'{family.surname}'s guardian agreed to the photo release (the district's social media)."
+    expect(page.get_by_text(saved)).to_be_visible()
     expect(page.locator(".consent").first).to_contain_text(f"Ray O'{family.surname} (Guardian)")
     check_page(page)
 
