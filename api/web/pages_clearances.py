@@ -17,6 +17,7 @@ from api.lanes import queued_instead
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
+from api.web.pages_naming import naming_view
 from api.web.templating import long_day, render
 from api.web.uploads import too_large
 from media.images import ImageRejected
@@ -203,7 +204,8 @@ def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, 
 
 @router.get("/clearances/{clearance_id}")
 def result(request: Request, clearance_id: int, session: SessionDep, user: PageUser) -> Response:
-    return render(request, "clearances/result.html", clearance_view(session, clearance_id, user))
+    view = clearance_view(session, clearance_id, user)
+    return render(request, "clearances/result.html", view | naming_view(session, view["clearance"], user))
 
 
 @router.get("/clearances/{clearance_id}/photo")

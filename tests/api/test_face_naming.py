@@ -1,0 +1,185 @@
+"""Districts that may not use face recognition: faces named by people, decided as recognised ones are.
+
+Every decision below is reached twice on the same people, forms and photo: once with the face recognised
+(REGISTRY_FACE_RECOGNITION=on, the face enrolled) and once with recognition off and the face named by the
+uploader. The decisions must be the same, and in the off mode no face template is ever written.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from registry.models.faces import FaceTemplate
+from tests.api.clearance_helpers import add_person, clear, enrol, full_view, record
+
+OBAMA_PHOTO = "people/obama/obama-2.jpg"
+
+
+def set_mode(app, mode: str) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"face_recognition": mode})
+
+
+def lead_group(client, office, leader_headers, member_ids: list[int], name: str = "Grade 5 homeroom") -> None:
+    leader = client.get("/api/v1/auth/me", headers=leader_headers).json()["id"]
+    response = client.post(
+        "/api/v1/groups",
+        json={"name": name, "kind": "homeroom", "member_ids": member_ids, "leader_ids": [leader]},
+        headers=office,
+    )
+    assert response.status_code == 201, response.text
+
+
+def identify(client, headers, clearance_id: int, index: int, **answer):
+    return client.post(f"/api/v1/clearances/{clearance_id}/faces/{index}/identify", json=answer, headers=headers)
+
+
+def templates(session) -> int:
+    return int(session.exec(select(func.count()).select_from(FaceTemplate)).one())
+
+
+# (what the student's family signed, where the photo was taken) -> the same decision, recognised or named
+SCENARIOS = {
+    "parent granted, classroom": ("granted", "classroom", False),
+    "parent refused, classroom": ("refused", "classroom", False),
+    "no image release, classroom": (None, "classroom", False),
+    "no image release, public game": (None, "sporting_event", True),
+    "parent refused, public game": ("refused", "sporting_event", True),
+    "parent granted, field trip": ("granted", "field_trip", False),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_a_named_face_is_decided_as_the_recognised_face_was(client, app, office, employee, make_user, scenario):
+    release, kind, public = SCENARIOS[scenario]
+    reviewer = make_user("reviewer")
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    if release is not None:
+        record(client, office, obama, status=release, scopes=("personal_social_media",) if release == "granted" else ())
+    lead_group(client, office, employee, [obama])
+    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
+    recognised = full_view(client, reviewer, clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public).json())
+    assert recognised["faces"][0]["band"] == "identified"
+
+    set_mode(app, "off")
+    waiting = clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public)
+    assert waiting.status_code == 201, waiting.text
+    waiting = waiting.json()
+    assert waiting["decision"] == "needs_review"
+    assert any("waiting for faces to be named" in r["message"] for r in waiting["reasons"])
+    assert waiting["faces"][0]["distance"] is None and waiting["faces"][0]["candidates"] == []
+    named = identify(client, employee, waiting["id"], 0, person_id=obama)
+    assert named.status_code == 200, named.text
+    named = full_view(client, reviewer, named.json())
+
+    assert named["decision"] == recognised["decision"], (scenario, named["reasons"], recognised["reasons"])
+    face, was = named["faces"][0], recognised["faces"][0]
+    assert (face["verdict"], face["rule"], face["clause"]) == (was["verdict"], was["rule"], was["clause"])
+    assert named["consents_relied_on"] == recognised["consents_relied_on"]
+    assert face["review"]["resolution"] == "named" and face["review"]["note"] == (
+        "the uploader leads their group Grade 5 homeroom"
+    )
+
+
+def test_off_mode_writes_no_template_and_refuses_enrolment(client, app, session, office, employee, make_user):
+    set_mode(app, "off")
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    biden = add_person(client, office, "E-BIDEN", "employee", "Joe Biden")
+    record(client, office, obama)
+    record(client, office, obama, "biometric")
+    record(client, office, biden, "biometric", signer="self")
+    for person, photo in ((obama, "people/obama/obama-portrait.jpg"), (biden, "people/biden/biden-portrait.jpg")):
+        with open(f"tests/data/faces/{photo}", "rb") as handle:
+            refused = client.post(
+                f"/api/v1/people/{person}/faces", files={"photo": ("p.jpg", handle, "image/jpeg")}, headers=office
+            )
+        assert refused.status_code == 403, refused.text
+        assert "does not use face recognition" in refused.json()["detail"]
+    lead_group(client, office, employee, [obama])
+    clearance = clear(client, employee, "groups/biden-obama.jpg").json()
+    assert len(clearance["faces"]) == 2 and clearance["decision"] == "needs_review"
+    for face in clearance["faces"]:
+        assert identify(client, employee, clearance["id"], face["index"], nobody_enrolled=True).status_code == 200
+    assert templates(session) == 0
+
+
+def test_the_photo_is_never_allowed_before_every_face_is_named(client, app, office, employee, make_user):
+    """Two students whose families granted the release: waiting until both are named, then allowed."""
+    set_mode(app, "off")
+    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
+    rose = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
+    for person in (kit, rose):
+        record(client, office, person)
+    lead_group(client, office, employee, [kit, rose])
+    clearance = clear(client, employee, "groups/kit-rose.jpg").json()
+    assert len(clearance["faces"]) == 2 and clearance["decision"] == "needs_review"
+    assert all(f["rule"] == "face-to-be-named" for f in clearance["faces"])
+    first = identify(client, employee, clearance["id"], 0, person_id=kit).json()
+    assert first["decision"] == "needs_review"
+    assert any("waiting for faces to be named: face 2" in r["message"] for r in first["reasons"])
+    second = identify(client, employee, clearance["id"], 1, person_id=rose).json()
+    assert second["decision"] == "allowed"
+    assert not any("waiting for faces" in r["message"] for r in second["reasons"])
+
+
+def test_an_employee_names_only_their_groups_and_themself(client, app, office, employee, make_user):
+    set_mode(app, "off")
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    record(client, office, obama)
+    clearance = clear(client, employee, OBAMA_PHOTO).json()
+    refused = identify(client, employee, clearance["id"], 0, person_id=obama)
+    assert refused.status_code == 403
+    assert "a reviewer names it" in refused.json()["detail"]
+    assert client.get(f"/api/v1/clearances/{clearance['id']}", headers=employee).json()["decision"] == "needs_review"
+    stranger = make_user("employee")
+    assert identify(client, stranger, clearance["id"], 0, person_id=obama).status_code == 404
+    reviewer = make_user("reviewer")
+    named = identify(client, reviewer, clearance["id"], 0, person_id=obama)
+    assert named.status_code == 200, named.text
+    assert named.json()["decision"] == "allowed"
+    assert named.json()["faces"][0]["review"]["resolution"] == "person"
+    # a reviewer's word stands: the uploader cannot change it
+    assert identify(client, employee, clearance["id"], 0, nobody_enrolled=True).status_code == 409
+
+
+def test_nobody_on_any_roster_is_an_unknown_face(client, app, office, employee):
+    """A visitor in a classroom photo: the pack's rule for an unknown face decides (it blocks)."""
+    set_mode(app, "off")
+    clearance = clear(client, employee, OBAMA_PHOTO).json()
+    named = identify(client, employee, clearance["id"], 0, nobody_enrolled=True)
+    assert named.status_code == 200, named.text
+    assert named.json()["decision"] == "blocked"
+    assert named.json()["faces"][0]["review"]["resolution"] == "named_nobody"
+    both = identify(client, employee, clearance["id"], 0, nobody_enrolled=True, person_id=1)
+    assert both.status_code == 422
+
+
+def test_in_the_normal_mode_a_face_matching_nobody_can_be_named(client, app, office, employee, make_user):
+    """A child whose family granted the image release and not the biometric consent can be posted."""
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    record(client, office, obama)
+    lead_group(client, office, employee, [obama])
+    clearance = clear(client, employee, OBAMA_PHOTO).json()
+    assert clearance["decision"] == "blocked" and clearance["faces"][0]["band"] == "unknown"
+    named = identify(client, employee, clearance["id"], 0, person_id=obama)
+    assert named.status_code == 200, named.text
+    assert named.json()["decision"] == "allowed"
+
+
+def test_staff_only_recognises_consented_employees_and_no_student(client, app, office, employee, make_user):
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    biden = add_person(client, office, "E-BIDEN", "employee", "Joe Biden")
+    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
+    enrol(client, office, biden, "people/biden/biden-portrait.jpg", signer="self")
+    record(client, office, biden, signer="self")
+    set_mode(app, "staff_only")
+    reviewer = make_user("reviewer")
+    clearance = full_view(client, reviewer, clear(client, employee, "groups/biden-obama.jpg").json())
+    bands = sorted((f["band"], f["person_name"]) for f in clearance["faces"])
+    assert bands == [("identified", "Joe Biden"), ("unknown", None)]
+    assert clearance["decision"] == "needs_review"
+    with open("tests/data/faces/people/obama/obama-3.jpg", "rb") as handle:
+        refused = client.post(
+            f"/api/v1/people/{obama}/faces", files={"photo": ("p.jpg", handle, "image/jpeg")}, headers=office
+        )
+    assert refused.status_code == 403 and "only employees" in refused.json()["detail"]
