@@ -17,6 +17,7 @@ from api.web import (
     pages_naming,
     pages_office,
     pages_people,
+    pages_privacy,
     pages_review,
     pages_session,
     pages_takedowns,
@@ -42,6 +43,7 @@ def web_router() -> APIRouter:
         pages_review,
         pages_takedowns,
         pages_class_lists,
+        pages_privacy,
     ):
         router.include_router(module.router)
     return router

@@ -58,7 +58,9 @@ def test_a_named_face_is_decided_as_the_recognised_face_was(client, app, office,
         record(client, office, obama, status=release, scopes=("personal_social_media",) if release == "granted" else ())
     lead_group(client, office, employee, [obama])
     enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
-    recognised = full_view(client, reviewer, clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public).json())
+    recognised = full_view(
+        client, reviewer, clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public).json()
+    )
     assert recognised["faces"][0]["band"] == "identified"
 
     set_mode(app, "off")
