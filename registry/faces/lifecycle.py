@@ -54,7 +54,7 @@ def last_interactions(session: Session, person_ids: list[int]) -> dict[int, date
         session.exec(
             select(FaceTemplate.person_id, func.max(FaceTemplate.created_at))
             .where(ids)
-            .group_by(FaceTemplate.person_id)
+            .group_by(col(FaceTemplate.person_id))
         )
     )
     keep(
