@@ -142,6 +142,7 @@ def record_consent(
                 "valid_until": optional(values, "valid_until"),
                 "note": optional(values, "note"),
                 "corrects_id": optional(values, "corrects_id"),
+                **{key: optional(values, key) for key in ("notice_version", "purpose", "retention_years")},
             }
         )
         with session.begin_nested():

@@ -34,6 +34,19 @@ class ConsentCreate(Request):
     )
     note: str | None = Field(None, max_length=1000)
     corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
+    notice_version: str | None = Field(
+        None, min_length=1, max_length=40, description="biometric only: the version of the notice the signer read"
+    )
+    purpose: str | None = Field(
+        None, min_length=3, max_length=300, description="biometric only: the purpose the form states"
+    )
+    retention_years: int | None = Field(
+        None,
+        ge=1,
+        le=3,
+        description="biometric only: how long the form lets a template be kept after the person's last interaction "
+        "(the district's own limit applies when it is shorter)",
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -48,6 +61,9 @@ class ConsentCreate(Request):
                 f"valid_until ({self.valid_until}) is before valid_from ({valid_from}): "
                 "a consent must end after it starts."
             )
+        terms = (self.notice_version, self.purpose, self.retention_years)
+        if self.kind != "biometric" and any(t is not None for t in terms):
+            raise ValueError("notice_version, purpose and retention_years belong to a biometric consent only.")
         if self.kind == "image_release" and self.status == "granted" and not self.scopes:
             raise ValueError("An image release must name at least one destination in scopes.")
         if self.status == "refused" and (self.valid_until is not None or self.valid_from not in (None, self.signed_on)):
@@ -90,6 +106,9 @@ class ConsentPublic(BaseModel):
     valid_until: date | None
     note: str | None
     corrects_id: int | None
+    notice_version: str | None = None
+    purpose: str | None = None
+    retention_years: int | None = None
     entered_by_id: int
     created_at: datetime
     state: Literal[

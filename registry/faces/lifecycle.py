@@ -4,7 +4,8 @@ A face template goes when its purpose ends: the biometric consent withdrawn or r
 departed (registry/trust/retention.py, at once); when the district stops recognising people of their
 kind (REGISTRY_FACE_RECOGNITION); and `biometric_retention_years` after the person's last interaction
 (Illinois BIPA: 3 years at most; Texas CUBI: 1 year after the purpose ends; the default, 1, is the
-shortest). All three are applied by the daily re-check (registry/takedowns/daily_recheck.py).
+shortest), or sooner where the person's biometric form states a shorter period (`Consent.retention_years`).
+The last two are applied by the daily re-check (registry/takedowns/daily_recheck.py).
 
 The person's last interaction is the latest of: a template of theirs enrolled, a biometric form of
 theirs entered, and a photo in which the service recognised them (or someone named them).
@@ -87,14 +88,25 @@ def forget_biometrics_past_their_time(session: Session, *, settings: Settings, n
     holders = session.exec(select(Person).where(col(Person.id).in_(select(FaceTemplate.person_id).distinct()))).all()
     ids = [int(p.id or 0) for p in holders]
     latest = last_interactions(session, ids)
-    cutoff = years_before(as_utc(now), settings.biometric_retention_years)
+    stated = stated_retention(session, ids)
     deleted = 0
     for person in holders:
         person_id = int(person.id or 0)
-        expired = latest.get(person_id) is None or latest[person_id] < cutoff
+        years = min(settings.biometric_retention_years, stated.get(person_id) or settings.biometric_retention_years)
+        expired = latest.get(person_id) is None or latest[person_id] < years_before(as_utc(now), years)
         if expired or not recognises(settings, person.kind):
             deleted += delete_person_templates(session, person_id=person_id)
     return deleted
+
+
+def stated_retention(session: Session, person_ids: list[int]) -> dict[int, int | None]:
+    """The retention period each person's newest biometric grant states (None: not stated on the form)."""
+    grants = session.exec(
+        select(Consent)
+        .where(col(Consent.person_id).in_(person_ids), Consent.kind == "biometric", Consent.status == "granted")
+        .order_by(col(Consent.signed_on), col(Consent.id))
+    ).all()
+    return {grant.person_id: grant.retention_years for grant in grants}  # the newest last, so it stays
 
 
 def retention_schedule(settings: Settings) -> dict[str, object]:

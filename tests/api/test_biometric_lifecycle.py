@@ -131,3 +131,31 @@ def test_a_persons_data_is_exported_for_a_subject_access_request(client, app, of
     assert "encoding" not in archive.read("record.json").decode()
     audit = json.loads(archive.read("audit.json"))
     assert {e["table_name"] for e in audit} >= {"people", "consents", "clearance_reviews"}
+
+
+def test_a_biometric_consent_records_its_notice_purpose_and_retention(client, session, settings, office):
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    form = {
+        "person_id": obama,
+        "kind": "biometric",
+        "status": "granted",
+        "signer_name": "Michelle Obama",
+        "signer_relationship": "parent",
+        "signed_on": str(utcnow().date() - timedelta(days=3)),
+        "notice_version": "2026-09",
+        "purpose": "recognising his face in photos checked before posting",
+        "retention_years": 1,
+    }
+    recorded = client.post("/api/v1/consents", json=form, headers=office)
+    assert recorded.status_code == 201, recorded.text
+    assert {k: recorded.json()[k] for k in ("notice_version", "purpose", "retention_years")} == {
+        "notice_version": "2026-09",
+        "purpose": "recognising his face in photos checked before posting",
+        "retention_years": 1,
+    }
+    release = {**form, "kind": "image_release", "scopes": ["personal_social_media"]}
+    assert client.post("/api/v1/consents", json=release, headers=office).status_code == 422
+    assert upload_face(client, office, obama, "people/obama/obama-portrait.jpg").status_code == 201
+    # the district keeps templates up to 3 years; this family's form allows 1, and the shorter one wins
+    longer = settings.model_copy(update={"biometric_retention_years": 3})
+    assert forget_biometrics_past_their_time(session, settings=longer, now=utcnow() + timedelta(days=370)) == 1

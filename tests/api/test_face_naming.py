@@ -10,8 +10,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
+from registry.accounts import security
+from registry.models.accounts import User
 from registry.models.faces import FaceTemplate
 from tests.api.clearance_helpers import add_person, clear, enrol, full_view, record
+from tests.api.test_disclosure import sign_in_page
 
 OBAMA_PHOTO = "people/obama/obama-2.jpg"
 
@@ -185,3 +188,28 @@ def test_staff_only_recognises_consented_employees_and_no_student(client, app, o
             f"/api/v1/people/{obama}/faces", files={"photo": ("p.jpg", handle, "image/jpeg")}, headers=office
         )
     assert refused.status_code == 403 and "only employees" in refused.json()["detail"]
+
+
+def test_the_uploader_names_the_faces_on_the_photos_page(client, app, session, settings, office):
+    set_mode(app, "off")
+    csrf = sign_in_page(client, session, "employee")
+    user = session.exec(select(User).where(User.email == "web-employee@district.example.org")).one()
+    token, _ = security.issue_access_token(user_id=int(user.id or 0), secret=settings.secret_key, minutes=5)
+    uploader = {"Authorization": f"Bearer {token}"}
+    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
+    rose = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
+    for person in (kit, rose):
+        record(client, office, person)
+    lead_group(client, office, uploader, [kit, rose])
+    clearance = clear(client, uploader, "groups/kit-rose.jpg").json()
+    page = client.get(f"/clearances/{clearance['id']}")
+    assert "the faces in this photo must be named" in page.text and "Name the faces" in page.text
+    assert "Kit Harington (Grade 5 homeroom)" in page.text
+    saved = client.post(
+        f"/clearances/{clearance['id']}/names",
+        data={"csrf_token": csrf, "face_0": str(kit), "face_1": str(rose)},
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200
+    assert "2 faces named" in saved.text and "You may post this photo" in saved.text
+    assert client.get(f"/api/v1/clearances/{clearance['id']}", headers=uploader).json()["decision"] == "allowed"
