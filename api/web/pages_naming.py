@@ -15,7 +15,7 @@ from api.web.forms import text_values
 from api.web.templating import flash
 from registry.accounts.permissions import Permission, may
 from registry.clearances import service as clearances
-from registry.clearances.naming import faces_to_name, may_be_named, name_face, people_they_may_name
+from registry.clearances.naming import FaceName, faces_to_name, may_be_named, name_faces, people_they_may_name
 from registry.clearances.schemas import ClearancePublic
 from registry.core.errors import RegistryError
 from registry.models.accounts import User
@@ -42,7 +42,7 @@ def naming_view(session: Session, public: ClearancePublic, user: User) -> dict[s
 
 
 @router.post("/clearances/{clearance_id}/names")
-def name_faces(
+def save_face_names(
     request: Request,
     form: FormDep,
     clearance_id: int,
@@ -50,25 +50,19 @@ def name_faces(
     district: DistrictDep,
     user: PageUser,
 ) -> Response:
-    """Every face given a name in the form, in turn; a face left on "a reviewer names them" waits for one."""
+    """Every face given a name in the form, as one act; a face left on "a reviewer names them" waits for one."""
     clearance = clearances.get_clearance_for(session, clearance_id, user)
-    named = 0
-    for key, value in sorted(text_values(form).items()):
-        if not key.startswith("face_") or not key[5:].isdigit() or not value:
-            continue
+    names = [
+        FaceName(int(key[5:]), None if value == NOBODY else int(value) if str(value).isdigit() else -1)
+        for key, value in sorted(text_values(form).items())
+        if key.startswith("face_") and key[5:].isdigit() and value
+    ]
+    if not names:
+        flash(request, "Choose who at least one face is, then save.", kind="error")
+    else:
         try:
-            name_face(
-                session,
-                clearance=clearance,
-                index=int(key[5:]),
-                person_id=None if value == NOBODY else int(value) if str(value).isdigit() else -1,
-                nobody_enrolled=value == NOBODY,
-                by=user,
-                district=district,
-            )
-            named += 1
+            name_faces(session, clearance=clearance, names=names, by=user, district=district)
+            flash(request, f"{len(names)} face{'s' if len(names) != 1 else ''} named; the photo was checked again.")
         except RegistryError as exc:
-            flash(request, f"Face {int(key[5:]) + 1}: {exc.message}", kind="error")
-    if named:
-        flash(request, f"{named} face{'s' if named != 1 else ''} named; the photo was checked again.")
+            flash(request, f"Nothing was saved. {exc.message}", kind="error")
     return RedirectResponse(f"/clearances/{clearance_id}", status_code=303)

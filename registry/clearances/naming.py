@@ -14,6 +14,7 @@ saying on what grounds), in the audit log like every write, and shown with the f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -69,6 +70,14 @@ def may_be_named(face: ClearanceFace) -> bool:
     return face.band not in (IDENTIFIED, POSSIBLE)
 
 
+@dataclass(frozen=True)
+class FaceName:
+    """Who one face is: ``person_id``, or None for nobody on any roster."""
+
+    index: int
+    person_id: int | None
+
+
 def name_face(
     session: Session,
     *,
@@ -82,57 +91,76 @@ def name_face(
     """Records who face ``index`` is (or that it is nobody on any roster), and decides the photo again."""
     if (person_id is None) == (not nobody_enrolled):
         raise Invalid("Say who the face is (person_id), or that it is nobody on any roster (nobody_enrolled).")
+    return name_faces(session, clearance=clearance, names=[FaceName(index, person_id)], by=by, district=district)
+
+
+def name_faces(
+    session: Session, *, clearance: Clearance, names: Sequence[FaceName], by: User, district: District
+) -> Clearance:
+    """Records several faces' names as one act (all or none), then decides the photo again once."""
     hold(session, clearance)
-    face = next((f for f in faces_of(session, id_of(clearance)) if f.index == index), None)
-    if face is None:
-        raise NotFound(f"This photo has no face {index}.")
-    if not may_be_named(face):
-        raise Invalid(
-            f"Face {index + 1} was matched by the service: a reviewer settles it on the review page if it is wrong."
+    faces = {f.index: f for f in faces_of(session, id_of(clearance))}
+    earlier = reviews_of(session, id_of(clearance))
+    before, at = clearance.decision, utcnow()
+    acts = []
+    for name in names:
+        face = faces.get(name.index)
+        if face is None:
+            raise NotFound(f"This photo has no face {name.index}.")
+        resolution, note = _how_named(session, clearance, face, name, by=by, earlier=earlier)
+        acts.append(
+            ClearanceReview(
+                clearance_id=id_of(clearance),
+                face_index=name.index,
+                resolution=resolution,
+                person_id=name.person_id,
+                note=note,
+                reviewer_id=id_of(by),
+                decision_before=before,
+                decision_after=before,
+                reviewed_at=at,
+            )
         )
-    reviewer = may(by.role, Permission.REVIEW)
-    if reviewer:
-        resolution, note = ("nobody", "named by a reviewer") if nobody_enrolled else ("person", "named by a reviewer")
-        if person_id is not None:
-            get_person(session, person_id)
-    elif clearance.uploader_id == id_of(by):
-        _check_not_settled_by_reviewer(session, clearance, face, by)
-        if person_id is None:
-            resolution, note = "named_nobody", "the uploader says nobody on any roster"
-        else:
-            allowed = {n.person_id: n for n in people_they_may_name(session, by)}
-            if person_id not in allowed:
-                raise Forbidden(
-                    "You may name yourself and the members of the groups you lead. Leave this face: "
-                    "a reviewer names it (the photo waits for them)."
-                )
-            why = allowed[person_id].why
-            resolution = "named"
-            note = "the uploader named themself" if why == "yourself" else f"the uploader leads their group {why}"
-    else:
-        raise Forbidden("Only the photo's uploader or a reviewer may name its faces.")
-    before = clearance.decision
-    act = ClearanceReview(
-        clearance_id=id_of(clearance),
-        face_index=index,
-        resolution=resolution,
-        person_id=person_id,
-        note=note,
-        reviewer_id=id_of(by),
-        decision_before=before,
-        decision_after=before,
-        reviewed_at=utcnow(),
-    )
-    session.add(act)
+    session.add_all(acts)
     session.flush()
-    decide_after_acts(session, clearance=clearance, acts=[act], before=before, district=district)
+    decide_after_acts(session, clearance=clearance, acts=acts, before=before, district=district)
     return clearance
 
 
-def _check_not_settled_by_reviewer(session: Session, clearance: Clearance, face: ClearanceFace, by: User) -> None:
-    acts = [a for a in reviews_of(session, id_of(clearance)) if a.face_index == face.index]
-    if acts and acts[-1].reviewer_id != id_of(by):
-        raise Conflict(f"A reviewer has settled face {face.index + 1} already: ask them if it is wrong.")
+def _how_named(
+    session: Session,
+    clearance: Clearance,
+    face: ClearanceFace,
+    name: FaceName,
+    *,
+    by: User,
+    earlier: Sequence[ClearanceReview],
+) -> tuple[str, str]:
+    """The act's resolution and its grounds, if this person may name this face so; raises otherwise."""
+    number = face.index + 1
+    if not may_be_named(face):
+        raise Invalid(
+            f"Face {number} was matched by the service: a reviewer settles it on the review page if it is wrong."
+        )
+    if may(by.role, Permission.REVIEW):
+        if name.person_id is not None:
+            get_person(session, name.person_id)
+        return ("person" if name.person_id is not None else "nobody"), "named by a reviewer"
+    if clearance.uploader_id != id_of(by):
+        raise Forbidden("Only the photo's uploader or a reviewer may name its faces.")
+    on_face = [a for a in earlier if a.face_index == face.index]
+    if on_face and on_face[-1].reviewer_id != id_of(by):
+        raise Conflict(f"A reviewer has settled face {number} already: ask them if it is wrong.")
+    if name.person_id is None:
+        return "named_nobody", "the uploader says nobody on any roster"
+    allowed = {n.person_id: n for n in people_they_may_name(session, by)}
+    if name.person_id not in allowed:
+        raise Forbidden(
+            f"Face {number}: you may name yourself and the members of the groups you lead. Leave this face: "
+            "a reviewer names it (the photo waits for them)."
+        )
+    why = allowed[name.person_id].why
+    return "named", "the uploader named themself" if why == "yourself" else f"the uploader leads their group {why}"
 
 
 def faces_to_name(session: Session, clearance: Clearance) -> list[int]:
