@@ -37,6 +37,16 @@ def identify(client, headers, clearance_id: int, index: int, **answer):
     return client.post(f"/api/v1/clearances/{clearance_id}/faces/{index}/identify", json=answer, headers=headers)
 
 
+def two_pupils(client, office, teacher) -> tuple[int, int]:
+    """Kit and Rose, whose families granted the image release (no biometric consent), in the teacher's homeroom."""
+    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
+    rose = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
+    for person in (kit, rose):
+        record(client, office, person)
+    lead_group(client, office, teacher, [kit, rose])
+    return kit, rose
+
+
 def templates(session) -> int:
     return int(session.exec(select(func.count()).select_from(FaceTemplate)).one())
 
@@ -111,11 +121,7 @@ def test_off_mode_writes_no_template_and_refuses_enrolment(client, app, session,
 def test_the_photo_is_never_allowed_before_every_face_is_named(client, app, office, employee, make_user):
     """Two students whose families granted the release: waiting until both are named, then allowed."""
     set_mode(app, "off")
-    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
-    rose = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
-    for person in (kit, rose):
-        record(client, office, person)
-    lead_group(client, office, employee, [kit, rose])
+    kit, rose = two_pupils(client, office, employee)
     clearance = clear(client, employee, "groups/kit-rose.jpg").json()
     assert len(clearance["faces"]) == 2 and clearance["decision"] == "needs_review"
     assert all(f["rule"] == "face-to-be-named" for f in clearance["faces"])
@@ -196,11 +202,7 @@ def test_the_uploader_names_the_faces_on_the_photos_page(client, app, session, s
     user = session.exec(select(User).where(User.email == "web-employee@district.example.org")).one()
     token, _ = security.issue_access_token(user_id=int(user.id or 0), secret=settings.secret_key, minutes=5)
     uploader = {"Authorization": f"Bearer {token}"}
-    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
-    rose = add_person(client, office, "S-ROSE", "student", "Rose Leslie")
-    for person in (kit, rose):
-        record(client, office, person)
-    lead_group(client, office, uploader, [kit, rose])
+    kit, rose = two_pupils(client, office, uploader)
     clearance = clear(client, uploader, "groups/kit-rose.jpg").json()
     page = client.get(f"/clearances/{clearance['id']}")
     assert "the faces in this photo must be named" in page.text and "Name the faces" in page.text
