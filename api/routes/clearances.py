@@ -165,6 +165,7 @@ def identify_face(
     index: int,
     data: FaceIdentification,
     session: SessionDep,
+    settings: SettingsDep,
     district: DistrictDep,
     user: CurrentUser,
 ) -> ClearancePublic:
@@ -179,6 +180,7 @@ def identify_face(
         nobody_enrolled=data.nobody_enrolled,
         by=user,
         district=district,
+        settings=settings,
     )
     return reviews.clearance_public(session, named, viewer=viewer_of(session, user))
 

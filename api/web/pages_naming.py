@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import DistrictDep, SessionDep
+from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import text_values
 from api.web.templating import flash
@@ -47,6 +47,7 @@ def save_face_names(
     form: FormDep,
     clearance_id: int,
     session: SessionDep,
+    settings: SettingsDep,
     district: DistrictDep,
     user: PageUser,
 ) -> Response:
@@ -61,7 +62,7 @@ def save_face_names(
         flash(request, "Choose who at least one face is, then save.", kind="error")
     else:
         try:
-            name_faces(session, clearance=clearance, names=names, by=user, district=district)
+            name_faces(session, clearance=clearance, names=names, by=user, district=district, settings=settings)
             flash(request, f"{len(names)} face{'s' if len(names) != 1 else ''} named; the photo was checked again.")
         except RegistryError as exc:
             flash(request, f"Nothing was saved. {exc.message}", kind="error")

@@ -5,7 +5,10 @@ face that matches nobody (a child whose family granted the image release but not
 the uploader or a reviewer says who the face is, or that it is nobody on any roster. The consent ledger
 then decides exactly as for a recognised face.
 
-- The uploader may name themself and the members of the groups they lead (`named`, `named_nobody`).
+- The uploader may name themself and the members of the groups they lead (`named`, `named_nobody`), but
+  not as someone whose face is enrolled: the service would have recognised them, so a face that matched
+  nobody is taken not to be them unless a reviewer says so (an uploader cannot get a blocked face allowed
+  by calling it their own, or a consented pupil's).
 - Anyone else is a reviewer's to name (`person`, `nobody`, as on the review page): a reviewer may name anyone.
 
 Each naming is a recorded act on the face (a `ClearanceReview` row: who named it, how, when, and a note
@@ -24,10 +27,12 @@ from registry.accounts.permissions import Permission, may
 from registry.clearances.reviews import decide_after_acts, hold
 from registry.clearances.service import faces_of, reviewed, reviews_of
 from registry.core.errors import Conflict, Forbidden, Invalid, NotFound
-from registry.faces.recognition import TO_BE_NAMED
+from registry.core.settings import Settings
+from registry.faces.recognition import TO_BE_NAMED, recognises
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceFace, ClearanceReview
+from registry.models.faces import FaceTemplate
 from registry.models.groups import Group, GroupLeader, GroupMember
 from registry.models.people import Person
 from registry.people.service import get_person
@@ -87,15 +92,24 @@ def name_face(
     nobody_enrolled: bool,
     by: User,
     district: District,
+    settings: Settings,
 ) -> Clearance:
     """Records who face ``index`` is (or that it is nobody on any roster), and decides the photo again."""
     if (person_id is None) == (not nobody_enrolled):
         raise Invalid("Say who the face is (person_id), or that it is nobody on any roster (nobody_enrolled).")
-    return name_faces(session, clearance=clearance, names=[FaceName(index, person_id)], by=by, district=district)
+    return name_faces(
+        session, clearance=clearance, names=[FaceName(index, person_id)], by=by, district=district, settings=settings
+    )
 
 
 def name_faces(
-    session: Session, *, clearance: Clearance, names: Sequence[FaceName], by: User, district: District
+    session: Session,
+    *,
+    clearance: Clearance,
+    names: Sequence[FaceName],
+    by: User,
+    district: District,
+    settings: Settings,
 ) -> Clearance:
     """Records several faces' names as one act (all or none), then decides the photo again once."""
     hold(session, clearance)
@@ -107,7 +121,7 @@ def name_faces(
         face = faces.get(name.index)
         if face is None:
             raise NotFound(f"This photo has no face {name.index}.")
-        resolution, note = _how_named(session, clearance, face, name, by=by, earlier=earlier)
+        resolution, note = _how_named(session, clearance, face, name, by=by, earlier=earlier, settings=settings)
         acts.append(
             ClearanceReview(
                 clearance_id=id_of(clearance),
@@ -127,6 +141,15 @@ def name_faces(
     return clearance
 
 
+def recognised_here(session: Session, person_id: int, *, settings: Settings) -> bool:
+    """Whether the service would have recognised this person: their face is enrolled, and the district's
+    mode recognises people of their kind."""
+    person = session.get(Person, person_id)
+    if person is None or not recognises(settings, person.kind):
+        return False
+    return session.exec(select(FaceTemplate.id).where(FaceTemplate.person_id == person_id)).first() is not None
+
+
 def _how_named(
     session: Session,
     clearance: Clearance,
@@ -135,6 +158,7 @@ def _how_named(
     *,
     by: User,
     earlier: Sequence[ClearanceReview],
+    settings: Settings,
 ) -> tuple[str, str]:
     """The act's resolution and its grounds, if this person may name this face so; raises otherwise."""
     number = face.index + 1
@@ -158,6 +182,11 @@ def _how_named(
         raise Forbidden(
             f"Face {number}: you may name yourself and the members of the groups you lead. Leave this face: "
             "a reviewer names it (the photo waits for them)."
+        )
+    if recognised_here(session, name.person_id, settings=settings):
+        raise Forbidden(
+            f"Face {number}: {allowed[name.person_id].name}'s face is enrolled, and the service did not find it "
+            "here. Leave this face: a reviewer names it (the photo waits for them)."
         )
     why = allowed[name.person_id].why
     return "named", "the uploader named themself" if why == "yourself" else f"the uploader leads their group {why}"

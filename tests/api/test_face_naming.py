@@ -215,3 +215,16 @@ def test_the_uploader_names_the_faces_on_the_photos_page(client, app, session, s
     assert saved.status_code == 200
     assert "2 faces named" in saved.text and "You may post this photo" in saved.text
     assert client.get(f"/api/v1/clearances/{clearance['id']}", headers=uploader).json()["decision"] == "allowed"
+
+
+def test_an_uploader_cannot_name_a_face_as_someone_the_service_knows(client, app, office, employee, make_user):
+    """Kit is enrolled: a face that matched nobody is not taken to be him on his teacher's word."""
+    kit = add_person(client, office, "S-KIT", "student", "Kit Harington")
+    enrol(client, office, kit, "people/kit_harington/kit-1.jpg", signer="parent")
+    record(client, office, kit)
+    lead_group(client, office, employee, [kit])
+    clearance = clear(client, employee, OBAMA_PHOTO).json()
+    assert clearance["faces"][0]["band"] == "unknown" and clearance["decision"] == "blocked"
+    refused = identify(client, employee, clearance["id"], 0, person_id=kit)
+    assert refused.status_code == 403 and "is enrolled" in refused.json()["detail"]
+    assert client.get(f"/api/v1/clearances/{clearance['id']}", headers=employee).json()["decision"] == "blocked"
