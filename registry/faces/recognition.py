@@ -43,19 +43,25 @@ def recognises(settings: Settings, person_kind: str) -> bool:
     return kinds is None or person_kind in kinds
 
 
-def check_recognition_allows_enrolment(settings: Settings, person: Person) -> None:
-    """Before any face of the person is read for enrolment, and again before a template is written."""
+def enrolment_refusal(settings: Settings, person: Person) -> str | None:
+    """Why this person's face may not be enrolled in this district (None: it may, with a consent)."""
     if recognises(settings, person.kind):
-        return
+        return None
     if settings.face_recognition == "off":
-        raise Forbidden(
+        return (
             "This district does not use face recognition: no face is enrolled. "
             "People name the faces in each photo instead."
         )
-    raise Forbidden(
+    return (
         f"This district recognises only employees who consented in writing: {person.name}'s face is not "
         "enrolled. People name their face in each photo instead."
     )
+
+
+def check_recognition_allows_enrolment(settings: Settings, person: Person) -> None:
+    """Before any face of the person is read for enrolment, and again before a template is written."""
+    if (refusal := enrolment_refusal(settings, person)) is not None:
+        raise Forbidden(refusal)
 
 
 def match_in_mode(

@@ -228,3 +228,15 @@ def test_an_uploader_cannot_name_a_face_as_someone_the_service_knows(client, app
     refused = identify(client, employee, clearance["id"], 0, person_id=kit)
     assert refused.status_code == 403 and "is enrolled" in refused.json()["detail"]
     assert client.get(f"/api/v1/clearances/{clearance['id']}", headers=employee).json()["decision"] == "blocked"
+
+
+def test_the_persons_page_says_why_no_face_is_enrolled(client, app, session, office):
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    record(client, office, obama, "biometric")
+    sign_in_page(client, session, "office_staff")
+    assert "Add a photo of Barack Obama" in client.get(f"/people/{obama}").text
+    set_mode(app, "off")
+    page = client.get(f"/people/{obama}").text
+    assert "does not use face recognition" in page and "Add a photo of Barack Obama" not in page
+    set_mode(app, "staff_only")
+    assert "recognises only employees" in client.get(f"/people/{obama}").text
