@@ -114,3 +114,6 @@ def test_a_teacher_names_a_class_photo_and_a_reviewer_the_visitor(
     expect(page.get_by_text("The photo now may be posted")).to_be_visible()
     seconds = time.perf_counter() - started
     print(f"a reviewer names the visitor: 3 actions (type the name, find, choose), {seconds:.1f} s")
+    page.goto("/privacy")
+    expect(page.get_by_role("heading", name="Privacy: what is kept, and for how long")).to_be_visible()
+    check_page(page)
