@@ -13,7 +13,7 @@ import hashlib
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -101,9 +101,9 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
         unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:
-            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
-            found = closer.faces if how.encode else tuple(Face(f.box, NOT_ENCODED) for f in closer.faces)
-            faces = sorted((*faces, *found), key=lambda face: (face.box.left, face.box.top))
+            limits = replace(how.harder, encode=how.encode)
+            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=limits)
+            faces = sorted((*faces, *closer.faces), key=lambda face: (face.box.left, face.box.top))
             searches, unrecognisable, unfinished = (
                 (*searches, *closer.searches),
                 closer.unrecognisable,

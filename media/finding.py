@@ -79,6 +79,7 @@ class SearchLimits:
     min_face_px: int = DEFAULT_MIN_FACE_PX
     seconds: float = DEFAULT_SECONDS
     max_pixels: int = DEFAULT_MAX_PIXELS
+    encode: bool = True  # False (a district without face recognition): new faces come back with empty encodings
 
 
 def pipeline(limits: SearchLimits) -> tuple[Detector, ...]:
@@ -133,13 +134,15 @@ def look_closer(
         candidates.extend(detector.run(rgb))
         searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
     started = time.perf_counter()
-    faces, unrecognisable = _tell_apart(rgb, candidates, known=known, min_face_px=limits.min_face_px)
+    faces, unrecognisable = _tell_apart(
+        rgb, candidates, known=known, min_face_px=limits.min_face_px, encode=limits.encode
+    )
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
     return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
 
 
 def _tell_apart(
-    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int
+    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int, encode: bool = True
 ) -> tuple[list[Face], list[Unrecognisable]]:
     """First the faces HOG confirms upright (their orientation is then sure), then the rest."""
     found: list[tuple[Box, float]] = [(box, 0.0) for box in known]  # the first search's faces are upright
@@ -153,7 +156,7 @@ def _tell_apart(
     crops = {id(c): upright_crop(rgb, c) for c in new}  # each candidate turned upright once, for both checks
     for candidate in new:
         comparable = not _cut_off(candidate) and candidate.face_px >= min_face_px
-        face = _encoded_upright(crops[id(candidate)], candidate) if comparable else None
+        face = _encoded_upright(crops[id(candidate)], candidate, encode=encode) if comparable else None
         if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
             faces.append(face)
             found.append((candidate.box, candidate.degrees))
@@ -199,12 +202,15 @@ def _cut_off(candidate: Candidate) -> bool:
     return candidate.outside > CUT_OFF
 
 
-def _encoded_upright(crop: np.ndarray, candidate: Candidate) -> Face | None:
-    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded; None if HOG does not see it."""
+def _encoded_upright(crop: np.ndarray, candidate: Candidate, *, encode: bool = True) -> Face | None:
+    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded (unless ``encode`` is
+    False: an empty encoding); None if HOG does not see it."""
     scaled = _scaled_for_hog(crop, candidate.face_px)
     box = _hog_face_at_centre(scaled)
     if box is None:
         return None
+    if not encode:
+        return Face(box=candidate.box, encoding=np.empty(0))
     return Face(box=candidate.box, encoding=encode_faces(scaled, [box])[0].encoding)
 
 

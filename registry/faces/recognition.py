@@ -13,6 +13,7 @@ the photo waits for it to be named and is never allowed before (registry/policy/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -65,10 +66,11 @@ def check_recognition_allows_enrolment(settings: Settings, person: Person) -> No
 
 
 def match_in_mode(
-    session: Session, faces: Sequence[Face], *, settings: Settings, templates: TemplateCache
+    session: Session, faces: Sequence[Face], *, settings: Settings, templates: TemplateCache, **narrowed: Any
 ) -> list[Match]:
     """One match per face, as the district's mode allows: compared with the templates it may use, or
-    not compared at all (``off``: the encodings are not even looked at)."""
+    not compared at all (``off``: the encodings are not even looked at). ``narrowed`` goes to
+    ``match_faces`` as given (e.g. who could be in the photo)."""
     mode = settings.face_recognition
     if mode == "off":
         return [Match(UNKNOWN, None, None, None, (), WHY_TO_BE_NAMED["off"]) for _ in faces]
@@ -81,6 +83,7 @@ def match_in_mode(
         min_margin=settings.min_margin,
         min_face_px=settings.min_face_px,
         recognisable_px=settings.recognisable_face_px,
+        **narrowed,
     )
     if mode == "on":
         return matches
