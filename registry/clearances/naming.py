@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 from media.matching import IDENTIFIED, POSSIBLE
 from registry.accounts.permissions import Permission, may
 from registry.clearances.reviews import decide_after_acts, hold
-from registry.clearances.service import faces_of, reviewed, reviews_of
+from registry.clearances.service import faces_of, reviewed, reviews_of, waits_for_name
 from registry.core.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.core.settings import Settings
-from registry.faces.recognition import TO_BE_NAMED, recognises
+from registry.faces.recognition import recognises
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceFace, ClearanceReview
@@ -198,6 +198,5 @@ def faces_to_name(session: Session, clearance: Clearance) -> list[int]:
     return [
         f.index
         for f in faces_of(session, id_of(clearance))
-        if f.match_reason.startswith(TO_BE_NAMED)
-        and not reviewed(f, [a for a in acts if a.face_index == f.index]).looked_at
+        if waits_for_name(f, reviewed(f, [a for a in acts if a.face_index == f.index]))
     ]

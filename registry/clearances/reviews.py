@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
+from registry.clearances.carried_names import carry_names_over
 from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.disclosure import Viewer, present_clearance, present_takedown
 from registry.clearances.facts import person_facts
@@ -379,6 +380,8 @@ def redacted_copy(
         file_name=blurred_file_name(clearance),
     )
     copy = clear_photo(session, check, blurred, using=using)
+    if copy.decision == "needs_review":  # its faces may wait for the names given to the original's
+        copy = carry_names_over(session, original=clearance, copy=copy, district=District(pack, settings.time_zone))
     if copy.decision != "allowed":
         # The copy stays recorded (and waits for its reviewer, if it needs one): asked again, it is refused as it is.
         keep_despite_refusal(session)

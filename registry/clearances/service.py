@@ -489,7 +489,7 @@ def build_request(
                 blurred=face.blurred,
                 unchecked=face.match_reason.startswith(UNCHECKED_PERSON) and not r.looked_at,
                 no_one_there=r.no_one,
-                to_be_named=face.match_reason.startswith(TO_BE_NAMED) and not r.looked_at,
+                to_be_named=waits_for_name(face, r),
             )
             for face, r in zip(faces, inputs, strict=True)
         ),
@@ -520,13 +520,14 @@ def build_request(
 WAITING_FOR_NAMES = "waiting for faces to be named"
 
 
+def waits_for_name(face: ClearanceFace, reviewed_face: ReviewedFace) -> bool:
+    """A face the district does not recognise, not yet named, and not blurred away by the service."""
+    return face.match_reason.startswith(TO_BE_NAMED) and not reviewed_face.looked_at and not face.blurred
+
+
 def waiting_for_names(faces: Sequence[ClearanceFace], inputs: Sequence[ReviewedFace]) -> tuple[str, ...]:
     """While a face the district does not recognise is unnamed, the photo waits (never allowed before)."""
-    waiting = [
-        f.index + 1
-        for f, r in zip(faces, inputs, strict=True)
-        if f.match_reason.startswith(TO_BE_NAMED) and not r.looked_at
-    ]
+    waiting = [f.index + 1 for f, r in zip(faces, inputs, strict=True) if waits_for_name(f, r)]
     if not waiting:
         return ()
     return (f"{WAITING_FOR_NAMES}: face {', '.join(str(n) for n in waiting)} (the uploader or a reviewer names them)",)

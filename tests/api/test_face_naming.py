@@ -240,3 +240,23 @@ def test_the_persons_page_says_why_no_face_is_enrolled(client, app, session, off
     assert "does not use face recognition" in page and "Add a photo of Barack Obama" not in page
     set_mode(app, "staff_only")
     assert "recognises only employees" in client.get(f"/people/{obama}").text
+
+
+def test_the_blurred_copy_keeps_the_names_its_faces_were_given(client, app, office, employee, make_user):
+    """The visitor nobody may show is blurred in the copy; the pupil keeps the name the teacher gave him."""
+    set_mode(app, "off")
+    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
+    record(client, office, obama)
+    lead_group(client, office, employee, [obama])
+    clearance = clear(client, employee, "groups/biden-obama.jpg").json()
+    visitor, pupil = sorted(clearance["faces"], key=lambda f: f["box"]["left"])
+    identify(client, employee, clearance["id"], visitor["index"], nobody_enrolled=True)
+    named = identify(client, employee, clearance["id"], pupil["index"], person_id=obama).json()
+    assert named["decision"] == "blocked" and named["redaction_offered"] is True, named["reasons"]
+    copy = client.get(f"/api/v1/clearances/{clearance['id']}/redacted", headers=employee)
+    assert copy.status_code == 200, copy.text
+    blurred = full_view(client, make_user("reviewer"), {"id": int(copy.headers["X-Clearance-Id"])})
+    assert blurred["decision"] == "allowed"
+    assert [f["review"]["note"] for f in blurred["faces"] if f["review"]] == [
+        f"as named in photo {clearance['id']}: the uploader leads their group Grade 5 homeroom"
+    ]

@@ -101,7 +101,8 @@ def test_a_teacher_names_a_class_photo_and_a_reviewer_the_visitor(
     expect(page.get_by_role("heading", name="Wait: the faces in this photo must be named")).to_be_visible()
     shoot(page, "class-photo-named")
     print(
-        f"\nthe teacher names 24 of the {CLASS_SIZE} faces: {actions} actions (a choice per face, one button), {seconds:.1f} s"
+        f"\nthe teacher names 24 of the {CLASS_SIZE} faces: {actions} actions "
+        f"(a choice per face, one button), {seconds:.1f} s"
     )
 
     page.get_by_role("button", name="Sign out").click()
