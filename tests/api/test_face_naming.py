@@ -7,6 +7,8 @@ uploader. The decisions must be the same, and in the off mode no face template i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from sqlmodel import func, select
 
@@ -51,39 +53,74 @@ def templates(session) -> int:
     return int(session.exec(select(func.count()).select_from(FaceTemplate)).one())
 
 
-# (what the student's family signed, where the photo was taken) -> the same decision, recognised or named
+@dataclass(frozen=True)
+class Scenario:
+    """Who is in the photo, what they (or their family) signed, where it was taken and where it goes."""
+
+    release: str | None  # granted, refused, withdrawn (granted, then revoked), or None: no form
+    context: str = "classroom"
+    public: bool = False
+    destination: str = "personal_social_media"
+    coworker: bool = False  # Joe Biden, an employee, instead of Barack Obama, a student
+
+
 SCENARIOS = {
-    "parent granted, classroom": ("granted", "classroom", False),
-    "parent refused, classroom": ("refused", "classroom", False),
-    "no image release, classroom": (None, "classroom", False),
-    "no image release, public game": (None, "sporting_event", True),
-    "parent refused, public game": ("refused", "sporting_event", True),
-    "parent granted, field trip": ("granted", "field_trip", False),
+    "parent granted, classroom": Scenario("granted"),
+    "parent refused, classroom": Scenario("refused"),
+    "no image release, classroom": Scenario(None),
+    "no image release, public game": Scenario(None, "sporting_event", True),
+    "parent refused, public game": Scenario("refused", "sporting_event", True),
+    "parent granted, field trip": Scenario("granted", "field_trip"),
+    "parent withdrew, classroom": Scenario("withdrawn"),
+    "granted for personal accounts, district website": Scenario("granted", destination="district_website"),
+    "co-worker without consent, classroom": Scenario(None, coworker=True),
+    "co-worker consented, classroom": Scenario("granted", coworker=True),
 }
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_a_named_face_is_decided_as_the_recognised_face_was(client, app, office, employee, make_user, scenario):
-    release, kind, public = SCENARIOS[scenario]
+    case = SCENARIOS[scenario]
     reviewer = make_user("reviewer")
-    obama = add_person(client, office, "S-OBAMA", "student", "Barack Obama")
-    if release is not None:
-        record(client, office, obama, status=release, scopes=("personal_social_media",) if release == "granted" else ())
-    lead_group(client, office, employee, [obama])
-    enrol(client, office, obama, "people/obama/obama-portrait.jpg", signer="parent")
-    recognised = full_view(
-        client, reviewer, clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public).json()
+    kind, name, signer = ("employee", "Joe Biden", "self") if case.coworker else ("student", "Barack Obama", "parent")
+    who = add_person(client, office, "P-1", kind, name)
+    if case.release is not None:
+        granted = case.release in ("granted", "withdrawn")
+        form = record(
+            client,
+            office,
+            who,
+            status="granted" if granted else "refused",
+            scopes=("personal_social_media",) if granted else (),
+            signer=signer,
+        )
+        if case.release == "withdrawn":
+            revoked = client.post(
+                f"/api/v1/consents/{form['id']}/revoke", json={"reason": "family asked"}, headers=office
+            )
+            assert revoked.status_code == 200, revoked.text
+    lead_group(client, office, employee, [who])
+    reference, photo = (
+        ("biden/biden-portrait.jpg", "people/biden/biden-2.jpg")
+        if case.coworker
+        else (
+            "obama/obama-portrait.jpg",
+            OBAMA_PHOTO,
+        )
     )
+    enrol(client, office, who, f"people/{reference}", signer=signer)
+    asked = {"context_kind": case.context, "public": case.public, "destination": case.destination}
+    recognised = full_view(client, reviewer, clear(client, employee, photo, **asked).json())
     assert recognised["faces"][0]["band"] == "identified"
 
     set_mode(app, "off")
-    waiting = clear(client, employee, OBAMA_PHOTO, context_kind=kind, public=public)
+    waiting = clear(client, employee, photo, **asked)
     assert waiting.status_code == 201, waiting.text
     waiting = waiting.json()
     assert waiting["decision"] == "needs_review"
     assert any("waiting for faces to be named" in r["message"] for r in waiting["reasons"])
     assert waiting["faces"][0]["distance"] is None and waiting["faces"][0]["candidates"] == []
-    named = identify(client, employee, waiting["id"], 0, person_id=obama)
+    named = identify(client, employee, waiting["id"], 0, person_id=who)
     assert named.status_code == 200, named.text
     named = full_view(client, reviewer, named.json())
 
