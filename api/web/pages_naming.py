@@ -38,7 +38,10 @@ def naming_view(session: Session, public: ClearancePublic, user: User) -> dict[s
         for f in public.faces
         if may_be_named(faces[f.index]) and (f.index in waiting or f.review is None) and f.verdict != "allowed"
     ]
-    return {"to_name": waiting, "nameable_faces": open_faces, "choices": people_they_may_name(session, user)}
+    choices = people_they_may_name(session, user)
+    if not waiting and not choices:  # a face that matched nobody, and nobody they could name it as
+        open_faces = []
+    return {"to_name": waiting, "nameable_faces": open_faces, "choices": choices}
 
 
 @router.post("/clearances/{clearance_id}/names")
