@@ -167,7 +167,10 @@ def create_app(
         daily = None
         if owns_engine and isinstance(bind, Engine):  # the real service: tests drive the re-check themselves
             daily = DailyRecheck(
-                bind, district=District(app.state.pack, settings.time_zone), at=settings.expiry_scan_at
+                bind,
+                district=District(app.state.pack, settings.time_zone),
+                at=settings.expiry_scan_at,
+                settings=settings,
             )
             daily.start()
         yield

@@ -13,16 +13,22 @@ import hashlib
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, find_faces, smallest_found
+import numpy as np
+
+from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces, smallest_found
 from media.finding import SearchLimits, Unrecognisable, look_closer, without_patterns
 from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
 THUMBNAIL_SIDE = 240
 FACE_THUMBNAIL_SIDE = 120
+
+
+NOT_ENCODED = np.empty(0)
+NOT_ENCODED.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class AnalysisSettings:
     # searched for and encoded again (``None``: search for them).
     first_faces: tuple[Face, ...] | None = None
     first_searches: tuple[str, ...] = ()  # and what that search was, with its milliseconds
+    # False where the district uses no face recognition: faces are found, never turned into encodings
+    # (each ``Face.encoding`` is then empty, and nothing can compare it).
+    encode: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +81,10 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     global _last_finished
     try:
         started = time.perf_counter()
-        if how.first_faces is None:
+        if how.first_faces is None and not how.encode:
+            photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
+            faces = [Face(box, NOT_ENCODED) for box in detect_boxes(photo.rgb, detect_max_side=how.detect_max_side)]
+        elif how.first_faces is None:
             photo, faces = find_faces(
                 data,
                 detect_max_side=how.detect_max_side,
@@ -94,7 +106,8 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
         unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:
-            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=how.harder)
+            limits = replace(how.harder, encode=how.encode)
+            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=limits)
             faces = sorted((*faces, *closer.faces), key=lambda face: (face.box.left, face.box.top))
             searches, unrecognisable, unfinished = (
                 (*searches, *closer.searches),

@@ -86,6 +86,7 @@ class SearchLimits:
     min_face_px: int = DEFAULT_MIN_FACE_PX
     seconds: float = DEFAULT_SECONDS
     max_pixels: int = DEFAULT_MAX_PIXELS
+    encode: bool = True  # False (a district without face recognition): new faces come back with empty encodings
 
 
 def pipeline(limits: SearchLimits) -> tuple[Detector, ...]:
@@ -140,13 +141,15 @@ def look_closer(
         candidates.extend(detector.run(rgb))
         searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
     started = time.perf_counter()
-    faces, unrecognisable = _tell_apart(rgb, candidates, known=known, min_face_px=limits.min_face_px)
+    faces, unrecognisable = _tell_apart(
+        rgb, candidates, known=known, min_face_px=limits.min_face_px, encode=limits.encode
+    )
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
     return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
 
 
 def _tell_apart(
-    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int
+    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int, encode: bool = True
 ) -> tuple[list[Face], list[Unrecognisable]]:
     """First the faces HOG confirms upright (their orientation is then sure), then the rest."""
     found: list[tuple[Box, float]] = [(box, 0.0) for box in known]  # the first search's faces are upright
@@ -161,7 +164,7 @@ def _tell_apart(
     small: set[int] = set()  # candidates HOG measured under ``min_face_px``
     for candidate in new:
         comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
-        face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape) if comparable else None
+        face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if comparable else None
         if face is not None and face.box.size < min_face_px:
             face = None
             small.add(id(candidate))
@@ -226,25 +229,32 @@ def _cut_off(candidate: Candidate) -> bool:
     return candidate.outside > CUT_OFF
 
 
-def _encoded_upright(crop: np.ndarray, candidate: Candidate, shape: tuple[int, ...]) -> Face | None:
-    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded; None if HOG does not see it.
-    Its box is the candidate's, at the size HOG measured (the size every face the first search finds has)."""
+def _encoded_upright(
+    crop: np.ndarray, candidate: Candidate, shape: tuple[int, ...], *, encode: bool = True
+) -> Face | None:
+    """The face in its upright ``crop``, found there again by dlib's HOG, and encoded (unless ``encode`` is
+    False: an empty encoding); None if HOG does not see it. Its box is the candidate's, at the size HOG
+    measured (the size every face the first search finds has)."""
     scaled = _scaled_for_hog(crop, candidate.face_px)
     box = _hog_face_at_centre(scaled)
     if box is None:
         return None
     size = max(1, round(box.size * crop.shape[0] / scaled.shape[0]))
-    return Face(box=_centred(candidate.box, size), encoding=encode_faces(scaled, [box])[0].encoding)
+    centred = _centred(candidate.box, size, width=shape[1], height=shape[0])
+    if not encode:
+        return Face(box=centred, encoding=np.empty(0))
+    return Face(box=centred, encoding=encode_faces(scaled, [box])[0].encoding)
 
 
-def _centred(box: Box, size: int) -> Box:
-    """A ``size`` square on ``box``'s centre (a detector's box of a turned face is larger than the face)."""
-    cx, cy = (box.left + box.right) // 2, (box.top + box.bottom) // 2
+def _centred(box: Box, size: int, *, width: int, height: int) -> Box:
+    """A ``size`` square on ``box``'s centre, inside the photo (a detector's box of a turned face is larger
+    than the face, and YuNet's are tighter than HOG's)."""
+    cx, cy, half = (box.left + box.right) // 2, (box.top + box.bottom) // 2, size // 2
     return Box(
-        top=max(0, cy - size // 2),
-        right=cx + (size - size // 2),
-        bottom=cy + (size - size // 2),
-        left=max(0, cx - size // 2),
+        top=max(0, cy - half),
+        right=min(width, cx + size - half),
+        bottom=min(height, cy + size - half),
+        left=max(0, cx - half),
     )
 
 

@@ -66,7 +66,8 @@ def serve(
             session, email=os.environ.get("REGISTRY_ADMIN_EMAIL"), password=os.environ.get("REGISTRY_ADMIN_PASSWORD")
         )
     engine.dispose()
-    expired = daily_recheck.run_once(engine, district=District(pack, settings.time_zone), force=True) or []
+    district = District(pack, settings.time_zone)
+    expired = daily_recheck.run_once(engine, district=district, force=True, settings=settings) or []
     with unit_of_work(engine, actor="system:start") as session:
         sweep_orphans(session, settings)  # before any request: files an interrupted write left behind
     if expired:

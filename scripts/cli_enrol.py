@@ -23,6 +23,7 @@ from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.faces.analysis_pool import AnalysisPool, analysis_settings, pool_size
 from registry.faces.enrolment import check_enrolable, enrol_analysed
+from registry.faces.recognition import check_recognition_allows_enrolment
 from registry.models.accounts import User
 from registry.models.people import Person
 from registry.people.service import find_by_external_id
@@ -70,6 +71,7 @@ def enrol_folder(
             try:
                 if person is None:
                     raise RegistryError(f"No person has the external id {path.stem!r}.")
+                check_recognition_allows_enrolment(settings, person)  # no face read where none may be enrolled
                 check_enrolable(session, person, district=district)
             except RegistryError as exc:
                 rows.append(_row(path, "skipped" if person else "failed", exc.message))

@@ -29,7 +29,8 @@ from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
 from registry.clearances.disclosure import viewer_of
-from registry.clearances.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary
+from registry.clearances.naming import name_face
+from registry.clearances.schemas import ClearancePublic, ClearanceReviewRequest, ClearanceSummary, FaceIdentification
 from registry.core.errors import Conflict
 from registry.core.schemas import Page
 from registry.policy.vocabulary import ContextKind, Destination
@@ -156,6 +157,32 @@ def review_clearance(
     clearance = clearances.get_clearance_for(session, clearance_id, reviewer)
     reviewed = reviews.review_clearance(session, clearance=clearance, reviewer=reviewer, data=data, district=district)
     return reviews.clearance_public(session, reviewed, viewer=viewer_of(session, reviewer))
+
+
+@router.post("/clearances/{clearance_id}/faces/{index}/identify", response_model=ClearancePublic)
+def identify_face(
+    clearance_id: int,
+    index: int,
+    data: FaceIdentification,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    user: CurrentUser,
+) -> ClearancePublic:
+    """Names a face the service did not recognise: the uploader names themself or a member of a group they
+    lead; any other face is a reviewer's, who may name anyone. The photo is then decided again."""
+    clearance = clearances.get_clearance_for(session, clearance_id, user)
+    named = name_face(
+        session,
+        clearance=clearance,
+        index=index,
+        person_id=data.person_id,
+        nobody_enrolled=data.nobody_enrolled,
+        by=user,
+        district=district,
+        settings=settings,
+    )
+    return reviews.clearance_public(session, named, viewer=viewer_of(session, user))
 
 
 @router.post("/clearances/{clearance_id}/review/undo", response_model=ClearancePublic)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep, StaffReader
+from api.responses import PRIVATE_IMAGE_HEADERS, attachment
 from registry.core.db import checkpoint
 from registry.core.schemas import Page
 from registry.core.settings import size_words
@@ -14,6 +15,7 @@ from registry.people import roster
 from registry.people import service as people
 from registry.people.schemas import PersonCreate, PersonPublic, PersonUpdate, Release, RosterReport
 from registry.policy.vocabulary import PersonKind, PersonStatus
+from registry.trust.subject_access import export_person
 
 router = APIRouter(tags=["people"])
 
@@ -75,6 +77,21 @@ def add_person(data: PersonCreate, session: SessionDep, district: DistrictDep, _
 @router.get("/people/{person_id}", response_model=PersonPublic)
 def get_person(person_id: int, session: SessionDep, district: DistrictDep, _: StaffReader) -> PersonPublic:
     return people.person_public(session, people.get_person(session, person_id), district=district)
+
+
+@router.get(
+    "/people/{person_id}/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the person's data, for a subject-access request"}
+    },
+)
+def export_person_data(person_id: int, session: SessionDep, settings: SettingsDep, _: OfficeUser) -> Response:
+    """Everything held about one person: record, forms and scans, templates held (never an encoding), the
+    photos that show them, and the audit entries about them (registry/trust/subject_access.py)."""
+    data = export_person(session, person_id=person_id, settings=settings)
+    headers = {**PRIVATE_IMAGE_HEADERS, "Content-Disposition": attachment(f"person-{person_id}-data.zip")}
+    return Response(data, media_type="application/zip", headers=headers)
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)

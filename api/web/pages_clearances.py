@@ -18,6 +18,7 @@ from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.held_photos import forget_photo, held_photo, hold_photo
+from api.web.pages_naming import naming_view
 from api.web.templating import long_day, render
 from api.web.uploads import too_large
 from media.images import ImageRejected
@@ -215,6 +216,7 @@ def clearance_view(session: Session, clearance_id: int, user: Any) -> dict[str, 
 @router.get("/clearances/{clearance_id}")
 def result(request: Request, clearance_id: int, session: SessionDep, user: PageUser) -> Response:
     view = clearance_view(session, clearance_id, user)
+    view = view | naming_view(session, view["clearance"], user)
     return render(request, "clearances/result.html", {**view, "album_id": albums.album_of(session, clearance_id)})
 
 

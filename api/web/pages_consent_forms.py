@@ -236,6 +236,7 @@ def record_consent(
                 "signed_on": values.get("signed_on", ""),
                 "valid_until": optional(values, "valid_until"),
                 "note": optional(values, "note"),
+                **_biometric_terms(values),
             }
         )
         return consents.record_paper_form(session, data=data, entered_by_id=user.id or 0, district=district)
@@ -305,6 +306,7 @@ def correct(
                 "valid_until": optional(values, "valid_until"),
                 "note": optional(values, "note"),
                 "corrects_id": wrong.id,
+                **(_biometric_terms(values) if wrong.kind == "biometric" else {}),
             }
         )
         return [consents.record_consent(session, data=data, entered_by_id=user.id or 0, district=district)]
@@ -326,3 +328,8 @@ def correct(
     kind = CONSENT_KIND_LABELS[wrong.kind].lower()
     before = f"The {kind} entered as signed by {wrong.signer_name} on {day_label(wrong.signed_on)} is corrected: "
     return _saved(request, person, recorded, takedowns, before=before)
+
+
+def _biometric_terms(values: dict[str, Any]) -> dict[str, str | None]:
+    """What a biometric form states: its notice's version, its purpose, how long a template is kept."""
+    return {key: optional(values, key) for key in ("notice_version", "purpose", "retention_years")}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import DistrictDep, SessionDep
+from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, OfficePage, PageRoute
 from api.web.forms import FORM, field_errors, optional, text_values
 from api.web.templating import flash, render
@@ -17,6 +17,7 @@ from registry.consents import service as consents
 from registry.consents import standing
 from registry.core.errors import RegistryError
 from registry.faces import enrolment
+from registry.faces.recognition import enrolment_refusal
 from registry.models.base import utcnow
 from registry.models.people import Person
 from registry.people import service as people
@@ -153,6 +154,7 @@ def person_page(
     request: Request,
     person_id: int,
     session: SessionDep,
+    settings: SettingsDep,
     district: DistrictDep,
     _: OfficePage,
 ) -> Response:
@@ -170,6 +172,7 @@ def person_page(
             "faces_section": True,
             "templates": enrolment.list_templates(session, person_id),
             "biometric_ok": biometric_consent_in_force(session, person, utcnow(), district=district) is not None,
+            "not_recognised": enrolment_refusal(settings, person),
         },
     )
 

@@ -16,8 +16,10 @@ from api.web import (
     pages_consents,
     pages_faces,
     pages_groups,
+    pages_naming,
     pages_office,
     pages_people,
+    pages_privacy,
     pages_review,
     pages_session,
     pages_takedowns,
@@ -39,11 +41,13 @@ def web_router() -> APIRouter:
         pages_office,
         pages_admin,
         pages_clearances,
+        pages_naming,
         pages_albums,
         pages_review,
         pages_takedowns,
         pages_class_lists,
         pages_groups,
+        pages_privacy,
     ):
         router.include_router(module.router)
     return router

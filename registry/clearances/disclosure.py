@@ -74,7 +74,7 @@ def present_clearance(session: Session, public: ClearancePublic, *, viewer: View
     faces, anonymous = [], {}
     for face in public.faces:
         # identified with confidence, or by a reviewer; a possible match is never named to an employee
-        identified = face.band == "identified" or bool(face.review and face.review.resolution == "person")
+        identified = face.band == "identified" or bool(face.review and face.review.resolution in ("person", "named"))
         named = identified and viewer.may_identify(face.person_id)
         if named:
             faces.append(
@@ -121,7 +121,11 @@ def face_words(face: ClearanceFacePublic, *, kind: str | None, refusal: str | No
         return f"A reviewer decided this face may not be shown: {act}."
     if kind is None and face.band == "unrecognisable" and face.verdict != v.ALLOWED and not face.review:
         return "A face too small or unclear to recognise: upload a closer photo, or a reviewer will decide."
-    if kind is None and face.band == "possible" and not (face.review and face.review.resolution == "nobody"):
+    if (
+        kind is None
+        and face.band == "possible"
+        and not (face.review and face.review.resolution in ("nobody", "named_nobody"))
+    ):
         return "Someone who may be enrolled: a reviewer must decide who it is before the photo is posted."
     if kind is None:
         if face.verdict == v.ALLOWED:
@@ -247,7 +251,9 @@ def _without_candidates(public: ClearancePublic) -> ClearancePublic:
     """Office staff: every identified face named, but no doubtful face's candidates, and no distances."""
     faces, doubtful = [], {}
     for face in public.faces:
-        unsettled = face.band == "possible" and not (face.review and face.review.resolution in ("person", "nobody"))
+        unsettled = face.band == "possible" and not (
+            face.review and face.review.resolution in ("person", "nobody", "named", "named_nobody")
+        )
         update: dict[str, object] = {"distance": None, "margin": None, "candidates": [], "match_reason": ""}
         if unsettled:
             doubtful[face.index] = words = face_words(face, kind=None, refusal=None)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from media.faces import Box
 from media.images import decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg, redact
+from registry.clearances.carried_names import carry_names_over
 from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.disclosure import Viewer, present_clearance, present_takedown
 from registry.clearances.facts import person_facts
@@ -119,7 +120,7 @@ def review_clearance(
             )
     session.add_all(acts)
     session.flush()
-    _decide_after(session, clearance=clearance, acts=acts, before=before, district=district)
+    decide_after_acts(session, clearance=clearance, acts=acts, before=before, district=district)
     return clearance
 
 
@@ -156,7 +157,7 @@ def place_question(clearance: Clearance) -> str | None:
     return None
 
 
-def _decide_after(
+def decide_after_acts(
     session: Session, *, clearance: Clearance, acts: list[ClearanceReview], before: str, district: District
 ) -> Decision:
     """The photo decided again after reviewers' rows; a photo that may have been posted and is no
@@ -241,7 +242,7 @@ def undo_last_act(
     session.flush()
     clearance.context_confirmed = place_in_doubt(reviews_of(session, id_of(clearance))) == ("context_confirmed")
     session.add(clearance)
-    decision = _decide_after(session, clearance=clearance, acts=undos, before=before, district=district)
+    decision = decide_after_acts(session, clearance=clearance, acts=undos, before=before, district=district)
     if acts[0].decision_before == "allowed":  # only an allowed photo may be posted: only then was one raised
         withdraw_raised_since(session, clearance=clearance, since=acts[0].reviewed_at, decision=decision)
     return clearance
@@ -262,6 +263,8 @@ def hold(session: Session, clearance: Clearance) -> None:
 ACT_WORDS = {
     "person": "named a face",
     "nobody": "said a face is nobody enrolled",
+    "named": "named a face in their own photo",
+    "named_nobody": "said a face in their own photo is nobody on any roster",
     "reject": "rejected a face",
     "approve": "allowed a face",
     "no_one": "found nobody where the search saw a person",
@@ -293,7 +296,7 @@ def uploader_names(session: Session, user_ids: set[int]) -> dict[int, str]:
 
 def decided_since_seen(session: Session, *, user: User) -> list[Clearance]:
     """This person's photos a reviewer has acted on since they last looked at their photos, now decided."""
-    acted = select(ClearanceReview.clearance_id)
+    acted = select(ClearanceReview.clearance_id).where(ClearanceReview.reviewer_id != id_of(user))  # not their own
     if user.reviews_seen_at is not None:
         acted = acted.where(col(ClearanceReview.reviewed_at) > user.reviews_seen_at)
     return list(
@@ -377,6 +380,8 @@ def redacted_copy(
         file_name=blurred_file_name(clearance),
     )
     copy = clear_photo(session, check, blurred, using=using)
+    if copy.decision == "needs_review":  # its faces may wait for the names given to the original's
+        copy = carry_names_over(session, original=clearance, copy=copy, district=District(pack, settings.time_zone))
     if copy.decision != "allowed":
         # The copy stays recorded (and waits for its reviewer, if it needs one): asked again, it is refused as it is.
         keep_despite_refusal(session)

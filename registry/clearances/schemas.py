@@ -17,6 +17,8 @@ from registry.policy.vocabulary import ContextKind, Destination, MatchBand, Verd
 
 # What a reviewer says of one face.
 Resolution = Literal["person", "nobody", "reject", "approve", "no_one"]
+# What is recorded of a face: a reviewer's word, or the uploader's naming of a face in their own photo.
+RecordedResolution = Literal["person", "nobody", "reject", "approve", "no_one", "named", "named_nobody"]
 
 
 class CandidatePublic(BaseModel):
@@ -26,7 +28,7 @@ class CandidatePublic(BaseModel):
 
 
 class FaceReviewPublic(BaseModel):
-    resolution: Resolution
+    resolution: RecordedResolution
     person_id: int | None
     reviewer_id: int
     reviewed_at: datetime
@@ -149,6 +151,19 @@ class FaceResolution(Request):
     def _person_only_with_person(self) -> FaceResolution:
         if (self.resolution == "person") != (self.person_id is not None):
             raise ValueError("Give person_id exactly when the resolution is 'person'.")
+        return self
+
+
+class FaceIdentification(Request):
+    """Who one face is, said by the uploader (themself or a member of a group they lead) or a reviewer."""
+
+    person_id: int | None = Field(None, description="who the face is")
+    nobody_enrolled: bool = Field(False, description="the face is nobody on any roster (a visitor, a passer-by)")
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> FaceIdentification:
+        if (self.person_id is None) != self.nobody_enrolled:
+            raise ValueError("Give person_id, or nobody_enrolled: true, not both.")
         return self
 
 

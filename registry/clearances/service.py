@@ -14,7 +14,6 @@ from sqlmodel import Session, col, or_, select
 from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.faces import DETECTOR, ENGINE, Box
 from media.finding import SearchLimits, Unrecognisable
-from media.matching import match_faces
 from registry.accounts.permissions import Permission, may
 from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
@@ -27,6 +26,7 @@ from registry.core.files import crash_here_if_testing
 from registry.core.settings import Settings
 from registry.events.service import get_event
 from registry.faces.analysis_pool import analysis_settings
+from registry.faces.recognition import TO_BE_NAMED, match_in_mode, must_look_closer
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceConsent, ClearanceFace, ClearanceReview
@@ -150,7 +150,9 @@ def record_or_search_again(
     """The recorded clearance; or, when a face the search missed could change an "allowed", nothing
     recorded and how to search again (the caller reads the faces again and comes back here)."""
     context = resolve_check(session, check, pack=using.pack)
-    if needs_closer_look(session, check, analysis, context=context, using=using):
+    if must_look_closer(using.settings, searched_harder=analysis.searched_harder) or needs_closer_look(
+        session, check, analysis, context=context, using=using
+    ):
         return closer_look_settings(using.settings, analysis)
     return record_clearance(session, check, analysis, context=context, using=using, photo_file=photo_file)
 
@@ -189,14 +191,11 @@ def _add_clearance(
         uploader=check.uploader,
         today=district_today(utcnow(), settings.time_zone),
     )
-    matches = match_faces(
+    matches = match_in_mode(
+        session,
         faces,
-        using.templates.index(session),
-        match_threshold=settings.match_threshold,
-        review_threshold=settings.review_threshold,
-        min_margin=settings.min_margin,
-        min_face_px=settings.min_face_px,
-        recognisable_px=settings.recognisable_face_px,
+        settings=settings,
+        templates=using.templates,
         within=gallery.people,
         watched=gallery.watched,
     )
@@ -370,6 +369,7 @@ def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSe
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,
         search_harder=True,
+        encode=settings.face_recognition != "off",
         harder=SearchLimits(
             side=settings.detect_max_side,
             min_face_px=settings.min_face_px,
@@ -504,6 +504,7 @@ def build_request(
                 blurred=face.blurred,
                 unchecked=face.match_reason.startswith(UNCHECKED_PERSON) and not r.looked_at,
                 no_one_there=r.no_one,
+                to_be_named=waits_for_name(face, r),
             )
             for face, r in zip(faces, inputs, strict=True)
         ),
@@ -521,13 +522,30 @@ def build_request(
         consents=consents,
         at=at,
         time_zone=time_zone,
-        extra_review_reasons=open_reasons(clearance, faces, place_settled=context_confirmed or place_unknown),
+        extra_review_reasons=open_reasons(clearance, faces, place_settled=context_confirmed or place_unknown)
+        + waiting_for_names(faces, inputs),
         approved_tags=frozenset(clearance.tags)
         if any(a.resolution == "tags_approved" for a in reviews)
         else frozenset(),
         context_notes=(PLACE_UNKNOWN,) if place_unknown else CONTEXT_NOTES.get(clearance.context_check, ()),
         refused_not_enrolled=tuple(people[p] for p in known.refused_not_enrolled if p in people),
     )
+
+
+WAITING_FOR_NAMES = "waiting for faces to be named"
+
+
+def waits_for_name(face: ClearanceFace, reviewed_face: ReviewedFace) -> bool:
+    """A face the district does not recognise, not yet named, and not blurred away by the service."""
+    return face.match_reason.startswith(TO_BE_NAMED) and not reviewed_face.looked_at and not face.blurred
+
+
+def waiting_for_names(faces: Sequence[ClearanceFace], inputs: Sequence[ReviewedFace]) -> tuple[str, ...]:
+    """While a face the district does not recognise is unnamed, the photo waits (never allowed before)."""
+    waiting = [f.index + 1 for f, r in zip(faces, inputs, strict=True) if waits_for_name(f, r)]
+    if not waiting:
+        return ()
+    return (f"{WAITING_FOR_NAMES}: face {', '.join(str(n) for n in waiting)} (the uploader or a reviewer names them)",)
 
 
 PLACE_ACTS = ("context_confirmed", "not_at_event")
@@ -622,9 +640,9 @@ def reviewed(face: ClearanceFace, acts: list[ClearanceReview]) -> ReviewedFace:
     """The face as the reviewers' acts, in order, leave it: naming someone anew clears any verdict."""
     state = ReviewedFace(face.band, face.person_id, False, False)
     for act in acts:
-        if act.resolution == "person":
+        if act.resolution in ("person", "named"):  # named: by the uploader (registry/clearances/naming.py)
             state = ReviewedFace("identified", act.person_id, False, False, looked_at=True)
-        elif act.resolution == "nobody":
+        elif act.resolution in ("nobody", "named_nobody"):
             state = ReviewedFace("unknown", None, False, False, looked_at=True)
         elif act.resolution == "no_one":
             state = ReviewedFace("unknown", None, False, False, no_one=True, looked_at=True)

@@ -62,6 +62,19 @@ class ConsentCreate(SignedPaper):
         "a refusal: the destinations refused, or none to refuse every destination",
     )
     corrects_id: int | None = Field(None, description="the consent this form corrects, if any")
+    notice_version: str | None = Field(
+        None, min_length=1, max_length=40, description="biometric only: the version of the notice the signer read"
+    )
+    purpose: str | None = Field(
+        None, min_length=3, max_length=300, description="biometric only: the purpose the form states"
+    )
+    retention_years: int | None = Field(
+        None,
+        ge=1,
+        le=3,
+        description="biometric only: how long the form lets a template be kept after the person's last interaction "
+        "(the district's own limit applies when it is shorter)",
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -71,6 +84,9 @@ class ConsentCreate(SignedPaper):
     @model_validator(mode="after")
     def _answer_fits(self) -> ConsentCreate:
         _release_names_a_place(self.kind, self.status, self.scopes)
+        terms = (self.notice_version, self.purpose, self.retention_years)
+        if self.kind != "biometric" and any(t is not None for t in terms):
+            raise ValueError("notice_version, purpose and retention_years belong to a biometric consent only.")
         if self.status == "refused":
             self._refusal_dated()
         return self
@@ -94,6 +110,9 @@ class PaperFormCreate(SignedPaper):
     one consent record per answer, each read on its own in the ledger. Signer, dates and note are the paper's."""
 
     answers: list[FormAnswer] = Field(min_length=1, max_length=3, description="one answer per kind of consent")
+    notice_version: str | None = Field(None, min_length=1, max_length=40, description="as in a biometric consent")
+    purpose: str | None = Field(None, min_length=3, max_length=300, description="as in a biometric consent")
+    retention_years: int | None = Field(None, ge=1, le=3, description="as in a biometric consent")
 
     @model_validator(mode="after")
     def _one_answer_per_kind(self) -> PaperFormCreate:
@@ -102,6 +121,9 @@ class PaperFormCreate(SignedPaper):
             raise ValueError("A paper form answers each kind of consent once: answers repeat a kind.")
         if all(answer.status == "refused" for answer in self.answers):
             self._refusal_dated()
+        terms = (self.notice_version, self.purpose, self.retention_years)
+        if any(t is not None for t in terms) and "biometric" not in kinds:
+            raise ValueError("notice_version, purpose and retention_years belong to a biometric answer only.")
         return self
 
     def consents(self) -> list[ConsentCreate]:
@@ -118,6 +140,15 @@ class PaperFormCreate(SignedPaper):
                 valid_from=self.valid_from if answer.status == "granted" else None,
                 valid_until=self.valid_until if answer.status == "granted" else None,
                 note=self.note,
+                **(
+                    {
+                        "notice_version": self.notice_version,
+                        "purpose": self.purpose,
+                        "retention_years": self.retention_years,
+                    }
+                    if answer.kind == "biometric"
+                    else {}
+                ),
             )
             for answer in self.answers
         ]
@@ -155,6 +186,9 @@ class ConsentPublic(BaseModel):
     valid_until: date | None
     note: str | None
     corrects_id: int | None
+    notice_version: str | None = None
+    purpose: str | None = None
+    retention_years: int | None = None
     entered_by_id: int
     created_at: datetime
     state: Literal[

@@ -58,6 +58,10 @@ def _check_signer(session: Session, person: Person, data: ConsentCreate, *, dist
         and (data.status == v.REFUSED or _own_refusal_in_force(session, person, data.kind, district=district))
     ):
         return
+    # A student's own objection to biometric enrolment, at any age, wins over a parent's consent (England's
+    # Protection of Freedoms Act 2012 s.26): recorded, and the ledger lets only their own newer form lift it.
+    if data.kind == "biometric" and data.status == v.REFUSED and data.signer_relationship == "self":
+        return
     if person.kind != "student":
         raise Invalid(f"{person.name} is an adult: the form must be signed by {person.name} themself.")
     if signers == frozenset({"self"}):

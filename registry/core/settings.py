@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+FaceRecognition = Literal["on", "off", "staff_only"]
 UploadKind = Literal["photo", "album", "scan", "reference_photo", "roster"]
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -73,6 +74,14 @@ class Settings(BaseSettings):
         description="the district's time of day (HH:MM) of the daily re-check of posted photos",
     )
     retention_days: int = Field(30, ge=1)
+    face_recognition: FaceRecognition = Field(
+        "on",
+        description="on: enrolled faces are recognised; off: faces are found, never encoded or compared, and "
+        "people name them; staff_only: only employees with a written biometric consent are recognised",
+    )
+    biometric_retention_years: int = Field(
+        1, ge=1, le=3, description="a face template is deleted this many years after the person's last interaction"
+    )
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(15, ge=1)
     # Per worker process (see api/ratelimit.py); 0 turns a limit off.

@@ -43,6 +43,7 @@ def analysis_settings(settings: Settings, *, face_thumbnails: bool = False) -> A
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,
         face_thumbnails=face_thumbnails,
+        encode=settings.face_recognition != "off",
     )
 
 

@@ -17,6 +17,7 @@ from registry.clearances.facts import biometric_consent_in_force
 from registry.core.errors import Forbidden, Invalid, NotFound
 from registry.core.settings import Settings
 from registry.faces.analysis_pool import analysis_settings
+from registry.faces.recognition import check_recognition_allows_enrolment
 from registry.faces.templates import bump_templates_version, encoding_to_bytes
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
@@ -44,6 +45,7 @@ def preview_faces(
 ) -> PhotoAnalysis:
     """The faces found in a reference photo, left to right, before anything is saved: only for a person
     whose faces may be enrolled (no face of anyone else is read)."""
+    check_recognition_allows_enrolment(settings, person)
     check_enrolable(session, person, district=district)
     if release is not None:
         release()
@@ -73,6 +75,7 @@ def enrol_face(
     analyse: Analyse = analyse_photo,
     release: Callable[[], None] | None = None,
 ) -> FaceTemplate:
+    check_recognition_allows_enrolment(settings, person)
     check_enrolable(session, person, district=district)
     if release is not None:
         release()  # no transaction is held while the faces are read
@@ -95,6 +98,7 @@ def enrol_analysed(
     settings: Settings,
 ) -> FaceTemplate:
     """Saves one face of an analysed reference photo (made with face_thumbnails); call check_enrolable first."""
+    check_recognition_allows_enrolment(settings, person)
     faces = analysis.faces
     if not faces:
         raise Invalid("No face was found in this photo. Use a clear, front-facing photo of one person.")

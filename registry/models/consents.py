@@ -26,6 +26,10 @@ class Consent(SQLModel, table=True):
     valid_until: date | None = None  # None only for a refusal: the calendar never lifts it
     note: str | None = Field(default=None, max_length=1000)
     corrects_id: int | None = Field(default=None, foreign_key="consents.id")
+    # A biometric consent's terms, as the signed form states them (none for other kinds).
+    notice_version: str | None = Field(default=None, max_length=40)  # the version of the notice they read
+    purpose: str | None = Field(default=None, max_length=300)
+    retention_years: int | None = None  # how long a template may be kept after the last interaction
     entered_by_id: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
 

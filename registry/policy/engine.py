@@ -54,6 +54,7 @@ class Decision:
 
 
 CANNOT_CHECK = "refusal-cannot-be-checked"
+TO_BE_NAMED = "face-to-be-named"  # a face the district does not recognise, waiting for a person to name it
 
 # Decisions the engine makes whatever the pack says; shown beside the pack's own rules.
 ENGINE_RULES: dict[str, tuple[str, str]] = {
@@ -93,6 +94,11 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
         "A reviewer must say who it is, reject it (it may then be blurred), or find that nobody is there; "
         "or upload a closer or clearer photo.",
     ),
+    TO_BE_NAMED: (
+        "Consent Registry — faces are named by people",
+        "This district does not recognise this face: the photo waits until the uploader, or a reviewer, "
+        "says who it is (or that it is nobody on any roster).",
+    ),
     "reviewer-no-one-there": (
         "Consent Registry — a reviewer's decision",
         "A reviewer looked and found nobody here: what the search saw is not a person.",
@@ -114,7 +120,7 @@ ENGINE_RULES: dict[str, tuple[str, str]] = {
 
 
 # settled by naming or rejecting faces only
-NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person", "unrecognisable-face"})
+NOT_APPROVABLE = frozenset({"same-person-twice", "unchecked-person", "unrecognisable-face", TO_BE_NAMED})
 
 
 def decide(request: ClearanceRequest, pack: PolicyPack) -> Decision:
@@ -201,7 +207,7 @@ def _cannot_be_checked(request: ClearanceRequest, pack: PolicyPack) -> tuple[Fac
 
 def _open_unknown(face: FaceInput) -> bool:
     """A face nobody could identify that is still in the photo: not blurred away, not rejected."""
-    return face.band == "unknown" and not face.blurred and not face.rejected_by_reviewer
+    return face.band == "unknown" and not face.blurred and not face.rejected_by_reviewer and not face.to_be_named
 
 
 def _unchecked(verdict: FaceVerdict, face: FaceInput, at_risk: tuple[FaceVerdict, ...]) -> FaceVerdict:
@@ -252,6 +258,9 @@ def _subject(face: FaceInput, uploader_person_id: int | None) -> str:
 
 
 def _face_verdict(face: FaceInput, request: ClearanceRequest, pack: PolicyPack, twice: set[int]) -> FaceVerdict:
+    if face.to_be_named and not face.rejected_by_reviewer:  # never decided, never allowed, until named
+        clause, message = ENGINE_RULES[TO_BE_NAMED]
+        return FaceVerdict(face.index, v.NEEDS_REVIEW, TO_BE_NAMED, clause, message, None, False)
     if face.rejected_by_reviewer:
         clause, message = ENGINE_RULES["reviewer-rejected"]
         return FaceVerdict(face.index, v.BLOCKED, "reviewer-rejected", clause, message, None, pack.redaction_allowed)

@@ -59,6 +59,7 @@ class FaceInput:
     blurred: bool = False  # lies in a region the service itself blurred (a redacted copy)
     unchecked: bool = False  # a person the search saw but could not check, whom no reviewer has named yet
     no_one_there: bool = False  # a reviewer found nobody where the search saw an unchecked person
+    to_be_named: bool = False  # the district does not recognise this face, and nobody has named it yet
 
 
 @dataclass(frozen=True)

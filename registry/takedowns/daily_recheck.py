@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from registry.core.db import unit_of_work
+from registry.core.settings import Settings
+from registry.faces.lifecycle import forget_biometrics_past_their_time
 from registry.models.state import RegistryState
 from registry.models.takedowns import Takedown
 from registry.policy.ledger import District
@@ -41,11 +43,16 @@ def claim_today(session: Session, *, district: District) -> bool:
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def run_once(engine: Engine, *, district: District, force: bool = False) -> list[Takedown] | None:
-    """Today's re-check, unless another worker did it already (None then). `force` runs it anyway."""
+def run_once(
+    engine: Engine, *, district: District, force: bool = False, settings: Settings | None = None
+) -> list[Takedown] | None:
+    """Today's re-check, unless another worker did it already (None then). `force` runs it anyway.
+    With the settings, face templates past their time go too (registry/faces/lifecycle.py)."""
     with unit_of_work(engine, actor="system:daily-recheck") as session:
         if not claim_today(session, district=district) and not force:
             return None
+        if settings is not None:
+            forget_biometrics_past_their_time(session, settings=settings, now=district.now())
         return takedowns.daily_recheck(session, district=district)
 
 
@@ -62,9 +69,9 @@ def seconds_until(at: str, *, zone: str, now: datetime | None = None) -> float:
 class DailyRecheck(threading.Thread):
     """Runs `run_once` at start and then every day at `at`; stop() ends it at once."""
 
-    def __init__(self, engine: Engine, *, district: District, at: str) -> None:
+    def __init__(self, engine: Engine, *, district: District, at: str, settings: Settings | None = None) -> None:
         super().__init__(name="daily-recheck", daemon=True)
-        self.engine, self.district, self.at = engine, district, at
+        self.engine, self.district, self.at, self.settings = engine, district, at, settings
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -74,7 +81,7 @@ class DailyRecheck(threading.Thread):
 
     def _run_guarded(self) -> None:
         try:
-            created = run_once(self.engine, district=self.district)
+            created = run_once(self.engine, district=self.district, settings=self.settings)
             if created:
                 log.info("daily re-check: %d new takedown request(s)", len(created))
         except Exception:  # a failed night must not end the thread: tomorrow tries again

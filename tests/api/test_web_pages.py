@@ -13,7 +13,7 @@ from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from tests.conftest import PASSWORD
 
-PUBLIC_PAGES = ("/login",)
+PUBLIC_PAGES = ("/login", "/privacy")  # the retention schedule is public (Illinois BIPA)
 
 
 def _page_routes(app) -> list[tuple[str, str]]:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from registry.core.db import make_engine
+from sqlmodel import select
+
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
+from registry.core.settings import Settings
+from registry.models.base import id_of
+from registry.models.faces import FaceTemplate
+from registry.models.people import Person
+from registry.policy.ledger import District
 from registry.takedowns import daily_recheck
 from tests.district import DISTRICT
 
@@ -24,3 +33,51 @@ def test_the_next_run_is_at_the_districts_time_of_day() -> None:
     evening_in_utc = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # 01:00 in Connecticut
     assert daily_recheck.seconds_until("02:00", zone="America/New_York", now=evening_in_utc) == 3600
     assert daily_recheck.seconds_until("00:30", zone="America/New_York", now=evening_in_utc) == 23.5 * 3600
+
+
+def test_the_daily_recheck_deletes_templates_past_retention_on_the_districts_clock(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    upgrade(engine)
+    with unit_of_work(engine, actor="test") as session:
+        user = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="office@district.example.org",
+                full_name="Office",
+                role="office_staff",
+                password="correct horse battery",
+            ),
+        )
+        person = Person(external_id="S-1", kind="student", name="Ada")
+        session.add(person)
+        session.flush()
+        session.add(
+            FaceTemplate(
+                person_id=id_of(person),
+                encoding=bytes(128 * 8),
+                model="test",
+                box_top=0,
+                box_right=100,
+                box_bottom=100,
+                box_left=0,
+                source_width=100,
+                source_height=100,
+                created_by_id=id_of(user),
+            )
+        )
+    settings = Settings(environment="test", data_dir=tmp_path)
+
+    def held() -> int:
+        with unit_of_work(engine, actor="test") as session:
+            return len(session.exec(select(FaceTemplate)).all())
+
+    def on(day: datetime) -> District:
+        return District(DISTRICT.pack, DISTRICT.time_zone, clock=lambda: day)
+
+    in_eleven_months = datetime.now(UTC) + timedelta(days=335)
+    assert daily_recheck.run_once(engine, district=on(in_eleven_months), settings=settings, force=True) == []
+    assert held() == 1
+    in_thirteen_months = datetime.now(UTC) + timedelta(days=395)
+    assert daily_recheck.run_once(engine, district=on(in_thirteen_months), settings=settings, force=True) == []
+    assert held() == 0
+    engine.dispose()
