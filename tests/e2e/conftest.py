@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlmodel import select
 
 from api.main import create_app
 from registry.accounts import service as accounts
@@ -20,6 +21,8 @@ from registry.accounts.schemas import UserCreate
 from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
+from registry.faces import enrolment
+from registry.models.faces import FaceTemplate
 from tests.conftest import GENEROUS_LIMITS
 from tests.paths import FACES as FACES  # noqa: F401 - the e2e tests import it from here
 from tests.paths import ROOT
@@ -98,6 +101,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield Server(app, settings, f"http://127.0.0.1:{port}")
     uv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def no_face_outlives_its_test(server: Server) -> Iterator[None]:
+    """The browser tests share one service: a face one test enrols is removed when it ends, so that another
+    test's photo is never matched with it (which test runs after which depends on how the suite is split)."""
+    yield
+    with unit_of_work(server.app.state.bind) as session:
+        for person_id in set(session.exec(select(FaceTemplate.person_id)).all()):
+            enrolment.delete_person_templates(session, person_id=person_id)
 
 
 @pytest.fixture(scope="session")
