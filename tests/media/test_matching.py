@@ -59,7 +59,7 @@ def test_a_face_too_small_to_identify_is_too_small_to_recognise_never_unknown(ob
     portrait.resize((120, 150)).save(tiny, "PNG")
     _, [face] = find_faces(tiny.getvalue())
     assert face.box.size < 40
-    [match] = match_faces([face], obama_biden_index)
+    [match] = match_faces([face], obama_biden_index, min_face_px=40)
     assert (match.band, match.person_id) == ("unrecognisable", None)
     assert match.reason == f"a face too small to recognise ({face.box.size} px)"
 
@@ -157,12 +157,12 @@ def test_never_identified_without_confidence_and_never_twice(seed: int, faces: i
         )
         for s in sizes
     ]
-    matches = match_faces(probes, index)
+    matches = match_faces(probes, index, min_face_px=32)
     identified = [m.person_id for m in matches if m.band == "identified"]
     assert len(identified) == len(set(identified))
     for face, m in zip(probes, matches, strict=True):
         if m.band == "identified":
-            assert face.box.size >= 40 and m.distance is not None and m.distance <= 0.5
+            assert face.box.size >= 32 and m.distance is not None and m.distance <= 0.5
             assert m.margin is None or m.margin >= 0.06
         if m.band == "unknown":
             assert m.person_id is None and m.candidates == ()
