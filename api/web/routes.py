@@ -14,6 +14,7 @@ from api.web import (
     pages_clearances,
     pages_consents,
     pages_faces,
+    pages_family,
     pages_office,
     pages_people,
     pages_review,
@@ -40,6 +41,7 @@ def web_router() -> APIRouter:
         pages_review,
         pages_takedowns,
         pages_class_lists,
+        pages_family,
     ):
         router.include_router(module.router)
     return router

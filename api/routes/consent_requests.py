@@ -1,0 +1,63 @@
+"""Consent requests: ask families to sign online, one private link per student; letters, e-mail, the campaign."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
+from registry.consent_requests import service as requests
+from registry.consent_requests.schemas import ConsentRequestCreate, ConsentRequestPublic, ConsentRequestsMade
+from registry.core.schemas import Page
+
+router = APIRouter(tags=["consent requests"])
+
+
+@router.post("/consent-requests", response_model=ConsentRequestsMade, status_code=201)
+def request_consents(
+    data: ConsentRequestCreate, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser
+) -> ConsentRequestsMade:
+    links = requests.Links.of(settings)
+    made, skipped = requests.request_consents(
+        session,
+        students=requests.students_asked(session, data),
+        kind=data.kind,
+        language=data.language,
+        group_id=data.group_id,
+        requested_by_id=user.id or 0,
+        district=district,
+        links_=links,
+    )
+    at = district.now()
+    return ConsentRequestsMade(
+        items=[requests.request_public(session, r, links_=links, at=at) for r in made], skipped=skipped
+    )
+
+
+@router.get("/consent-requests", response_model=Page[ConsentRequestPublic])
+def list_requests(
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    school_year: int | None = None,
+    person_id: int | None = None,
+    group_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ConsentRequestPublic]:
+    rows = requests.list_requests(session, school_year=school_year, person_id=person_id, group_id=group_id)
+    links, at = requests.Links.of(settings), district.now()
+    return Page(
+        items=[requests.request_public(session, r, links_=links, at=at) for r in rows[offset : offset + limit]],
+        total=len(rows),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/consent-requests/{request_id}", response_model=ConsentRequestPublic)
+def get_request(
+    request_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, _: OfficeUser
+) -> ConsentRequestPublic:
+    request = requests.get_request(session, request_id)
+    return requests.request_public(session, request, links_=requests.Links.of(settings), at=district.now())
