@@ -70,7 +70,15 @@ def _page(
     response = render(
         request,
         f"family/{name}.html",
-        {"_": _, "lang": language, "other_language": other, "district_name": district.pack.district, **context},
+        {
+            "_": _,
+            "lang": language,
+            "other_language": other,
+            # after a POST the language link leads back to the page the form was on, not to the form's action
+            "language_base": request.url.path if request.method == "GET" else "/family",
+            "district_name": district.pack.district,
+            **context,
+        },
         status_code=status_code,
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
