@@ -5,8 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
+from registry.consent_requests import mail
 from registry.consent_requests import service as requests
-from registry.consent_requests.schemas import ConsentRequestCreate, ConsentRequestPublic, ConsentRequestsMade
+from registry.consent_requests.schemas import (
+    ConsentRequestCreate,
+    ConsentRequestPublic,
+    ConsentRequestsMade,
+    Reminders,
+    RemindersSend,
+)
 from registry.core.schemas import Page
 
 router = APIRouter(tags=["consent requests"])
@@ -27,10 +34,35 @@ def request_consents(
         district=district,
         links_=links,
     )
+    emailed = 0
+    if data.send_email:
+        server = mail.SmtpServer.parse(settings.smtp_url)
+        messages, _without = mail.messages_for(
+            session, made, links_=links, district=district, sender=settings.mail_from, reminder=False
+        )
+        emailed = server.send(messages)
     at = district.now()
     return ConsentRequestsMade(
-        items=[requests.request_public(session, r, links_=links, at=at) for r in made], skipped=skipped
+        items=[requests.request_public(session, r, links_=links, at=at) for r in made], skipped=skipped, emailed=emailed
     )
+
+
+@router.post("/consent-requests/reminders", response_model=Reminders)
+def send_reminders(
+    data: RemindersSend, session: SessionDep, settings: SettingsDep, district: DistrictDep, _: OfficeUser
+) -> Reminders:
+    """E-mails a reminder to the guardians of every student whose request is still unanswered."""
+    server = mail.SmtpServer.parse(settings.smtp_url)
+    year = data.school_year or requests.school_year_of(district.today())
+    messages, without = mail.messages_for(
+        session,
+        mail.unanswered(session, school_year=year, group_id=data.group_id),
+        links_=requests.Links.of(settings),
+        district=district,
+        sender=settings.mail_from,
+        reminder=True,
+    )
+    return Reminders(sent=server.send(messages), without_email=without)
 
 
 @router.get("/consent-requests", response_model=Page[ConsentRequestPublic])

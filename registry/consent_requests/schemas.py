@@ -71,6 +71,11 @@ class ConsentRequestsMade(BaseModel):
     emailed: int = 0
 
 
+class RemindersSend(Request):
+    school_year: int | None = Field(None, description="the year the school year ends in; by default this one")
+    group_id: int | None = Field(None, description="only the students of this group")
+
+
 class Reminders(BaseModel):
     sent: int
     without_email: int
