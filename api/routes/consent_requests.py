@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
 from registry.consent_requests import mail
 from registry.consent_requests import service as requests
+from registry.consent_requests.letters import Letter, letters_pdf
 from registry.consent_requests.schemas import (
     ConsentRequestCreate,
     ConsentRequestPublic,
@@ -84,6 +85,38 @@ def list_requests(
         total=len(rows),
         limit=limit,
         offset=offset,
+    )
+
+
+@router.get(
+    "/consent-requests/letters.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
+)
+def letters(
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    school_year: int | None = None,
+    group_id: int | None = None,
+    school: str | None = None,
+    grade: str | None = None,
+    person_id: int | None = None,
+) -> Response:
+    """A page per student still to answer: the form's text, the QR code of the family's link and its short code."""
+    year = school_year or requests.school_year_of(district.today())
+    rows = requests.list_requests(
+        session, school_year=year, group_id=group_id, school=school, grade=grade, person_id=person_id
+    )
+    pdf = letters_pdf(
+        [Letter(r, p) for r, p in requests.waiting_with_students(session, rows, at=district.now())],
+        links_=requests.Links.of(settings),
+        district=district,
+        forms_dir=settings.family_forms_dir,
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="consent-letters.pdf"', "Cache-Control": "no-store"},
     )
 
 

@@ -209,9 +209,18 @@ def request_public(session: Session, request: ConsentRequest, *, links_: Links, 
 
 
 def list_requests(
-    session: Session, *, school_year: int | None = None, person_id: int | None = None, group_id: int | None = None
+    session: Session,
+    *,
+    school_year: int | None = None,
+    person_id: int | None = None,
+    group_id: int | None = None,
+    school: str | None = None,
+    grade: str | None = None,
 ) -> list[ConsentRequest]:
     statement = select(ConsentRequest)
+    if school is not None or grade is not None:
+        people = select(Person.id).where(*(c == v for c, v in ((Person.school, school), (Person.grade, grade)) if v))
+        statement = statement.where(col(ConsentRequest.person_id).in_(people))
     if school_year is not None:
         statement = statement.where(ConsentRequest.school_year == school_year)
     if person_id is not None:
@@ -220,3 +229,14 @@ def list_requests(
         members = select(GroupMember.person_id).where(GroupMember.group_id == group_id)
         statement = statement.where(col(ConsentRequest.person_id).in_(members))
     return list(session.exec(statement.order_by(col(ConsentRequest.id))))
+
+
+def waiting_with_students(
+    session: Session, requests: list[ConsentRequest], *, at: datetime
+) -> list[tuple[ConsentRequest, Person]]:
+    """The requests still waiting for an answer, with their students, by student name (a class's letters)."""
+    waiting = [r for r in requests if status_of(r, at=at) in OPEN]
+    people = {
+        id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_([r.person_id for r in waiting])))
+    }
+    return sorted(((r, people[r.person_id]) for r in waiting), key=lambda pair: (pair[1].name, id_of(pair[0])))
