@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Response
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
-from registry.consent_requests import mail
+from registry.consent_requests import campaign, mail
 from registry.consent_requests import service as requests
 from registry.consent_requests.letters import Letter, letters_pdf
 from registry.consent_requests.schemas import (
+    CampaignRowPublic,
     ConsentRequestCreate,
     ConsentRequestPublic,
     ConsentRequestsMade,
     Reminders,
     RemindersSend,
+    RenewalCreate,
+    RequestKind,
 )
 from registry.core.schemas import Page
+from registry.models.people import Person
 
 router = APIRouter(tags=["consent requests"])
 
@@ -24,19 +30,67 @@ router = APIRouter(tags=["consent requests"])
 def request_consents(
     data: ConsentRequestCreate, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser
 ) -> ConsentRequestsMade:
-    links = requests.Links.of(settings)
-    made, skipped = requests.request_consents(
+    return _ask(
         session,
+        settings,
+        district,
         students=requests.students_asked(session, data),
         kind=data.kind,
         language=data.language,
         group_id=data.group_id,
+        send_email=data.send_email,
         requested_by_id=user.id or 0,
+    )
+
+
+@router.post("/consent-requests/renewal", response_model=ConsentRequestsMade, status_code=201)
+def renew(
+    data: RenewalCreate, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser
+) -> ConsentRequestsMade:
+    """Asks every family whose form of this kind runs out on the 30 June before the school year to renew it."""
+    today = district.today()
+    year = data.school_year or requests.school_year_of(today) + (1 if today.month <= 6 else 0)
+    return _ask(
+        session,
+        settings,
+        district,
+        students=campaign.running_out(session, kind=data.kind, on=date(year - 1, 6, 30)),
+        kind=data.kind,
+        language=data.language,
+        group_id=None,
+        send_email=data.send_email,
+        requested_by_id=user.id or 0,
+        school_year=year,
+    )
+
+
+def _ask(
+    session: SessionDep,
+    settings: SettingsDep,
+    district: DistrictDep,
+    *,
+    students: list[Person],
+    kind: str,
+    language: str,
+    group_id: int | None,
+    send_email: bool,
+    requested_by_id: int,
+    school_year: int | None = None,
+) -> ConsentRequestsMade:
+    links = requests.Links.of(settings)
+    made, skipped = requests.request_consents(
+        session,
+        students=students,
+        kind=kind,
+        language=language,
+        group_id=group_id,
+        requested_by_id=requested_by_id,
         district=district,
         links_=links,
+        school_year=school_year,
     )
     emailed = 0
-    if data.send_email:
+    if send_email:
         server = mail.SmtpServer.parse(settings.smtp_url)
         messages, _without = mail.messages_for(
             session, made, links_=links, district=district, sender=settings.mail_from, reminder=False
@@ -118,6 +172,54 @@ def letters(
         media_type="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="consent-letters.pdf"', "Cache-Control": "no-store"},
     )
+
+
+@router.get("/consent-requests/campaign", response_model=list[CampaignRowPublic])
+def campaign_table(
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    school_year: int | None = None,
+    kind: RequestKind | None = None,
+) -> list[CampaignRowPublic]:
+    """Per school and group: requested, opened, signed yes, signed no, withdrawn, no answer."""
+    year = school_year or requests.school_year_of(district.today())
+    rows = campaign.campaign(session, school_year=year, kind=kind, district=district)
+    return [CampaignRowPublic.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/consent-requests/campaign.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def campaign_export(
+    session: SessionDep,
+    district: DistrictDep,
+    _: OfficeUser,
+    school_year: int | None = None,
+    kind: RequestKind | None = None,
+) -> Response:
+    year = school_year or requests.school_year_of(district.today())
+    rows = campaign.campaign(session, school_year=year, kind=kind, district=district)
+    return Response(
+        campaign.campaign_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="consent-campaign-{year}.csv"'},
+    )
+
+
+@router.post("/consent-requests/{request_id}/resend", response_model=Reminders)
+def resend(
+    request_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, _: OfficeUser
+) -> Reminders:
+    """E-mails this request's link again to the guardians on record (only while it waits for an answer)."""
+    server = mail.SmtpServer.parse(settings.smtp_url)
+    messages, without = mail.messages_for(
+        session,
+        [requests.get_request(session, request_id)],
+        links_=requests.Links.of(settings),
+        district=district,
+        sender=settings.mail_from,
+        reminder=True,
+    )
+    return Reminders(sent=server.send(messages), without_email=without)
 
 
 @router.get("/consent-requests/{request_id}", response_model=ConsentRequestPublic)

@@ -36,8 +36,26 @@ class ConsentRequestCreate(Request):
 
 class RenewalCreate(Request):
     kind: RequestKind
+    school_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2200,
+        description="the year the renewed school year ends in; by default the coming one (from January to June, "
+        "the next school year; from July, this one). Forms ending on the 30 June before it are renewed.",
+    )
     language: Language = "en"
     send_email: bool = False
+
+
+class CampaignRowPublic(BaseModel):
+    school: str
+    group: str = Field(description="empty for the school as a whole")
+    requested: int
+    opened: int
+    signed_yes: int
+    signed_no: int
+    withdrawn: int
+    no_answer: int
 
 
 class ConsentRequestPublic(BaseModel):

@@ -96,11 +96,12 @@ def request_consents(
     requested_by_id: int,
     district: District,
     links_: Links,
+    school_year: int | None = None,
 ) -> tuple[list[ConsentRequest], list[Skipped]]:
-    """One request per student who can be asked; a student with a request of this kind still open this school
-    year keeps it (the same link) rather than receiving a second one."""
+    """One request per student who can be asked; a student with a request of this kind still open for the school
+    year (by default this one) keeps it (the same link) rather than receiving a second one."""
     now = district.now()
-    year = school_year_of(district.today())
+    year = school_year or school_year_of(district.today())
     students = list(students)
     open_now = {
         r.person_id: r

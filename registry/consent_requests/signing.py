@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from registry.models.consents import Consent, ConsentEvidence, ConsentRevocation
 from registry.models.people import Person
 from registry.people.service import get_person
 from registry.policy import vocabulary as v
-from registry.policy.ledger import District, Standing
+from registry.policy.ledger import District, Standing, end_of_school_year
 
 RELATIONSHIPS = ("parent", "guardian")
 
@@ -115,6 +115,9 @@ def sign(
     person = may_answer(session, request, district=district)
     status, scopes = _checked(signature, request)
     signer = " ".join(signature.signer_name.split())
+    # A renewal asked for a later school year: the family's yes holds from today to the end of that year.
+    ends = date(request.school_year, 6, 30)
+    later_year = status == v.GRANTED and ends > end_of_school_year(district.today())
     data = ConsentCreate(
         person_id=id_of(person),
         kind=request.kind,  # type: ignore[arg-type]
@@ -123,6 +126,7 @@ def sign(
         signer_name=signer,
         signer_relationship=signature.relationship,  # type: ignore[arg-type]
         signed_on=district.today(),
+        valid_until=ends if later_year else None,
         note=f"Signed online by the family through consent request {request.id} ({form.reference}).",
     )
     consent = consents.record_consent(session, data=data, entered_by_id=request.requested_by_id, district=district)
