@@ -7,9 +7,8 @@ from datetime import date
 from fastapi import APIRouter, Response
 
 from api.deps import DistrictDep, Limit, OfficeUser, Offset, SessionDep, SettingsDep
-from registry.consent_requests import campaign, mail
+from registry.consent_requests import campaign, mail, outreach
 from registry.consent_requests import service as requests
-from registry.consent_requests.letters import Letter, letters_pdf
 from registry.consent_requests.schemas import (
     CampaignRowPublic,
     ConsentRequestCreate,
@@ -77,28 +76,23 @@ def _ask(
     requested_by_id: int,
     school_year: int | None = None,
 ) -> ConsentRequestsMade:
-    links = requests.Links.of(settings)
-    made, skipped = requests.request_consents(
+    asked = outreach.ask_families(
         session,
         students=students,
         kind=kind,
         language=language,
         group_id=group_id,
+        send_email=send_email,
         requested_by_id=requested_by_id,
         district=district,
-        links_=links,
+        settings=settings,
         school_year=school_year,
     )
-    emailed = 0
-    if send_email:
-        server = mail.SmtpServer.parse(settings.smtp_url)
-        messages, _without = mail.messages_for(
-            session, made, links_=links, district=district, sender=settings.mail_from, reminder=False
-        )
-        emailed = server.send(messages)
-    at = district.now()
+    links, at = requests.Links.of(settings), district.now()
     return ConsentRequestsMade(
-        items=[requests.request_public(session, r, links_=links, at=at) for r in made], skipped=skipped, emailed=emailed
+        items=[requests.request_public(session, r, links_=links, at=at) for r in asked.made],
+        skipped=asked.skipped,
+        emailed=asked.emailed,
     )
 
 
@@ -107,17 +101,10 @@ def send_reminders(
     data: RemindersSend, session: SessionDep, settings: SettingsDep, district: DistrictDep, _: OfficeUser
 ) -> Reminders:
     """E-mails a reminder to the guardians of every student whose request is still unanswered."""
-    server = mail.SmtpServer.parse(settings.smtp_url)
     year = data.school_year or requests.school_year_of(district.today())
-    messages, without = mail.messages_for(
-        session,
-        mail.unanswered(session, school_year=year, group_id=data.group_id),
-        links_=requests.Links.of(settings),
-        district=district,
-        sender=settings.mail_from,
-        reminder=True,
-    )
-    return Reminders(sent=server.send(messages), without_email=without)
+    waiting = mail.unanswered(session, school_year=year, group_id=data.group_id)
+    sent, without = outreach.remind(session, waiting, district=district, settings=settings)
+    return Reminders(sent=sent, without_email=without)
 
 
 @router.get("/consent-requests", response_model=Page[ConsentRequestPublic])
@@ -158,14 +145,15 @@ def letters(
 ) -> Response:
     """A page per student still to answer: the form's text, the QR code of the family's link and its short code."""
     year = school_year or requests.school_year_of(district.today())
-    rows = requests.list_requests(
-        session, school_year=year, group_id=group_id, school=school, grade=grade, person_id=person_id
-    )
-    pdf = letters_pdf(
-        [Letter(r, p) for r, p in requests.waiting_with_students(session, rows, at=district.now())],
-        links_=requests.Links.of(settings),
+    pdf = outreach.class_letters(
+        session,
+        school_year=year,
         district=district,
-        forms_dir=settings.family_forms_dir,
+        settings=settings,
+        group_id=group_id,
+        school=school,
+        grade=grade,
+        person_id=person_id,
     )
     return Response(
         pdf,
@@ -210,16 +198,9 @@ def resend(
     request_id: int, session: SessionDep, settings: SettingsDep, district: DistrictDep, _: OfficeUser
 ) -> Reminders:
     """E-mails this request's link again to the guardians on record (only while it waits for an answer)."""
-    server = mail.SmtpServer.parse(settings.smtp_url)
-    messages, without = mail.messages_for(
-        session,
-        [requests.get_request(session, request_id)],
-        links_=requests.Links.of(settings),
-        district=district,
-        sender=settings.mail_from,
-        reminder=True,
-    )
-    return Reminders(sent=server.send(messages), without_email=without)
+    request = requests.get_request(session, request_id)
+    sent, without = outreach.remind(session, [request], district=district, settings=settings)
+    return Reminders(sent=sent, without_email=without)
 
 
 @router.get("/consent-requests/{request_id}", response_model=ConsentRequestPublic)

@@ -177,7 +177,9 @@ def test_a_spanish_family_signs_and_can_switch_to_english(phone: Page, server: S
     phone.get_by_label("Mes", exact=True).fill("3")
     phone.get_by_label("Año", exact=True).fill("2015")
     phone.get_by_role("button", name="Continuar").tap()
-    expect(phone.get_by_role("heading", name="Consentimiento de reconocimiento facial para el año escolar")).to_be_visible()
+    expect(
+        phone.get_by_role("heading", name="Consentimiento de reconocimiento facial para el año escolar")
+    ).to_be_visible()
     check_page(phone)
     phone.get_by_role("button", name="Firmar").tap()
     expect(phone.get_by_text("Responda Sí o No.")).to_be_visible()
@@ -266,3 +268,35 @@ def test_the_pages_fit_a_desktop_too(page: Page, server: Server) -> None:
     _prove_by_click(page)
     expect(page.get_by_role("button", name="Sign", exact=True)).to_be_visible()
     check_page(page)
+
+
+def test_the_office_asks_a_school_and_prints_its_letters(
+    page: Page, server: Server, sign_in: Callable[[str], Page]
+) -> None:
+    with unit_of_work(server.app.state.bind) as session:
+        for n in range(2):
+            people.add_person(
+                session,
+                data=PersonCreate(
+                    external_id=f"S-E2E-O{n}",
+                    kind="student",
+                    name=f"Oak Pupil {n}",
+                    school="Oak Hill",
+                    grade="2",
+                    birth_date=BIRTH,
+                ),
+            )
+    sign_in("office")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Family forms").click()
+    check_page(page)
+    page.locator("#f-school").select_option("Oak Hill")
+    page.locator("#f-grade").fill("2")
+    page.get_by_label("The family's language").select_option("es")
+    page.get_by_role("button", name="Ask the families").click()
+    expect(page.get_by_role("status")).to_contain_text("2 families asked")
+    row = page.locator("tr", has_text="Oak Hill").first
+    expect(row).to_contain_text("2")
+    check_page(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Letters for Oak Hill (PDF)").click()
+    assert download.value.suggested_filename == "letters.pdf"
