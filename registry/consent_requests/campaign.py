@@ -58,21 +58,14 @@ def campaign(session: Session, *, school_year: int, kind: str | None, district: 
     if kind is not None:
         statement = statement.where(ConsentRequest.kind == kind)
     requests = list(session.exec(statement))
-    people = (
-        {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_({r.person_id for r in requests})))}
-        if requests
-        else {}
-    )
+    ids = {r.person_id for r in requests}
+    people = {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
     memberships: dict[int, list[Group]] = {}
-    rows = (
-        session.exec(
-            select(GroupMember.person_id, Group)
-            .join(Group, col(Group.id) == col(GroupMember.group_id))
-            .where(col(GroupMember.person_id).in_(list(people)))
-        )
-        if people
-        else []
-    )
+    rows = session.exec(
+        select(GroupMember.person_id, Group)
+        .join(Group, col(Group.id) == col(GroupMember.group_id))
+        .where(col(GroupMember.person_id).in_(list(ids)))
+    ).all()
     for person_id, group in rows:
         memberships.setdefault(person_id, []).append(group)
     by_school: dict[str, list[ConsentRequest]] = {}

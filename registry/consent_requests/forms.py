@@ -15,6 +15,7 @@ from pathlib import Path
 
 from registry.core.errors import Invalid
 from registry.policy import vocabulary as v
+from registry.policy.vocabulary import ConsentStatus
 
 BUILT_IN = Path(__file__).resolve().parent / "forms"
 KINDS = ("image_release", "biometric")  # what a family may be asked online (a logo permission is an employee's)
@@ -78,7 +79,7 @@ class MissingAnswers(Invalid):
         self.names = names
 
 
-def consent_from_answers(kind: str, answers: Mapping[str, str | None]) -> tuple[str, list[str]]:
+def consent_from_answers(kind: str, answers: Mapping[str, str | None]) -> tuple[ConsentStatus, list[str]]:
     """(status, scopes) of the consent these answers make: the destinations answered Yes, or a refusal of every
     destination when every answer is No. Every question must be answered Yes or No; anything else is missing."""
     names = [name for name, _label in questions(kind, str)]

@@ -48,7 +48,7 @@ def code_hash(code: str) -> str:
 def normal_code(typed: str) -> str:
     """A short code as typed from paper: any case, spaces and dashes ignored, O read as 0 and I or L as 1."""
     cleaned = "".join(c for c in typed.upper() if c.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def code_words(code: str) -> str:

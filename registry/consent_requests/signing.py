@@ -30,6 +30,7 @@ from registry.models.people import Person
 from registry.people.service import get_person
 from registry.policy import vocabulary as v
 from registry.policy.ledger import District, Standing, end_of_school_year
+from registry.policy.vocabulary import ConsentStatus
 
 RELATIONSHIPS = ("parent", "guardian")
 
@@ -83,7 +84,8 @@ def may_answer(session: Session, request: ConsentRequest, *, district: District)
 
 def _checked(signature: Signature, request: ConsentRequest) -> tuple[str, list[str]]:
     errors: dict[str, str] = {}
-    status, scopes = v.REFUSED, []
+    status: ConsentStatus = v.REFUSED
+    scopes: list[str] = []
     try:
         status, scopes = consent_from_answers(request.kind, signature.answers)
     except MissingAnswers as exc:
@@ -120,11 +122,11 @@ def sign(
     later_year = status == v.GRANTED and ends > end_of_school_year(district.today())
     data = ConsentCreate(
         person_id=id_of(person),
-        kind=request.kind,  # type: ignore[arg-type]
-        status=status,  # type: ignore[arg-type]
-        scopes=scopes,  # type: ignore[arg-type]
+        kind=request.kind,
+        status=status,
+        scopes=scopes,
         signer_name=signer,
-        signer_relationship=signature.relationship,  # type: ignore[arg-type]
+        signer_relationship=signature.relationship,
         signed_on=district.today(),
         valid_until=ends if later_year else None,
         note=f"Signed online by the family through consent request {request.id} ({form.reference}).",

@@ -56,7 +56,9 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
             pdf.rect(pdf.l_margin, top, PHOTO_MM, PHOTO_MM)
         pdf.set_xy(pdf.l_margin + PHOTO_MM + 4, top)
         pdf.set_font(family, "B", 11)
-        pdf.cell(0, 6, font_text(family, f"{student.name}{who(student)} - {label(student)}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0, 6, font_text(family, f"{student.name}{who(student)} - {label(student)}"), new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.set_x(pdf.l_margin + PHOTO_MM + 4)
         pdf.set_font(family, "", 9)
         pdf.multi_cell(0, 4.5, font_text(family, student.words), new_x="LMARGIN", new_y="NEXT")

@@ -8,24 +8,26 @@ from io import BytesIO
 
 import cv2
 import numpy as np
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 
 from tests.api.family_helpers import ALL_DESTINATIONS, add_student, ask, open_link, prove, sign
 
 _RECT = re.compile(rb"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re f")
 
 
-def qr_on(page) -> str:  # type: ignore[no-untyped-def]
+def qr_on(page: PageObject) -> str:
     """The QR code drawn on a PDF page, read back by OpenCV from the page's own rectangles."""
-    rects = [tuple(float(n) for n in m.groups()) for m in _RECT.finditer(page.get_contents().get_data())]
+    contents = page.get_contents()
+    assert contents is not None
+    rects = [tuple(float(n) for n in m.groups()) for m in _RECT.finditer(contents.get_data())]
     assert rects, "no QR code drawn"
     scale = 8
     image = np.full((int(page.mediabox.height) * scale, int(page.mediabox.width) * scale), 255, np.uint8)
     for x, y, w, h in rects:
         top, bottom = sorted((y, y + h))
         image[int(top * scale) : int(round(bottom * scale)), int(x * scale) : int(round((x + w) * scale))] = 0
-    image = cv2.flip(image, 0)  # PDF's y axis points up
-    found, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+    upright = cv2.flip(image, 0)  # PDF's y axis points up
+    found, _points, _straight = cv2.QRCodeDetector().detectAndDecode(upright)
     return str(found)
 
 
