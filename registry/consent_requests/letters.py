@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import segno
 from fpdf import FPDF
@@ -54,9 +55,19 @@ def letters_pdf(
     texts = {}
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
+    broken: dict[tuple[str, float, bool, float], list[str]] = {}
+
     def line(text: str, *, size: float = 10, bold: bool = False, height: float = 5) -> None:
+        """The text wrapped to the margins. Every letter repeats the form's paragraphs: each is broken into lines
+        once (fpdf's line breaking is most of a page's time) and the lines are written as cells."""
         pdf.set_font(family, "B" if bold else "", size)
-        pdf.multi_cell(0, height, font_text(family, text), new_x="LMARGIN", new_y="NEXT")
+        available = pdf.w - pdf.l_margin - pdf.r_margin
+        key = (text, size, bold, available)
+        if key not in broken:
+            lines = pdf.multi_cell(available, height, font_text(family, text), dry_run=True, output="LINES", align="L")
+            broken[key] = list(cast(list[str], lines))
+        for piece in broken[key]:
+            pdf.cell(available, height, piece, new_x="LMARGIN", new_y="NEXT")
 
     for letter in letters:
         request, person = letter.request, letter.person
