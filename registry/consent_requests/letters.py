@@ -24,6 +24,7 @@ from registry.models.people import Person
 from registry.policy.ledger import District
 
 QR_MM = 45
+QUIET_ZONE_MM = 8
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,11 @@ def letters_pdf(
         for paragraph in text.paragraphs:
             line(paragraph, size=9.5, height=4.6)
             pdf.ln(1.5)
-        pdf.ln(3)
+        pdf.ln(QUIET_ZONE_MM)  # a QR code needs four modules of white around it to be found by a camera
         top = pdf.get_y()
         draw_qr(pdf, links_.url(request), x=pdf.l_margin, y=top, size=QR_MM)
-        pdf.set_xy(pdf.l_margin + QR_MM + 8, top)
-        pdf.set_left_margin(pdf.l_margin + QR_MM + 8)
+        pdf.set_xy(pdf.l_margin + QR_MM + QUIET_ZONE_MM, top)
+        pdf.set_left_margin(pdf.l_margin + QR_MM + QUIET_ZONE_MM)
         line(_("Answer online"), size=13, bold=True, height=7)
         line(_("Scan the code with your phone's camera, confirm your child's date of birth, and answer Yes or No."))
         pdf.ln(2)
@@ -104,8 +105,8 @@ def letters_pdf(
             ),
             size=9,
         )
-        pdf.set_left_margin(pdf.l_margin - QR_MM - 8)
-        pdf.set_y(max(pdf.get_y(), top + QR_MM) + 6)
+        pdf.set_left_margin(pdf.l_margin - QR_MM - QUIET_ZONE_MM)
+        pdf.set_y(max(pdf.get_y(), top + QR_MM) + QUIET_ZONE_MM)
         pdf.set_font(family, "", 8)
         pdf.multi_cell(width, 4, font_text(family, _("Reference {number}").format(number=request.id)))
     if not letters:
