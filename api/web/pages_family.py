@@ -14,25 +14,20 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlmodel import select
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.ratelimit import SlidingWindow
-from api.web.auth import FormDep, PageRefused, PageRoute, check_csrf
+from api.web.auth import FormDep, PageRoute, check_csrf
 from api.web.templating import render
 from registry.consent_requests import service as requests
 from registry.consent_requests import signing
 from registry.consent_requests.forms import form_text, questions
 from registry.consent_requests.i18n import LANGUAGES, gettext_for, language_or_default
 from registry.consents import standing
-from registry.consents.service import evidence_of
-from registry.core.errors import Conflict, Invalid
 from registry.core.settings import Settings
-from registry.models.base import id_of
 from registry.models.consent_requests import ConsentRequest
-from registry.models.consents import Consent
 from registry.people.service import get_person
 from registry.policy.ledger import District
 
@@ -54,14 +49,14 @@ def _too_many_from_here(request: Request, settings: Settings) -> bool:
     return limit > 0 and _window(request).hit(f"family:{address}", limit) is not None
 
 
-def _language(request: Request, asked: ConsentRequest | None) -> str:
+def family_language(request: Request, asked: ConsentRequest | None) -> str:
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES:
         request.session[LANGUAGE_KEY] = chosen
     return language_or_default(request.session.get(LANGUAGE_KEY) or (asked.language if asked else None))
 
 
-def _page(
+def family_page_response(
     request: Request, name: str, language: str, settings: Settings, district: District, **context: Any
 ) -> Response:
     _ = gettext_for(language)
@@ -85,11 +80,11 @@ def _page(
     return response
 
 
-def _message(
+def message_page(
     request: Request, language: str, settings: Settings, district: District, *, title: str, message: str, status: int
 ) -> Response:
     _ = gettext_for(language)
-    return _page(
+    return family_page_response(
         request, "message", language, settings, district, title=_(title), message=_(message), status_code=status
     )
 
@@ -112,13 +107,15 @@ def open_link(
     found = requests.find_by_token(session, token)
     if found is None:
         title, message = NOT_A_LINK
-        return _message(request, _language(request, None), settings, district, title=title, message=message, status=404)
+        return message_page(
+            request, family_language(request, None), settings, district, title=title, message=message, status=404
+        )
     return _open(request, found)
 
 
 @router.get("/f")
 def code_form(request: Request, settings: SettingsDep, district: DistrictDep) -> Response:
-    return _page(request, "code", _language(request, None), settings, district)
+    return family_page_response(request, "code", family_language(request, None), settings, district)
 
 
 @router.post("/f")
@@ -126,10 +123,10 @@ def open_code(
     request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, district: DistrictDep
 ) -> Response:
     check_csrf(request, form)
-    language = _language(request, None)
+    language = family_language(request, None)
     _ = gettext_for(language)
     if _too_many_from_here(request, settings):
-        return _page(
+        return family_page_response(
             request,
             "code",
             language,
@@ -141,7 +138,7 @@ def open_code(
     typed = form.get("code")
     found = requests.find_by_code(session, typed) if isinstance(typed, str) else None
     if found is None:
-        return _page(
+        return family_page_response(
             request,
             "code",
             language,
@@ -153,7 +150,7 @@ def open_code(
     return _open(request, found)
 
 
-def _current(request: Request, session: SessionDep) -> ConsentRequest | None:
+def current_request(request: Request, session: SessionDep) -> ConsentRequest | None:
     request_id = request.session.get(REQUEST_KEY)
     found = session.get(ConsentRequest, request_id) if isinstance(request_id, int) else None
     if found is not None:
@@ -161,13 +158,15 @@ def _current(request: Request, session: SessionDep) -> ConsentRequest | None:
     return found
 
 
-def _gone(request: Request, found: ConsentRequest | None, settings: Settings, district: District) -> Response | None:
+def page_instead(
+    request: Request, found: ConsentRequest | None, settings: Settings, district: District
+) -> Response | None:
     """The page to show instead of the form: no request opened, or its link has run out."""
-    language = _language(request, found)
+    language = family_language(request, found)
     if found is None:
         return RedirectResponse("/f", status_code=303)
     if requests.status_of(found, at=district.now()) == "expired":
-        return _message(
+        return message_page(
             request,
             language,
             settings,
@@ -181,17 +180,17 @@ def _gone(request: Request, found: ConsentRequest | None, settings: Settings, di
 
 @router.get("/family")
 def family_page(request: Request, session: SessionDep, settings: SettingsDep, district: DistrictDep) -> Response:
-    found = _current(request, session)
-    if (gone := _gone(request, found, settings, district)) is not None:
+    found = current_request(request, session)
+    if (gone := page_instead(request, found, settings, district)) is not None:
         return gone
     assert found is not None
-    language = _language(request, found)
+    language = family_language(request, found)
     if request.session.get(PROVEN_KEY) != found.id:
-        return _page(request, "birth_date", language, settings, district)
-    return _form(request, session, found, language, settings, district)
+        return family_page_response(request, "birth_date", language, settings, district)
+    return form_page(request, session, found, language, settings, district)
 
 
-def _form(
+def form_page(
     request: Request,
     session: SessionDep,
     found: ConsentRequest,
@@ -206,7 +205,7 @@ def _form(
     _ = gettext_for(language)
     person = get_person(session, found.person_id)
     if person.status != "active":
-        return _message(
+        return message_page(
             request,
             language,
             settings,
@@ -215,7 +214,7 @@ def _form(
             message="Contact your child's school office.",
             status=409,
         )
-    return _page(
+    return family_page_response(
         request,
         "form",
         language,
@@ -273,15 +272,17 @@ def prove_birth_date(
     request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, district: DistrictDep
 ) -> Response:
     check_csrf(request, form)
-    found = _current(request, session)
-    if (gone := _gone(request, found, settings, district)) is not None:
+    found = current_request(request, session)
+    if (gone := page_instead(request, found, settings, district)) is not None:
         return gone
     assert found is not None
-    language = _language(request, found)
+    language = family_language(request, found)
     _ = gettext_for(language)
 
     def again(error: str, status_code: int) -> Response:
-        return _page(request, "birth_date", language, settings, district, error=error, status_code=status_code)
+        return family_page_response(
+            request, "birth_date", language, settings, district, error=error, status_code=status_code
+        )
 
     if _too_many_from_here(request, settings):
         return again(_("Too many tries. Wait a few minutes."), 429)
@@ -301,131 +302,3 @@ def prove_birth_date(
         return again(_("That date of birth does not match. Check it and try again."), 422)
     request.session[PROVEN_KEY] = found.id
     return RedirectResponse("/family", status_code=303)
-
-
-def _proven(request: Request, session: SessionDep) -> ConsentRequest:
-    found = _current(request, session)
-    if found is None or request.session.get(PROVEN_KEY) != found.id:
-        raise PageRefused("Open your link again.")
-    return found
-
-
-def _origin(request: Request) -> signing.Origin:
-    return signing.Origin(
-        address=request.client.host if request.client else "unknown",
-        browser=request.headers.get("user-agent", "")[:300],
-    )
-
-
-def _storage(settings: Settings) -> signing.Storage:
-    return signing.Storage(settings.evidence_dir, settings.max_evidence_bytes, settings.max_decode_bytes)
-
-
-@router.post("/family/sign")
-def sign(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, district: DistrictDep
-) -> Response:
-    check_csrf(request, form)
-    found = _current(request, session)
-    if (gone := _gone(request, found, settings, district)) is not None:
-        return gone
-    found = _proven(request, session)
-    language = _language(request, found)
-    _ = gettext_for(language)
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    signature = signing.Signature(
-        answers={name: values.get(f"answer_{name}") for name, _label in questions(found.kind, _)},
-        signer_name=values.get("signer_name", ""),
-        relationship=values.get("relationship", ""),
-        affirmed=values.get("affirmed") == "yes",
-    )
-    text = form_text(found.kind, language, district=district.pack.district, own_dir=settings.family_forms_dir)
-    errors: dict[str, str] = {}
-    try:
-        _consent, evidence = signing.sign(
-            session,
-            found,
-            signature=signature,
-            form=text,
-            origin=_origin(request),
-            storage=_storage(settings),
-            district=district,
-            _=_,
-        )
-    except signing.FamilyAnswerInvalid as exc:
-        errors = {field: _(words) for field, words in exc.errors.items()}
-    except (Conflict, Invalid) as exc:
-        errors = {"__form__": _(exc.message)}
-    if errors:
-        return _form(
-            request, session, found, language, settings, district, values=values, errors=errors, status_code=422
-        )
-    request.session[DONE_KEY] = {"act": found.status, "evidence_id": id_of(evidence)}
-    return RedirectResponse("/family", status_code=303)
-
-
-@router.post("/family/withdraw")
-def withdraw(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, district: DistrictDep
-) -> Response:
-    check_csrf(request, form)
-    found = _current(request, session)
-    if (gone := _gone(request, found, settings, district)) is not None:
-        return gone
-    found = _proven(request, session)
-    language = _language(request, found)
-    _ = gettext_for(language)
-    name = form.get("signer_name")
-    text = form_text(found.kind, language, district=district.pack.district, own_dir=settings.family_forms_dir)
-    try:
-        _revocation, evidence = signing.withdraw(
-            session,
-            found,
-            signer_name=name if isinstance(name, str) else "",
-            origin=_origin(request),
-            form=text,
-            storage=_storage(settings),
-            district=district,
-            _=_,
-        )
-    except signing.FamilyAnswerInvalid as exc:
-        return _form(
-            request,
-            session,
-            found,
-            language,
-            settings,
-            district,
-            errors={"withdraw_name": _(exc.errors["signer_name"])},
-            status_code=422,
-        )
-    except (Conflict, Invalid) as exc:
-        return _form(
-            request, session, found, language, settings, district, errors={"__form__": _(exc.message)}, status_code=409
-        )
-    request.session[DONE_KEY] = {"act": "withdrawn", "evidence_id": id_of(evidence)}
-    return RedirectResponse("/family", status_code=303)
-
-
-@router.get("/family/receipts/{evidence_id}")
-def receipt(
-    evidence_id: int, request: Request, session: SessionDep, district: DistrictDep, settings: SettingsDep
-) -> Response:
-    found = _proven(request, session)
-    for consent_id in _receipt_consents(session, found):
-        for evidence in evidence_of(session, consent_id):
-            if evidence.id == evidence_id and evidence.filename.endswith(f"-request-{found.id}.pdf"):
-                return Response(
-                    (settings.evidence_dir / evidence.sha256).read_bytes(),
-                    media_type="application/pdf",
-                    headers={
-                        "Content-Disposition": f'attachment; filename="{evidence.filename}"',
-                        "Cache-Control": "no-store",
-                    },
-                )
-    raise PageRefused("This receipt is not yours to download.")
-
-
-def _receipt_consents(session: SessionDep, found: ConsentRequest) -> list[int]:
-    """The child's forms: a withdrawal's receipt is kept with the form it withdrew, which may be a paper one."""
-    return [int(i) for i in session.exec(select(Consent.id).where(Consent.person_id == found.person_id)) if i]

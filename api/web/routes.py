@@ -16,6 +16,7 @@ from api.web import (
     pages_consents,
     pages_faces,
     pages_family,
+    pages_family_acts,
     pages_office,
     pages_people,
     pages_review,
@@ -44,6 +45,7 @@ def web_router() -> APIRouter:
         pages_takedowns,
         pages_class_lists,
         pages_family,
+        pages_family_acts,
     ):
         router.include_router(module.router)
     return router

@@ -163,3 +163,55 @@ def test_no_private_link_reaches_the_access_log():
     )
     HidePrivateLinks().filter(line)
     assert "s3cr3t" not in line.getMessage() and "/f/[private link]" in line.getMessage()
+
+
+def test_the_short_code_from_the_letter_opens_the_same_form(client, office):
+    person = add_student(client, office, "S-F9", "Paper Code")
+    code = ask(client, office, person_id=person)["items"][0]["short_code"]
+    page = client.get("/f")
+    wrong = client.post("/f", data={"csrf_token": csrf(page.text), "code": "ABCDE-FGHJK"})
+    assert wrong.status_code == 422 and "does not match" in wrong.text
+    typed = client.post("/f", data={"csrf_token": csrf(wrong.text), "code": code.lower().replace("-", " ")})
+    assert typed.status_code == 200 and "date of birth" in typed.text
+    assert "Paper Code" in prove(client, typed.text).text
+
+
+def test_one_address_trying_many_links_is_slowed_down(client, office, settings):
+    settings.rate_limit_birth_date_per_client = 3
+    people = [add_student(client, office, f"S-A{n}", f"Address {n}") for n in range(2)]
+    urls = [ask(client, office, person_id=p)["items"][0]["url"] for p in people]
+    page = open_link(client, urls[0])
+    for _ in range(2):
+        page = prove(client, page, {"day": "1", "month": "1", "year": "2001"}).text
+    page = open_link(client, urls[1])  # another child's link, from the same address
+    assert prove(client, page, {"day": "1", "month": "1", "year": "2001"}).status_code == 422
+    slowed = prove(client, page)
+    assert slowed.status_code == 429 and "Address 1" not in slowed.text
+
+
+def test_the_district_s_own_form_text_is_shown_and_recorded(client, session, office, settings, tmp_path):
+    own = tmp_path / "forms"
+    own.mkdir()
+    (own / "image_release.en.txt").write_text(
+        "Version: 2027-B\nTitle: Our own photo form\n\nWe post photos only where you say yes.\n", encoding="utf-8"
+    )
+    settings.family_forms_dir = own
+    person = add_student(client, office, "S-F10", "Own Text")
+    form = prove(client, open_link(client, ask(client, office, person_id=person)["items"][0]["url"]))
+    assert "Our own photo form" in form.text and "2027-B" in form.text
+    sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
+    consent = session.exec(select(Consent).where(Consent.person_id == person)).one()
+    assert consent.note is not None and "image_release.en version 2027-B" in consent.note
+
+
+def test_an_unanswered_request_past_its_day_reads_expired(client, session, office):
+    person = add_student(client, office, "S-F11", "Past Due")
+    ask(client, office, person_id=person)
+    request = session.exec(select(ConsentRequest).where(ConsentRequest.person_id == person)).one()
+    request.expires_at = request.created_at - timedelta(seconds=1)
+    session.add(request)
+    session.commit()
+    listed = client.get("/api/v1/consent-requests", params={"person_id": person}, headers=office).json()
+    assert listed["items"][0]["status"] == "expired"
+    again = ask(client, office, person_id=person)["items"][0]
+    assert again["status"] == "pending" and again["id"] != request.id  # a new link, the old one stays expired
