@@ -165,7 +165,7 @@ def page_instead(
     language = family_language(request, found)
     if found is None:
         return RedirectResponse("/f", status_code=303)
-    if requests.status_of(found, at=district.now()) == "expired":
+    if not requests.link_open(found, district=district):
         return message_page(
             request,
             language,

@@ -55,6 +55,14 @@ def status_of(request: ConsentRequest, *, at: datetime) -> str:
     return request.status
 
 
+def link_open(request: ConsentRequest, *, district: District) -> bool:
+    """Whether the family's link still opens its form. An unanswered link until it expires; an answered one until
+    the end of its school year, so that the family can withdraw or answer anew "at any time", as the form says."""
+    if request.status in OPEN:
+        return as_utc(district.now()) < as_utc(request.expires_at)
+    return district.today() <= date(request.school_year, 6, 30)
+
+
 def school_year_of(day: date) -> int:
     return end_of_school_year(day).year
 

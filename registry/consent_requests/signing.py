@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from registry.consent_requests.forms import NO, YES, FormText, MissingAnswers, consent_from_answers, questions
 from registry.consent_requests.receipts import Receipt, receipt_pdf
-from registry.consent_requests.service import status_of
+from registry.consent_requests.service import link_open
 from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate
@@ -74,7 +74,7 @@ def statement(_: Callable[[str], str]) -> str:
 
 def may_answer(session: Session, request: ConsentRequest, *, district: District) -> Person:
     """The student, if this request can still be answered: its link has not run out and the student is here."""
-    if status_of(request, at=district.now()) == "expired":
+    if not link_open(request, district=district):
         raise Conflict("This link has expired.")
     person = get_person(session, request.person_id)
     if person.status != "active":

@@ -143,6 +143,11 @@ def test_a_withdrawal_revokes_the_form_in_force_with_a_receipt(client, session, 
     form = prove(client, open_link(client, ask(client, office, person_id=person)["items"][0]["url"]))
     done = sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
     assert "Withdraw this consent" in done.text
+    # Past the day the link was to be answered by, an answered link still opens for the rest of the school year.
+    request = session.exec(select(ConsentRequest).where(ConsentRequest.person_id == person)).one()
+    request.expires_at = request.created_at - timedelta(seconds=1)
+    session.add(request)
+    session.commit()
     withdrawn = client.post("/family/withdraw", data={"csrf_token": csrf(done.text), "signer_name": "Maria Lopez"})
     assert withdrawn.status_code == 200 and "withdrawn" in withdrawn.text
     state = client.get("/api/v1/consents", params={"person_id": person}, headers=office).json()["items"][0]["state"]
