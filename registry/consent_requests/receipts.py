@@ -72,7 +72,7 @@ def receipt_pdf(receipt: Receipt, _: Callable[[str], str]) -> bytes:
     line(title, size=15, bold=True, height=8)
     line(f"{_('Student')}: {receipt.student}")
     line(f"{_('Time')}: {receipt.at:%Y-%m-%d %H:%M:%S %Z}")
-    line(f"{_('Address')}: {receipt.address}")
+    line(f"{_('Internet address')}: {receipt.address}")
     line(f"{_('Browser')}: {receipt.browser}")
     pdf.ln(2)
     if receipt.act == "signed":
