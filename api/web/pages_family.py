@@ -31,7 +31,9 @@ from registry.models.consent_requests import ConsentRequest
 from registry.people.service import get_person
 from registry.policy.ledger import District
 
-router = APIRouter(route_class=PageRoute)  # a refused CSRF token is a page, never a stack trace
+router = APIRouter(
+    route_class=PageRoute, include_in_schema=False
+)  # a refused CSRF token is a page, never a stack trace
 REQUEST_KEY, PROVEN_KEY, LANGUAGE_KEY, DONE_KEY = "family_request", "family_proven", "family_language", "family_done"
 
 

@@ -35,7 +35,7 @@ from registry.models.consent_requests import ConsentRequest
 from registry.models.consents import Consent
 from registry.policy.ledger import District
 
-router = APIRouter(route_class=PageRoute)
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,18 @@ def test_an_unanswered_request_past_its_day_reads_expired(client, session, offic
     assert listed["items"][0]["status"] == "expired"
     again = ask(client, office, person_id=person)["items"][0]
     assert again["status"] == "pending" and again["id"] != request.id  # a new link, the old one stays expired
+
+
+def test_a_stranger_without_a_link_gets_nothing_from_the_family_pages(client, office):
+    person = add_student(client, office, "S-F12", "Not Yours")
+    form = prove(client, open_link(client, ask(client, office, person_id=person)["items"][0]["url"]))
+    done = sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
+    receipt = re.search(r'href="(/family/receipts/\d+)"', done.text)
+    assert receipt
+    client.cookies.clear()  # another browser
+    assert client.get("/family", follow_redirects=False).headers["location"] == "/f"
+    assert client.get("/f/not-a-real-link").status_code == 404
+    assert client.get(receipt.group(1)).status_code == 403
+    for action in ("/family/birth-date", "/family/sign", "/family/withdraw"):
+        response = client.post(action, data={"signer_name": "Someone"})
+        assert response.status_code == 403 and "Not Yours" not in response.text

@@ -13,7 +13,10 @@ from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from tests.conftest import PASSWORD
 
-PUBLIC_PAGES = ("/login",)
+# The families' pages open with no account (a private link and the child's date of birth instead):
+# tests/api/test_consent_requests.py checks what a stranger gets from each.
+FAMILY_PAGES = ("/f/{token}", "/f", "/family", "/family/birth-date", "/family/sign", "/family/withdraw")
+PUBLIC_PAGES = ("/login", *FAMILY_PAGES, "/family/receipts/{evidence_id}")
 
 
 def _page_routes(app) -> list[tuple[str, str]]:
