@@ -47,8 +47,7 @@ def renew(
     data: RenewalCreate, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser
 ) -> ConsentRequestsMade:
     """Asks every family whose form of this kind runs out on the 30 June before the school year to renew it."""
-    today = district.today()
-    year = data.school_year or requests.school_year_of(today) + (1 if today.month <= 6 else 0)
+    year = data.school_year or campaign.renewal_year(district)
     return _ask(
         session,
         settings,

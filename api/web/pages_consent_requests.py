@@ -52,6 +52,7 @@ def _page(
         "consent_requests/campaign.html",
         {
             "year": year,
+            "renewal_year": campaign.renewal_year(district),
             "rows": campaign.campaign(session, school_year=year, kind=None, district=district),
             "school_options": [(s, s) for s in sorted(s for s in schools if s)],
             "group_options": [(str(g.id), g.name) for g in list_groups(session, user=user)],
@@ -145,8 +146,7 @@ def renew(
     request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficePage
 ) -> Response:
     kind = form.get("kind") if form.get("kind") in dict(KINDS) else "image_release"
-    today = district.today()
-    year = requests.school_year_of(today) + (1 if today.month <= 6 else 0)
+    year = campaign.renewal_year(district)
 
     asked = outreach.ask_families(
         session,

@@ -15,7 +15,7 @@ from io import StringIO
 
 from sqlmodel import Session, col, select
 
-from registry.consent_requests.service import OPEN, status_of
+from registry.consent_requests.service import OPEN, school_year_of, status_of
 from registry.models.base import id_of
 from registry.models.consent_requests import ConsentRequest
 from registry.models.consents import Consent, ConsentRevocation
@@ -88,6 +88,12 @@ def campaign_csv(rows: list[CampaignRow]) -> str:
     writer.writerow([f.name for f in fields(CampaignRow)])
     writer.writerows(astuple(row) for row in rows)
     return out.getvalue()
+
+
+def renewal_year(district: District) -> int:
+    """The school year a renewal asks for by default: from January to June the next one, from July the one begun."""
+    today = district.today()
+    return school_year_of(today) + (1 if today.month <= 6 else 0)
 
 
 def running_out(session: Session, *, kind: str, on: date) -> list[Person]:

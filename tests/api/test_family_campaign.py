@@ -4,11 +4,14 @@ the forms that run out on 30 June."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from io import StringIO
 
+from registry.consent_requests import campaign
 from registry.consent_requests.service import school_year_of
 from tests.api.clearance_helpers import record
 from tests.api.family_helpers import ALL_DESTINATIONS, add_student, ask, open_link, prove, sign
+from tests.api.test_disclosure import sign_in_page
 from tests.district import DISTRICT
 
 
@@ -79,3 +82,15 @@ def test_one_request_renews_every_form_running_out_and_the_answer_lasts_the_next
     sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
     newest = client.get("/api/v1/consents", params={"person_id": running_out}, headers=office).json()["items"][0]
     assert newest["valid_until"] == f"{next_year}-06-30" and newest["state"] == "active"
+
+
+def test_the_office_renews_from_the_page(client, session, office):
+    year = campaign.renewal_year(DISTRICT)
+    ending = add_student(client, office, "S-R9", "Page Renewal")
+    record(client, office, ending, signed_on=str(date(year - 2, 9, 1)))  # runs to 30 June of year - 1
+    token = sign_in_page(client, session, "office_staff")
+    assert f"Renew for the school year ending 30 June {year}" in client.get("/consent-requests").text
+    done = client.post("/consent-requests/renewal", data={"csrf_token": token, "kind": "image_release"})
+    assert done.status_code == 200 and "1 families asked to renew" in done.text
+    listed = client.get("/api/v1/consent-requests", params={"person_id": ending}, headers=office).json()
+    assert [r["school_year"] for r in listed["items"]] == [year]

@@ -271,7 +271,7 @@ def test_the_pages_fit_a_desktop_too(page: Page, server: Server) -> None:
 
 
 def test_the_office_asks_a_school_and_prints_its_letters(
-    page: Page, server: Server, sign_in: Callable[[str], Page]
+    page: Page, server: Server, sign_in: Callable[[str], Page], shoot: Callable[[Page, str], None]
 ) -> None:
     with unit_of_work(server.app.state.bind) as session:
         for n in range(2):
@@ -297,6 +297,7 @@ def test_the_office_asks_a_school_and_prints_its_letters(
     row = page.locator("tr", has_text="Oak Hill").first
     expect(row).to_contain_text("2")
     check_page(page)
+    shoot(page, "family-forms-office")
     with page.expect_download() as download:
         page.get_by_role("link", name="Letters for Oak Hill (PDF)").click()
     assert download.value.suggested_filename == "letters.pdf"
