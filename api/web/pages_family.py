@@ -1,5 +1,5 @@
 """The family's pages: no account. A private link (or the short code from a letter) opens one child's request,
-the child's date of birth proves who is asking, and the family signs, declines or withdraws.
+the child's date of birth proves who is asking, and the family signs, declines or withdraws (pages_family_acts.py).
 
 The link's token is in the address only for the first request: it is swapped at once for the request's id in
 the signed session cookie and the browser is sent on to /family, so the token is not left in the address bar,
