@@ -116,6 +116,8 @@ def sign(
     """Records the family's answers as a consent (a refusal when every answer is No) with its receipt."""
     person = may_answer(session, request, district=district)
     status, scopes = _checked(signature, request)
+    if status == v.GRANTED:
+        _refuse_a_same_day_yes(session, person, request.kind, district=district)
     signer = " ".join(signature.signer_name.split())
     # A renewal asked for a later school year: the family's yes holds from today to the end of that year.
     ends = date(request.school_year, 6, 30)
@@ -157,6 +159,21 @@ def sign(
     session.add(request)
     session.flush()
     return consent, evidence
+
+
+SAME_DAY_NO = (
+    "A No was given for your child today. It cannot be changed to Yes on the same day: "
+    "open this link again tomorrow to answer Yes."
+)
+
+
+def _refuse_a_same_day_yes(session: Session, person: Person, kind: str, *, district: District) -> None:
+    """On one day a refusal wins over any grant (the ledger's rule 3), so a Yes after a No signed today would be
+    recorded and yet never read. It is refused with the reason instead of being kept as a form that does nothing."""
+    reading = standing.read_standing(session, person, kind=kind, destination=None, district=district)
+    act = reading.act
+    if act is not None and act.status == v.REFUSED and act.signed_on == district.today():
+        raise Conflict(SAME_DAY_NO)
 
 
 def form_in_force(session: Session, request: ConsentRequest, *, district: District) -> Consent | None:

@@ -235,3 +235,20 @@ def test_a_stranger_without_a_link_gets_nothing_from_the_family_pages(client, of
     for action in ("/family/birth-date", "/family/sign", "/family/withdraw"):
         response = client.post(action, data={"signer_name": "Someone"})
         assert response.status_code == 403 and "Not Yours" not in response.text
+
+
+def test_a_yes_after_a_no_the_same_day_is_refused_with_the_reason(client, session, office):
+    person = add_student(client, office, "S-F13", "Changed Mind")
+    form = prove(client, open_link(client, ask(client, office, person_id=person)["items"][0]["url"]))
+    declined = sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "no"))
+    again = sign(client, declined.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
+    assert again.status_code == 422 and "open this link again tomorrow" in again.text
+    assert [c.status for c in session.exec(select(Consent).where(Consent.person_id == person))] == ["refused"]
+    # No after Yes the same day is recorded: a refusal always counts.
+    other = add_student(client, office, "S-F14", "Second Thoughts")
+    client.cookies.clear()
+    form = prove(client, open_link(client, ask(client, office, person_id=other)["items"][0]["url"]))
+    granted = sign(client, form.text, dict.fromkeys(ALL_DESTINATIONS, "yes"))
+    assert sign(client, granted.text, dict.fromkeys(ALL_DESTINATIONS, "no")).status_code == 200
+    state = client.get("/api/v1/consents", params={"person_id": other}, headers=office).json()["items"][0]["state"]
+    assert state == "refused"
