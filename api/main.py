@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.access_log import hide_private_links
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.lanes import Lanes
@@ -24,6 +25,7 @@ from api.routes import (
     auth,
     class_lists,
     clearances,
+    consent_requests,
     consents,
     events,
     faces,
@@ -202,9 +204,23 @@ def create_app(
     app.state.analysis_pool = shared_pool(pool_size(settings))
     install_error_handlers(app)
     install_not_found_page(app)
+    hide_private_links()
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, people, faces, consents, events, clearances, takedowns, audit, albums, groups, class_lists):
+    for module in (
+        auth,
+        people,
+        faces,
+        consents,
+        consent_requests,
+        events,
+        clearances,
+        takedowns,
+        audit,
+        albums,
+        groups,
+        class_lists,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(web_router())

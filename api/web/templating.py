@@ -78,6 +78,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("/people", "People", Permission.MANAGE_PEOPLE),
     ("/roster", "Import roster", Permission.MANAGE_PEOPLE),
     ("/events", "Events", Permission.MANAGE_PEOPLE),
+    ("/consent-requests", "Family forms", Permission.MANAGE_PEOPLE),
     ("/review", "Review queue", Permission.REVIEW),
     ("/admin/users", "Users", Permission.MANAGE_ACCOUNTS),
     ("/admin/tokens", "API tokens", Permission.MANAGE_ACCOUNTS),

@@ -307,6 +307,28 @@ def attach_evidence(
     content_type = sniff_evidence(
         data, max_bytes=max_bytes, max_decode_bytes=max_decode_bytes, cpu_seconds=check_cpu_seconds
     )
+    return keep_evidence(
+        session,
+        consent=consent,
+        data=data,
+        content_type=content_type,
+        filename=filename,
+        directory=directory,
+        uploaded_by_id=uploaded_by_id,
+    )
+
+
+def keep_evidence(
+    session: Session,
+    *,
+    consent: Consent,
+    data: bytes,
+    content_type: str,
+    filename: str,
+    directory: Path,
+    uploaded_by_id: int,
+) -> ConsentEvidence:
+    """Keeps a file as a form's evidence: an uploaded scan once checked, or a receipt the service wrote itself."""
     digest = hashlib.sha256(data).hexdigest()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / digest

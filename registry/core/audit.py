@@ -30,6 +30,8 @@ SECRET_COLUMNS = {  # never logged, only named
     "encoding": "128 numbers",
     "password_hash": "password hash",
     "token_hash": "token hash",
+    "token_salt": "link secret",
+    "code_hash": "short code hash",
     "thumbnail": "JPEG thumbnail",
 }
 CHAIN_LOCK_KEY = 4_118_051_303  # any constant; PostgreSQL advisory locks are per database

@@ -104,6 +104,25 @@ class Settings(BaseSettings):
     photo_check_wait_seconds: float = Field(
         10.0, gt=0, le=120, description="longest a photo waits for its turn in a request; past it, it is queued"
     )
+    # Families sign online (registry/consent_requests/): their private links, the date-of-birth check, e-mail.
+    public_url: str = Field(
+        "http://localhost:8000", description="the service's address as families reach it: links, letters, e-mails"
+    )
+    family_link_days: int = Field(30, ge=1, le=400, description="days a family's private link stays open")
+    family_birth_date_tries: int = Field(
+        5, ge=1, le=50, description="wrong dates of birth on one link before it is held for family_lock_minutes"
+    )
+    family_lock_minutes: int = Field(15, ge=1, le=24 * 60)
+    rate_limit_birth_date_per_client: int = Field(
+        20, ge=0, description="dates of birth and short codes tried per window from one address"
+    )
+    family_forms_dir: Path | None = Field(
+        None, description="the district's own form texts (<kind>.<language>.txt); the built-in texts otherwise"
+    )
+    smtp_url: str | None = Field(
+        None, description="smtp://user:password@host:port (smtps:// for TLS, ?starttls=1): e-mail to families"
+    )
+    mail_from: str = Field("consent-registry@localhost", description="the From address of e-mail to families")
     max_album_photos: int = Field(1000, ge=1, description="photos in one album upload (files or zip members)")
     max_album_bytes: int = Field(
         4 * 1024**3, ge=1024, description="one album upload (its photos or its zip), zips counted uncompressed"

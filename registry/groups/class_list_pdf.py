@@ -24,16 +24,16 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
     pdf = FPDF(format="letter")
     pdf.set_title(f"Do not post: {listing.title}")
     pdf.set_auto_page_break(auto=True, margin=15)
-    family = _font(pdf)
+    family = unicode_font(pdf)
     pdf.add_page()
     pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 8, _text(family, f"Do not post: {listing.title}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, font_text(family, f"Do not post: {listing.title}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 10)
     where = v.DESTINATION_LABELS[listing.destination]
     pdf.multi_cell(
         0,
         5,
-        _text(
+        font_text(
             family,
             (
                 f"People whose image may not go on {where}: no release or consent for it, or a refusal on "
@@ -51,7 +51,7 @@ def class_list_pdf(session: Session, listing: ClassList) -> bytes:
             _part(pdf, family, heading, part, photos)
     if not listing.listed:
         pdf.set_font(family, "B", 12)
-        pdf.cell(0, 8, _text(family, f"Everyone here has a release or consent for {where}."))
+        pdf.cell(0, 8, font_text(family, f"Everyone here has a release or consent for {where}."))
     return bytes(pdf.output())
 
 
@@ -63,7 +63,7 @@ def _part(pdf: FPDF, family: str, heading: str, people: tuple[ListedPerson, ...]
     if pdf.get_y() + 10 + PHOTO_MM > pdf.h - 15:
         pdf.add_page()
     pdf.set_font(family, "B", 13)
-    pdf.cell(0, 8, _text(family, f"{heading} ({len(people)})"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, font_text(family, f"{heading} ({len(people)})"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     for student in people:
         if pdf.get_y() + PHOTO_MM + 4 > pdf.h - 15:
@@ -75,10 +75,12 @@ def _part(pdf: FPDF, family: str, heading: str, people: tuple[ListedPerson, ...]
             pdf.rect(pdf.l_margin, top, PHOTO_MM, PHOTO_MM)
         pdf.set_xy(pdf.l_margin + PHOTO_MM + 4, top)
         pdf.set_font(family, "B", 11)
-        pdf.cell(0, 6, _text(family, f"{student.name}{who(student)} - {label(student)}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0, 6, font_text(family, f"{student.name}{who(student)} - {label(student)}"), new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.set_x(pdf.l_margin + PHOTO_MM + 4)
         pdf.set_font(family, "", 9)
-        pdf.multi_cell(0, 4.5, _text(family, student.words), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.5, font_text(family, student.words), new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), top + PHOTO_MM) + 3)
     pdf.ln(2)
 
@@ -106,7 +108,7 @@ def covered(listing: ClassList) -> str:
     return f"{students} and {listing.others} adult{'' if listing.others == 1 else 's'} of the group"
 
 
-def _font(pdf: FPDF) -> str:
+def unicode_font(pdf: FPDF) -> str:
     if all(f.exists() for f in FONT_FILES):
         pdf.add_font("DejaVu", "", str(FONT_FILES[0]))
         pdf.add_font("DejaVu", "B", str(FONT_FILES[1]))
@@ -114,7 +116,7 @@ def _font(pdf: FPDF) -> str:
     return "Helvetica"
 
 
-def _text(family: str, text: str) -> str:
+def font_text(family: str, text: str) -> str:
     return text if family == "DejaVu" else text.encode("latin-1", "replace").decode("latin-1")
 
 

@@ -9,6 +9,7 @@ from registry.models import (
     audit,  # noqa: F401
     base,  # noqa: F401
     clearances,  # noqa: F401
+    consent_requests,  # noqa: F401
     consents,  # noqa: F401
     events,  # noqa: F401
     faces,  # noqa: F401

@@ -13,7 +13,15 @@ from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from tests.conftest import PASSWORD
 
-PUBLIC_PAGES = ("/login", "/privacy")  # the retention schedule is public (Illinois BIPA)
+# The families' pages open with no account (a private link and the child's date of birth instead):
+# tests/api/test_consent_requests.py checks what a stranger gets from each.
+FAMILY_PAGES = ("/f/{token}", "/f", "/family", "/family/birth-date", "/family/sign", "/family/withdraw")
+PUBLIC_PAGES = (
+    "/login",
+    "/privacy",
+    *FAMILY_PAGES,
+    "/family/receipts/{evidence_id}",
+)  # /privacy: the retention schedule is public (Illinois BIPA)
 
 
 def _page_routes(app) -> list[tuple[str, str]]:

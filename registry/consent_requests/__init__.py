@@ -1,0 +1,1 @@
+"""Families sign and withdraw online: consent requests, their private links, the family's form, letters and e-mail."""
