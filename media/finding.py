@@ -49,7 +49,7 @@ from media.faces import Box, Face, encode_faces
 DEFAULT_SIDE = 1600
 DEFAULT_SECONDS = 60.0
 DEFAULT_MAX_PIXELS = 24_000_000
-DEFAULT_MIN_FACE_PX = 32
+DEFAULT_MIN_FACE_PX = 40
 # A face the first detector scores at least this is a face without a second opinion (YuNet's scores on
 # the faces of tests/data run 0.85-0.95, 0.68-0.86 with the upper half covered; on photos without people
 # it never passed 0.68: benchmarks/recall.py).

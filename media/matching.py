@@ -10,10 +10,10 @@ Fail closed: anything short of a confident identification is never "identified".
 
 Default min_margin 0.06: on the test photos (tests/data/faces) genuine identifications lead the next person
 by 0.34 or more, so the margin only bites when two enrolled people are both close (twins,
-siblings). Default min_face_px 32: HOG at one upsampling finds faces from about 36 px; measured by
-``benchmarks/gallery.py`` on faces shrunk to 36 px and compared with the full-size photo enrolled, as a
-wide shot is: 0.89 of genuine pairs within 0.5 (0.91 at 60 px), no impostor pair within 0.6. Below about
-30 px the encoder's 150 px face chip is mostly interpolation.
+siblings). Default min_face_px 40. Faces shrunk to 32-36 px still match their full-size photo about as
+often as at 60 px (``benchmarks/gallery.py``), but lowering it let a photo through whose only hold was its
+36 px faces while people seen from behind stood unseen at the back (``benchmarks/precision.py``): it waits
+until people whose faces cannot be seen are found on their own.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def match_faces(
     match_threshold: float = 0.5,
     review_threshold: float = 0.6,
     min_margin: float = 0.06,
-    min_face_px: int = 32,
+    min_face_px: int = 40,
     recognisable_px: int = 0,
     within: Collection[int] | None = None,
     watched: Collection[int] = (),

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     match_threshold: float = Field(0.5, gt=0, lt=1)
     review_threshold: float = Field(0.6, gt=0, lt=1)
     min_margin: float = Field(0.06, ge=0, lt=1)
-    min_face_px: int = Field(32, ge=1)
+    min_face_px: int = Field(40, ge=1)
     recognisable_face_px: int = Field(
         80,
         ge=0,
