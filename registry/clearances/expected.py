@@ -20,11 +20,10 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from registry.clearances.gallery import led_members, members_at, said_no_to_release
 from registry.models.accounts import User
-from registry.models.consents import Consent, ConsentRevocation
 from registry.models.events import Event
 from registry.models.faces import FaceTemplate
-from registry.models.groups import Group, GroupLeader, GroupMember
 from registry.models.people import Person
 
 
@@ -33,25 +32,16 @@ def unrecognisable_refusals(session: Session, *, event_id: int | None, uploader:
     schools = _schools(session, event_id=event_id, uploader=uploader)
     where = []
     if schools:
-        at_school = select(GroupMember.person_id).join(Group, col(Group.id) == col(GroupMember.group_id))
-        where += [
-            col(Person.school).in_(schools),
-            col(Person.id).in_(at_school.where(col(Group.school).in_(schools))),
-        ]
+        where += [col(Person.school).in_(schools), col(Person.id).in_(members_at(schools))]
     if uploader is not None and uploader.id is not None:
-        led = select(GroupMember.person_id).join(GroupLeader, col(GroupLeader.group_id) == col(GroupMember.group_id))
-        where.append(col(Person.id).in_(led.where(GroupLeader.user_id == uploader.id)))
+        where.append(col(Person.id).in_(led_members(uploader)))
     if not where:
         return set()
-    revoked = select(ConsentRevocation.consent_id)
-    refused = select(Consent.person_id).where(
-        col(Consent.kind) == "image_release", or_(col(Consent.status) == "refused", col(Consent.id).in_(revoked))
-    )
     rows = session.exec(
         select(Person.id).where(
             Person.status == "active",
             or_(*where),
-            col(Person.id).in_(refused),
+            col(Person.id).in_(said_no_to_release()),
             col(Person.id).not_in(select(FaceTemplate.person_id)),
         )
     ).all()

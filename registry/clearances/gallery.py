@@ -51,14 +51,13 @@ class Gallery:
 def gallery_for(session: Session, *, event_id: int | None, uploader: User | None, today: date) -> Gallery:
     """The enrolled people a photo with this event and uploader is matched against, and who is watched."""
     schools = circle_schools(session, event_id=event_id, uploader=uploader)
-    led = _led_members(uploader)
+    led = led_members(uploader)
     enrolled = select(FaceTemplate.person_id)
     if not schools and session.exec(led.limit(1)).first() is None:
         return Gallery(None, frozenset(), "matched against everyone enrolled (no school or group known for the photo)")
     where = [col(Person.school).is_(None), col(Person.id).in_(led)]
     if schools:
-        at_school = select(GroupMember.person_id).join(Group, col(Group.id) == col(GroupMember.group_id))
-        where += [col(Person.school).in_(schools), col(Person.id).in_(at_school.where(col(Group.school).in_(schools)))]
+        where += [col(Person.school).in_(schools), col(Person.id).in_(members_at(schools))]
     people = frozenset(
         int(row)
         for row in session.exec(select(Person.id).where(or_(*where), col(Person.id).in_(enrolled))).all()
@@ -90,9 +89,24 @@ def circle_schools(session: Session, *, event_id: int | None, uploader: User | N
     return schools
 
 
-def _led_members(uploader: User | None) -> SelectOfScalar[int]:
+def led_members(uploader: User | None) -> SelectOfScalar[int]:
+    """The members of the groups ``uploader`` leads (none without an uploader)."""
     led = select(GroupMember.person_id).join(GroupLeader, col(GroupLeader.group_id) == col(GroupMember.group_id))
     return led.where(GroupLeader.user_id == (uploader.id if uploader is not None and uploader.id else -1))
+
+
+def members_at(schools: set[str]) -> SelectOfScalar[int]:
+    """The members of every group at ``schools``."""
+    at_school = select(GroupMember.person_id).join(Group, col(Group.id) == col(GroupMember.group_id))
+    return at_school.where(col(Group.school).in_(schools))
+
+
+def said_no_to_release() -> SelectOfScalar[int]:
+    """People with a refused or withdrawn image release, ever."""
+    revoked = select(ConsentRevocation.consent_id)
+    return select(Consent.person_id).where(
+        col(Consent.kind) == "image_release", or_(col(Consent.status) == "refused", col(Consent.id).in_(revoked))
+    )
 
 
 def _may_not_be_shown(session: Session, *, today: date) -> set[int]:
@@ -100,9 +114,6 @@ def _may_not_be_shown(session: Session, *, today: date) -> set[int]:
     Wider than the ledger's reading on purpose: a later form that lifts a refusal still leaves the person
     watched, which can only send a photo to a reviewer."""
     revoked = select(ConsentRevocation.consent_id)
-    said_no = select(Consent.person_id).where(
-        col(Consent.kind) == "image_release", or_(col(Consent.status) == "refused", col(Consent.id).in_(revoked))
-    )
     in_force = select(Consent.person_id).where(
         col(Consent.kind) == "image_release",
         col(Consent.status) == "granted",
@@ -115,7 +126,7 @@ def _may_not_be_shown(session: Session, *, today: date) -> set[int]:
             col(Person.id).in_(select(FaceTemplate.person_id)),
             or_(
                 col(Person.status) != "active",
-                col(Person.id).in_(said_no),
+                col(Person.id).in_(said_no_to_release()),
                 col(Person.id).not_in(in_force),
             ),
         )
