@@ -16,8 +16,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from registry.core.settings import Settings
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -131,3 +134,8 @@ def storage_at(url: str) -> Storage:
     if parts.scheme in ("", "file"):
         return FileStorage(Path(unquote(parts.path) if parts.scheme else url))
     raise ValueError(f"REGISTRY_STORAGE_URL must start with file://, not {parts.scheme}://")
+
+
+def storage_for(settings: Settings) -> Storage:
+    """The service's store: the data folder (``settings.data_dir``), each key a file under it."""
+    return FileStorage(settings.data_dir)
