@@ -184,3 +184,55 @@ def test_fifty_concurrent_grants_revocations_and_clearances_leave_one_consistent
         assert verified.status_code == 200 and verified.json()["ok"], verified.text
     output = log.read_text()
     assert "database is locked" not in output and "Traceback" not in output, output[-5000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)  # PostgreSQL: tests/registry/test_upload_claims.py
+def test_the_same_photo_sent_twice_at_once_to_two_workers_is_one_clearance_and_one_review_item(server):
+    """A second tap while the first upload is still being checked: whichever worker receives it, it waits for
+    the first's clearance (the upload is claimed in the database) and answers with it."""
+    url, log = server
+    photo = (FACES / "people/kit_harington/kit-2.jpg").read_bytes()
+    with httpx.Client(base_url=url, timeout=300) as client:
+        admin = signed_in(client, ADMIN, PASSWORD)
+        for role in ("office_staff", "employee", "reviewer"):
+            account = {"email": f"{role}@district.example.org", "full_name": role, "role": role, "password": PASSWORD}
+            created(client.post("/api/v1/users", headers=admin, json=account))
+        office, employee, reviewer = (
+            signed_in(client, f"{role}@district.example.org", PASSWORD)
+            for role in ("office_staff", "employee", "reviewer")
+        )
+        kit = created(
+            client.post(
+                "/api/v1/people",
+                headers=office,
+                json={"external_id": "C-1", "kind": "community_member", "name": "Kit Harington"},
+            )
+        )["id"]
+        biometric = {**GRANT, "person_id": kit, "kind": "biometric", "scopes": [], "signer_relationship": "self"}
+        created(client.post("/api/v1/consents", headers=office, json=biometric))
+        reference = (FACES / "people/kit_harington/kit-1.jpg").read_bytes()
+        created(
+            client.post(
+                f"/api/v1/people/{kit}/faces", headers=office, files={"photo": ("kit.jpg", reference, "image/jpeg")}
+            )
+        )
+
+        def tap(_: int) -> httpx.Response:
+            return client.post(
+                "/api/v1/clearances",
+                headers=employee,
+                files={"photo": ("kit-2.jpg", photo, "image/jpeg")},
+                data={"destination": "personal_social_media", "context_kind": "classroom", "context_public": "false"},
+            )
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = (created(response) for response in pool.map(tap, range(2)))
+        assert first["id"] == second["id"]
+        assert first["decision"] == "needs_review"  # a volunteer the policy does not name
+        waiting = client.get("/api/v1/clearances", headers=reviewer, params={"decision": "needs_review"}).json()
+        assert [item["id"] for item in waiting["items"]] == [first["id"]]
+        everything = client.get("/api/v1/clearances", headers=admin).json()
+        assert everything["total"] == 1
+    output = log.read_text()
+    assert "Traceback" not in output, output[-5000:]

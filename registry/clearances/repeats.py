@@ -3,7 +3,8 @@
 The same photo (its SHA-256) from the same account for the same question (destination, event or occasion,
 tags, caption) within ``Settings.repeat_upload_minutes`` answers with the clearance already made: one
 photo is one item for a reviewer, however often it was sent. While the first is being checked, the
-same upload waits for it (in this service process) and then answers with it. Anything written since that
+same upload waits for it, whichever service process or host received either (the first claims the upload in
+the database: upload_claims.py), and then answers with it. Anything written since that
 could decide the photo differently (a consent, a face, a person, an event: the audit log says) makes the
 photo sent again a new check.
 """
@@ -11,11 +12,9 @@ photo sent again a new check.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -23,7 +22,7 @@ from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.reviews import redacted_copy
 from registry.clearances.service import clear_photo, resolve_check
-from registry.core.db import end_before_slow_work, keep_for_a_repeat
+from registry.clearances.upload_claims import claim_key, once_anywhere
 from registry.models.accounts import User
 from registry.models.audit import AuditEntry
 from registry.models.base import as_utc, id_of, utcnow
@@ -32,48 +31,17 @@ from registry.models.clearances import Clearance
 T = TypeVar("T")
 
 
-class _InHand:
-    """The uploads being checked in this process: one at a time per key, the others wait their turn."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[Hashable, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def one_at_a_time(self, key: Hashable) -> Iterator[None]:
-        with self._guard:
-            lock, waiting = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, waiting + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, waiting = self._locks[key]
-                if waiting == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, waiting - 1)
-
-
-IN_HAND = _InHand()
-
-
 def once(
-    session: Session, key: Hashable, *, using: Clearing, earlier: Callable[[], T | None], make: Callable[[], T]
+    session: Session, key: tuple[Any, ...], *, using: Clearing, earlier: Callable[[], T | None], make: Callable[[], T]
 ) -> T:
-    """``earlier()`` if it finds what this upload already made, else ``make()``, committed before the next
-    request with the same key may look. No transaction is held while waiting (on SQLite it holds the write lock)."""
-    if using.hold_no_transaction:
-        end_before_slow_work(session)
-    with IN_HAND.one_at_a_time(key):
+    """``earlier()`` if it finds what this upload already made, else ``make()``. In a request the upload is
+    claimed in the database first (upload_claims.py), so that the same upload at any service process waits for
+    this one; a session that commits nothing itself (a test's, a command's) is alone with its uploads."""
+    if not using.hold_no_transaction:
         found = earlier()
-        if found is not None:
-            return found
-        made = make()
-        if using.hold_no_transaction:
-            keep_for_a_repeat(session)
-        return made
+        return found if found is not None else make()
+    stale_after = timedelta(seconds=using.settings.repeat_upload_wait_seconds)
+    return once_anywhere(session, claim_key(*key), stale_after=stale_after, earlier=earlier, make=make)
 
 
 def clear_photo_once(session: Session, check: PhotoCheck, photo: bytes, *, using: Clearing) -> Clearance:
@@ -82,7 +50,22 @@ def clear_photo_once(session: Session, check: PhotoCheck, photo: bytes, *, using
     if minutes == 0 or check.redacted_of is not None:
         return clear_photo(session, check, photo, using=using)
     sha256 = hashlib.sha256(photo).hexdigest()
-    key = ("photo", id_of(check.uploader), sha256, check.destination, check.event_id, check.context_kind)
+    settings = using.settings
+    key = (
+        "photo",
+        id_of(check.uploader),
+        sha256,
+        check.destination,
+        check.event_id,
+        check.context_kind,
+        check.context_public,
+        sorted(check.tags),
+        check.caption,
+        using.pack.id,
+        using.pack.version,
+        [settings.match_threshold, settings.review_threshold, settings.min_margin, settings.min_face_px],
+        settings.recognisable_face_px,
+    )
     return once(
         session,
         key,

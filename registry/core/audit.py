@@ -25,7 +25,9 @@ from registry.core import bulk
 from registry.models.audit import GENESIS_HASH, AuditEntry
 from registry.models.base import as_utc, utcnow
 
-NOT_AUDITED = frozenset({"audit_entries", "registry_state", "alembic_version"})  # bookkeeping, not records
+NOT_AUDITED = frozenset(
+    {"audit_entries", "registry_state", "upload_claims", "alembic_version"}
+)  # bookkeeping, not records
 SECRET_COLUMNS = {  # never logged, only named
     "encoding": "128 numbers",
     "password_hash": "password hash",

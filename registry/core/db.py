@@ -104,7 +104,7 @@ def unit_of_work(engine: Engine, *, actor: str = "system") -> AbstractContextMan
 
 def end_before_slow_work(session: Session) -> None:
     """Commits what is done so far before work that takes seconds without the database (reading a
-    photo's faces) or before the request waits for another thread: on SQLite every transaction holds
+    photo's faces) or before the request waits for another request: on SQLite every transaction holds
     the write lock (BEGIN IMMEDIATE), so holding one across the wait would stall every other request."""
     session.commit()
 
@@ -124,6 +124,12 @@ def hand_over(session: Session) -> None:
 def keep_for_a_repeat(session: Session) -> None:
     """Commits a photo's clearance before the request answers, so that the same upload sent again (a second
     tap, a retried request, waiting for this one) finds it and answers with it instead of a second clearance."""
+    session.commit()
+
+
+def claim_in_the_open(session: Session) -> None:
+    """Commits a change to an upload's claim at once (registry/clearances/upload_claims.py): the same upload sent
+    to any service process must see at once that it is being checked, or that it no longer is."""
     session.commit()
 
 

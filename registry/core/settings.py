@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         description="the same photo sent again by the same account for the same question within this many minutes "
         "answers with the clearance already made (a second tap, a retried request); 0: every upload is checked anew",
     )
+    repeat_upload_wait_seconds: float = Field(
+        180.0,
+        gt=0,
+        le=3600,
+        description="the same upload sent while the first is still being checked (by any service process) waits at "
+        "most this long for its clearance; a claim older than this, whose process died, is taken over",
+    )
     policy_pack: str = Field("litchfield-4118.51", description="built-in pack id or a path to a pack")
     time_zone: str = Field(
         "America/New_York", description="the district's time zone: its calendar day is 'today' for every consent"
