@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +15,7 @@ from api.deps import PackDep, SessionDep, SettingsDep
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
+from api.web.held_photos import HeldAlbum, forget_album, held_album, hold_album
 from api.web.pages_clearances import check_request, form_page
 from api.web.templating import render
 from api.web.uploads import too_large
@@ -24,6 +27,8 @@ from registry.core.errors import RegistryError, TooLarge
 from registry.core.settings import Settings
 from registry.models.accounts import User
 from registry.models.albums import AlbumJob
+from registry.models.base import id_of
+from registry.policy.pack import PolicyPack
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 THUMBNAIL_URL = "/albums/{album}/items/{item}/thumbnail"
@@ -56,6 +61,46 @@ def start_album(
     values["tags"] = checked(form, "tags")
     photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
     archive = uploaded(form, "zip")
+    token = optional(values, "held_album")
+    chosen = bool(photos) or archive is not None
+    held = None if chosen else held_album(settings, user_id=id_of(user), token=token)
+    if chosen:  # photos chosen again replace the ones kept
+        forget_album(settings, user_id=id_of(user), token=token)
+    job: AlbumJob | None = None
+    with ExitStack() as opened:
+        if held is not None:
+            photos, archive = _reopened(held, opened)
+        errors = _check_album(settings, values, photos, archive)
+        if token and held is None and not chosen:
+            errors["photo"] = "The photos kept after the mistake are no longer kept (30 minutes): choose them again."
+        if not errors:
+            job = _started_album(
+                session, values, photos, archive, user=user, pack=pack, settings=settings, errors=errors
+            )
+    if job is None:
+        kept = _keep_after_mistake(settings, errors, user=user, held=held, photos=photos, archive=archive)
+        if held is not None and kept is None:
+            forget_album(settings, user_id=id_of(user), token=token)
+        extra = {"held_album": kept.token, "held_words": kept.words()} if kept else {"photo_lost": chosen or bool(held)}
+        return form_page(request, session, pack, values={**values, **extra}, errors=errors, status_code=422, album=True)
+    forget_album(settings, user_id=id_of(user), token=token)
+    hand_over(session)
+    runner = getattr(request.app.state, "album_runner", None)
+    if runner is not None:
+        runner.wake()
+    return RedirectResponse(f"/albums/{job.id}", status_code=303)
+
+
+@router.post("/albums/new/forget")
+def forget_kept_photos(form: FormDep, settings: SettingsDep, user: PageUser) -> Response:
+    """The sender does not want the photos kept after a mistake: they are deleted now."""
+    forget_album(settings, user_id=id_of(user), token=optional(text_values(form), "held_album"))
+    return RedirectResponse("/albums/new", status_code=303)
+
+
+def _check_album(
+    settings: Settings, values: dict[str, Any], photos: list[UploadFile], archive: UploadFile | None
+) -> dict[str, str]:
     errors = check_request(values, bool(photos) or archive is not None)
     if errors.get("photo"):
         errors["photo"] = "Choose the photos, or a zip file of them."
@@ -63,47 +108,81 @@ def start_album(
         errors["photo"] = f"An album takes at most {settings.max_album_photos} photos; you chose {len(photos)}."
     if sum(p.size or 0 for p in photos) > settings.max_album_bytes:
         errors["photo"] = too_large(settings, "album", size=sum(p.size or 0 for p in photos))
-    if not errors:
-        event_id = optional(values, "event_id")
-        try:
-            job = albums.start_album(
-                session,
-                PhotoCheck(
-                    uploader=user,
-                    destination=str(values["destination"]),
-                    event_id=int(event_id) if event_id else None,
-                    context_kind=None if event_id else str(values.get("context_kind")),
-                    context_public=None if event_id else values.get("context_public") == "yes",
-                    tags=tuple(values["tags"]),
-                    caption=optional(values, "caption"),
-                ),
-                source="web",
-                pack=pack,
-            )
-        except RegistryError as exc:
-            discard(session)
-            errors[FORM] = exc.message
-    if not errors:
-        try:
-            _add_photos(session, job=job, photos=photos, archive=archive, settings=settings)
-        except RegistryError as exc:  # the zip: unreadable, or too many or too large photos in it
-            discard(session)
-            errors["zip"] = exc.message
-    if errors:
-        return form_page(
-            request,
+    return errors
+
+
+def _started_album(
+    session: Session,
+    values: dict[str, Any],
+    photos: list[UploadFile],
+    archive: UploadFile | None,
+    *,
+    user: User,
+    pack: PolicyPack,
+    settings: Settings,
+    errors: dict[str, str],
+) -> AlbumJob | None:
+    """The album with its photos; or None, ``errors`` filled in and nothing kept of it."""
+    event_id = optional(values, "event_id")
+    try:
+        job = albums.start_album(
             session,
-            pack,
-            values={**values, "photo_lost": bool(photos) or archive is not None},
-            errors=errors,
-            status_code=422,
-            album=True,
+            PhotoCheck(
+                uploader=user,
+                destination=str(values["destination"]),
+                event_id=int(event_id) if event_id else None,
+                context_kind=None if event_id else str(values.get("context_kind")),
+                context_public=None if event_id else values.get("context_public") == "yes",
+                tags=tuple(values["tags"]),
+                caption=optional(values, "caption"),
+            ),
+            source="web",
+            pack=pack,
         )
-    hand_over(session)
-    runner = getattr(request.app.state, "album_runner", None)
-    if runner is not None:
-        runner.wake()
-    return RedirectResponse(f"/albums/{job.id}", status_code=303)
+    except RegistryError as exc:
+        discard(session)
+        errors[FORM] = exc.message
+        return None
+    try:
+        _add_photos(session, job=job, photos=photos, archive=archive, settings=settings)
+    except RegistryError as exc:  # the zip: unreadable, or too many or too large photos in it
+        discard(session)
+        errors["zip"] = exc.message
+        return None
+    return job
+
+
+def _keep_after_mistake(
+    settings: Settings,
+    errors: dict[str, str],
+    *,
+    user: User,
+    held: HeldAlbum | None,
+    photos: list[UploadFile],
+    archive: UploadFile | None,
+) -> HeldAlbum | None:
+    """The photos kept for the form sent again: those already kept, or the ones just chosen; none when the
+    mistake is in the photos themselves (too many, too large, an unreadable zip) or none were chosen."""
+    if "photo" in errors or "zip" in errors or not (photos or archive):
+        return None
+    if held is not None:
+        return held
+    return hold_album(
+        settings,
+        user_id=id_of(user),
+        photos=[(display_name(p.filename, f"photo {n}"), p.file) for n, p in enumerate(photos, 1)],
+        zip_file=(display_name(archive.filename, "photos.zip"), archive.file) if archive is not None else None,
+        max_bytes=settings.max_album_bytes,
+    )
+
+
+def _reopened(held: HeldAlbum, opened: ExitStack) -> tuple[list[UploadFile], UploadFile | None]:
+    """The kept photos, as if they had been chosen again."""
+
+    def upload(name: str, path: Path) -> UploadFile:
+        return UploadFile(opened.enter_context(path.open("rb")), size=path.stat().st_size, filename=name)
+
+    return [upload(name, path) for name, path in held.photos], (upload(*held.zip) if held.zip else None)
 
 
 def _add_photos(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import check_page
 from tests.e2e.conftest import FACES
+from tests.e2e.test_photo_pages import _sign_in, coach, open_page, width  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -41,3 +46,38 @@ def test_an_album_is_cleared_in_the_background_and_shown_by_decision(
     shoot(page, "album-result")
     page.locator(".album-grid a").first.click()
     expect(page.get_by_role("heading", name="Do not post this photo")).to_be_visible()
+
+
+def test_an_albums_photos_are_kept_after_a_mistake_in_its_form(
+    open_page: Callable[..., Page],  # noqa: F811
+    coach: str,  # noqa: F811
+    width: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """At a phone's width and a desktop's: the form comes back saying the photos are kept, and sending it again
+    without choosing them starts the album with all of them."""
+    chosen = [FACES / "edge/obama-240p.jpg"]
+    for number, colour in enumerate(("green", "navy"), 1):
+        plain = tmp_path / f"field-{number}.jpg"  # no face: quick to check
+        Image.new("RGB", (320, 240), colour).save(plain, "JPEG")
+        chosen.append(plain)
+    page = open_page()
+    _sign_in(page, coach)
+    started, clicks = time.monotonic(), 0
+    page.goto("/albums/new")
+    page.get_by_label("The photos").set_input_files([str(path) for path in chosen])
+    page.get_by_label("Staff members' personal social media").check()
+    page.get_by_role("button", name="Check these photos").click()  # neither an event nor a kind of occasion
+    clicks += 3
+    expect(page.locator("#e-event_id")).to_contain_text("say what kind of occasion it was")
+    expect(page.locator("#held-album")).to_contain_text("Your 3 photos are kept; fix the marked field and send again.")
+    expect(page.get_by_text("Please choose the photos again")).to_have_count(0)
+    expect(page.get_by_label("Other photos instead")).to_be_visible()
+    check_page(page)
+    page.get_by_label("Kind of occasion").select_option("classroom")
+    page.get_by_role("button", name="Check these photos").click()
+    clicks += 2
+    expect(page.get_by_role("heading", name="Album", exact=False)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"of 3 photos"))).to_be_visible()
+    check_page(page)
+    print(f"\nJOURNEY album: a mistake, then sent [{width}]: {clicks} clicks, {time.monotonic() - started:.1f} s")
