@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.e2e.axe import check_page
-from tests.e2e.conftest import FACES
+from tests.e2e.conftest import FACES, SCREENSHOTS
 from tests.e2e.test_photo_pages import _sign_in, coach, open_page, width  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -74,6 +74,9 @@ def test_an_albums_photos_are_kept_after_a_mistake_in_its_form(
     expect(page.get_by_text("Please choose the photos again")).to_have_count(0)
     expect(page.get_by_label("Other photos instead")).to_be_visible()
     check_page(page)
+    if width == "phone":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "album-photos-kept-phone.png"), full_page=True)
     page.get_by_label("Kind of occasion").select_option("classroom")
     page.get_by_role("button", name="Check these photos").click()
     clicks += 2
