@@ -22,6 +22,7 @@ from registry.clearances.check import PhotoCheck
 from registry.core.db import discard, hand_over
 from registry.core.errors import RegistryError, TooLarge
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.models.accounts import User
 from registry.models.albums import AlbumJob
 
@@ -118,7 +119,7 @@ def _add_photos(
             raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
         members = photos_in_zip(
             archive.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_members=room,
             max_member_bytes=settings.max_upload_bytes,
             max_total_bytes=settings.max_album_bytes,
@@ -129,7 +130,7 @@ def _add_photos(
         keep_photo(
             display_name(upload.filename, f"photo {number}"),
             upload.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_bytes=settings.max_upload_bytes,
         )
         for number, upload in enumerate(photos, 1)

@@ -4,10 +4,11 @@ A backup is one tar file:
   manifest.json      format, when, which database kind, the audit head inside the snapshot, the files
   database.sqlite    SQLite: the online backup API's consistent copy      } one or the other
   database.pgdump    PostgreSQL: `pg_dump -Fc` of an exported snapshot    }
-  evidence/, uploads/  the data folder's scanned forms and kept photos
+  evidence/, uploads/  the store's scanned forms and kept photos (the data folder, or a bucket)
 
-The database is copied first, then the files: an upload committed after the snapshot is carried as an
-unreferenced file (swept at the next start); a file deleted in between (a purge) is listed as missing.
+The database is copied first, then the objects: an upload committed after the snapshot is carried as an
+unreferenced file (swept at the next start); one deleted in between (a purge) is left out. Each object is
+copied through a temporary file, so a bucket's photos never need to fit in memory.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, storage_for
 from registry.models.audit import GENESIS_HASH
 from registry.models.base import utcnow
 
@@ -121,21 +123,20 @@ def make_backup(settings: Settings, path: Path) -> dict[str, Any]:
         }
         with tarfile.open(partial, "w") as archive:
             archive.add(dump, arcname=dump.name)
+            store = storage_for(settings)
+            copy = Path(work) / "object"
             for folder in FOLDERS:
-                directory = settings.data_dir / folder
-                names = (
-                    sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.endswith(".partial"))
-                    if directory.is_dir()
-                    else []
-                )
-                kept = []
-                for name in names:
+                kept = 0
+                for key in list(store.keys(f"{folder}/")):
+                    if "/" in key[len(folder) + 1 :]:
+                        continue  # not one of the service's objects
                     try:
-                        archive.add(directory / name, arcname=f"{folder}/{name}")
-                        kept.append(name)
-                    except FileNotFoundError:  # deleted after the listing (retention, purge)
+                        store.get_file(key, copy)
+                    except NotStored:  # deleted after the listing (retention, purge)
                         continue
-                manifest["files"][folder] = len(kept)
+                    archive.add(copy, arcname=key)
+                    kept += 1
+                manifest["files"][folder] = kept
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)

@@ -19,6 +19,7 @@ from registry.consents.service import attach_evidence, record_consent
 from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings, get_settings
+from registry.core.storage import storage_for
 from registry.models.people import Person
 from registry.people.schemas import PersonCreate
 from registry.people.service import add_person
@@ -81,7 +82,7 @@ def _seed(settings: Settings) -> None:
             consent=consent,
             data=PDF,
             filename="form.pdf",
-            directory=settings.evidence_dir,
+            store=storage_for(settings),
             max_bytes=1024 * 1024,
             max_decode_bytes=settings.max_decode_bytes,
             uploaded_by_id=office.id or 0,
