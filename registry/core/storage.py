@@ -11,6 +11,7 @@ Writes are whole: an object is either there with all its bytes or not there at a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import uuid
@@ -79,6 +80,10 @@ class Storage(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def sha256(self, key: str) -> str:
+        """The hex SHA-256 of the object's bytes, read a chunk at a time; NotStored if there is none."""
+        ...
 
     def delete(self, key: str) -> None:
         """Removes the object; nothing happens if there is none."""
@@ -158,6 +163,13 @@ class FileStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def sha256(self, key: str) -> str:
+        try:
+            with self.path(key).open("rb") as source:
+                return hashlib.file_digest(source, "sha256").hexdigest()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotStored(key) from None
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
@@ -174,7 +186,8 @@ class FileStorage:
             if path.name.endswith(".partial"):
                 continue
             key = path.relative_to(self.root).as_posix()
-            if not key.startswith(prefix) or not _KEY.match(key):
+            # A file at the top is the database's or the secret key's: every object has a kind folder.
+            if "/" not in key or not key.startswith(prefix) or not _KEY.match(key):
                 continue
             try:
                 status = path.stat()

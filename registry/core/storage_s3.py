@@ -8,6 +8,7 @@ appears only once every part is there, so a write is whole here too.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from registry.core.storage import NotStored, StorageError, Stored, checked_key
+from registry.core.storage import CHUNK_BYTES, NotStored, StorageError, Stored, checked_key
 
 PART_BYTES = 8 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -105,6 +106,14 @@ class S3Storage:
         except NotStored:
             return False
         return True
+
+    def sha256(self, key: str) -> str:
+        name = self._name(key)
+        body = self._call(lambda: self.client.get_object(Bucket=self.bucket, Key=name)["Body"], key=key)
+        digest, chunks = hashlib.sha256(), body.iter_chunks(CHUNK_BYTES)
+        while chunk := self._call(lambda: next(chunks, b"")):
+            digest.update(chunk)
+        return digest.hexdigest()
 
     def delete(self, key: str) -> None:
         name = self._name(key)
