@@ -165,3 +165,27 @@ def test_the_commands_verify_export_the_head_back_up_and_refuse_to_overwrite(tmp
         assert "Audit log verified" in restored.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_backup_carries_the_buckets_photos_and_scans_and_restores_them_into_another(tmp_path, s3_server, s3_url):
+    def registry(name: str, url: str) -> Settings:
+        return Settings(
+            environment="test", data_dir=tmp_path / name, storage_url=url, secret_key="test-secret-" + "x" * 32
+        )
+
+    live, fresh = registry("live", s3_url), registry("fresh", s3_server.fresh_url())
+    _seed(live)
+    storage_for(live).put("uploads/0123abcd", b"\xff\xd8\xff a kept photo")
+    manifest = make_backup(live, tmp_path / "backup.tar")
+    assert manifest["files"] == {"evidence": 1, "uploads": 1}
+    assert not (live.data_dir / "evidence").exists()  # the scan was only ever in the bucket
+
+    storage_for(fresh).put("uploads/stray", b"not from the backup")
+    with pytest.raises(BackupError, match="holds uploads"):
+        restore_backup(fresh, tmp_path / "backup.tar")
+    restore_backup(fresh, tmp_path / "backup.tar", force=True)
+    store = storage_for(fresh)
+    assert list(store.keys("uploads/")) == ["uploads/0123abcd"]  # the stray object went with --force
+    assert store.get("uploads/0123abcd") == b"\xff\xd8\xff a kept photo"
+    assert store.get(f"evidence/{__import__('hashlib').sha256(PDF).hexdigest()}") == PDF
+    assert not (fresh.data_dir / "uploads").exists() and not (fresh.data_dir / "evidence").exists()
