@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BUCKET = "registry-test"
 ACCESS_KEY = "registry-test-key"
@@ -44,7 +45,7 @@ class S3Server:
         """A store no other test uses: its own prefix in the bucket."""
         return f"s3://{self.bucket}/t-{uuid.uuid4().hex[:12]}"
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Any:
         import boto3
 
         return boto3.session.Session(

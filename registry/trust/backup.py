@@ -121,31 +121,41 @@ def make_backup(settings: Settings, path: Path) -> dict[str, Any]:
             "audit_head": head,
             "files": {},
         }
-        with tarfile.open(partial, "w") as archive:
-            archive.add(dump, arcname=dump.name)
-            store = storage_for(settings)
-            copy = Path(work) / "object"
-            for folder in FOLDERS:
-                kept = 0
-                for key in list(store.keys(f"{folder}/")):
-                    if "/" in key[len(folder) + 1 :]:
-                        continue  # not one of the service's objects
-                    try:
-                        store.get_file(key, copy)
-                    except NotStored:  # deleted after the listing (retention, purge)
-                        continue
-                    archive.add(copy, arcname=key)
-                    kept += 1
-                manifest["files"][folder] = kept
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            with tempfile.TemporaryFile() as handle:
-                handle.write(data)
-                handle.seek(0)
-                archive.addfile(info, handle)
+        try:
+            with tarfile.open(partial, "w") as archive:
+                archive.add(dump, arcname=dump.name)
+                manifest["files"] = _add_objects(archive, settings, Path(work) / "object")
+                data = json.dumps(manifest, indent=2).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size = len(data)
+                with tempfile.TemporaryFile() as handle:
+                    handle.write(data)
+                    handle.seek(0)
+                    archive.addfile(info, handle)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a backup cut off (the store out of reach) is no backup
+            raise
     os.replace(partial, path)
     return manifest
+
+
+def _add_objects(archive: tarfile.TarFile, settings: Settings, copy: Path) -> dict[str, int]:
+    """The store's scans and kept photos, each through the temporary file ``copy``; how many of each."""
+    store = storage_for(settings)
+    counts = {}
+    for folder in FOLDERS:
+        kept = 0
+        for key in list(store.keys(f"{folder}/")):
+            if "/" in key[len(folder) + 1 :]:
+                continue  # not one of the service's objects
+            try:
+                store.get_file(key, copy)
+            except NotStored:  # deleted after the listing (retention, purge)
+                continue
+            archive.add(copy, arcname=key)
+            kept += 1
+        counts[folder] = kept
+    return counts
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
