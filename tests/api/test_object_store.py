@@ -72,3 +72,30 @@ def test_a_photo_its_blurred_copy_a_scan_and_an_album_go_to_the_bucket_only(tmp_
     assert group in {store.get(key) for key in uploads}
     assert blurred.content in {store.get(key) for key in uploads}
     assert list(store.keys("evidence/")) == [f"evidence/{hashlib.sha256(scan).hexdigest()}"]
+
+
+def test_a_bucket_out_of_reach_answers_503_and_records_nothing(tmp_path, album_engine, s3_url, monkeypatch):
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        storage_url=s3_url,
+        secret_key="test-secret-" + "x" * 32,
+        **GENEROUS_LIMITS,
+    )
+    coach = add_account(album_engine, settings, "employee", "coach@district.example.org")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    with album_client(settings, album_engine) as client:
+        photo = client.post(
+            "/api/v1/clearances",
+            data=CLASSROOM,
+            files={"photo": ("sky.jpg", blank_jpeg(), "image/jpeg")},
+            headers=coach,
+        )
+        assert photo.status_code == 503, photo.text
+        assert "nothing was recorded" in photo.json()["detail"] and "127.0.0.1" not in photo.json()["detail"]
+        files = [("photos", ("sky.jpg", blank_jpeg(), "image/jpeg"))]
+        album = client.post("/api/v1/clearances/batch", data=CLASSROOM, files=files, headers=coach)
+        assert album.status_code == 503, album.text
+        assert client.get("/api/v1/clearances", headers=coach).json()["total"] == 0
+        assert client.get("/api/v1/albums", headers=coach).json()["items"] == []
+    assert _photo_like_files(tmp_path) == []

@@ -81,3 +81,22 @@ def test_a_bucket_out_of_reach_stops_the_copy_with_the_reason(tmp_path, s3_url, 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "nobody")
     with pytest.raises(StorageError, match="refused the keys"):
         copy_folder_to_store(_data_folder(tmp_path / "data"), storage_at(s3_url))
+
+
+def test_the_service_does_not_start_on_a_bucket_it_cannot_reach(tmp_path, monkeypatch):
+    from scripts.cli import app
+
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "test-secret-" + "x" * 32)
+    monkeypatch.setenv("REGISTRY_STORAGE_URL", "s3://registry-photos/district")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "a-secret-value")
+    get_settings.cache_clear()
+    try:
+        started = CliRunner().invoke(app, ["serve", "--port", "9"])
+    finally:
+        get_settings.cache_clear()
+    assert started.exit_code == 2, started.output
+    assert "will not start" in started.output and "at http://127.0.0.1:9 cannot be reached" in started.output
+    assert "a-secret-value" not in started.output
