@@ -131,28 +131,34 @@ def seaweedfs(folder: Path) -> Iterator[S3Server]:
         log = folder / f"weed-{attempt}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                _command(data, ports, config), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                _command(data, ports, config),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         server = S3Server(f"http://127.0.0.1:{ports[6]}", BUCKET)
         try:
             _ready(server, process, log)
         except RuntimeError:
-            _stop(process)
+            _stop(process, ports)
             if attempt == 2:
                 raise
             continue
         try:
             yield server
         finally:
-            _stop(process)
+            _stop(process, ports)
         return
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], ports: list[int]) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(15)
+            process.wait(3)  # it may wait for its peers to say goodbye; its data is thrown away anyway
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
+    for port in ports:  # the gRPC sockets SeaweedFS makes in /tmp whatever it is told, and leaves there
+        for socket_file in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            socket_file.unlink(missing_ok=True)
