@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,38 +20,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from registry.core.storage_keys import CHUNK_BYTES, KEY_PATTERN, NotStored, StorageError, Stored, checked_key
+
 if TYPE_CHECKING:
     from registry.core.settings import Settings
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-CHUNK_BYTES = 1024 * 1024
-
-
-class StorageError(Exception):
-    """The store could not be reached or refused the request."""
-
-
-class NotStored(StorageError, KeyError):
-    """No object has this key."""
-
-    def __str__(self) -> str:
-        return f"nothing is stored under {self.args[0]!r}" if self.args else "nothing is stored"
-
-
-@dataclass(frozen=True)
-class Stored:
-    """One object as a listing shows it: its key, its size, when it was last written (seconds since 1970)."""
-
-    key: str
-    size: int
-    modified: float
-
-
-def checked_key(key: str) -> str:
-    """``key`` if it is a plain key (no ``..``, no leading ``/``, no empty part); ValueError otherwise."""
-    if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
-        raise ValueError(f"not a storage key: {key!r}")
-    return key
+__all__ = [
+    "CHUNK_BYTES",
+    "FileStorage",
+    "NotStored",
+    "Storage",
+    "StorageError",
+    "Stored",
+    "checked_key",
+    "storage_at",
+    "storage_for",
+]
 
 
 class Storage(Protocol):
@@ -187,7 +170,7 @@ class FileStorage:
                 continue
             key = path.relative_to(self.root).as_posix()
             # A file at the top is the database's or the secret key's: every object has a kind folder.
-            if "/" not in key or not key.startswith(prefix) or not _KEY.match(key):
+            if "/" not in key or not key.startswith(prefix) or not KEY_PATTERN.match(key):
                 continue
             try:
                 status = path.stat()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from registry.core.storage import CHUNK_BYTES, NotStored, StorageError, Stored, checked_key
+from registry.core.storage_keys import CHUNK_BYTES, NotStored, StorageError, Stored, checked_key
 
 PART_BYTES = 8 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound"}
