@@ -20,11 +20,10 @@ from registry.core.storage_s3 import PART_BYTES
 from tests.object_store import SECRET_KEY, S3Server
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(params=["file", pytest.param("s3", marks=pytest.mark.s3)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     if request.param == "file":
         return storage_at(tmp_path.as_uri())
-    request.node.add_marker(pytest.mark.s3)
     return storage_at(request.getfixturevalue("s3_url"))
 
 
