@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError
 
 from media.images import ImageRejected
 from registry.core.errors import Busy, RegistryError
+from registry.core.storage import NotStored, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,20 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _store_away(request: Request, exc: Exception) -> JSONResponse:
+    """Where photos and scans are kept is out of reach: nothing was recorded; the administrator reads why."""
+    if isinstance(exc, NotStored):
+        return JSONResponse({"detail": "The file is missing from storage; restore it from a backup."}, status_code=404)
+    log.error("the store failed in %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "Photos and scans cannot be kept or read just now; nothing was recorded. Try again shortly."},
+        status_code=503,
+        headers={"Retry-After": "30"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StorageError, _store_away)
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(OverflowError, _unstorable_value)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -15,6 +15,7 @@ from registry.core.db import checkpoint, make_engine, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import sweep_orphans
 from registry.core.migrate import upgrade
+from registry.core.storage import StorageError, storage_for
 from registry.models.accounts import User
 from registry.people import roster
 from registry.policy.ledger import District
@@ -59,6 +60,13 @@ def serve(
         typer.secho(f"The policy pack cannot be used, so the service will not start:\n  {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Policy pack: {pack.title} (version {pack.version})")
+    try:
+        store = storage_for(settings)
+        store.check()
+    except (StorageError, ValueError) as exc:
+        typer.secho(f"Photos and scans cannot be kept, so the service will not start:\n  {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Photos and scans kept in {store.url}")
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine, actor="cli:serve") as session:
@@ -180,7 +188,7 @@ def expiry_scan() -> None:
 
 # Command groups kept in modules of their own; each module defines register(app).
 # (one line per module below)
-import scripts.cli_trust  # noqa: E402  (audit, retention, purge, biometrics-report, backup, restore)
+import scripts.cli_trust  # noqa: E402  (audit, retention, purge, biometrics-report, backup, restore, copy-to-store)
 
 scripts.cli_trust.register(app)
 import scripts.cli_album  # noqa: E402  (clear, enrol-folder)

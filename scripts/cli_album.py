@@ -19,6 +19,7 @@ from registry.albums.runner import AlbumRunner
 from registry.clearances.check import PhotoCheck
 from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
+from registry.core.storage import storage_for
 from registry.faces.analysis_pool import AnalysisPool, pool_size
 from registry.faces.templates import TemplateCache
 from scripts.album_report import album_rows, summary_table, write_report
@@ -83,7 +84,7 @@ def clear(
             for position, path in enumerate(files):
                 with path.open("rb") as handle:
                     incoming = keep_photo(
-                        path.name, handle, directory=settings.uploads_dir, max_bytes=settings.max_upload_bytes
+                        path.name, handle, store=storage_for(settings), max_bytes=settings.max_upload_bytes
                     )
                 albums.add_photo(
                     session,

@@ -12,11 +12,13 @@ from registry.core.db import make_engine, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import sweep_orphans
 from registry.core.migrate import upgrade
+from registry.core.storage import StorageError, storage_at
 from registry.people.service import find_by_external_id
 from registry.trust import audit_log, retention
 from registry.trust.backup import BackupError, make_backup
 from registry.trust.restore import restore_backup
 from registry.trust.schemas import AuditVerification
+from registry.trust.store_copy import CopyReport, copy_folder_to_store
 from scripts.cli_context import command_settings, database, district_of
 
 RUNNING_SERVICE_GRACE_SECONDS = 3600  # a file younger than this may belong to an upload still in progress
@@ -140,7 +142,7 @@ def backup(
     engine.dispose()
     try:
         manifest = make_backup(settings, path)
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, StorageError) as exc:
         typer.secho(f"Backup failed: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     typer.echo(
@@ -162,7 +164,7 @@ def restore(
     settings = command_settings()
     try:
         manifest = restore_backup(settings, path, force=force)
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, StorageError) as exc:
         typer.secho(f"Restore refused: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     engine = make_engine(settings.sqlalchemy_url)
@@ -182,7 +184,49 @@ def restore(
         raise typer.Exit(1)
 
 
+def copy_to_store(
+    source: Annotated[
+        Path | None, typer.Option("--from", help="the data folder to copy (default: REGISTRY_DATA_DIR)")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--to", help="the store to fill (default: REGISTRY_STORAGE_URL), s3://bucket/prefix")
+    ] = None,
+) -> None:
+    """Copy a data folder's kept photos and scans into a bucket, before setting REGISTRY_STORAGE_URL.
+
+    Endpoint and keys come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+    AWS_DEFAULT_REGION. Safe to run again or to stop half-way: what is already in the bucket with the
+    same size and SHA-256 is left alone; everything copied is read back and compared. The folder is not
+    changed. Run it once more with the service stopped, then start it with the new setting."""
+
+    settings = command_settings()
+    url = target or settings.storage_url
+    if not url:
+        typer.secho("Name the bucket: --to s3://bucket/prefix (or set REGISTRY_STORAGE_URL).", fg="red", err=True)
+        raise typer.Exit(2)
+    folder = source or settings.data_dir
+
+    def show(report: CopyReport) -> None:
+        if report.total % 500 == 0:
+            typer.echo(f"  {report.total} files looked at...")
+
+    try:
+        report = copy_folder_to_store(folder, storage_at(url), progress=show)
+    except (StorageError, ValueError) as exc:
+        typer.secho(f"Copy refused: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"{folder} into {storage_at(url).url}: {report.copied} copied ({report.replaced} of them replaced a "
+        f"different object), {report.already_there} already there, {len(report.failed)} failed."
+    )
+    for line in report.failed:
+        typer.secho(f"  not copied: {line}", fg="red", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("copy-to-store")(copy_to_store)
     app.command("audit-verify")(audit_verify)
     app.command("audit-head")(audit_head)
     app.command("retention")(retention_command)

@@ -3,7 +3,7 @@
 The web app and its test client are in tests/api/conftest.py, so that the engine and media tests
 (tests/registry/policy, tests/media) run without importing it. Markers: a test given the parameter
 "postgresql" is marked ``postgres``, tests/e2e are marked ``browser``; ``./scripts/test --fast``
-deselects both, ``slow`` and ``exclusive``.
+deselects both, ``slow``, ``exclusive`` and ``s3`` (the tests using ``s3_server``, a SeaweedFS they start).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from registry.accounts.schemas import UserCreate
 from registry.core.db import make_engine, new_session
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings
+from tests.object_store import S3Server, seaweedfs
 from tests.paths import FACES as FACES  # noqa: F401 - tests.paths is their home; kept here for older imports
 from tests.paths import ROOT as ROOT  # noqa: F401
 
@@ -54,6 +55,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in callspec.params.values():
             item.add_marker(pytest.mark.postgres)
+        if "s3_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.s3)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 server (SeaweedFS) for this test session; tests using it are marked ``s3``."""
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_url(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``REGISTRY_STORAGE_URL`` of a store of this test's own, its endpoint and keys in the environment."""
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    return s3_server.fresh_url()
 
 
 @pytest.fixture(scope="session", autouse=True)

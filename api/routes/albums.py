@@ -15,6 +15,7 @@ from registry.albums.files import display_name, keep_photo, photos_in_zip
 from registry.clearances.check import PhotoCheck
 from registry.core.errors import Invalid, TooLarge
 from registry.core.schemas import Page
+from registry.core.storage import storage_for
 from registry.models.albums import AlbumJob
 from registry.policy.vocabulary import ContextKind, Destination
 
@@ -72,7 +73,7 @@ def clear_album(
         incoming = keep_photo(
             display_name(upload.filename, f"photo {number}"),
             upload.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_bytes=settings.max_upload_bytes,
         )
         albums.add_photo(
@@ -91,7 +92,7 @@ def clear_album(
             raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
         for incoming in photos_in_zip(
             zip.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_members=room,
             max_member_bytes=settings.max_upload_bytes,
             max_total_bytes=settings.max_album_bytes,

@@ -11,6 +11,7 @@ from registry.consents import service as consents
 from registry.consents.schemas import ConsentCreate, ConsentPublic, ConsentRevoke, PaperFormCreate
 from registry.core.errors import NotFound
 from registry.core.schemas import Page
+from registry.core.storage import storage_for
 from registry.policy.vocabulary import ConsentKind, ConsentStatus
 
 router = APIRouter(tags=["consents"])
@@ -96,7 +97,7 @@ def attach_evidence(
         consent=consent,
         data=data,
         filename=file.filename or "scan",
-        directory=settings.evidence_dir,
+        store=storage_for(settings),
         max_bytes=settings.max_evidence_bytes,
         max_decode_bytes=settings.max_decode_bytes,
         check_cpu_seconds=settings.scan_check_cpu_seconds,
@@ -119,11 +120,11 @@ def download_evidence(
 ) -> Response:
     for evidence in consents.evidence_of(session, consent_id):
         if evidence.id == evidence_id:
-            path = settings.evidence_dir / evidence.sha256
-            if not path.exists():
+            scan = consents.read_evidence(storage_for(settings), evidence)
+            if scan is None:
                 raise NotFound("The scan's file is missing from storage; restore it from a backup.")
             return Response(
-                path.read_bytes(),
+                scan,
                 media_type=evidence.content_type,
                 headers={
                     "Content-Disposition": f'attachment; filename="consent-{consent_id}-{evidence.id}"',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
@@ -16,12 +17,14 @@ from api.deps import SessionDep, end_lookup
 from api.web.templating import CSRF_KEY, render
 from registry.accounts.permissions import Permission, may
 from registry.core.errors import RegistryError
+from registry.core.storage import NotStored, StorageError
 from registry.models.accounts import User
 
 USER_KEY = "user_id"
 VERSION_KEY = "session_version"  # the account's session version at sign-in: the session ends when it moves on
 CSRF_FIELD = "csrf_token"
 PASSWORD_PAGE = "/account/password"
+log = logging.getLogger(__name__)
 
 
 class LoginRequired(Exception):
@@ -151,5 +154,17 @@ class PageRoute(APIRoute):
             except RegistryError as exc:
                 title = "Not found" if exc.status_code == 404 else "That could not be done"
                 return error_page(request, title=title, message=exc.message, status_code=exc.status_code)
+            except NotStored:
+                message = "The file is missing from storage; ask an administrator to restore it from a backup."
+                return error_page(request, title="Not found", message=message, status_code=404)
+            except StorageError as exc:  # where photos and scans are kept is out of reach (logged for the admin)
+                log.error("the store failed in %s %s: %s", request.method, request.url.path, exc)
+                return error_page(
+                    request,
+                    title="Photos cannot be reached just now",
+                    message="Photos and scans cannot be kept or read just now; nothing was recorded. "
+                    "Try again in a few minutes, and tell an administrator if it lasts.",
+                    status_code=503,
+                )
 
         return page_handler

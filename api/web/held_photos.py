@@ -6,6 +6,10 @@ and only for ``HELD_MINUTES``. Nothing is checked or recorded until the form is 
 then the held files are deleted, as they are when their sender says to forget them. Held files older than that
 are deleted whenever others are held. An album is held only within the album upload's own limits (its count and
 size are checked before it is held; a zip larger than an album may unpack to is not held).
+
+They are kept in the store, so the form may come back to any of the service's hosts: a photo as
+``held-photos/<account>-<token>`` (its file name beside it as ``….name``), an album's photos as
+``held-photos/<account>-<token>-album/<number>`` with their names in ``…/photos.json``.
 """
 
 from __future__ import annotations
@@ -13,80 +17,75 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, Storage, storage_for
 
 HELD_MINUTES = 30
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+_PREFIX = "held-photos/"
 
 
-def _folder(settings: Settings) -> Path:
-    return settings.held_photos_dir
-
-
-def _path(settings: Settings, user_id: int, token: str) -> Path | None:
+def _key(user_id: int, token: str) -> str | None:
     if not _TOKEN.fullmatch(token):
         return None
-    return _folder(settings) / f"{user_id}-{token}"
+    return f"{_PREFIX}{user_id}-{token}"
 
 
 def hold_photo(settings: Settings, *, user_id: int, photo: bytes, file_name: str | None) -> str:
     """Keeps the photo for this account; the token names it in the form sent back."""
-    folder = _folder(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    _sweep(folder)
+    store = storage_for(settings)
+    _sweep(store)
     token = secrets.token_urlsafe(24)
-    path = folder / f"{user_id}-{token}"
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(photo)
-    partial.replace(path)
-    path.with_suffix(".name").write_text(file_name or "", encoding="utf-8")
+    key = f"{_PREFIX}{user_id}-{token}"
+    store.put(f"{key}.name", (file_name or "").encode())
+    store.put(key, photo)
     return token
 
 
 def held_photo(settings: Settings, *, user_id: int, token: str | None) -> tuple[bytes, str | None] | None:
     """The photo and its name, if this account holds it under this token and it is not too old."""
-    path = _path(settings, user_id, token or "")
-    if path is None or not path.exists():
+    key = _key(user_id, token or "")
+    if key is None:
         return None
-    if _too_old(path):
-        _sweep(path.parent)
+    store = storage_for(settings)
+    kept = next((entry for entry in store.entries(key) if entry.key == key), None)
+    if kept is None:
         return None
-    name_file = path.with_suffix(".name")
-    name = name_file.read_text(encoding="utf-8") if name_file.exists() else ""
-    return path.read_bytes(), name or None
+    if _too_old(kept.modified):
+        _sweep(store)
+        return None
+    try:
+        photo = store.get(key)
+        name = store.get(f"{key}.name").decode("utf-8", "replace")
+    except NotStored:  # forgotten meanwhile (the form sent twice)
+        return None
+    return photo, name or None
 
 
 def forget_photo(settings: Settings, *, user_id: int, token: str | None) -> None:
-    path = _path(settings, user_id, token or "")
-    if path is not None:
-        path.unlink(missing_ok=True)
-        path.with_suffix(".name").unlink(missing_ok=True)
+    key = _key(user_id, token or "")
+    if key is not None:
+        store = storage_for(settings)
+        store.delete(key)
+        store.delete(f"{key}.name")
 
 
-def _too_old(path: Path) -> bool:
-    return time.time() - path.stat().st_mtime > HELD_MINUTES * 60
+def _too_old(modified: float) -> bool:
+    return time.time() - modified > HELD_MINUTES * 60
 
 
-def _sweep(folder: Path) -> None:
-    for path in folder.iterdir():
-        try:
-            if not _too_old(path):
-                continue
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        except FileNotFoundError:  # another request swept it first
-            continue
+def _sweep(store: Storage) -> None:
+    for entry in list(store.entries(_PREFIX)):
+        if _too_old(entry.modified):
+            store.delete(entry.key)
 
 
-# An album's photos: a folder per album held, its files numbered, their names in a list beside them.
 _LIST = "photos.json"
 _CHUNK = 1024 * 1024
 
@@ -94,8 +93,8 @@ _CHUNK = 1024 * 1024
 @dataclass(frozen=True)
 class HeldAlbum:
     token: str
-    photos: list[tuple[str, Path]]  # each chosen photo's name and its held file
-    zip: tuple[str, Path] | None  # the zip file chosen, if one was
+    photos: list[tuple[str, str]]  # each chosen photo's name and its key in the store
+    zip: tuple[str, str] | None  # the zip file chosen, if one was
 
     def words(self) -> str:
         """What the page says is kept, e.g. "Your 12 photos are kept"."""
@@ -107,24 +106,21 @@ class HeldAlbum:
         return f"{photos} and {archive} are kept" if count else f"{archive} is kept"
 
 
-def _album_path(settings: Settings, user_id: int, token: str) -> Path | None:
+def _album_prefix(user_id: int, token: str) -> str | None:
     if not _TOKEN.fullmatch(token):
         return None
-    return _folder(settings) / f"{user_id}-{token}.album"
+    return f"{_PREFIX}{user_id}-{token}-album/"
 
 
 def _copy(source: BinaryIO, target: Path, room: int) -> int | None:
-    """Copies at most ``room`` bytes; None (and nothing left behind) when the file is larger."""
+    """Copies at most ``room`` bytes; None when the file is larger."""
     written = 0
     with target.open("wb") as out:
         while chunk := source.read(_CHUNK):
             written += len(chunk)
             if written > room:
-                break
+                return None
             out.write(chunk)
-    if written > room:
-        target.unlink(missing_ok=True)
-        return None
     return written
 
 
@@ -137,42 +133,56 @@ def hold_album(
     max_bytes: int,
 ) -> HeldAlbum | None:
     """Keeps an album's chosen photos (and zip) for this account, at most ``max_bytes`` together; None when they
-    are more than that (nothing is kept then)."""
-    folder = _folder(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    _sweep(folder)
+    are more than that (nothing is kept then). Each file goes to the store through a temporary file, a chunk at
+    a time."""
+    store = storage_for(settings)
+    _sweep(store)
     token = secrets.token_urlsafe(24)
-    album = folder / f"{user_id}-{token}.album"
-    album.mkdir()
+    prefix = f"{_PREFIX}{user_id}-{token}-album/"
     listed: list[dict[str, str | bool]] = []
     room = max_bytes
-    for number, (name, source) in enumerate([*photos, *([zip_file] if zip_file else [])]):
-        source.seek(0)
-        written = _copy(source, album / f"{number:05d}", room)
-        if written is None:
-            shutil.rmtree(album, ignore_errors=True)
-            return None
-        room -= written
-        listed.append({"name": name, "file": f"{number:05d}", "zip": zip_file is not None and number == len(photos)})
-    (album / _LIST).write_text(json.dumps(listed), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="held-album-") as folder:
+        for number, (name, source) in enumerate([*photos, *([zip_file] if zip_file else [])]):
+            source.seek(0)
+            local = Path(folder) / f"{number:05d}"
+            written = _copy(source, local, room)
+            if written is None:
+                forget_album(settings, user_id=user_id, token=token)
+                return None
+            room -= written
+            store.put_file(f"{prefix}{number:05d}", local)
+            local.unlink()
+            listed.append(
+                {"name": name, "file": f"{number:05d}", "zip": zip_file is not None and number == len(photos)}
+            )
+    store.put(f"{prefix}{_LIST}", json.dumps(listed).encode())
     return held_album(settings, user_id=user_id, token=token)
 
 
 def held_album(settings: Settings, *, user_id: int, token: str | None) -> HeldAlbum | None:
     """The album's photos, if this account holds them under this token and they are not too old."""
-    album = _album_path(settings, user_id, token or "")
-    if album is None or not (album / _LIST).exists():
+    prefix = _album_prefix(user_id, token or "")
+    if prefix is None:
         return None
-    if _too_old(album):
-        _sweep(album.parent)
+    store = storage_for(settings)
+    listing = next((entry for entry in store.entries(prefix) if entry.key == f"{prefix}{_LIST}"), None)
+    if listing is None:
         return None
-    listed = json.loads((album / _LIST).read_text(encoding="utf-8"))
-    photos = [(str(item["name"]), album / str(item["file"])) for item in listed if not item["zip"]]
-    archive = next(((str(item["name"]), album / str(item["file"])) for item in listed if item["zip"]), None)
+    if _too_old(listing.modified):
+        _sweep(store)
+        return None
+    try:
+        listed = json.loads(store.get(listing.key).decode("utf-8"))
+    except NotStored:  # forgotten meanwhile (the form sent twice)
+        return None
+    photos = [(str(item["name"]), f"{prefix}{item['file']}") for item in listed if not item["zip"]]
+    archive = next(((str(item["name"]), f"{prefix}{item['file']}") for item in listed if item["zip"]), None)
     return HeldAlbum(token or "", photos, archive)
 
 
 def forget_album(settings: Settings, *, user_id: int, token: str | None) -> None:
-    album = _album_path(settings, user_id, token or "")
-    if album is not None:
-        shutil.rmtree(album, ignore_errors=True)
+    prefix = _album_prefix(user_id, token or "")
+    if prefix is not None:
+        store = storage_for(settings)
+        for key in list(store.keys(prefix)):
+            store.delete(key)

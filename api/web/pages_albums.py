@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from registry.clearances.check import PhotoCheck
 from registry.core.db import discard, hand_over
 from registry.core.errors import RegistryError, TooLarge
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.models.accounts import User
 from registry.models.albums import AlbumJob
 from registry.models.base import id_of
@@ -69,7 +71,7 @@ def start_album(
     job: AlbumJob | None = None
     with ExitStack() as opened:
         if held is not None:
-            photos, archive = _reopened(held, opened)
+            photos, archive = _reopened(settings, held, opened)
         errors = _check_album(settings, values, photos, archive)
         if token and held is None and not chosen:
             errors["photo"] = "The photos kept after the mistake are no longer kept (30 minutes): choose them again."
@@ -176,13 +178,18 @@ def _keep_after_mistake(
     )
 
 
-def _reopened(held: HeldAlbum, opened: ExitStack) -> tuple[list[UploadFile], UploadFile | None]:
-    """The kept photos, as if they had been chosen again."""
+def _reopened(settings: Settings, held: HeldAlbum, opened: ExitStack) -> tuple[list[UploadFile], UploadFile | None]:
+    """The kept photos, as if they had been chosen again: each fetched from the store to a temporary file,
+    deleted when ``opened`` closes."""
+    store = storage_for(settings)
+    folder = Path(opened.enter_context(tempfile.TemporaryDirectory(prefix="held-album-")))
 
-    def upload(name: str, path: Path) -> UploadFile:
+    def upload(name: str, key: str) -> UploadFile:
+        path = folder / key.rsplit("/", 1)[-1]
+        store.get_file(key, path)
         return UploadFile(opened.enter_context(path.open("rb")), size=path.stat().st_size, filename=name)
 
-    return [upload(name, path) for name, path in held.photos], (upload(*held.zip) if held.zip else None)
+    return [upload(name, key) for name, key in held.photos], (upload(*held.zip) if held.zip else None)
 
 
 def _add_photos(
@@ -197,7 +204,7 @@ def _add_photos(
             raise TooLarge(f"An album takes at most {settings.max_album_photos} photos.")
         members = photos_in_zip(
             archive.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_members=room,
             max_member_bytes=settings.max_upload_bytes,
             max_total_bytes=settings.max_album_bytes,
@@ -208,7 +215,7 @@ def _add_photos(
         keep_photo(
             display_name(upload.filename, f"photo {number}"),
             upload.file,
-            directory=settings.uploads_dir,
+            store=storage_for(settings),
             max_bytes=settings.max_upload_bytes,
         )
         for number, upload in enumerate(photos, 1)

@@ -14,6 +14,7 @@ from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentRevoke
 from registry.core.errors import NotFound, RegistryError
+from registry.core.storage import storage_for
 from registry.models.accounts import User
 from registry.models.consents import Consent
 from registry.people import service as people
@@ -37,7 +38,7 @@ def keep_scan(
         consent=consent,
         data=data,
         filename=filename or "scan",
-        directory=settings.evidence_dir,
+        store=storage_for(settings),
         max_bytes=settings.max_evidence_bytes,
         max_decode_bytes=settings.max_decode_bytes,
         check_cpu_seconds=settings.scan_check_cpu_seconds,
@@ -198,12 +199,12 @@ def download_scan(
 ) -> Response:
     for evidence in consents.evidence_of(session, consent_id):
         if evidence.id == evidence_id:
-            path = settings.evidence_dir / evidence.sha256
-            if not path.exists():
+            scan = consents.read_evidence(storage_for(settings), evidence)
+            if scan is None:
                 raise NotFound("The scan's file is missing from storage; ask an administrator to restore it.")
             extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[evidence.content_type]
             return Response(
-                path.read_bytes(),
+                scan,
                 media_type=evidence.content_type,
                 headers={
                     "Content-Disposition": f'attachment; filename="consent-{consent_id}-scan.{extension}"',

@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from contextlib import suppress
 from functools import partial
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -22,6 +20,7 @@ from media.images import ImageRejected
 from registry.core.db import end_before_slow_work
 from registry.core.errors import Invalid, NotFound, RegistryError
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, Storage, storage_for
 from registry.faces import enrolment
 from registry.people import service as people
 
@@ -30,19 +29,16 @@ PREVIEW_KEY = "enrol_preview"
 PREVIEW_LIFETIME_SECONDS = 30 * 60
 
 
-def _preview_dir(settings: Settings) -> Path:
-    return settings.enrol_previews_dir
+def _preview_key(token: str) -> str:
+    return f"enrol-previews/{token}"
 
 
-def _forget_old_previews(directory: Path) -> None:
+def _forget_old_previews(store: Storage) -> None:
     """Uploaded reference photos are kept only while someone decides; stale ones go (and all at start-up)."""
-    if not directory.exists():
-        return
     cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
-    for path in directory.iterdir():
-        with suppress(FileNotFoundError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
+    for entry in list(store.entries("enrol-previews/")):
+        if entry.modified < cutoff:
+            store.delete(entry.key)
 
 
 def _forget_preview(request: Request, settings: Settings) -> None:
@@ -50,8 +46,8 @@ def _forget_preview(request: Request, settings: Settings) -> None:
     remembered = request.session.pop(PREVIEW_KEY, None)
     if isinstance(remembered, list) and remembered and isinstance(remembered[0], str):
         token = remembered[0]
-        if token.replace("-", "").replace("_", "").isalnum():
-            (_preview_dir(settings) / token).unlink(missing_ok=True)
+        if token.isalnum():
+            storage_for(settings).delete(_preview_key(token))
 
 
 def _person_redirect(person_id: int) -> Response:
@@ -70,7 +66,7 @@ def preview(
 ) -> Response:
     person = people.get_person(session, person_id)
     _forget_preview(request, settings)
-    _forget_old_previews(_preview_dir(settings))
+    _forget_old_previews(storage_for(settings))
     upload = uploaded(form, "photo")
     if upload is None:
         flash(request, "Choose a photo of the person's face first.", kind="error")
@@ -93,11 +89,9 @@ def preview(
         return _person_redirect(person_id)
     faces = analysis.faces
     crops = [base64.b64encode(crop).decode() for crop in analysis.face_thumbnails]
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(24)  # a plain storage key: letters and digits only
     if faces:  # kept only while there is a face to decide on
-        directory = _preview_dir(settings)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / token).write_bytes(data)
+        storage_for(settings).put(_preview_key(token), data)
         request.session[PREVIEW_KEY] = [token, person_id]
     small = [f.box.size < settings.min_face_px for f in faces]
     return render(
@@ -123,15 +117,19 @@ def save(
     token = values.get("token")
     if token != remembered[0] or remembered[1] != person_id or not isinstance(token, str):
         raise NotFound("This preview has expired or belongs to another person: upload the photo again.")
-    path = _preview_dir(settings) / token
-    if not path.exists():
-        raise NotFound("This preview has expired: upload the photo again.")
+    if not token.isalnum():
+        raise NotFound("This preview has expired or belongs to another person: upload the photo again.")
+    store = storage_for(settings)
+    try:
+        photo = store.get(_preview_key(token))
+    except NotStored:
+        raise NotFound("This preview has expired: upload the photo again.") from None
     index = values.get("face_index", "0")
     try:
         enrolment.enrol_face(
             session,
             person=person,
-            photo=path.read_bytes(),
+            photo=photo,
             face_index=int(index) if str(index).isdigit() else 0,
             created_by=user,
             settings=settings,
@@ -143,7 +141,7 @@ def save(
         flash(request, exc.message, kind="error")
         return _person_redirect(person_id)
     finally:
-        path.unlink(missing_ok=True)
+        store.delete(_preview_key(token))
         request.session.pop(PREVIEW_KEY, None)
     flash(request, f"The face has been enrolled for {person.name}.")
     return _person_redirect(person_id)

@@ -27,9 +27,10 @@ from api.web.pages_family import (
 from registry.consent_requests import signing
 from registry.consent_requests.forms import FormText, form_text, questions
 from registry.consent_requests.i18n import gettext_for
-from registry.consents.service import evidence_of
+from registry.consents.service import evidence_of, read_evidence
 from registry.core.errors import Conflict, Invalid
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.models.base import id_of
 from registry.models.consent_requests import ConsentRequest
 from registry.models.consents import Consent
@@ -71,7 +72,7 @@ def _origin(request: Request) -> signing.Origin:
 
 
 def _storage(settings: Settings) -> signing.Storage:
-    return signing.Storage(settings.evidence_dir, settings.max_evidence_bytes, settings.max_decode_bytes)
+    return signing.Storage(storage_for(settings), settings.max_evidence_bytes, settings.max_decode_bytes)
 
 
 @router.post("/family/sign")
@@ -153,8 +154,11 @@ def receipt(evidence_id: int, request: Request, session: SessionDep, settings: S
     for consent_id in forms:
         for evidence in evidence_of(session, int(consent_id or 0)):
             if evidence.id == evidence_id and evidence.filename.endswith(f"-request-{found.id}.pdf"):
+                kept = read_evidence(storage_for(settings), evidence)
+                if kept is None:
+                    raise PageRefused("This receipt's file is missing from storage; ask the school for a copy.")
                 return Response(
-                    (settings.evidence_dir / evidence.sha256).read_bytes(),
+                    kept,
                     media_type="application/pdf",
                     headers={
                         "Content-Disposition": f'attachment; filename="{evidence.filename}"',

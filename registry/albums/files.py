@@ -1,17 +1,19 @@
 """The photos of an album upload, from separate files or one zip, each accepted or refused on its own.
 
 A zip is read member by member and never extracted by name: a member called ``../../etc/x.jpg``
-is only ever shown as ``x.jpg``, and its bytes go to a random name in the uploads folder. The
+is only ever shown as ``x.jpg``, and its bytes go to a random key under ``uploads/`` in the store. The
 member count and every member's size are checked against the zip's directory before anything is
 decompressed, and each read is capped again in case the directory lies (a zip bomb).
 
-Every photo is copied to the uploads folder a megabyte at a time and handed on by its stored name,
-never as bytes: an upload holds one buffer in memory however many photos, or how large, it carries.
+Every photo is copied a megabyte at a time to a temporary file, which goes to the store (in parts, for
+an object store) and is deleted; the photo is handed on by its stored name, never as bytes: an upload
+holds a bounded buffer in memory however many photos, or how large, it carries.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 import zipfile
 import zlib
@@ -23,6 +25,7 @@ from typing import IO, BinaryIO
 from media.images import ImageRejected, sniff_format
 from registry.core.errors import Invalid, TooLarge
 from registry.core.files import crash_here_if_testing
+from registry.core.storage import Storage
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
@@ -31,7 +34,7 @@ CHUNK_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class IncomingPhoto:
-    """A photo of an upload: kept in the uploads folder as ``photo_file``, or refused with ``error``."""
+    """A photo of an upload: kept in the store as ``uploads/<photo_file>``, or refused with ``error``."""
 
     name: str
     photo_file: str | None
@@ -45,21 +48,16 @@ def display_name(name: str | None, fallback: str) -> str:
     return (base or fallback)[:255]
 
 
-def keep_photo(name: str, source: IO[bytes], *, directory: Path, max_bytes: int) -> IncomingPhoto:
-    """Copies one photo to the uploads folder in bounded chunks, or says why it is refused (nothing kept)."""
-    directory.mkdir(parents=True, exist_ok=True)
+def keep_photo(name: str, source: IO[bytes], *, store: Storage, max_bytes: int) -> IncomingPhoto:
+    """Copies one photo to the store in bounded chunks, or says why it is refused (nothing kept)."""
     stored = uuid.uuid4().hex
-    partial = directory / f"{stored}.partial"
-    try:
-        error = _copy_photo(source, partial, max_bytes=max_bytes)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    if error is not None:
-        partial.unlink(missing_ok=True)
-        return IncomingPhoto(name, None, error)
-    partial.replace(directory / stored)
-    crash_here_if_testing("upload-written")  # the file exists; the row naming it is not committed yet
+    with tempfile.TemporaryDirectory(prefix="registry-upload-") as work:
+        copy = Path(work) / stored
+        error = _copy_photo(source, copy, max_bytes=max_bytes)
+        if error is not None:
+            return IncomingPhoto(name, None, error)
+        store.put_file(f"uploads/{stored}", copy)
+    crash_here_if_testing("upload-written")  # the object exists; the row naming it is not committed yet
     return IncomingPhoto(name, stored, None)
 
 
@@ -86,13 +84,13 @@ def _copy_photo(source: IO[bytes], target: Path, *, max_bytes: int) -> str | Non
 def photos_in_zip(
     file: BinaryIO,
     *,
-    directory: Path,
+    store: Storage,
     max_members: int,
     max_member_bytes: int,
     max_total_bytes: int,
 ) -> Iterator[IncomingPhoto]:
     """Every file in the zip in order (folders and macOS '__MACOSX' / '._' leftovers skipped), each
-    kept in ``directory`` before the next is read."""
+    kept in the store before the next is read."""
     try:
         archive = zipfile.ZipFile(file)
         # Not ZipInfo.is_dir(): it fails on a member with an empty name.
@@ -118,7 +116,7 @@ def photos_in_zip(
                 continue
             try:
                 with archive.open(member) as handle:
-                    incoming = keep_photo(name, handle, directory=directory, max_bytes=max_member_bytes)
+                    incoming = keep_photo(name, handle, store=store, max_bytes=max_member_bytes)
             except _ZIP_ERRORS:
                 incoming = IncomingPhoto(name, None, "The file is damaged inside the zip.")
             yield incoming

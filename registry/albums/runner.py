@@ -38,6 +38,7 @@ from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import delete_after_commit
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, storage_for
 from registry.faces.analysis_pool import AnalysisPool, EngineStopped, analysis_settings
 from registry.faces.templates import TemplateCache
 from registry.models.accounts import User
@@ -117,14 +118,17 @@ class AlbumRunner:
         return len(self._in_flight)
 
     def _submit(self, claimed: Claimed, how: AnalysisSettings | None = None) -> None:
-        path = self.settings.uploads_dir / claimed.photo_file if claimed.photo_file else None
-        if path is None or not path.exists():
+        try:  # a store out of reach raises StorageError: the item stays claimed and is taken up again later
+            photo = storage_for(self.settings).get(f"uploads/{claimed.photo_file}") if claimed.photo_file else None
+        except NotStored:
+            photo = None
+        if photo is None:
             self._fail(
                 claimed,
                 "The uploaded file is no longer on the server (removed before it was checked); upload the photo again.",
             )
             return
-        self._in_flight[self.pool.submit(path.read_bytes(), how or analysis_settings(self.settings))] = claimed
+        self._in_flight[self.pool.submit(photo, how or analysis_settings(self.settings))] = claimed
 
     def _collect(self, *, timeout: float) -> None:
         done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -220,7 +224,7 @@ class AlbumRunner:
 def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Settings) -> None:
     """A failed photo's file is removed once this commits: no clearance refers to it and it may hold faces."""
     if item.photo_file:
-        delete_after_commit(session, [uploads.uploads_dir / item.photo_file])
+        delete_after_commit(session, storage_for(uploads), [f"uploads/{item.photo_file}"])
     item.status, item.error, item.photo_file, item.claimed_by = "failed", message[:500], None, None
     session.add(item)
     session.flush()

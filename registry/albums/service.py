@@ -21,6 +21,7 @@ from registry.clearances.service import (
 from registry.consents import standing
 from registry.core.errors import NotFound
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.models.accounts import User
 from registry.models.albums import AlbumItem, AlbumJob
 from registry.models.base import id_of, utcnow
@@ -61,7 +62,7 @@ def add_photo(
     data: bytes | None = None,
     photo_file: str | None = None,
 ) -> AlbumItem:
-    """Queues a photo (kept on disk first: ``photo_file`` in the uploads folder, or ``data`` to keep), or
+    """Queues a photo (kept in the store first: ``photo_file`` under ``uploads/``, or ``data`` to keep), or
     records at once why it cannot be cleared."""
     item = AlbumItem(
         job_id=id_of(job),
@@ -74,7 +75,7 @@ def add_photo(
         item.photo_file = (
             photo_file
             if photo_file is not None
-            else (store_upload(settings.uploads_dir, data) if data is not None else None)
+            else (store_upload(storage_for(settings), data) if data is not None else None)
         )
     session.add(item)
     session.flush()

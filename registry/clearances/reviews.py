@@ -42,6 +42,7 @@ from registry.core import audit
 from registry.core.db import keep_despite_refusal
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.faces.schemas import BoxPublic
 from registry.models.accounts import User
 from registry.models.base import as_utc, id_of, utcnow
@@ -366,7 +367,7 @@ def redacted_copy(
     kept = _kept_copy(session, clearance=clearance, user=user, settings=settings, pack=pack)
     if kept is not None:
         return kept
-    original = read_upload(settings.uploads_dir, clearance)
+    original = read_upload(storage_for(settings), clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over); upload it again.")
     decoded = decode_photo(original, max_pixels=settings.max_pixels, max_decode_bytes=settings.max_decode_bytes)
@@ -433,7 +434,7 @@ def _kept_copy(
             continue
         if copy.decision != "allowed":
             _refuse(copy)
-        blurred = read_upload(settings.uploads_dir, copy)
+        blurred = read_upload(storage_for(settings), copy)
         if blurred is not None:
             return blurred, copy
     return None
@@ -448,7 +449,7 @@ def _why_not_redactable(clearance: Clearance) -> str:
 
 
 def photo_jpeg(settings: Settings, clearance: Clearance, *, max_side: int = 1600) -> bytes:
-    original = read_upload(settings.uploads_dir, clearance)
+    original = read_upload(storage_for(settings), clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over).")
     return thumbnail_jpeg(
@@ -461,7 +462,7 @@ def face_crop(session: Session, settings: Settings, clearance: Clearance, index:
     face = next((f for f in faces_of(session, id_of(clearance)) if f.index == index), None)
     if face is None:
         raise NotFound(f"Clearance {clearance.id} has no face {index}.")
-    original = read_upload(settings.uploads_dir, clearance)
+    original = read_upload(storage_for(settings), clearance)
     if original is None:
         raise NotFound("The original photo is no longer kept (retention period over).")
     return face_thumbnail_jpeg(

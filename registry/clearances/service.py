@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
@@ -24,6 +23,7 @@ from registry.core.db import discard, end_before_slow_work, trial
 from registry.core.errors import Invalid, NotFound
 from registry.core.files import crash_here_if_testing
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, Storage, storage_for
 from registry.events.service import get_event
 from registry.faces.analysis_pool import analysis_settings
 from registry.faces.recognition import TO_BE_NAMED, match_in_mode, must_look_closer
@@ -118,7 +118,7 @@ def clear_photo(
         analysis = _read_faces(session, photo, outcome, using=using)
         outcome = record_or_search_again(session, check, analysis, using=using, photo_file=photo_file)
     if photo_file is None:
-        outcome.photo_file = store_upload(using.settings.uploads_dir, photo)
+        outcome.photo_file = store_upload(storage_for(using.settings), photo)
         session.add(outcome)
         session.flush()
     return outcome
@@ -713,22 +713,21 @@ def blurred_copies(session: Session, originals: Sequence[Clearance], *, user: Us
     return copies
 
 
-def store_upload(directory: Path, photo: bytes) -> str:
+def store_upload(store: Storage, photo: bytes) -> str:
     """Keeps the original for reviewers and blurred copies until retention deletes it."""
-    directory.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
-    partial = directory / f"{name}.partial"
-    partial.write_bytes(photo)
-    partial.replace(directory / name)
-    crash_here_if_testing("upload-written")  # the file exists; the row naming it is not committed yet
+    store.put(f"uploads/{name}", photo)
+    crash_here_if_testing("upload-written")  # the object exists; the row naming it is not committed yet
     return name
 
 
-def read_upload(directory: Path, clearance: Clearance) -> bytes | None:
+def read_upload(store: Storage, clearance: Clearance) -> bytes | None:
     if not clearance.photo_file:
         return None
-    path = directory / clearance.photo_file
-    return path.read_bytes() if path.exists() else None
+    try:
+        return store.get(f"uploads/{clearance.photo_file}")
+    except NotStored:
+        return None
 
 
 def _inside(box: Box, area: Box) -> bool:

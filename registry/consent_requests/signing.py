@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from registry.consent_requests.service import link_open
 from registry.consents import service as consents
 from registry.consents import standing
 from registry.consents.schemas import ConsentCreate
+from registry.core import storage as kept
 from registry.core.errors import Conflict, Invalid
 from registry.models.base import id_of
 from registry.models.consent_requests import ConsentRequest
@@ -55,7 +55,7 @@ class Signature:
 class Storage:
     """Where receipts are kept, and the limits every scan is checked against."""
 
-    evidence_dir: Path
+    store: kept.Storage
     max_bytes: int
     max_decode_bytes: int
 
@@ -251,6 +251,6 @@ def _keep(
         data=receipt_pdf(receipt, _),
         content_type="application/pdf",
         filename=f"receipt-{receipt.act}-request-{receipt.request_id}.pdf",
-        directory=storage.evidence_dir,
+        store=storage.store,
         uploaded_by_id=by,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -17,6 +16,7 @@ from registry.consents.schemas import ConsentCreate, ConsentPublic, EvidencePubl
 from registry.core import audit
 from registry.core.db import trial
 from registry.core.errors import Conflict, Invalid, NotFound
+from registry.core.storage import NotStored, Storage
 from registry.models.base import id_of
 from registry.models.consents import Consent, ConsentEvidence, ConsentRevocation
 from registry.models.people import Guardian, Person
@@ -297,7 +297,7 @@ def attach_evidence(
     consent: Consent,
     data: bytes,
     filename: str,
-    directory: Path,
+    store: Storage,
     max_bytes: int,
     max_decode_bytes: int,
     uploaded_by_id: int,
@@ -313,7 +313,7 @@ def attach_evidence(
         data=data,
         content_type=content_type,
         filename=filename,
-        directory=directory,
+        store=store,
         uploaded_by_id=uploaded_by_id,
     )
 
@@ -325,17 +325,13 @@ def keep_evidence(
     data: bytes,
     content_type: str,
     filename: str,
-    directory: Path,
+    store: Storage,
     uploaded_by_id: int,
 ) -> ConsentEvidence:
     """Keeps a file as a form's evidence: an uploaded scan once checked, or a receipt the service wrote itself."""
     digest = hashlib.sha256(data).hexdigest()
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / digest
-    if not target.exists():
-        partial = target.with_suffix(".partial")
-        partial.write_bytes(data)
-        partial.replace(target)
+    if not store.exists(f"evidence/{digest}"):  # the same scan twice is kept once
+        store.put(f"evidence/{digest}", data)
     evidence = ConsentEvidence(
         consent_id=id_of(consent),
         sha256=digest,
@@ -347,6 +343,14 @@ def keep_evidence(
     session.add(evidence)
     session.flush()
     return evidence
+
+
+def read_evidence(store: Storage, evidence: ConsentEvidence) -> bytes | None:
+    """The scan's bytes, or None if the store no longer has them."""
+    try:
+        return store.get(f"evidence/{evidence.sha256}")
+    except NotStored:
+        return None
 
 
 def evidence_of(session: Session, consent_id: int) -> list[ConsentEvidence]:

@@ -1,9 +1,9 @@
-"""Files and transactions kept in step, whatever moment the process dies at.
+"""Stored objects and transactions kept in step, whatever moment the process dies at.
 
-The order of writes makes a crash leave at worst an unreferenced file, never a record pointing at
-nothing: a new file is written before its row commits; an old file is deleted only after the row
-that stops referring to it commits. `sweep_orphans` (run at service start, before any request) removes
-what a crash between the two left behind.
+The order of writes makes a crash leave at worst an unreferenced object, never a record pointing at
+nothing: a new object is written to the store before its row commits; an old one is deleted only after
+the row that stops referring to it commits. `sweep_orphans` (run at service start, before any request)
+removes what a crash between the two left behind, listing the store's keys (registry/core/storage.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column
@@ -21,6 +20,7 @@ from sqlmodel import Session as ModelSession
 from sqlmodel import SQLModel, select
 
 from registry.core.settings import Settings
+from registry.core.storage import FileStorage, Storage, StorageError, storage_for
 from registry.models.consents import ConsentEvidence
 
 CRASH_VARIABLE = "REGISTRY_CRASH_AT"
@@ -37,18 +37,21 @@ def crash_here_if_testing(point: str) -> None:
         os._exit(70)
 
 
-def delete_after_commit(session: Session, paths: Iterable[Path]) -> None:
-    """The files go once this session's transaction commits; if it rolls back they stay, still referenced."""
-    session.info.setdefault(_FILES_TO_DELETE, []).extend(paths)
+def delete_after_commit(session: Session, store: Storage, keys: Iterable[str]) -> None:
+    """The objects go once this session's transaction commits; if it rolls back they stay, still referenced."""
+    session.info.setdefault(_FILES_TO_DELETE, []).extend((store, key) for key in keys)
 
 
 def delete_files(session: Session) -> None:
-    """After a commit: the files that the committed rows stopped referring to go (see registry/core/db.py)."""
-    paths = session.info.pop(_FILES_TO_DELETE, [])
-    if paths:
+    """After a commit: the objects that the committed rows stopped referring to go (see registry/core/db.py)."""
+    doomed = session.info.pop(_FILES_TO_DELETE, [])
+    if doomed:
         crash_here_if_testing("before-deleting-files")
-    for path in paths:
-        path.unlink(missing_ok=True)
+    for store, key in doomed:
+        try:
+            store.delete(key)
+        except StorageError as exc:  # committed already: the next sweep takes what is left
+            log.warning("%s was not deleted (%s); the next sweep of unreferenced files will.", key, exc)
 
 
 def keep_files(session: Session) -> None:
@@ -71,30 +74,30 @@ def referenced_uploads(session: ModelSession) -> set[str]:
     return names
 
 
-def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_seconds: float = 0) -> list[Path]:
+def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_seconds: float = 0) -> list[str]:
     """Removes uploads no clearance names, scans no evidence names, half-written `.partial` files, and the
-    reference photos of enrolment previews nobody saved or cancelled.
+    reference photos of enrolment previews nobody saved or cancelled; returns their keys.
 
     At service start nothing is in flight, so everything unreferenced goes. While the service runs
     (the daily retention job), pass `older_than_seconds` so an upload whose transaction has not
     committed yet is left alone.
     """
+    store = storage_for(settings)
     uploads = referenced_uploads(session)
     scans = set(session.exec(select(ConsentEvidence.sha256)))
     cutoff = time.time() - older_than_seconds
     removed = []
     previews: set[str] = set()  # an enrolment preview is never referenced: it is only waiting for a decision
-    for directory, referenced in (
-        (settings.uploads_dir, uploads),
-        (settings.evidence_dir, scans),
-        (settings.enrol_previews_dir, previews),
-    ):
-        if not directory.is_dir():
-            continue
-        for path in directory.iterdir():
-            if path.is_file() and path.name not in referenced and path.stat().st_mtime <= cutoff:
+    for prefix, referenced in (("uploads/", uploads), ("evidence/", scans), ("enrol-previews/", previews)):
+        for entry in list(store.entries(prefix)):
+            name = entry.key[len(prefix) :]
+            if "/" not in name and name not in referenced and entry.modified <= cutoff:
+                store.delete(entry.key)
+                removed.append(entry.key)
+        if isinstance(store, FileStorage):  # a rename that never happened (an object store has none)
+            for path in store.partial_files(prefix, older_than=cutoff):
                 path.unlink(missing_ok=True)
-                removed.append(path)
+                removed.append(path.relative_to(store.root).as_posix())
     if removed:
         log.warning("Removed %d file(s) left behind by an interrupted write.", len(removed))
     return removed

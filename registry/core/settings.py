@@ -20,6 +20,10 @@ class Settings(BaseSettings):
 
     environment: str = Field("development", description="development, test or production")
     data_dir: Path = Field(Path("data"), description="where the database, scans and uploads live")
+    storage_url: str | None = Field(
+        None,
+        description="what holds photos and scans: file:///folder or s3://bucket/prefix; the data folder when unset",
+    )
     database_url: str | None = Field(
         None,
         validation_alias="DATABASE_URL",
@@ -150,6 +154,8 @@ class Settings(BaseSettings):
             ) from None
         if self.review_threshold < self.match_threshold:
             raise ValueError("REGISTRY_REVIEW_THRESHOLD must be at least REGISTRY_MATCH_THRESHOLD")
+        if self.storage_url and not self.storage_url.startswith(("file://", "s3://")):
+            raise ValueError("REGISTRY_STORAGE_URL must be file:///folder or s3://bucket/prefix")
         return self
 
     def upload_limit(self, kind: UploadKind) -> int:
@@ -179,6 +185,8 @@ class Settings(BaseSettings):
             return self.session_https_only
         return self.environment == "production"
 
+    # The folders of the default store (storage_for with no storage_url): the service reads and writes
+    # them through registry/core/storage.py only; tests and the copy to a bucket name them.
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"

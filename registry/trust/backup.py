@@ -4,10 +4,11 @@ A backup is one tar file:
   manifest.json      format, when, which database kind, the audit head inside the snapshot, the files
   database.sqlite    SQLite: the online backup API's consistent copy      } one or the other
   database.pgdump    PostgreSQL: `pg_dump -Fc` of an exported snapshot    }
-  evidence/, uploads/  the data folder's scanned forms and kept photos
+  evidence/, uploads/  the store's scanned forms and kept photos (the data folder, or a bucket)
 
-The database is copied first, then the files: an upload committed after the snapshot is carried as an
-unreferenced file (swept at the next start); a file deleted in between (a purge) is listed as missing.
+The database is copied first, then the objects: an upload committed after the snapshot is carried as an
+unreferenced file (swept at the next start); one deleted in between (a purge) is left out. Each object is
+copied through a temporary file, so a bucket's photos never need to fit in memory.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from registry.core.settings import Settings
+from registry.core.storage import NotStored, storage_for
 from registry.models.audit import GENESIS_HASH
 from registry.models.base import utcnow
 
@@ -119,32 +121,41 @@ def make_backup(settings: Settings, path: Path) -> dict[str, Any]:
             "audit_head": head,
             "files": {},
         }
-        with tarfile.open(partial, "w") as archive:
-            archive.add(dump, arcname=dump.name)
-            for folder in FOLDERS:
-                directory = settings.data_dir / folder
-                names = (
-                    sorted(p.name for p in directory.iterdir() if p.is_file() and not p.name.endswith(".partial"))
-                    if directory.is_dir()
-                    else []
-                )
-                kept = []
-                for name in names:
-                    try:
-                        archive.add(directory / name, arcname=f"{folder}/{name}")
-                        kept.append(name)
-                    except FileNotFoundError:  # deleted after the listing (retention, purge)
-                        continue
-                manifest["files"][folder] = len(kept)
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            with tempfile.TemporaryFile() as handle:
-                handle.write(data)
-                handle.seek(0)
-                archive.addfile(info, handle)
+        try:
+            with tarfile.open(partial, "w") as archive:
+                archive.add(dump, arcname=dump.name)
+                manifest["files"] = _add_objects(archive, settings, Path(work) / "object")
+                data = json.dumps(manifest, indent=2).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size = len(data)
+                with tempfile.TemporaryFile() as handle:
+                    handle.write(data)
+                    handle.seek(0)
+                    archive.addfile(info, handle)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a backup cut off (the store out of reach) is no backup
+            raise
     os.replace(partial, path)
     return manifest
+
+
+def _add_objects(archive: tarfile.TarFile, settings: Settings, copy: Path) -> dict[str, int]:
+    """The store's scans and kept photos, each through the temporary file ``copy``; how many of each."""
+    store = storage_for(settings)
+    counts = {}
+    for folder in FOLDERS:
+        kept = 0
+        for key in list(store.keys(f"{folder}/")):
+            if "/" in key[len(folder) + 1 :]:
+                continue  # not one of the service's objects
+            try:
+                store.get_file(key, copy)
+            except NotStored:  # deleted after the listing (retention, purge)
+                continue
+            archive.add(copy, arcname=key)
+            kept += 1
+        counts[folder] = kept
+    return counts
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

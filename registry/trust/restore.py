@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -13,6 +12,7 @@ from typing import Any
 import psycopg
 
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.trust.backup import FOLDERS, BackupError, Database, read_manifest
 
 _DUMPS = ("database.sqlite", "database.pgdump")
@@ -33,10 +33,10 @@ def what_is_there(settings: Settings, db: Database) -> list[str]:
             row = connection.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
         if row and row[0]:
             found.append(f"the PostgreSQL database has {row[0]} table(s)")
+    store = storage_for(settings)
     for folder in FOLDERS:
-        directory = settings.data_dir / folder
-        if directory.is_dir() and any(directory.iterdir()):
-            found.append(f"{directory} holds files")
+        if next(iter(store.keys(f"{folder}/")), None) is not None:
+            found.append(f"{store.url} holds {folder}")
     return found
 
 
@@ -113,11 +113,20 @@ def restore_backup(settings: Settings, path: Path, *, force: bool = False) -> di
             _restore_sqlite(db, Path(work) / "database.sqlite")
         else:
             _restore_postgresql(db, Path(work) / "database.pgdump", wipe=bool(there))
-        for folder in FOLDERS:
-            target = settings.data_dir / folder
-            shutil.rmtree(target, ignore_errors=True)
-            source = Path(work) / folder
-            if source.is_dir():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(source), str(target))
+        _restore_objects(settings, Path(work))
     return manifest
+
+
+def _restore_objects(settings: Settings, work: Path) -> None:
+    """Every object of the backup into the store; then what the store held that the backup has not goes."""
+    store = storage_for(settings)
+    for folder in FOLDERS:
+        source = work / folder
+        restored = set()
+        for path in sorted(source.iterdir()) if source.is_dir() else []:
+            key = f"{folder}/{path.name}"
+            store.put_file(key, path)
+            restored.add(key)
+        for key in list(store.keys(f"{folder}/")):
+            if key not in restored:
+                store.delete(key)

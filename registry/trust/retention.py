@@ -19,6 +19,7 @@ from registry.core.audit import record_act
 from registry.core.errors import NotFound
 from registry.core.files import crash_here_if_testing, delete_after_commit, upload_columns
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.faces.enrolment import delete_person_templates
 from registry.models.base import id_of, utcnow
 from registry.models.clearances import Clearance, ClearanceFace, ClearanceReview
@@ -71,7 +72,7 @@ def _forget_photos(session: Session, clearances: list[Clearance], settings: Sett
     for column in upload_columns():  # an album item shares its clearance's file
         if names and column.table.name != "clearances":
             session.execute(update(column.table).where(column.in_(names)).values({column.name: None}))
-    delete_after_commit(session, [settings.uploads_dir / name for name in names])
+    delete_after_commit(session, storage_for(settings), [f"uploads/{name}" for name in names])
     return len(names)
 
 

@@ -19,9 +19,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from registry.clearances.reviews import photo_jpeg
+from registry.consents.service import read_evidence
 from registry.core.audit import record_act
 from registry.core.errors import NotFound
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.faces.lifecycle import retention_schedule
 from registry.models.audit import AuditEntry
 from registry.models.clearances import Clearance, ClearanceFace, ClearanceReview
@@ -122,6 +124,7 @@ def export_person(session: Session, *, person_id: int, settings: Settings) -> by
     ).all()
     photos = clearances_showing(session, person_id)
     buffer = io.BytesIO()
+    store = storage_for(settings)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             "record.json",
@@ -144,9 +147,9 @@ def export_person(session: Session, *, person_id: int, settings: Settings) -> by
             ),
         )
         for item in evidence:
-            path = settings.evidence_dir / item.sha256
-            if path.is_file():
-                archive.writestr(f"scans/{item.consent_id}-{item.id}-{item.filename}", path.read_bytes())
+            scan = read_evidence(store, item)
+            if scan is not None:
+                archive.writestr(f"scans/{item.consent_id}-{item.id}-{item.filename}", scan)
         for clearance in photos:
             if clearance.photo_file:
                 try:

@@ -9,6 +9,7 @@ import pytest
 
 from registry.albums.files import photos_in_zip
 from registry.core.errors import TooLarge
+from registry.core.storage import FileStorage
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.conftest import FACES
 
@@ -87,7 +88,7 @@ def test_a_zip_bomb_and_an_overfull_zip_are_refused_before_decompressing(tmp_pat
         z.writestr("huge.jpg", b"\xff\xd8\xff" + bytes(5_000_000))  # compresses to a few kB
         for n in range(3):
             z.writestr(f"{n}.jpg", b"\xff\xd8\xff")
-    bounded = dict(directory=tmp_path, max_member_bytes=1_000_000, max_total_bytes=10_000_000)
+    bounded = dict(store=FileStorage(tmp_path), max_member_bytes=1_000_000, max_total_bytes=10_000_000)
     reported = list(photos_in_zip(io.BytesIO(archive.getvalue()), max_members=10, **bounded))
     assert reported[0].photo_file is None and "larger than" in (reported[0].error or "")
     with pytest.raises(TooLarge):

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from registry.core.db import make_engine, unit_of_work
 from registry.core.files import CRASH_VARIABLE, sweep_orphans
 from registry.core.settings import Settings
+from registry.core.storage import storage_for
 from registry.trust import audit_log
 from tests.conftest import FACES, ROOT
 from tests.test_service_start import free_port, wait_healthy
@@ -85,8 +86,9 @@ def _counts(data_dir: Path) -> dict[str, int]:
 
 
 def _files(data_dir: Path) -> list[str]:
-    uploads = data_dir / "uploads"
-    return sorted(p.name for p in uploads.iterdir()) if uploads.is_dir() else []
+    """The kept uploads, in the data folder or in the bucket REGISTRY_STORAGE_URL names."""
+    store = storage_for(Settings(environment="test", data_dir=data_dir))  # REGISTRY_STORAGE_URL read, if set
+    return sorted(key.removeprefix("uploads/") for key in store.keys("uploads/"))
 
 
 def _headers(port: int) -> dict[str, str]:
@@ -121,7 +123,10 @@ def _purge(data_dir: Path, crash_at: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path):
+@pytest.mark.parametrize("kept_in", ["data folder", pytest.param("bucket", marks=pytest.mark.s3)])
+def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path, kept_in, request, monkeypatch):
+    if kept_in == "bucket":  # the service processes find the bucket, its endpoint and keys in the environment
+        monkeypatch.setenv("REGISTRY_STORAGE_URL", request.getfixturevalue("s3_url"))
     data, port = tmp_path / "data", free_port()
     data.mkdir()
     with _serving(data, port, **{CRASH_VARIABLE: "upload-written"}) as server:
@@ -192,6 +197,7 @@ def test_crashes_while_clearing_and_purging_leave_nothing_half_written(tmp_path)
     engine.dispose()
     assert _files(data) == []
     assert _counts(data)["clearances_without_faces"] == 0
+    assert kept_in == "data folder" or not (data / "uploads").exists()  # on a bucket, never a file here
 
 
 def test_a_write_is_answered_only_after_it_committed(app, office):

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from registry.core.storage import storage_for
 from tests.api.hostile_helpers import SQLITE_ONLY
 from tests.api.test_web_pages import _sign_in
 from tests.conftest import FACES
@@ -86,9 +87,8 @@ def _album_mistake(client: TestClient, token: str) -> tuple[dict[str, str], str]
     return form, match.group(1)
 
 
-def _kept_files(app) -> list[Path]:
-    folder = app.state.settings.held_photos_dir
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+def _kept_files(app) -> list[str]:
+    return list(storage_for(app.state.settings).keys("held-photos/"))
 
 
 @SQLITE_ONLY

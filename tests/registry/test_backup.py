@@ -19,6 +19,7 @@ from registry.consents.service import attach_evidence, record_consent
 from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
 from registry.core.settings import Settings, get_settings
+from registry.core.storage import storage_for
 from registry.models.people import Person
 from registry.people.schemas import PersonCreate
 from registry.people.service import add_person
@@ -81,7 +82,7 @@ def _seed(settings: Settings) -> None:
             consent=consent,
             data=PDF,
             filename="form.pdf",
-            directory=settings.evidence_dir,
+            store=storage_for(settings),
             max_bytes=1024 * 1024,
             max_decode_bytes=settings.max_decode_bytes,
             uploaded_by_id=office.id or 0,
@@ -164,3 +165,27 @@ def test_the_commands_verify_export_the_head_back_up_and_refuse_to_overwrite(tmp
         assert "Audit log verified" in restored.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_backup_carries_the_buckets_photos_and_scans_and_restores_them_into_another(tmp_path, s3_server, s3_url):
+    def registry(name: str, url: str) -> Settings:
+        return Settings(
+            environment="test", data_dir=tmp_path / name, storage_url=url, secret_key="test-secret-" + "x" * 32
+        )
+
+    live, fresh = registry("live", s3_url), registry("fresh", s3_server.fresh_url())
+    _seed(live)
+    storage_for(live).put("uploads/0123abcd", b"\xff\xd8\xff a kept photo")
+    manifest = make_backup(live, tmp_path / "backup.tar")
+    assert manifest["files"] == {"evidence": 1, "uploads": 1}
+    assert not (live.data_dir / "evidence").exists()  # the scan was only ever in the bucket
+
+    storage_for(fresh).put("uploads/stray", b"not from the backup")
+    with pytest.raises(BackupError, match="holds uploads"):
+        restore_backup(fresh, tmp_path / "backup.tar")
+    restore_backup(fresh, tmp_path / "backup.tar", force=True)
+    store = storage_for(fresh)
+    assert list(store.keys("uploads/")) == ["uploads/0123abcd"]  # the stray object went with --force
+    assert store.get("uploads/0123abcd") == b"\xff\xd8\xff a kept photo"
+    assert store.get(f"evidence/{__import__('hashlib').sha256(PDF).hexdigest()}") == PDF
+    assert not (fresh.data_dir / "uploads").exists() and not (fresh.data_dir / "evidence").exists()

@@ -18,6 +18,7 @@ from registry.consent_requests import signing
 from registry.consent_requests.forms import MissingAnswers, consent_from_answers, form_text
 from registry.consents import standing
 from registry.core.db import trial
+from registry.core.storage import FileStorage
 from registry.people import service as people
 from registry.people.schemas import PersonCreate
 from registry.policy import vocabulary as v
@@ -80,7 +81,7 @@ def test_what_the_ledger_reads_after_signing_is_what_was_answered(
                 signature=signature,
                 form=form_text("image_release", "en", district="Test District"),
                 origin=signing.Origin("127.0.0.1", "test"),
-                storage=signing.Storage(tmp_path, 1 << 20, 1 << 26),
+                storage=signing.Storage(FileStorage(tmp_path), 1 << 20, 1 << 26),
                 district=DISTRICT,
                 _=str,
             )
