@@ -17,8 +17,9 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.client_address import client_address
 from api.deps import DistrictDep, SessionDep, SettingsDep
-from api.ratelimit import SlidingWindow
+from api.ratelimit import SharedCounts
 from api.web.auth import FormDep, PageRoute, check_csrf
 from api.web.templating import render
 from registry.consent_requests import service as requests
@@ -37,18 +38,19 @@ router = APIRouter(
 REQUEST_KEY, PROVEN_KEY, LANGUAGE_KEY, DONE_KEY = "family_request", "family_proven", "family_language", "family_done"
 
 
-def _window(request: Request) -> SlidingWindow:
+def _counts(request: Request) -> SharedCounts:
     state = request.app.state
     if not hasattr(state, "family_tries"):
-        state.family_tries = SlidingWindow(window=state.settings.rate_limit_window_seconds)
-    window: SlidingWindow = state.family_tries
-    return window
+        state.family_tries = SharedCounts(window=state.settings.rate_limit_window_seconds)
+    counts: SharedCounts = state.family_tries
+    return counts
 
 
 def _too_many_from_here(request: Request, settings: Settings) -> bool:
+    """Counted in the database with the other rate limits, so every host behind the proxy shares the count."""
     limit = settings.rate_limit_birth_date_per_client
-    address = request.client.host if request.client else "unknown"
-    return limit > 0 and _window(request).hit(f"family:{address}", limit) is not None
+    address = client_address(request.scope, trusted=settings.trusted_networks)
+    return limit > 0 and _counts(request).hit(request.app.state.make_session, (f"family:{address}", limit)) is not None
 
 
 def family_language(request: Request, asked: ConsentRequest | None) -> str:

@@ -25,7 +25,8 @@ from registry.core import bulk
 from registry.models.audit import GENESIS_HASH, AuditEntry
 from registry.models.base import as_utc, utcnow
 
-NOT_AUDITED = frozenset({"audit_entries", "registry_state", "alembic_version"})  # bookkeeping, not records
+# Bookkeeping, not records: the chain itself, version counters, request counts and leases (models/shared.py).
+NOT_AUDITED = frozenset({"audit_entries", "registry_state", "alembic_version", "rate_counts", "leases"})
 SECRET_COLUMNS = {  # never logged, only named
     "encoding": "128 numbers",
     "password_hash": "password hash",
