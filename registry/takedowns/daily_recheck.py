@@ -10,7 +10,7 @@ worker on every host runs this thread; one of them does the day's work:
   requests, only if no other run has moved it meanwhile: should a lease end while its holder is still
   working (a stalled host), whichever run commits second is rolled back, so the work is recorded once.
 
-Each run is recorded in the audit log (action "daily_recheck"), naming the host that did it.
+Each run is recorded in the audit log (action "recheck"), naming the host that did it.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def recheck_today(
                 session,
                 table_name="takedowns",
                 row_id=district.today().isoformat(),
-                action="daily_recheck",
+                action="recheck",
                 changes={"host": holder, "takedown_requests": len(created), "forced": force},
             )
         return Outcome(created)
