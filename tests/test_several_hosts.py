@@ -99,8 +99,7 @@ def test_limits_back_off_and_the_daily_recheck_hold_across_two_api_hosts(tmp_pat
 
         # One account's sign-ins, from anywhere, through either host: six in the window, then refused.
         guesses = [
-            sign_in(host, "guess@district.example.org", "nope", f"192.0.2.{n}")
-            for n, host in enumerate((two, one) * 3)
+            sign_in(host, "guess@district.example.org", "nope", f"192.0.2.{n}") for n, host in enumerate((two, one) * 3)
         ]
         assert [r.status_code for r in guesses] == [401] * 6
         refused = sign_in(two, "guess@district.example.org", "nope", "192.0.2.99")

@@ -22,6 +22,7 @@ from registry.policy.ledger import District
 from registry.takedowns import daily_recheck
 from tests.conftest import fresh_database
 from tests.district import DISTRICT
+from tests.test_cli_album import registry_cli
 
 
 def test_one_worker_does_the_days_recheck_and_the_others_find_it_done(tmp_path: Path) -> None:
@@ -137,3 +138,18 @@ def test_a_run_that_finds_the_day_recorded_meanwhile_by_another_host_is_rolled_b
         assert daily_recheck.recheck_today(engine, district=DISTRICT, holder="host-b").created is None  # done
         with unit_of_work(engine, actor="test") as session:  # the stalled host gave its lease back
             assert take_lease(session, name=daily_recheck.LEASE_NAME, holder="host-b", length=timedelta(1)) is None
+
+
+def test_the_operators_command_waits_for_a_host_that_is_running_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    upgrade(engine)
+    with unit_of_work(engine, actor="test") as session:
+        take_lease(session, name=daily_recheck.LEASE_NAME, holder="host-a", length=timedelta(minutes=30))
+    refused = registry_cli(tmp_path, "expiry-scan")
+    assert refused.returncode == 1 and "running the re-check now" in refused.stderr
+    with unit_of_work(engine, actor="test") as session:  # host-a finished and gave the lease back
+        take_lease(session, name=daily_recheck.LEASE_NAME, holder="host-a", length=timedelta(0))
+    done = registry_cli(tmp_path, "expiry-scan")
+    assert done.returncode == 0 and "0 new takedown request(s)" in done.stdout
+    assert recorded_runs(engine)[0].startswith("cli:")
+    engine.dispose()
