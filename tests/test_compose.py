@@ -52,7 +52,7 @@ def test_a_worker_analyses_for_the_api_hosts_and_keeps_photos_in_the_object_stor
     environment = worker["environment"]
     assert environment["REGISTRY_ANALYSIS"] == "external"
     assert default(environment["REGISTRY_STORAGE_URL"]).startswith("s3://registry/")
-    assert AWS <= set(environment)
+    assert set(environment) >= AWS
     assert default(environment["AWS_ENDPOINT_URL"]) == "http://objectstore:8333"
     assert environment["DATABASE_URL"] == compose["services"]["registry"]["environment"]["DATABASE_URL"]
     assert worker["depends_on"]["objectstore-init"]["condition"] == "service_completed_successfully"
