@@ -29,6 +29,7 @@ from api.client_address import client_address
 from api.web.auth import USER_KEY
 from registry.accounts import security
 from registry.core import rate_counts
+from registry.core.db import committed
 from registry.core.settings import Settings
 
 # A sign-in form is a few hundred bytes; past this the account name is not looked for.
@@ -47,7 +48,7 @@ class SharedCounts:
         """Counts one request against each (key, limit) in turn; at the first key already at its limit, stops
         and returns the seconds until it would be let in (counting nothing for that key)."""
         now = self.clock()
-        with make_session() as session:
+        with committed(make_session(), actor="system:rate-limits") as session:  # before the request goes on
             wait = None
             for key, limit in limits:
                 wait = rate_counts.count_request(session, key=key, limit=limit, window=self.window, now=now)
@@ -56,7 +57,6 @@ class SharedCounts:
             if now >= self._next_sweep:
                 self._next_sweep = now + self.window
                 rate_counts.forget_old_counts(session, window=self.window, now=now)
-            session.commit()
         return wait
 
 
