@@ -122,6 +122,8 @@ def test_limits_back_off_and_the_daily_recheck_hold_across_two_api_hosts(tmp_pat
         runs = recorded_rechecks(engine)
         assert len(runs) == 1, runs
         assert any(f":{server.pid}:" in runs[0] for server in servers), runs
+        verified = two.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"})
+        assert verified.status_code == 200 and verified.json()["ok"], verified.text
     finally:
         for server in servers:
             stop(server)

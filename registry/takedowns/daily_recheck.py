@@ -102,9 +102,14 @@ def recheck_today(
             record_act(
                 session,
                 table_name="takedowns",
-                row_id=district.today().isoformat(),
+                row_id="*",  # an act over the whole table, as a bulk statement is: no row of that id
                 action="recheck",
-                changes={"host": holder, "takedown_requests": len(created), "forced": force},
+                changes={
+                    "day": district.today().isoformat(),
+                    "host": holder,
+                    "takedown_requests": len(created),
+                    "forced": force,
+                },
             )
         return Outcome(created)
     except _DoneMeanwhile:
