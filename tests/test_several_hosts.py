@@ -2,14 +2,16 @@
 with its own data folder, reached as a proxy reaches them (X-Forwarded-For from a trusted address).
 
 Nothing that matters is kept in one server: a client's upload limit, an account's sign-in limit and the
-back-off after wrong passwords hold across both; and when both try the day's re-check at the same moment
-(the host that held it having died), exactly one runs it."""
+back-off after wrong passwords hold across both; the same photo sent to both at the same moment is one
+clearance; and when both try the day's re-check at the same moment (the host that held it having died),
+exactly one runs it."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from registry.core.leases import take_lease
 from registry.core.migrate import upgrade
 from registry.models.audit import AuditEntry
 from registry.takedowns.daily_recheck import LEASE_NAME
-from tests.conftest import ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
+from tests.conftest import FACES, ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.test_service_start import free_port, stop, wait_healthy
 
 ADMIN, ADMIN_PASSWORD = "admin@district.example.org", "a long admin password"
@@ -96,6 +98,28 @@ def test_limits_back_off_and_the_daily_recheck_hold_across_two_api_hosts(tmp_pat
         assert upload(two, "203.0.113.7") == 429
         assert upload(one, "203.0.113.7") == 429
         assert upload(two, "198.51.100.9") == 415  # another client behind the same proxy
+
+        # The same photo sent to both hosts at the same moment (a retried request the proxy sent elsewhere).
+        photo = (FACES / "people/obama/obama-2.jpg").read_bytes()
+        together = threading.Barrier(2)
+        answers: dict[str, httpx.Response] = {}
+
+        def send(name: str, host: httpx.Client) -> None:
+            together.wait()
+            answers[name] = host.post(
+                "/api/v1/clearances",
+                data=FORM,
+                files={"photo": ("obama-2.jpg", photo, "image/jpeg")},
+                headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "198.51.100.30"},
+            )
+
+        senders = [threading.Thread(target=send, args=pair) for pair in (("one", one), ("two", two))]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        assert {r.status_code for r in answers.values()} == {201}, [r.text for r in answers.values()]
+        assert answers["one"].json()["id"] == answers["two"].json()["id"]
 
         # One account's sign-ins, from anywhere, through either host: six in the window, then refused.
         guesses = [

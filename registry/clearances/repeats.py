@@ -3,7 +3,8 @@
 The same photo (its SHA-256) from the same account for the same question (destination, event or occasion,
 tags, caption) within ``Settings.repeat_upload_minutes`` answers with the clearance already made: one
 photo is one item for a reviewer, however often it was sent. While the first is being checked, the
-same upload waits for it (in this service process) and then answers with it. Anything written since that
+same upload waits for it (in this service process, and on PostgreSQL on any host: registry/core/leases.py)
+and then answers with it. Anything written since that
 could decide the photo differently (a consent, a face, a person, an event: the audit log says) makes the
 photo sent again a new check.
 """
@@ -24,6 +25,7 @@ from registry.clearances.check import Clearing, PhotoCheck
 from registry.clearances.reviews import redacted_copy
 from registry.clearances.service import clear_photo, resolve_check
 from registry.core.db import end_before_slow_work, keep_for_a_repeat
+from registry.core.leases import one_at_a_time_everywhere
 from registry.models.accounts import User
 from registry.models.audit import AuditEntry
 from registry.models.base import as_utc, id_of, utcnow
@@ -66,7 +68,7 @@ def once(
     request with the same key may look. No transaction is held while waiting (on SQLite it holds the write lock)."""
     if using.hold_no_transaction:
         end_before_slow_work(session)
-    with IN_HAND.one_at_a_time(key):
+    with IN_HAND.one_at_a_time(key), one_at_a_time_everywhere(session, key):
         found = earlier()
         if found is not None:
             return found

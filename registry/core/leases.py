@@ -1,5 +1,8 @@
 """Leases: work that one host at a time may do, and that another takes over when its holder goes quiet.
 
+For work of a few seconds that must not run twice at once, `one_at_a_time_everywhere` waits on a PostgreSQL
+advisory lock instead (SQLite is one host's database: the process's own locks suffice there).
+
 A lease is a row naming its holder and when it ends. Taking it is one statement (an upsert whose update
 applies only when the lease has ended or is the taker's own), so of two hosts asking at the same moment
 exactly one gets it. A holder that dies keeps nobody waiting for longer than the lease: once it ends, the
@@ -8,13 +11,17 @@ next host to ask takes it over.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import uuid
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from registry.models.base import as_utc, utcnow
@@ -54,3 +61,22 @@ def take_lease(
 def release_lease(session: Session, *, name: str, holder: str) -> None:
     """Gives the lease up before it ends (nothing happens when another holder has taken it over meanwhile)."""
     session.execute(delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder))
+
+
+@contextmanager
+def one_at_a_time_everywhere(session: Session, key: Hashable) -> Iterator[None]:
+    """Waits until no other host holds `key`, and holds it for the block. On PostgreSQL a session-level advisory
+    lock on a connection of its own, outside any transaction (held across seconds of work, it must keep no
+    transaction open); elsewhere, or on a test's shared connection, nothing. `key` must read alike everywhere
+    (its repr is hashed): strings, numbers, None."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+        yield
+        return
+    lock = int.from_bytes(hashlib.sha256(repr(key).encode()).digest()[:8], "big", signed=True)
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:lock)"), {"lock": lock})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:lock)"), {"lock": lock})
