@@ -47,16 +47,21 @@ class SharedCounts:
     def hit(self, make_session: Callable[[], Session], *limits: tuple[str, int]) -> float | None:
         """Counts one request against each (key, limit) in turn; at the first key already at its limit, stops
         and returns the seconds until it would be let in (counting nothing for that key)."""
-        now = self.clock()
         with committed(make_session(), actor="system:rate-limits") as session:  # before the request goes on
-            wait = None
-            for key, limit in limits:
-                wait = rate_counts.count_request(session, key=key, limit=limit, window=self.window, now=now)
-                if wait is not None:
-                    break
-            if now >= self._next_sweep:
-                self._next_sweep = now + self.window
-                rate_counts.forget_old_counts(session, window=self.window, now=now)
+            return self.hit_in(session, *limits)
+
+    def hit_in(self, session: Session, *limits: tuple[str, int]) -> float | None:
+        """As `hit`, in the caller's transaction, committed with it: for a page whose request holds one already
+        (on SQLite that is the write lock, which a second session would wait for until the request ends)."""
+        now = self.clock()
+        wait = None
+        for key, limit in limits:
+            wait = rate_counts.count_request(session, key=key, limit=limit, window=self.window, now=now)
+            if wait is not None:
+                break
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.window
+            rate_counts.forget_old_counts(session, window=self.window, now=now)
         return wait
 
 

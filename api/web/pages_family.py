@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -46,11 +47,12 @@ def _counts(request: Request) -> SharedCounts:
     return counts
 
 
-def _too_many_from_here(request: Request, settings: Settings) -> bool:
-    """Counted in the database with the other rate limits, so every host behind the proxy shares the count."""
+def _too_many_from_here(request: Request, session: Session, settings: Settings) -> bool:
+    """Counted in the database with the other rate limits, so every host behind the proxy shares the count;
+    in the request's own transaction, which commits a wrong date of birth too (keep_despite_refusal)."""
     limit = settings.rate_limit_birth_date_per_client
     address = client_address(request.scope, trusted=settings.trusted_networks)
-    return limit > 0 and _counts(request).hit(request.app.state.make_session, (f"family:{address}", limit)) is not None
+    return limit > 0 and _counts(request).hit_in(session, (f"family:{address}", limit)) is not None
 
 
 def family_language(request: Request, asked: ConsentRequest | None) -> str:
@@ -129,7 +131,7 @@ def open_code(
     check_csrf(request, form)
     language = family_language(request, None)
     _ = gettext_for(language)
-    if _too_many_from_here(request, settings):
+    if _too_many_from_here(request, session, settings):
         return family_page_response(
             request,
             "code",
@@ -288,7 +290,7 @@ def prove_birth_date(
             request, "birth_date", language, settings, district, error=error, status_code=status_code
         )
 
-    if _too_many_from_here(request, settings):
+    if _too_many_from_here(request, session, settings):
         return again(_("Too many tries. Wait a few minutes."), 429)
     try:
         proven = requests.prove_birth_date(

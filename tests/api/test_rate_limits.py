@@ -8,6 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from registry.accounts import security
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from tests.api.family_helpers import add_student, ask, open_link, prove
 from tests.conftest import PASSWORD
 
 NOT_A_PHOTO = ("photo.jpg", b"plain text, not a photo", "image/jpeg")
@@ -209,3 +215,27 @@ def test_wrong_passwords_are_counted_against_the_forwarded_client(behind_proxy, 
         "/api/v1/auth/token", data={"username": email, "password": PASSWORD}, headers=from_("198.51.100.9")
     )
     assert owner.status_code == 200
+
+
+def test_a_family_page_counts_its_tries_without_waiting_on_its_own_transaction(settings, tmp_path):
+    """On its own SQLite file (not a test's shared connection) every transaction holds the write lock: the
+    date-of-birth page counts its tries in the request's transaction, not in a second one that would wait."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
+    upgrade(engine)
+    with unit_of_work(engine, actor="test") as session:
+        office = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD
+            ),
+        )
+    token, _ = security.issue_access_token(user_id=office.id or 0, secret=settings.secret_key, minutes=5)
+    headers = {"Authorization": f"Bearer {token}"}
+    limited = settings.model_copy(update={"rate_limit_birth_date_per_client": 2})
+    with TestClient(create_app(limited, bind=engine, warm_start=False)) as client:
+        people = [add_student(client, headers, f"S-O{n}", f"Own File {n}") for n in range(2)]
+        pages = [open_link(client, ask(client, headers, person_id=p)["items"][0]["url"]) for p in people]
+        assert prove(client, pages[0], {"day": "1", "month": "1", "year": "2001"}).status_code == 422
+        assert prove(client, pages[1], {"day": "1", "month": "1", "year": "2001"}).status_code == 422
+        assert prove(client, pages[1]).status_code == 429  # the third date from this address, on any link
+    engine.dispose()
