@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Query, Request, UploadFile, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from api.client_address import client_address as forwarded_client
 from registry.accounts import security, sign_in
 from registry.accounts import service as accounts
 from registry.accounts.permissions import Permission, may
@@ -95,8 +96,8 @@ def get_current_user(
 
 
 def client_address(request: Request) -> str:
-    """The address wrong passwords are counted against (the proxy's own, unless it forwards the client's)."""
-    return request.client.host if request.client else "unknown"
+    """The address wrong passwords are counted against: the request's own, or the one a trusted proxy forwarded."""
+    return forwarded_client(request.scope, trusted=request.app.state.settings.trusted_networks)
 
 
 def backoff(settings: Settings) -> sign_in.Backoff:

@@ -1,65 +1,68 @@
 """Rate limits on sign-in and uploads: a sliding window per client address and per account.
 
-The counts live in the worker process. With `serve --workers N` a client that spreads its
-requests over every worker gets at most N times the limit; that is accepted, because these limits
-only blunt floods and password guessing, and the guard that matters for guessing, the account
-lockout after repeated failures, is kept in the database and so shared by every worker.
+The counts live in the database (registry/core/rate_counts.py), so every worker process on every API host
+behind the proxy counts against the same limits: a client that spreads its requests over the hosts gets the
+limit once, not once per host. The client's address is the one the request comes from, or the one a trusted
+proxy forwarded (api/client_address.py). The guard that matters most for guessing, the lockout after repeated
+wrong passwords, is in the database too (registry/accounts/sign_in.py).
 
-Requests refused here are not counted, so a client that keeps hammering is let in again as soon
-as its oldest counted request leaves the window.
+Requests refused here are not counted, so a client that keeps hammering is let in again as soon as its
+counted requests weigh less than the limit.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.client_address import client_address
 from api.web.auth import USER_KEY
 from registry.accounts import security
+from registry.core import rate_counts
+from registry.core.db import committed
 from registry.core.settings import Settings
 
 # A sign-in form is a few hundred bytes; past this the account name is not looked for.
 _MAX_SIGN_IN_BODY = 16 * 1024
 
 
-class SlidingWindow:
-    """Counts events per key over the last `window` seconds; thread-safe, memory bounded by the limits."""
+class SharedCounts:
+    """Counts requests per key over the last `window` seconds in the database, for every host at once."""
 
-    def __init__(self, *, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, window: int, clock: Callable[[], float] = time.time) -> None:
         self.window = window
         self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._next_sweep = 0.0
+        self._next_sweep = 0.0  # when this process next drops old counts (any process may: it is only tidying)
 
-    def hit(self, key: str, limit: int) -> float | None:
-        """Count one event for `key`; if `limit` are already in the window, count nothing and
-        return the seconds until one leaves it."""
+    def hit(self, make_session: Callable[[], Session], *limits: tuple[str, int]) -> float | None:
+        """Counts one request against each (key, limit) in turn; at the first key already at its limit, stops
+        and returns the seconds until it would be let in (counting nothing for that key)."""
+        with committed(make_session(), actor="system:rate-limits") as session:  # before the request goes on
+            return self.hit_in(session, *limits)
+
+    def hit_in(self, session: Session, *limits: tuple[str, int]) -> float | None:
+        """As `hit`, in the caller's transaction, committed with it: for a page whose request holds one already
+        (on SQLite that is the write lock, which a second session would wait for until the request ends)."""
         now = self.clock()
-        with self._lock:
-            if now >= self._next_sweep:
-                self._sweep(now)
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= limit:
-                return hits[0] + self.window - now
-            hits.append(now)
-            return None
-
-    def _sweep(self, now: float) -> None:
-        self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
-        self._next_sweep = now + self.window
+        wait = None
+        for key, limit in limits:
+            wait = rate_counts.count_request(session, key=key, limit=limit, window=self.window, now=now)
+            if wait is not None:
+                break
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.window
+            rate_counts.forget_old_counts(session, window=self.window, now=now)
+        return wait
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class RateLimit:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.secret = settings.secret_key
-        self.window = SlidingWindow(window=settings.rate_limit_window_seconds)
+        self.trusted = settings.trusted_networks
+        self.counts = SharedCounts(window=settings.rate_limit_window_seconds)
         self.limits = {
             "sign_in": (settings.rate_limit_sign_in_per_client, settings.rate_limit_sign_in_per_account),
             "upload": (settings.rate_limit_uploads_per_client, settings.rate_limit_uploads_per_account),
@@ -107,12 +111,12 @@ class RateLimit:
             account = named
         else:
             account = self._uploader(scope)
-        client = scope.get("client")
-        keys = [(f"{rule.kind}:client:{client[0] if client else 'unknown'}", per_client)]
-        if account:
+        address = client_address(scope, trusted=self.trusted)
+        keys = [(f"{rule.kind}:client:{address}", per_client)] if per_client > 0 else []
+        if account and per_account > 0:
             keys.append((f"{rule.kind}:account:{account}", per_account))
-        for key, limit in keys:
-            wait = self.window.hit(key, limit) if limit > 0 else None
+        if keys:
+            wait = await run_in_threadpool(self.counts.hit, scope["app"].state.make_session, *keys)
             if wait is not None:
                 await _too_many(scope, rule, wait)(scope, receive, send)
                 return
@@ -187,7 +191,7 @@ def _too_large(scope: Scope) -> Response:
 def _too_many(scope: Scope, rule: Rule, wait: float) -> Response:
     what = "sign-in attempts" if rule.kind == "sign_in" else "uploads"
     message = f"Too many {what} in a short time. Please wait a minute and try again."
-    headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+    headers = {"Retry-After": str(math.floor(wait) + 1)}  # past the moment itself: at it, still refused
     if scope.get("path", "").startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=429, headers=headers)
     return PlainTextResponse(message, status_code=429, headers=headers)

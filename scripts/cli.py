@@ -14,6 +14,7 @@ from registry.accounts.schemas import UserCreate
 from registry.core.db import checkpoint, make_engine, unit_of_work
 from registry.core.errors import RegistryError
 from registry.core.files import sweep_orphans
+from registry.core.leases import holder_name
 from registry.core.migrate import upgrade
 from registry.core.storage import StorageError, storage_for
 from registry.models.accounts import User
@@ -21,7 +22,6 @@ from registry.people import roster
 from registry.policy.ledger import District
 from registry.policy.pack import load_active_pack
 from registry.takedowns import daily_recheck
-from registry.takedowns import service as takedowns
 from scripts.cli_context import command_settings, database, district_of
 
 app = typer.Typer(
@@ -181,9 +181,14 @@ def expiry_scan() -> None:
     uploaders of those no longer allowed to take them down. The service runs this itself at start
     and every day at REGISTRY_EXPIRY_SCAN_AT; this command is for operators and is safe to repeat."""
     settings, engine = database()
-    with unit_of_work(engine, actor="cli:expiry-scan") as session:
-        created = takedowns.daily_recheck(session, district=district_of(settings))
-    typer.echo(f"{len(created)} new takedown request(s).")
+    outcome = daily_recheck.recheck_today(
+        engine, district=district_of(settings), holder=f"cli:{holder_name()}", force=True, settings=settings
+    )
+    if outcome.created is None:
+        until = f" (until {outcome.busy_until:%H:%M} UTC at the latest)" if outcome.busy_until else ""
+        typer.secho(f"A service host is running the re-check now{until}: try again once it is done.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{len(outcome.created)} new takedown request(s).")
 
 
 # Command groups kept in modules of their own; each module defines register(app).

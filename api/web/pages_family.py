@@ -14,11 +14,13 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.client_address import client_address
 from api.deps import DistrictDep, SessionDep, SettingsDep
-from api.ratelimit import SlidingWindow
+from api.ratelimit import SharedCounts
 from api.web.auth import FormDep, PageRoute, check_csrf
 from api.web.templating import render
 from registry.consent_requests import service as requests
@@ -37,18 +39,20 @@ router = APIRouter(
 REQUEST_KEY, PROVEN_KEY, LANGUAGE_KEY, DONE_KEY = "family_request", "family_proven", "family_language", "family_done"
 
 
-def _window(request: Request) -> SlidingWindow:
+def _counts(request: Request) -> SharedCounts:
     state = request.app.state
     if not hasattr(state, "family_tries"):
-        state.family_tries = SlidingWindow(window=state.settings.rate_limit_window_seconds)
-    window: SlidingWindow = state.family_tries
-    return window
+        state.family_tries = SharedCounts(window=state.settings.rate_limit_window_seconds)
+    counts: SharedCounts = state.family_tries
+    return counts
 
 
-def _too_many_from_here(request: Request, settings: Settings) -> bool:
+def _too_many_from_here(request: Request, session: Session, settings: Settings) -> bool:
+    """Counted in the database with the other rate limits, so every host behind the proxy shares the count;
+    in the request's own transaction, which commits a wrong date of birth too (keep_despite_refusal)."""
     limit = settings.rate_limit_birth_date_per_client
-    address = request.client.host if request.client else "unknown"
-    return limit > 0 and _window(request).hit(f"family:{address}", limit) is not None
+    address = client_address(request.scope, trusted=settings.trusted_networks)
+    return limit > 0 and _counts(request).hit_in(session, (f"family:{address}", limit)) is not None
 
 
 def family_language(request: Request, asked: ConsentRequest | None) -> str:
@@ -127,7 +131,7 @@ def open_code(
     check_csrf(request, form)
     language = family_language(request, None)
     _ = gettext_for(language)
-    if _too_many_from_here(request, settings):
+    if _too_many_from_here(request, session, settings):
         return family_page_response(
             request,
             "code",
@@ -286,7 +290,7 @@ def prove_birth_date(
             request, "birth_date", language, settings, district, error=error, status_code=status_code
         )
 
-    if _too_many_from_here(request, settings):
+    if _too_many_from_here(request, session, settings):
         return again(_("Too many tries. Wait a few minutes."), 429)
     try:
         proven = requests.prove_birth_date(

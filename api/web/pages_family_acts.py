@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.client_address import client_address
 from api.deps import DistrictDep, SessionDep, SettingsDep
 from api.web.auth import FormDep, PageRefused, PageRoute, check_csrf
 from api.web.pages_family import (
@@ -66,7 +67,7 @@ def answering(
 
 def _origin(request: Request) -> signing.Origin:
     return signing.Origin(
-        address=request.client.host if request.client else "unknown",
+        address=client_address(request.scope, trusted=request.app.state.settings.trusted_networks),
         browser=request.headers.get("user-agent", "")[:300],
     )
 

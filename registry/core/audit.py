@@ -25,9 +25,11 @@ from registry.core import bulk
 from registry.models.audit import GENESIS_HASH, AuditEntry
 from registry.models.base import as_utc, utcnow
 
+# Bookkeeping, not records: the chain itself, version counters, upload claims, request counts and leases
+# (models/shared.py).
 NOT_AUDITED = frozenset(
-    {"audit_entries", "registry_state", "upload_claims", "alembic_version"}
-)  # bookkeeping, not records
+    {"audit_entries", "registry_state", "alembic_version", "upload_claims", "rate_counts", "leases"}
+)
 SECRET_COLUMNS = {  # never logged, only named
     "encoding": "128 numbers",
     "password_hash": "password hash",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -95,12 +96,18 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(15, ge=1)
-    # Per worker process (see api/ratelimit.py); 0 turns a limit off.
+    # Counted in the database, so shared by every worker and every host (see api/ratelimit.py); 0 turns a limit off.
     rate_limit_window_seconds: int = Field(60, ge=1)
     rate_limit_sign_in_per_client: int = Field(30, ge=0, description="sign-ins per window from one address")
     rate_limit_sign_in_per_account: int = Field(10, ge=0, description="sign-ins per window naming one account")
     rate_limit_uploads_per_client: int = Field(120, ge=0, description="uploads per window from one address")
     rate_limit_uploads_per_account: int = Field(60, ge=0, description="uploads per window by one account")
+    trusted_proxies: str = Field(
+        "",
+        description="addresses or networks of the proxies in front of the service, comma-separated "
+        "(10.0.0.5,10.1.0.0/16): only a request from one of them may name its client in X-Forwarded-For; "
+        "empty: none, every request's client is the address it comes from",
+    )
     session_https_only: bool | None = Field(
         None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere"
     )
@@ -152,6 +159,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"REGISTRY_TIME_ZONE {self.time_zone!r} is not a time zone name (for example America/New_York)"
             ) from None
+        try:
+            self.trusted_networks  # noqa: B018 - read once here so that a mistake stops the start
+        except ValueError as exc:
+            raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)") from None
         if self.review_threshold < self.match_threshold:
             raise ValueError("REGISTRY_REVIEW_THRESHOLD must be at least REGISTRY_MATCH_THRESHOLD")
         if self.storage_url and not self.storage_url.startswith(("file://", "s3://")):
@@ -167,6 +178,11 @@ class Settings(BaseSettings):
             "reference_photo": self.max_reference_photo_bytes,
             "roster": self.max_roster_bytes,
         }[kind]
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The proxies whose X-Forwarded-For is believed (REGISTRY_TRUSTED_PROXIES)."""
+        return tuple(ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip())
 
     @property
     def sqlalchemy_url(self) -> str:

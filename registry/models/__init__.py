@@ -15,6 +15,7 @@ from registry.models import (
     faces,  # noqa: F401
     groups,  # noqa: F401
     people,  # noqa: F401
+    shared,  # noqa: F401
     state,  # noqa: F401
     takedowns,  # noqa: F401
 )

@@ -8,7 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.ratelimit import SlidingWindow
+from registry.accounts import security
+from registry.accounts import service as accounts
+from registry.accounts.schemas import UserCreate
+from registry.core.db import make_engine, unit_of_work
+from registry.core.migrate import upgrade
+from tests.api.family_helpers import add_student, ask, open_link, prove
 from tests.conftest import PASSWORD
 
 NOT_A_PHOTO = ("photo.jpg", b"plain text, not a photo", "image/jpeg")
@@ -122,33 +127,115 @@ def test_uploads_are_limited_per_address_across_accounts_and_upload_routes(limit
 def test_the_lockout_is_kept_in_the_database_so_every_worker_enforces_it(limited, make_user, settings):
     make_user("employee")
     email = "employee0@district.example.org"
-    one_worker, another_worker = limited(), limited()  # each app has its own in-process limits
+    one_worker, another_worker = limited(), limited()
     for _ in range(settings.login_max_failures):
         assert sign_in(one_worker, email, "wrong password!").status_code == 401
     locked = sign_in(another_worker, email)
     assert locked.status_code == 429 and "locked" in locked.json()["detail"]
 
 
-def test_the_window_slides_and_refused_requests_are_not_counted():
-    now = [1000.0]
-    window = SlidingWindow(window=60, clock=lambda: now[0])
-    assert window.hit("a", 2) is None
-    now[0] += 30
-    assert window.hit("a", 2) is None
-    assert window.hit("a", 2) == pytest.approx(30)  # the first hit leaves the window in 30 s
-    assert window.hit("b", 2) is None  # keys are counted apart
-    now[0] += 29
-    assert window.hit("a", 2) == pytest.approx(1)
-    now[0] += 1
-    assert window.hit("a", 2) is None  # refused hits did not extend the wait
-    assert window.hit("a", 2) == pytest.approx(30)
+def test_every_worker_and_host_counts_against_the_same_limits(limited, make_user):
+    """Two apps on one database stand for two processes or two hosts behind a proxy: one count between them."""
+    employee = make_user("employee")
+    one, other = (
+        limited(uploads_per_account=3, sign_in_per_client=3),
+        limited(uploads_per_account=3, sign_in_per_client=3),
+    )
+    for client in (one, other, one):
+        sent = client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=employee)
+        assert sent.status_code == 415
+    assert_throttled(
+        other.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=employee), "uploads"
+    )
+    for client in (other, one, other):
+        assert sign_in(client, "nobody@district.example.org", "wrong password!").status_code == 401
+    assert_throttled(sign_in(one, "nobody@district.example.org"), "sign-in")
 
 
-def test_idle_keys_are_forgotten():
-    now = [0.0]
-    window = SlidingWindow(window=10, clock=lambda: now[0])
-    for n in range(1000):
-        window.hit(f"sprayed-{n}", 5)
-    now[0] += 11
-    window.hit("later", 5)
-    assert len(window._hits) == 1
+@pytest.fixture
+def behind_proxy(settings, connection) -> Iterator[Callable[..., TestClient]]:
+    """A client whose requests come from `peer`, to an app trusting the proxies in `trusted`."""
+    clients: list[TestClient] = []
+
+    def make(peer: str, *, trusted: str = "", **limits: int) -> TestClient:
+        update = {"trusted_proxies": trusted, **{f"rate_limit_{k}": v for k, v in limits.items()}}
+        app = create_app(settings.model_copy(update=update), bind=connection)
+        clients.append(TestClient(app, client=(peer, 40000)).__enter__())
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def from_(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+def test_a_client_cannot_pick_its_own_address_when_no_proxy_is_trusted(behind_proxy):
+    client = behind_proxy("198.51.100.20", sign_in_per_client=2)
+    for n in range(2):
+        forged = {"username": "x@district.example.org", "password": "wrong"}
+        assert client.post("/api/v1/auth/token", data=forged, headers=from_(f"192.0.2.{n}")).status_code == 401
+    assert_throttled(client.post("/api/v1/auth/token", data=forged, headers=from_("192.0.2.99")), "sign-in")
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(behind_proxy, make_user):
+    employee = make_user("employee")
+    proxy = behind_proxy("10.0.0.5", trusted="10.0.0.0/24", uploads_per_client=2)
+    other_proxy = behind_proxy("10.0.0.6", trusted="10.0.0.0/24", uploads_per_client=2)
+
+    def upload(client: TestClient, forwarded: str) -> int:
+        headers = {**employee, **from_(forwarded)}
+        return client.post("/api/v1/clearances", data=FORM, files={"photo": NOT_A_PHOTO}, headers=headers).status_code
+
+    assert upload(proxy, "203.0.113.7") == 415
+    assert upload(other_proxy, "203.0.113.7") == 415  # the same client through either proxy: one count
+    assert upload(proxy, "203.0.113.7") == 429
+    # Whatever the client writes itself stands left of what the proxy appended, and is not believed.
+    assert upload(proxy, "192.0.2.1, 203.0.113.7") == 429
+    assert upload(proxy, "198.51.100.9") == 415  # another client behind the same proxy is not held back
+
+
+def test_wrong_passwords_are_counted_against_the_forwarded_client(behind_proxy, make_user, settings):
+    make_user("employee")
+    email = "employee0@district.example.org"
+    proxy = behind_proxy("10.0.0.5", trusted="10.0.0.5")
+    for _ in range(settings.login_max_failures):
+        wrong = proxy.post(
+            "/api/v1/auth/token", data={"username": email, "password": "nope"}, headers=from_("203.0.113.7")
+        )
+        assert wrong.status_code == 401
+    locked = proxy.post(
+        "/api/v1/auth/token", data={"username": email, "password": PASSWORD}, headers=from_("203.0.113.7")
+    )
+    assert locked.status_code == 429 and "locked" in locked.json()["detail"]
+    # The owner, elsewhere behind the same proxy, signs in: the guesser's address alone waits.
+    owner = proxy.post(
+        "/api/v1/auth/token", data={"username": email, "password": PASSWORD}, headers=from_("198.51.100.9")
+    )
+    assert owner.status_code == 200
+
+
+def test_a_family_page_counts_its_tries_without_waiting_on_its_own_transaction(settings, tmp_path):
+    """On its own SQLite file (not a test's shared connection) every transaction holds the write lock: the
+    date-of-birth page counts its tries in the request's transaction, not in a second one that would wait."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
+    upgrade(engine)
+    with unit_of_work(engine, actor="test") as session:
+        office = accounts.add_user(
+            session,
+            data=UserCreate(
+                email="office@district.example.org", full_name="Office", role="office_staff", password=PASSWORD
+            ),
+        )
+    token, _ = security.issue_access_token(user_id=office.id or 0, secret=settings.secret_key, minutes=5)
+    headers = {"Authorization": f"Bearer {token}"}
+    limited = settings.model_copy(update={"rate_limit_birth_date_per_client": 2})
+    with TestClient(create_app(limited, bind=engine, warm_start=False)) as client:
+        people = [add_student(client, headers, f"S-O{n}", f"Own File {n}") for n in range(2)]
+        pages = [open_link(client, ask(client, headers, person_id=p)["items"][0]["url"]) for p in people]
+        assert prove(client, pages[0], {"day": "1", "month": "1", "year": "2001"}).status_code == 422
+        assert prove(client, pages[1], {"day": "1", "month": "1", "year": "2001"}).status_code == 422
+        assert prove(client, pages[1]).status_code == 429  # the third date from this address, on any link
+    engine.dispose()
