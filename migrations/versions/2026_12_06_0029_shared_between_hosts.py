@@ -5,7 +5,7 @@ both hold bookkeeping only (no person, no photo), so the downgrade drops them an
 the counts start afresh and the next daily re-check takes a new lease.
 
 Revision ID: 0029
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06 23:55:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0029'
-down_revision: str | None = '0025'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
