@@ -59,6 +59,14 @@ def serve(
         typer.secho(f"The policy pack cannot be used, so the service will not start:\n  {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Policy pack: {pack.title} (version {pack.version})")
+    if settings.analysis == "external":
+        from registry.analysis.queue import ExternalAnalysisUnavailable, conninfo
+
+        try:
+            conninfo(settings)
+        except ExternalAnalysisUnavailable as exc:
+            typer.secho(str(exc), fg="red", err=True)
+            raise typer.Exit(2) from exc
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine, actor="cli:serve") as session:
@@ -186,6 +194,9 @@ scripts.cli_trust.register(app)
 import scripts.cli_album  # noqa: E402  (clear, enrol-folder)
 
 scripts.cli_album.register(app)
+import scripts.cli_worker  # noqa: E402  (worker)
+
+scripts.cli_worker.register(app)
 
 
 if __name__ == "__main__":
