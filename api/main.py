@@ -38,10 +38,10 @@ from api.web.not_found import install_not_found_page
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from api.web.uploads import FORM_OVERHEAD_BYTES, refused_upload_scope, upload_form
 from registry.albums.runner import AlbumRunner
-from registry.core.db import make_engine, new_session
-from registry.core.settings import Settings, get_settings
 from registry.analysis.mode import analyser
 from registry.analysis.queue import Dispatcher, conninfo
+from registry.core.db import make_engine, new_session
+from registry.core.settings import Settings, get_settings
 from registry.faces.analysis_pool import pool_size, shared_pool
 from registry.faces.templates import TemplateCache
 from registry.policy.ledger import District
@@ -250,7 +250,9 @@ def create_app(
         with request.app.state.make_session() as session:
             session.execute(text("SELECT 1"))
         pool = request.app.state.analysis_pool
-        if warm_start and request.app.state.dispatcher is None and not pool.ready:  # a worker died and was replaced, say: load it again, not on a photo
+        if (
+            warm_start and request.app.state.dispatcher is None and not pool.ready
+        ):  # a worker died and was replaced, say: load it again, not on a photo
             pool.warm_in_background()
             return JSONResponse({"status": "starting", "detail": "The face engine is loading."}, status_code=503)
         return JSONResponse({"status": "ok"})

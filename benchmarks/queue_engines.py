@@ -57,7 +57,7 @@ def mark(token: str, seconds: float) -> None:
 # ---- procrastinate ----------------------------------------------------------------------------------
 
 
-def procrastinate_app():  # type: ignore[no-untyped-def]
+def procrastinate_app():  # noqa: ANN201
     import procrastinate
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=PG_URL))
@@ -91,7 +91,7 @@ async def _procrastinate_worker() -> None:
 # ---- Dramatiq ---------------------------------------------------------------------------------------
 
 
-def dramatiq_broker():  # type: ignore[no-untyped-def]
+def dramatiq_broker():  # noqa: ANN201
     import dramatiq
     from dramatiq.brokers.redis import RedisBroker
 
@@ -114,7 +114,7 @@ def _dramatiq_worker() -> None:
 # ---- Celery -----------------------------------------------------------------------------------------
 
 
-def celery_app():  # type: ignore[no-untyped-def]
+def celery_app():  # noqa: ANN201
     from celery import Celery
 
     app = Celery("bench", broker=AMQP_URL)
@@ -131,7 +131,9 @@ def celery_app():  # type: ignore[no-untyped-def]
 
 
 def _celery_worker() -> None:
-    celery_app().worker_main(["worker", "-P", "solo", "-c", "1", "--loglevel=WARNING", "--without-mingle", "-Q", "bench"])
+    celery_app().worker_main(
+        ["worker", "-P", "solo", "-c", "1", "--loglevel=WARNING", "--without-mingle", "-Q", "bench"]
+    )
 
 
 # ---- the measurements -------------------------------------------------------------------------------

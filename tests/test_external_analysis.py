@@ -72,7 +72,7 @@ class Cluster:
 
     def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
         with psycopg.connect(self.database_url) as conn:
-            return conn.execute(sql, args).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, args).fetchall()
 
     def clear(self, photo: Path, form: dict[str, str]) -> httpx.Response:
         with photo.open("rb") as data:
@@ -87,7 +87,7 @@ class Cluster:
     def album(self, album_id: int) -> dict[str, object]:
         answer = httpx.get(f"{self.url}/api/v1/albums/{album_id}", headers=self.headers, timeout=30)
         answer.raise_for_status()
-        return answer.json()  # type: ignore[no-any-return]
+        return answer.json()
 
 
 def eventually(condition: Callable[[], object], *, seconds: float = 180, what: str = "") -> object:
@@ -142,8 +142,6 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     assert "Traceback" not in log.read_text(), log.read_text()[-5000:]
     for worker_log in tmp_path.glob("worker-*.log"):
         assert "Traceback" not in worker_log.read_text(), worker_log.read_text()[-5000:]
-
-
 
 
 def test_a_photo_is_cleared_through_the_api_by_a_worker(cluster: Cluster) -> None:
@@ -239,8 +237,9 @@ def test_a_single_photo_goes_ahead_of_a_long_album(cluster: Cluster) -> None:
         assert answer.status_code == 201, answer.text
         single_id = answer.json()["id"]
     eventually(lambda: cluster.album(album_id)["finished"], what="the album is finished")
-    before = cluster.query(
+    (before,) = cluster.query(
         "SELECT count(*) FROM album_items WHERE job_id = %s AND clearance_id < %s", album_id, single_id
-    )[0][0]
+    )[0]
+    assert isinstance(before, int)
     # The album photo being read when the single photo came, and at most one more that was already taken.
     assert 1 <= before <= 3, f"{before} of the album's 10 photos were recorded before the single photo"

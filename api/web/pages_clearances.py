@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 
 from api.deps import ClearingDep, PackDep, SessionDep, SettingsDep
 from api.lanes import queued_instead
-from registry.analysis.mode import WaitingForFaceCheck, clear_by_worker
 from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
@@ -25,6 +24,7 @@ from api.web.uploads import too_large
 from media.images import ImageRejected
 from registry.albums import service as albums
 from registry.albums.files import display_name
+from registry.analysis.mode import WaitingForFaceCheck, clear_by_worker
 from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
@@ -135,9 +135,7 @@ def clear_photo(
             if dispatcher is None:
                 clearance = repeats.clear_photo_once(session, check, data, using=clearing)
             else:  # REGISTRY_ANALYSIS=external: a worker reads and records it; past the wait, it stays queued
-                clearance = clear_by_worker(
-                    session, check, data, using=clearing, dispatcher=dispatcher, source="web"
-                )
+                clearance = clear_by_worker(session, check, data, using=clearing, dispatcher=dispatcher, source="web")
         except WaitingForFaceCheck as waiting:
             forget_photo(settings, user_id=id_of(user), token=token)
             return RedirectResponse(f"/albums/{waiting.album.id}", status_code=303)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import func, text
@@ -83,12 +84,16 @@ def album_priorities(engine: Engine, *, job_id: int | None = None) -> dict[int, 
         waiting = {
             lock
             for (lock,) in session.execute(
-                text("SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock LIKE 'album-item-%'")
+                text(
+                    "SELECT queueing_lock FROM procrastinate_jobs"
+                    " WHERE status = 'todo' AND queueing_lock LIKE 'album-item-%'"
+                )
             )
         }
     places: dict[int, int] = defaultdict(int)
-    priorities = {}
+    priorities: dict[int, int] = {}
     for item_id, item_job, uploader_id in rows:
+        assert item_id is not None
         priority = WAITING if sizes.get(item_job) == 1 else -places[uploader_id]
         places[uploader_id] += sizes.get(item_job) != 1
         if (job_id is None or item_job == job_id) and _lock(item_id) not in waiting:
@@ -103,7 +108,9 @@ def _lock(item_id: int) -> str:
 def _album_sizes(session: Session, job_ids: set[int]) -> dict[int, int]:
     return dict(
         session.exec(
-            select(AlbumItem.job_id, func.count()).where(col(AlbumItem.job_id).in_(job_ids)).group_by(AlbumItem.job_id)
+            select(AlbumItem.job_id, func.count())
+            .where(col(AlbumItem.job_id).in_(job_ids))
+            .group_by(col(AlbumItem.job_id))
         ).all()
     )
 

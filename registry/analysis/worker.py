@@ -15,6 +15,7 @@ runs of one job finds it recorded and records nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from media.analysis import PhotoAnalysis, analyse_photo, start_worker
+from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
 from media.images import ImageRejected
 from registry.albums.claims import claim_item
 from registry.albums.runner import MAX_ATTEMPTS, fail_claimed, record_item
@@ -80,10 +81,12 @@ def clear_album_item(context: JobContext, item_id: int) -> None:
     except NotStored:
         photo = None
     if photo is None:
-        message = "The uploaded file is no longer on the server (removed before it was checked); upload the photo again."
+        message = (
+            "The uploaded file is no longer on the server (removed before it was checked); upload the photo again."
+        )
         fail_claimed(place.engine, claimed, message, runner=runner, settings=place.settings)
         return
-    how = analysis_settings(place.settings)
+    how: AnalysisSettings | None = analysis_settings(place.settings)
     while how is not None:  # twice at most: the closer look's result says it searched harder
         try:
             analysis = analyse_photo(photo, how)
@@ -131,10 +134,8 @@ async def look_after(app: procrastinate.App, engine: Engine, *, stalled_after: f
             for item_id in await asyncio.to_thread(_held_by_jobs_over, app, engine):
                 log.warning("album item %s held by a job that is over: queued again", item_id)
             for item_id, priority in (await asyncio.to_thread(album_priorities, engine)).items():
-                try:
+                with contextlib.suppress(AlreadyEnqueued):
                     await job_for(app, item_id, priority).defer_async(item_id=item_id)
-                except AlreadyEnqueued:
-                    pass
         except Exception:  # noqa: BLE001 - the database may be away for a moment; never die for it
             log.exception("looking after the queue failed; trying again")
 
@@ -149,6 +150,7 @@ def _held_by_jobs_over(app: procrastinate.App, engine: Engine) -> list[int]:
             )
         ).all()
         for item_id, claimed_by in held:
+            assert item_id is not None
             match = _JOB_CLAIM.match(claimed_by or "")
             if match is None:
                 continue

@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
     # Where faces are read (registry/analysis/): in this service's own pool, or by `registry worker` processes.
     analysis: Literal["local", "external"] = Field(
-        "local", description="local: this service's worker pool; external: queue jobs for `registry worker` (PostgreSQL)"
+        "local",
+        description="local: this service's worker pool; external: queue jobs for `registry worker` (PostgreSQL)",
     )
     analysis_wait_seconds: float = Field(
         20.0,
