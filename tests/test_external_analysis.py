@@ -22,6 +22,14 @@ import httpx
 import psycopg
 import pytest
 
+from media.images import ImageRejected
+from registry.analysis import exchange
+from registry.analysis.mode import analyser
+from registry.analysis.queue import Dispatcher
+from registry.core.db import make_engine
+from registry.core.settings import Settings
+from registry.core.storage import FileStorage, storage_for
+from registry.faces.analysis_pool import AnalysisPool, analysis_settings
 from tests.conftest import FACES, ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.test_service_start import free_port, wait_healthy
 
@@ -243,3 +251,39 @@ def test_a_single_photo_goes_ahead_of_a_long_album(cluster: Cluster) -> None:
     assert isinstance(before, int)
     # The album photo being read when the single photo came, and at most one more that was already taken.
     assert 1 <= before <= 3, f"{before} of the album's 10 photos were recorded before the single photo"
+
+
+def test_a_reference_face_or_a_blurred_copy_is_read_by_a_worker_through_the_store(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The seam that enrolment and blurred copies call: the photo goes to the store, a worker reads it, the
+    faces come back (with the face crops enrolment keeps), and nothing of it stays in the store."""
+    settings = Settings(
+        database_url=cluster.database_url,
+        data_dir=Path(cluster.env["REGISTRY_DATA_DIR"]),
+        secret_key=cluster.env["REGISTRY_SECRET_KEY"],
+        analysis="external",
+        analysis_wait_seconds=120,
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    dispatcher = Dispatcher(engine, settings)
+    analyse = analyser(settings, pool=AnalysisPool(1), dispatcher=dispatcher)
+    cluster.start_worker()
+    try:
+        analysis = analyse(SMALL.read_bytes(), analysis_settings(settings, face_thumbnails=True))
+        assert len(analysis.faces) == 1 and len(analysis.face_thumbnails) == 1
+        assert analysis.faces[0].encoding.shape == (128,)
+        with pytest.raises(ImageRejected):  # the photo's own refusal comes back as it would locally
+            analyse(b"not a photo at all", analysis_settings(settings))
+        assert list(storage_for(settings).keys("analysis/")) == []
+    finally:
+        dispatcher.close()
+        engine.dispose()
+
+
+def test_an_analysis_result_not_signed_by_the_service_is_never_read(tmp_path: Path) -> None:
+    store = FileStorage(tmp_path)
+    token = exchange.put_request(store, "the service's secret", b"photo", analysis_settings(Settings()))
+    exchange.put_result(store, "someone else's secret", token, exchange.Refusal("planted", 422))
+    with pytest.raises(exchange.Tampered):
+        exchange.read_result(store, "the service's secret", token)
