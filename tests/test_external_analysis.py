@@ -24,7 +24,6 @@ import pytest
 from PIL import Image
 
 from media.images import ImageRejected
-from registry.analysis import exchange
 from registry.analysis.mode import analyser
 from registry.analysis.queue import Dispatcher
 from registry.core.db import make_engine
