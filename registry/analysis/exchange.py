@@ -69,6 +69,11 @@ def read_request(store: Storage, secret: str, token: str) -> tuple[bytes, Analys
     return store.get(_key(token, "photo")), how
 
 
+def still_wanted(store: Storage, token: str) -> bool:
+    """The service still waits for this photo's faces (it deletes the request when it stops waiting)."""
+    return store.exists(_key(token, "how"))
+
+
 def put_result(store: Storage, secret: str, token: str, outcome: PhotoAnalysis | Refusal) -> None:
     store.put(_key(token, "result"), _sealed(secret, outcome))
 

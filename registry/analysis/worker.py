@@ -99,12 +99,16 @@ def clear_album_item(context: JobContext, item_id: int) -> None:
 def analyse_stored(token: str) -> None:
     place = _workplace()
     secret = place.settings.secret_key
-    photo, how = exchange.read_request(place.store, secret, token)
+    try:
+        photo, how = exchange.read_request(place.store, secret, token)
+    except NotStored:
+        return  # its sender stopped waiting (the service answered 503) and the photo is gone: nothing to do
     try:
         outcome: PhotoAnalysis | exchange.Refusal = analyse_photo(photo, how)
     except ImageRejected as exc:
         outcome = exchange.Refusal(exc.message, exc.status_code)
-    exchange.put_result(place.store, secret, token, outcome)
+    if exchange.still_wanted(place.store, token):  # nobody would read it, nor delete it
+        exchange.put_result(place.store, secret, token, outcome)
 
 
 def worker_app(settings: Settings) -> procrastinate.App:
