@@ -247,12 +247,13 @@ def create_app(
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "the face engine is still loading"}})
     def healthz(request: Request) -> JSONResponse:
+        dispatcher = request.app.state.dispatcher
         with request.app.state.make_session() as session:
             session.execute(text("SELECT 1"))
+            if dispatcher is not None:  # the face engine is elsewhere: say how many workers are alive
+                return JSONResponse({"status": "ok", "face_engine_workers": dispatcher.workers_alive(session)})
         pool = request.app.state.analysis_pool
-        if (
-            warm_start and request.app.state.dispatcher is None and not pool.ready
-        ):  # a worker died and was replaced, say: load it again, not on a photo
+        if warm_start and not pool.ready:  # a worker died and was replaced, say: load it again, not on a photo
             pool.warm_in_background()
             return JSONResponse({"status": "starting", "detail": "The face engine is loading."}, status_code=503)
         return JSONResponse({"status": "ok"})

@@ -177,7 +177,11 @@ def cluster(service: Cluster) -> Iterator[Cluster]:
 
 
 def test_a_photo_is_cleared_through_the_api_by_a_worker(cluster: Cluster) -> None:
+    assert httpx.get(f"{cluster.url}/healthz").json() == {"status": "ok", "face_engine_workers": 0}
     cluster.start_worker()
+    eventually(
+        lambda: httpx.get(f"{cluster.url}/healthz").json()["face_engine_workers"] == 1, what="the worker is alive"
+    )
     answer = cluster.clear(SMALL, GAME)
     # Before the worker has loaded the face models the wait may run out: then it completes later (below).
     if answer.status_code == 202:

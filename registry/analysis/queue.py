@@ -158,6 +158,14 @@ class Dispatcher:
         job = self.open().configure_task(ANALYSE_STORED, queue=PHOTOS, priority=WAITING)
         return job.defer(token=token)
 
+    def workers_alive(self, session: Session) -> int:
+        """``registry worker`` processes whose last heartbeat is under three heartbeats old."""
+        found = session.execute(
+            text("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"),
+            {"s": 3 * self.settings.worker_heartbeat_seconds},
+        ).scalar_one()
+        return int(found)
+
     def job_status(self, job_id: int) -> str | None:
         found = self.open().job_manager.list_jobs(id=job_id)
         return found[0].status if found else None

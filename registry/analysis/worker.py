@@ -29,8 +29,8 @@ from sqlmodel import col, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
 from media.images import ImageRejected
-from registry.albums.claims import claim_item
-from registry.albums.runner import MAX_ATTEMPTS, fail_claimed, record_item
+from registry.albums.claims import claim_item, stale_claims
+from registry.albums.runner import MAX_ATTEMPTS, STALE_AFTER, fail_claimed, record_item
 from registry.analysis import exchange
 from registry.analysis.queue import ANALYSE_STORED, CLEAR_ITEM, QUEUES, album_priorities, ensure_schema, job_for
 from registry.clearances.check import Clearing
@@ -40,6 +40,7 @@ from registry.core.storage import NotStored, Storage, storage_for
 from registry.faces.analysis_pool import analysis_settings
 from registry.faces.templates import TemplateCache
 from registry.models.albums import AlbumItem
+from registry.models.base import id_of, utcnow
 from registry.policy.pack import load_active_pack
 
 log = logging.getLogger("registry.worker")
@@ -145,9 +146,15 @@ async def look_after(app: procrastinate.App, engine: Engine, *, stalled_after: f
 
 
 def _held_by_jobs_over(app: procrastinate.App, engine: Engine) -> list[int]:
-    """Album photos held under a job that is no longer running (it failed, or was cancelled): queued again."""
+    """Album photos held under a job that is no longer running (it failed, or was cancelled), or by a local album
+    runner for longer than ``STALE_AFTER`` (the service ran in the local mode before): queued again."""
     freed = []
     with unit_of_work(engine, actor="system:albums") as session:
+        for item in stale_claims(session, runner="", older_than=utcnow() - STALE_AFTER):
+            if not (item.claimed_by or "").startswith("job:"):
+                item.status, item.claimed_by, item.claimed_at = "queued", None, None
+                session.add(item)
+                freed.append(id_of(item))
         held = session.exec(
             select(AlbumItem.id, AlbumItem.claimed_by).where(
                 AlbumItem.status == "running", col(AlbumItem.claimed_by).like("job:%")

@@ -64,7 +64,9 @@ def test_a_finished_album_of_one_photo_says_so_in_the_singular(client: TestClien
 
 
 @SQLITE_ONLY
-def test_a_photo_waiting_for_its_face_check_says_so_and_is_allowed_nowhere(client: TestClient, session: Session) -> None:
+def test_a_photo_waiting_for_its_face_check_says_so_and_is_allowed_nowhere(
+    client: TestClient, session: Session
+) -> None:
     """A photo queued instead of read in its request (REGISTRY_ANALYSIS=external past its wait, or a busy lane)."""
     token = _sign_in(client, session, "employee")
     photo = io.BytesIO()
