@@ -32,7 +32,15 @@ from media.images import ImageRejected
 from registry.albums.claims import claim_item, stale_claims
 from registry.albums.runner import MAX_ATTEMPTS, STALE_AFTER, fail_claimed, record_item
 from registry.analysis import exchange
-from registry.analysis.queue import ANALYSE_STORED, CLEAR_ITEM, QUEUES, album_priorities, ensure_schema, job_for
+from registry.analysis.queue import (
+    ANALYSE_STORED,
+    CLEAR_ITEM,
+    QUEUES,
+    album_priorities,
+    ensure_schema,
+    job_for,
+    task_app,
+)
 from registry.clearances.check import Clearing
 from registry.core.db import make_engine, unit_of_work
 from registry.core.settings import Settings
@@ -113,8 +121,6 @@ def analyse_stored(token: str) -> None:
 
 
 def worker_app(settings: Settings) -> procrastinate.App:
-    from registry.analysis.queue import task_app
-
     app = task_app(settings)
     app.task(name=CLEAR_ITEM, pass_context=True, retry=False)(clear_album_item)
     app.task(name=ANALYSE_STORED, retry=False)(analyse_stored)
