@@ -3,6 +3,9 @@ read back from the store (tests/test_external_analysis.py runs the whole thing w
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from registry.core.storage import FileStorage
 from registry.faces.analysis_pool import analysis_settings
 from registry.models.albums import AlbumItem, AlbumJob
 from registry.models.base import id_of
-from tests.conftest import PASSWORD, fresh_database
+from tests.conftest import PASSWORD, ROOT, fresh_database
 
 
 @pytest.fixture
@@ -98,3 +101,21 @@ def test_an_analysis_result_not_signed_by_the_service_is_never_read(tmp_path: Pa
         exchange.read_result(store, "the service's secret", token)
     exchange.forget(store, token)
     assert list(store.keys("analysis/")) == []
+
+
+@pytest.mark.slow  # starts the command line's processes
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_the_service_and_a_worker_refuse_the_external_mode_on_sqlite(command: str, tmp_path: Path) -> None:
+    environment = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_ANALYSIS": "external"}
+    environment.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", command],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "REGISTRY_ANALYSIS=external needs PostgreSQL" in done.stderr
+    assert not (tmp_path / "registry.db").exists()  # refused before anything was made
