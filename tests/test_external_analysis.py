@@ -314,3 +314,26 @@ def test_a_reference_face_or_a_blurred_copy_is_read_by_a_worker_through_the_stor
     finally:
         dispatcher.close()
         engine.dispose()
+
+
+def test_the_clear_command_hands_its_album_to_the_workers(cluster: Cluster, tmp_path: Path) -> None:
+    folder = tmp_path / "game"
+    folder.mkdir()
+    for name in ("one.jpg", "two.jpg"):
+        (folder / name).write_bytes(SMALL.read_bytes())
+    cluster.start_worker()
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "clear", str(folder), "--destination", "personal_social_media"]
+        + ["--context-kind", "sporting_event", "--public"],
+        cwd=ROOT,
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode in (1, 4), done.stdout + done.stderr  # unknown faces: blocked or for a reviewer
+    (album_id,) = cluster.query("SELECT max(id) FROM album_jobs WHERE source = 'cli'")[0]
+    items = cluster.query("SELECT id, status FROM album_items WHERE job_id = %s ORDER BY id", album_id)
+    assert [status for _, status in items] == ["done", "done"]
+    for item_id, _ in items:  # each read and recorded by a worker's job, none by the command itself
+        assert cluster.query(JOBS_OF_ITEM, str(item_id)) == [("succeeded", 1)]
