@@ -219,7 +219,7 @@ def create_app(
         if settings.analysis == "external"
         else None
     )
-    app.state.analyse = analyser(settings, pool=app.state.analysis_pool, dispatcher=app.state.dispatcher)
+    app.state.analyse = analyser(settings, pool=lambda: app.state.analysis_pool, dispatcher=app.state.dispatcher)
     install_error_handlers(app)
     install_not_found_page(app)
     hide_private_links()

@@ -302,7 +302,7 @@ def test_a_reference_face_or_a_blurred_copy_is_read_by_a_worker_through_the_stor
     )
     engine = make_engine(settings.sqlalchemy_url)
     dispatcher = Dispatcher(engine, settings)
-    analyse = analyser(settings, pool=AnalysisPool(1), dispatcher=dispatcher)
+    analyse = analyser(settings, pool=lambda: AnalysisPool(1), dispatcher=dispatcher)
     cluster.start_worker()
     try:
         analysis = analyse(SMALL.read_bytes(), analysis_settings(settings, face_thumbnails=True))

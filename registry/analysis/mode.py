@@ -36,13 +36,18 @@ Analyse = Callable[[bytes, AnalysisSettings], PhotoAnalysis]
 POLL_SECONDS = 0.1
 
 
-def analyser(settings: Settings, *, pool: AnalysisPool, dispatcher: Dispatcher | None) -> Analyse:
-    """The function that reads a photo's faces for someone waiting, in this mode."""
+def analyser(settings: Settings, *, pool: Callable[[], AnalysisPool], dispatcher: Dispatcher | None) -> Analyse:
+    """The function that reads a photo's faces for someone waiting, in this mode. ``pool`` gives the local pool
+    in force when a photo is read (the app's, which may be replaced after the app is made)."""
     if settings.analysis == "external":
         if dispatcher is None:
             raise ValueError("REGISTRY_ANALYSIS=external needs the queue's dispatcher")
         return ExternalAnalysis(dispatcher, settings).analyse
-    return pool.analyse
+
+    def in_the_pool(photo: bytes, how: AnalysisSettings) -> PhotoAnalysis:
+        return pool().analyse(photo, how)
+
+    return in_the_pool
 
 
 class WaitingForFaceCheck(Exception):
