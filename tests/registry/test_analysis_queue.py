@@ -84,7 +84,7 @@ def test_a_photo_gets_one_waiting_job_however_often_the_queue_is_woken(queue_dat
         assert defer_queued_items(app, queue_database) == 3
         assert defer_queued_items(app, queue_database) == 0  # woken again: each photo has its job waiting
         jobs = app.job_manager.list_jobs(task="registry.clear_album_item")
-    assert sorted(job.task_kwargs["item_id"] for job in jobs) == items
+    assert sorted(int(str(job.task_kwargs["item_id"])) for job in jobs) == items
     assert {job.queue for job in jobs} == {"albums"}
 
 
