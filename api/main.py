@@ -259,7 +259,10 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     # Innermost: a request waits for its lane's turn once the rate limits and the body limit have let it in.
-    app.add_middleware(Lanes, settings=settings, workers=app.state.analysis_pool.processes)
+    # In the external mode a photo's request only waits for a worker elsewhere, using no core here: the lane is
+    # as wide as it may be (16; REGISTRY_PHOTO_CHECKS_AT_ONCE still sets it).
+    lane_workers = app.state.analysis_pool.processes if app.state.dispatcher is None else 15
+    app.add_middleware(Lanes, settings=settings, workers=lane_workers)
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(  # inside the session too: a page's refused upload is answered with the form's page
         BodyLimit,
