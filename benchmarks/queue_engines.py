@@ -131,9 +131,8 @@ def celery_app():  # noqa: ANN201
 
 
 def _celery_worker() -> None:
-    celery_app().worker_main(
-        ["worker", "-P", "solo", "-c", "1", "--loglevel=WARNING", "--without-mingle", "-Q", "bench"]
-    )
+    pool = os.environ.get("BENCH_CELERY_POOL", "solo")  # prefork: the job in a child process of the worker
+    celery_app().worker_main(["worker", "-P", pool, "-c", "1", "--loglevel=WARNING", "--without-mingle", "-Q", "bench"])
 
 
 # ---- the measurements -------------------------------------------------------------------------------
