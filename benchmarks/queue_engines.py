@@ -14,7 +14,8 @@ Each engine is run as its documented way of not losing a job: procrastinate with
 the stalled jobs of a worker gone silent retried by the surviving worker (what `registry worker` does);
 Dramatiq's Redis broker with its heartbeat (a dead worker's messages go back after ``heartbeat_timeout``);
 Celery on RabbitMQ with ``acks_late`` and ``reject_on_worker_lost`` (the message goes back when the
-connection of the dead worker closes). Figures are compared as ratios to procrastinate's in the same run.
+connection of the dead worker closes), its prefork pool of one process (``BENCH_CELERY_POOL=solo``: the job in
+the worker's own process). Figures are compared as ratios to procrastinate's in the same run.
 
 Run from the repository root:  .venv/bin/python -m benchmarks.queue_engines [--quick]
 (needs PostgreSQL on TEST_DATABASE_URL, Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672, guest/guest)
@@ -131,7 +132,8 @@ def celery_app():  # noqa: ANN201
 
 
 def _celery_worker() -> None:
-    pool = os.environ.get("BENCH_CELERY_POOL", "solo")  # prefork: the job in a child process of the worker
+    # prefork: the job in a child process of the worker (its `solo` pool stalled about a second on many jobs here)
+    pool = os.environ.get("BENCH_CELERY_POOL", "prefork")
     celery_app().worker_main(["worker", "-P", pool, "-c", "1", "--loglevel=WARNING", "--without-mingle", "-Q", "bench"])
 
 
