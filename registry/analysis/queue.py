@@ -19,7 +19,9 @@ import threading
 from collections import defaultdict
 
 import procrastinate
+import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.schema import SchemaManager
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -31,6 +33,7 @@ from registry.models.albums import AlbumItem, AlbumJob
 PHOTOS, ALBUMS = "photos", "albums"
 QUEUES = (PHOTOS, ALBUMS)
 WAITING = 1000  # above every album photo
+SCHEMA_LOCK = 0x5245_4749_5354  # an advisory lock's key, taken while the queue's tables are made
 CLEAR_ITEM, ANALYSE_STORED = "registry.clear_album_item", "registry.analyse_stored"
 
 
@@ -57,12 +60,15 @@ def task_app(settings: Settings) -> procrastinate.App:
     return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings)))
 
 
-def ensure_schema(app: procrastinate.App) -> None:
-    """Creates procrastinate's tables on first use (an open sync app); nothing when they are there."""
-    connector = app.connector.get_sync_connector()
-    found = connector.execute_query_one(query="SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present")
-    if not found["present"]:
-        app.schema_manager.apply_schema()
+def ensure_schema(settings: Settings) -> None:
+    """Creates procrastinate's tables on first use; nothing when they are there. Several hosts starting at once
+    take turns (an advisory lock), so the tables are made once."""
+    with psycopg.connect(conninfo(settings)) as connection:
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        found = connection.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+        if not (found and found[0]):
+            connection.execute(SchemaManager.get_schema())
+        # leaving the block commits, and the lock goes with the transaction
 
 
 def album_priorities(engine: Engine, *, job_id: int | None = None) -> dict[int, int]:
@@ -138,8 +144,8 @@ class Dispatcher:
     def open(self) -> procrastinate.App:
         with self._lock:
             if not self._opened:
+                ensure_schema(self.settings)
                 self.app.open()
-                ensure_schema(self.app)
                 self._opened = True
         return self.app
 

@@ -190,9 +190,8 @@ def run_worker(settings: Settings, *, queues: tuple[str, ...] = QUEUES) -> None:
     clearing = Clearing(settings=settings, pack=load_active_pack(settings.policy_pack), templates=TemplateCache())
     _here = Workplace(engine=engine, settings=settings, clearing=clearing, store=storage_for(settings))
     start_worker(None)  # the models, memory kept for the next photo
+    ensure_schema(settings)
     app = worker_app(settings)
-    with app.open():
-        ensure_schema(app)
     heartbeat = settings.worker_heartbeat_seconds
     asyncio.run(_work(app, engine, queues=queues, heartbeat=heartbeat))
 

@@ -38,9 +38,8 @@ def queue_database(tmp_path: Path) -> Iterator[Engine]:
     """A migrated PostgreSQL database with procrastinate's tables, dropped at the end."""
     with fresh_database("postgresql", tmp_path, prefix="registry_queue") as engine:
         settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
-        with procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings))).open() as app:
-            ensure_schema(app)
-            ensure_schema(app)  # a second start finds the tables and leaves them
+        ensure_schema(settings)
+        ensure_schema(settings)  # a second start finds the tables and leaves them
         yield engine
 
 
