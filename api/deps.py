@@ -170,13 +170,14 @@ def get_templates(request: Request) -> TemplateCache:
 
 
 def get_clearing(request: Request) -> Clearing:
-    """Clearing a photo in a request: faces are read in the worker pool, with no transaction held."""
+    """Clearing a photo in a request: faces are read where the mode says (registry/analysis/mode.py), with no
+    transaction held."""
     state = request.app.state
     return Clearing(
         settings=state.settings,
         pack=state.pack,
         templates=state.templates,
-        analyse=state.analysis_pool.analyse,
+        analyse=state.analyse,
         hold_no_transaction=True,
     )
 

@@ -38,6 +38,8 @@ from api.web.not_found import install_not_found_page
 from api.web.routes import SESSION_COOKIE, SESSION_MAX_AGE, static_files, web_router
 from api.web.uploads import FORM_OVERHEAD_BYTES, refused_upload_scope, upload_form
 from registry.albums.runner import AlbumRunner
+from registry.analysis.mode import analyser
+from registry.analysis.queue import Dispatcher, conninfo
 from registry.core.db import make_engine, new_session
 from registry.core.settings import Settings, get_settings
 from registry.faces.analysis_pool import pool_size, shared_pool
@@ -130,7 +132,11 @@ class _BodyTooLarge(Exception):
 
 
 def start_album_runner(app: FastAPI) -> AlbumRunner | None:
-    """Clears album photos in the background; not on a test's shared connection (one thread per connection)."""
+    """Clears album photos in the background; not on a test's shared connection (one thread per connection).
+    In the external mode the queue's workers clear them: the dispatcher is woken instead."""
+    if app.state.dispatcher is not None:
+        app.state.album_runner = app.state.dispatcher
+        return None
     if not isinstance(app.state.bind, Engine):
         return None
     runner = AlbumRunner(
@@ -157,13 +163,17 @@ def create_app(
     every face-engine worker has loaded the models, and /healthz answers 503 while they are not loaded,
     so that the first photo after a start takes as long as any other, even one refused for its type."""
     settings = settings or get_settings()
+    if settings.analysis == "external":
+        conninfo(settings)  # ExternalAnalysisUnavailable on SQLite, before anything starts
     owns_engine = bind is None
     bind = bind if bind is not None else make_engine(settings.sqlalchemy_url)
     warm_start = owns_engine if warm_start is None else warm_start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if warm_start:  # in a thread: the event loop (and uvicorn's own health check) goes on meanwhile
+        if app.state.dispatcher is not None:  # the queue's tables, made on first use
+            await asyncio.to_thread(app.state.dispatcher.open)
+        elif warm_start:  # in a thread: the event loop (and uvicorn's own health check) goes on meanwhile
             await asyncio.to_thread(app.state.analysis_pool.warm)
         runner = start_album_runner(app)
         daily = None
@@ -181,6 +191,8 @@ def create_app(
         if runner is not None:
             runner.stop()
         app.state.analysis_pool.shutdown()  # a later app in this process starts it again (tests do)
+        if app.state.dispatcher is not None:
+            app.state.dispatcher.close()
         if owns_engine and isinstance(bind, Engine):
             bind.dispose()
 
@@ -202,6 +214,12 @@ def create_app(
         new_session, bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
     app.state.analysis_pool = shared_pool(pool_size(settings))
+    app.state.dispatcher = (
+        Dispatcher(bind if isinstance(bind, Engine) else bind.engine, settings)
+        if settings.analysis == "external"
+        else None
+    )
+    app.state.analyse = analyser(settings, pool=lambda: app.state.analysis_pool, dispatcher=app.state.dispatcher)
     install_error_handlers(app)
     install_not_found_page(app)
     hide_private_links()
@@ -229,8 +247,11 @@ def create_app(
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "the face engine is still loading"}})
     def healthz(request: Request) -> JSONResponse:
+        dispatcher = request.app.state.dispatcher
         with request.app.state.make_session() as session:
             session.execute(text("SELECT 1"))
+            if dispatcher is not None:  # the face engine is elsewhere: say how many workers are alive
+                return JSONResponse({"status": "ok", "face_engine_workers": dispatcher.workers_alive(session)})
         pool = request.app.state.analysis_pool
         if warm_start and not pool.ready:  # a worker died and was replaced, say: load it again, not on a photo
             pool.warm_in_background()
@@ -238,7 +259,10 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     # Innermost: a request waits for its lane's turn once the rate limits and the body limit have let it in.
-    app.add_middleware(Lanes, settings=settings, workers=app.state.analysis_pool.processes)
+    # In the external mode a photo's request only waits for a worker elsewhere, using no core here: the lane is
+    # as wide as it may be (16; REGISTRY_PHOTO_CHECKS_AT_ONCE still sets it).
+    lane_workers = app.state.analysis_pool.processes if app.state.dispatcher is None else 15
+    app.add_middleware(Lanes, settings=settings, workers=lane_workers)
     app.add_middleware(RateLimit, settings=settings)  # inside the session: it reads the page's signed-in user
     app.add_middleware(  # inside the session too: a page's refused upload is answered with the form's page
         BodyLimit,

@@ -13,7 +13,7 @@ from registry.accounts import service as accounts
 from registry.accounts.schemas import UserCreate
 from registry.core.db import checkpoint, make_engine, unit_of_work
 from registry.core.errors import RegistryError
-from registry.core.files import sweep_orphans
+from registry.core.files import sweep_at_start
 from registry.core.leases import holder_name
 from registry.core.migrate import upgrade
 from registry.core.storage import StorageError, storage_for
@@ -67,6 +67,14 @@ def serve(
         typer.secho(f"Photos and scans cannot be kept, so the service will not start:\n  {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Photos and scans kept in {store.url}")
+    if settings.analysis == "external":
+        from registry.analysis.queue import ExternalAnalysisUnavailable, conninfo
+
+        try:
+            conninfo(settings)
+        except ExternalAnalysisUnavailable as exc:
+            typer.secho(str(exc), fg="red", err=True)
+            raise typer.Exit(2) from exc
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with unit_of_work(engine, actor="cli:serve") as session:
@@ -77,7 +85,7 @@ def serve(
     district = District(pack, settings.time_zone)
     expired = daily_recheck.run_once(engine, district=district, force=True, settings=settings) or []
     with unit_of_work(engine, actor="system:start") as session:
-        sweep_orphans(session, settings)  # before any request: files an interrupted write left behind
+        sweep_at_start(session, settings)  # before any request: files an interrupted write left behind
     if expired:
         typer.echo(f"Photos no longer allowed: {len(expired)} new takedown request(s).")
     if created is not None:
@@ -199,6 +207,9 @@ scripts.cli_trust.register(app)
 import scripts.cli_album  # noqa: E402  (clear, enrol-folder)
 
 scripts.cli_album.register(app)
+import scripts.cli_worker  # noqa: E402  (worker)
+
+scripts.cli_worker.register(app)
 
 
 if __name__ == "__main__":

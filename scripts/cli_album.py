@@ -7,21 +7,27 @@ Exit codes of `clear`, so that it can gate a script (fail closed: 0 only when ev
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
 
 from registry.albums import service as albums
 from registry.albums.files import keep_photo
 from registry.albums.runner import AlbumRunner
+from registry.analysis.queue import Dispatcher, ExternalAnalysisUnavailable, conninfo
 from registry.clearances.check import PhotoCheck
 from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
+from registry.core.settings import Settings
 from registry.core.storage import storage_for
 from registry.faces.analysis_pool import AnalysisPool, pool_size
 from registry.faces.templates import TemplateCache
+from registry.policy import PolicyPack
 from scripts.album_report import album_rows, summary_table, write_report
 from scripts.cli_context import EXIT_BLOCKED, EXIT_FAILED, EXIT_REVIEW, EXIT_USAGE, acting_user, console, database
 from scripts.cli_enrol import enrol_folder
@@ -61,6 +67,12 @@ def clear(
         console.print(f"[red]{folder} holds no files.[/red]")
         raise typer.Exit(EXIT_USAGE)
     settings, engine = database()
+    if settings.analysis == "external":
+        try:
+            conninfo(settings)
+        except ExternalAnalysisUnavailable as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_USAGE) from exc
     pack = load_active_pack(settings.policy_pack)
     tag_list = sorted({t.strip() for value in tags or [] for t in value.split(",") if t.strip()})
     try:
@@ -99,10 +111,7 @@ def clear(
     except RegistryError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(EXIT_USAGE) from exc
-    pool = AnalysisPool(pool_size(settings))
-    runner = AlbumRunner(
-        engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool, poll_seconds=0.2, only_job=job_id
-    )
+    step, close = _reader(engine, settings, pack=pack, job_id=job_id)
     columns = (
         TextColumn("[bold]Clearing"),
         BarColumn(),
@@ -114,7 +123,7 @@ def clear(
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("", total=len(files))
             while True:
-                runner.run_pass()
+                step()
                 public_view = _progress(engine, job_id)
                 counts, decisions = public_view.counts, public_view.decisions
                 progress.update(
@@ -130,7 +139,7 @@ def clear(
         console.print(f"[yellow]Stopped. Album {job_id} is kept: the service finishes it when it runs.[/yellow]")
         raise typer.Exit(130) from None
     finally:
-        pool.shutdown()
+        close()
     with new_session(engine) as session:
         rows = album_rows(session, job_id)
     console.print(summary_table(rows, title=f"Album {job_id}: {len(rows)} photos ({destination})"))
@@ -155,6 +164,22 @@ def _exit_code(view: albums.AlbumPublic) -> int:
     if view.decisions["needs_review"]:
         return EXIT_REVIEW
     return 0
+
+
+def _reader(
+    engine: Engine, settings: Settings, *, pack: PolicyPack, job_id: int
+) -> tuple[Callable[[], object], Callable[[], None]]:
+    """What reads the album's photos while the command follows them: a runner and pool of its own, or (with
+    REGISTRY_ANALYSIS=external) the queue's workers, its photos handed to them once. (step, close)."""
+    if settings.analysis == "external":
+        dispatcher = Dispatcher(engine, settings)
+        dispatcher.wake(job_id)
+        return (lambda: time.sleep(0.5)), dispatcher.close
+    pool = AnalysisPool(pool_size(settings))
+    runner = AlbumRunner(
+        engine, settings=settings, pack=pack, templates=TemplateCache(), pool=pool, poll_seconds=0.2, only_job=job_id
+    )
+    return runner.run_pass, pool.shutdown
 
 
 def register(app: typer.Typer) -> None:

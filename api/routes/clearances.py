@@ -25,6 +25,7 @@ from registry.accounts import security
 from registry.albums import service as albums
 from registry.albums.files import display_name
 from registry.albums.schemas import AlbumPublic
+from registry.analysis.mode import WaitingForFaceCheck, clear_by_worker
 from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
@@ -50,8 +51,9 @@ def _tags(values: list[str]) -> list[str]:
     responses={
         202: {
             "model": AlbumPublic,
-            "description": "many photos are being read: this one is kept and queued as an album of one photo, "
-            "to be followed at Location until its item is done (its clearance_id) or failed",
+            "description": "many photos are being read (or, with REGISTRY_ANALYSIS=external, no worker finished it "
+            "within REGISTRY_ANALYSIS_WAIT_SECONDS): this one is kept and queued as an album of one photo, waiting "
+            "for a face check, to be followed at Location until its item is done (its clearance_id) or failed",
         }
     },
 )
@@ -85,7 +87,14 @@ def clear_photo(
     if queued_instead(request):
         job = albums.queue_photo(session, check, data, source="api", pack=clearing.pack, settings=clearing.settings)
         return accepted(request, session, job, background)
-    clearance = repeats.clear_photo_once(session, check, data, using=clearing)
+    dispatcher = request.app.state.dispatcher
+    if dispatcher is None:
+        clearance = repeats.clear_photo_once(session, check, data, using=clearing)
+    else:  # REGISTRY_ANALYSIS=external: a worker reads and records it; past the wait, it stays queued
+        try:
+            clearance = clear_by_worker(session, check, data, using=clearing, dispatcher=dispatcher, source="api")
+        except WaitingForFaceCheck as waiting:
+            return accepted(request, session, waiting.album, background)
     return reviews.clearance_public(session, clearance, viewer=viewer_of(session, user))
 
 

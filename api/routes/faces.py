@@ -59,7 +59,7 @@ def enrol_face(
         created_by=user,
         settings=settings,
         district=district,
-        analyse=request.app.state.analysis_pool.analyse,
+        analyse=request.app.state.analyse,
         release=partial(end_before_slow_work, session),
     )
     return template_public(template)

@@ -24,6 +24,7 @@ from api.web.uploads import too_large
 from media.images import ImageRejected
 from registry.albums import service as albums
 from registry.albums.files import display_name
+from registry.analysis.mode import WaitingForFaceCheck, clear_by_worker
 from registry.clearances import repeats, reviews
 from registry.clearances import service as clearances
 from registry.clearances.check import PhotoCheck
@@ -130,7 +131,14 @@ def clear_photo(
                 if runner is not None:
                     runner.wake()
                 return RedirectResponse(f"/albums/{job.id}", status_code=303)
-            clearance = repeats.clear_photo_once(session, check, data, using=clearing)
+            dispatcher = request.app.state.dispatcher
+            if dispatcher is None:
+                clearance = repeats.clear_photo_once(session, check, data, using=clearing)
+            else:  # REGISTRY_ANALYSIS=external: a worker reads and records it; past the wait, it stays queued
+                clearance = clear_by_worker(session, check, data, using=clearing, dispatcher=dispatcher, source="web")
+        except WaitingForFaceCheck as waiting:
+            forget_photo(settings, user_id=id_of(user), token=token)
+            return RedirectResponse(f"/albums/{waiting.album.id}", status_code=303)
         except ImageRejected as exc:
             discard(session)  # nothing of a refused photo is kept
             errors["photo"], data = exc.message, None

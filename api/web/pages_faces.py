@@ -81,7 +81,7 @@ def preview(
             photo=data,
             settings=settings,
             district=district,
-            analyse=request.app.state.analysis_pool.analyse,
+            analyse=request.app.state.analyse,
             release=partial(end_before_slow_work, session),
         )
     except (ImageRejected, RegistryError) as exc:
@@ -134,7 +134,7 @@ def save(
             created_by=user,
             settings=settings,
             district=district,
-            analyse=request.app.state.analysis_pool.analyse,
+            analyse=request.app.state.analyse,
             release=partial(end_before_slow_work, session),
         )
     except (ImageRejected, RegistryError) as exc:

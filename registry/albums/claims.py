@@ -51,6 +51,25 @@ def claim_items(engine: Engine, *, limit: int, runner: str, job_id: int | None =
     return claimed
 
 
+def claim_item(engine: Engine, item_id: int, *, runner: str) -> Claimed | None:
+    """Takes one photo: queued, or already held under this very claim (a queue job taken up again after its
+    worker died keeps its name). None when it is done, failed, or another runner holds it."""
+    with unit_of_work(engine, actor="system:albums") as session:
+        taken = session.exec(
+            update(AlbumItem)
+            .where(
+                col(AlbumItem.id) == item_id,
+                (col(AlbumItem.status) == "queued")
+                | ((col(AlbumItem.status) == "running") & (col(AlbumItem.claimed_by) == runner)),
+            )
+            .values(status="running", claimed_by=runner, claimed_at=utcnow(), attempts=col(AlbumItem.attempts) + 1)
+        )
+        if taken.rowcount != 1:
+            return None
+        item = session.get(AlbumItem, item_id, populate_existing=True)
+        return Claimed(id_of(item), item.job_id, item.photo_file, item.attempts) if item is not None else None
+
+
 def release_item(engine: Engine, item_id: int, *, runner: str) -> None:
     """Back to the queue, untouched by this runner (its worker died with other photos in flight)."""
     with unit_of_work(engine, actor="system:albums") as session:

@@ -152,48 +152,13 @@ class AlbumRunner:
             self._record(claimed, analysis)
 
     def _record(self, claimed: Claimed, analysis: PhotoAnalysis) -> None:
-        """Records the photo's clearance, or sends it back to the pool for the closer look (nothing
-        recorded meanwhile; the closer look's result says it searched harder, so it is recorded)."""
-        with new_session(self.engine, expire_on_commit=False) as peek:
-            job = peek.get(AlbumJob, claimed.job_id)
-            actor = f"user:{job.uploader_id}" if job else "system:albums"
-        search_again: AnalysisSettings | None = None
-        with unit_of_work(self.engine, actor=actor) as session:
-            item = _still_mine(session, claimed.item_id, self.identity)
-            job = session.get(AlbumJob, claimed.job_id)
-            uploader = session.get(User, job.uploader_id) if job else None
-            if item is None or job is None or uploader is None:
-                return
-            check = PhotoCheck.asked_again(job, uploader=uploader, file_name=item.name)
-            try:
-                with session.begin_nested():  # a refused photo leaves nothing behind but its outcome
-                    outcome = record_or_search_again(
-                        session, check, analysis, using=self.clearing, photo_file=item.photo_file
-                    )
-            except RegistryError as exc:
-                item.status, item.error = "failed", exc.message[:500]
-            else:
-                if isinstance(outcome, Clearance):
-                    # The clearance owns the file from now on (retention and purges follow clearances).
-                    item.status, item.clearance_id, item.decision = "done", outcome.id, outcome.decision
-                    item.photo_file = None
-                else:
-                    search_again = outcome
-            if search_again is None:
-                item.claimed_by = None
-                session.add(item)
-                session.flush()
-                finish_if_done(session, claimed.job_id)
+        """Records the photo's clearance, or sends it back to the pool for the closer look."""
+        search_again = record_item(self.engine, claimed, analysis, using=self.clearing, runner=self.identity)
         if search_again is not None:
             self._submit(claimed, search_again)
 
     def _fail(self, claimed: Claimed, message: str) -> None:
-        with unit_of_work(self.engine, actor="system:albums") as session:
-            item = _still_mine(session, claimed.item_id, self.identity)
-            if item is None:
-                return
-            fail_item(session, item, message, uploads=self.settings)
-            finish_if_done(session, claimed.job_id)
+        fail_claimed(self.engine, claimed, message, runner=self.identity, settings=self.settings)
 
     def recover_abandoned(self) -> int:
         """Requeues (or fails, after MAX_ATTEMPTS) photos claimed by runners that are gone."""
@@ -221,6 +186,53 @@ class AlbumRunner:
             return len(items)
 
 
+def record_item(
+    engine: Engine, claimed: Claimed, analysis: PhotoAnalysis, *, using: Clearing, runner: str
+) -> AnalysisSettings | None:
+    """Records the photo's clearance once (nothing, if another runner holds the photo now); or, nothing
+    recorded, how to read it again for the closer look (whose result says it searched harder, so it is
+    recorded). The album runner and the queue's workers (registry/analysis/worker.py) both record here."""
+    with new_session(engine, expire_on_commit=False) as peek:
+        job = peek.get(AlbumJob, claimed.job_id)
+        actor = f"user:{job.uploader_id}" if job else "system:albums"
+    search_again: AnalysisSettings | None = None
+    with unit_of_work(engine, actor=actor) as session:
+        item = _still_mine(session, claimed.item_id, runner)
+        job = session.get(AlbumJob, claimed.job_id)
+        uploader = session.get(User, job.uploader_id) if job else None
+        if item is None or job is None or uploader is None:
+            return None
+        check = PhotoCheck.asked_again(job, uploader=uploader, file_name=item.name)
+        try:
+            with session.begin_nested():  # a refused photo leaves nothing behind but its outcome
+                outcome = record_or_search_again(session, check, analysis, using=using, photo_file=item.photo_file)
+        except RegistryError as exc:
+            item.status, item.error = "failed", exc.message[:500]
+        else:
+            if isinstance(outcome, Clearance):
+                # The clearance owns the file from now on (retention and purges follow clearances).
+                item.status, item.clearance_id, item.decision = "done", outcome.id, outcome.decision
+                item.photo_file = None
+            else:
+                search_again = outcome
+        if search_again is None:
+            item.claimed_by = None
+            session.add(item)
+            session.flush()
+            finish_if_done(session, claimed.job_id)
+    return search_again
+
+
+def fail_claimed(engine: Engine, claimed: Claimed, message: str, *, runner: str, settings: Settings) -> None:
+    """The photo could not be checked (unless another runner holds it now): its item says why."""
+    with unit_of_work(engine, actor="system:albums") as session:
+        item = _still_mine(session, claimed.item_id, runner)
+        if item is None:
+            return
+        fail_item(session, item, message, uploads=settings)
+        finish_if_done(session, claimed.job_id)
+
+
 def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Settings) -> None:
     """A failed photo's file is removed once this commits: no clearance refers to it and it may hold faces."""
     if item.photo_file:
@@ -231,7 +243,10 @@ def fail_item(session: Session, item: AlbumItem, message: str, *, uploads: Setti
 
 
 def _still_mine(session: Session, item_id: int, runner: str) -> AlbumItem | None:
-    """The item, unless another runner took it over meanwhile (then its result is theirs to record)."""
+    """The item, unless another runner took it over meanwhile (then its result is theirs to record). Locked
+    until the commit (on PostgreSQL): of two runners holding the same claim, the second finds it recorded."""
     return session.exec(
-        select(AlbumItem).where(AlbumItem.id == item_id, AlbumItem.status == "running", AlbumItem.claimed_by == runner)
+        select(AlbumItem)
+        .where(AlbumItem.id == item_id, AlbumItem.status == "running", AlbumItem.claimed_by == runner)
+        .with_for_update()
     ).first()

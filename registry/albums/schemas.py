@@ -17,6 +17,7 @@ class AlbumItemPublic(BaseModel):
     position: int
     name: str
     status: ItemStatus
+    status_words: str = Described(description="the status in words, as the album's page shows it")
     error: str | None
     clearance_id: int | None
     decision: Verdict | None

@@ -30,6 +30,13 @@ from registry.policy import PolicyPack
 
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 DECISIONS: tuple[str, ...] = ("allowed", "blocked", "needs_review")
+# What each status says on the album's page and in the API (a photo waiting is never allowed anywhere).
+STATUS_WORDS = {
+    "queued": "waiting for a face check; this page updates",
+    "running": "being checked; this page updates",
+    "done": "checked",
+    "failed": "could not be checked",
+}
 
 
 def start_album(session: Session, check: PhotoCheck, *, source: str, pack: PolicyPack) -> AlbumJob:
@@ -166,6 +173,7 @@ def album_public(session: Session, job: AlbumJob, *, thumbnail_url: str) -> Albu
                 position=i.position,
                 name=i.name,
                 status=i.status,
+                status_words=STATUS_WORDS[i.status],
                 error=i.error,
                 clearance_id=i.clearance_id,
                 decision=now[i.clearance_id][0] if i.clearance_id in now else i.decision,

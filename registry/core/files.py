@@ -74,6 +74,18 @@ def referenced_uploads(session: ModelSession) -> set[str]:
     return names
 
 
+# A bucket is shared by every host of the service: when one host starts, another may be between writing an
+# upload and committing its row, or a worker may be reading a photo put under ``analysis/``.
+SHARED_STORE_GRACE_SECONDS = 3600
+
+
+def sweep_at_start(session: ModelSession, settings: Settings) -> list[str]:
+    """What a service sweeps as it starts: everything unreferenced in its own data folder (nothing of its own is
+    in flight yet); in a bucket shared with other hosts, only what is older than ``SHARED_STORE_GRACE_SECONDS``."""
+    shared = not isinstance(storage_for(settings), FileStorage)
+    return sweep_orphans(session, settings, older_than_seconds=SHARED_STORE_GRACE_SECONDS if shared else 0)
+
+
 def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_seconds: float = 0) -> list[str]:
     """Removes uploads no clearance names, scans no evidence names, half-written `.partial` files, and the
     reference photos of enrolment previews nobody saved or cancelled; returns their keys.
@@ -98,6 +110,13 @@ def sweep_orphans(session: ModelSession, settings: Settings, *, older_than_secon
             for path in store.partial_files(prefix, older_than=cutoff):
                 path.unlink(missing_ok=True)
                 removed.append(path.relative_to(store.root).as_posix())
+    # a photo handed to the face-reading workers (registry/analysis) is never referenced: its service deletes it
+    # once read, so one left behind is from a service stopped mid-wait; a worker may still be reading a young one
+    exchanged = time.time() - max(older_than_seconds, SHARED_STORE_GRACE_SECONDS)
+    for entry in list(store.entries("analysis/")):
+        if entry.modified <= exchanged:
+            store.delete(entry.key)
+            removed.append(entry.key)
     if removed:
         log.warning("Removed %d file(s) left behind by an interrupted write.", len(removed))
     return removed

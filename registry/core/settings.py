@@ -112,6 +112,20 @@ class Settings(BaseSettings):
         None, description="web sign-in cookie sent over HTTPS only; unset: yes in production, no elsewhere"
     )
     analysis_processes: int = Field(0, ge=0, le=256, description="face-engine worker processes; 0: one per core")
+    # Where faces are read (registry/analysis/): in this service's own pool, or by `registry worker` processes.
+    analysis: Literal["local", "external"] = Field(
+        "local",
+        description="local: this service's worker pool; external: queue jobs for `registry worker` (PostgreSQL)",
+    )
+    analysis_wait_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="external: how long a request waits for a worker's result; a photo to clear then stays queued",
+    )
+    worker_heartbeat_seconds: float = Field(
+        5.0, gt=0, le=300, description="a worker's heartbeat; silent for three of them, its job goes to another"
+    )
     # Photo checks in a request have a lane of their own (api/lanes.py): nothing else waits behind them.
     photo_checks_at_once: int = Field(
         0, ge=0, le=16, description="photos read in requests at once, per service process; 0: one more than the workers"

@@ -2,7 +2,8 @@
 
 A stored object is named by a key of ``/``-separated parts, the first naming what it is:
 ``uploads/<name>`` (photos to clear and album photos), ``evidence/<sha256>`` (consent form scans),
-``held-photos/<name>``, ``enrol-previews/<name>``. ``REGISTRY_STORAGE_URL`` says what holds them:
+``held-photos/<name>``, ``enrol-previews/<name>``, ``analysis/<token>.*`` (a photo handed to the face-reading
+workers and their answer, registry/analysis/exchange.py). ``REGISTRY_STORAGE_URL`` says what holds them:
 ``file://<folder>`` (the default: the data folder, each key a file under it) or ``s3://bucket/prefix``
 (any S3 API; registry/core/storage_s3.py).
 

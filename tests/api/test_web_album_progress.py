@@ -64,6 +64,21 @@ def test_a_finished_album_of_one_photo_says_so_in_the_singular(client: TestClien
 
 
 @SQLITE_ONLY
+def test_a_photo_waiting_for_its_face_check_says_so_and_is_allowed_nowhere(
+    client: TestClient, session: Session
+) -> None:
+    """A photo queued instead of read in its request (REGISTRY_ANALYSIS=external past its wait, or a busy lane)."""
+    token = _sign_in(client, session, "employee")
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(photo, "JPEG")
+    album = _start(client, token, [("photos", ("game.jpg", photo.getvalue(), "image/jpeg"))])
+    fragment = client.get(f"{album}/progress").text
+    assert "Waiting for a face check; this page updates." in fragment
+    assert "Until then the photo may be posted nowhere." in fragment
+    assert 'data-finished="no"' in fragment
+
+
+@SQLITE_ONLY
 def test_someone_elses_album_progress_is_not_shown(client: TestClient, session: Session) -> None:
     token = _sign_in(client, session, "employee")
     album = _start(client, token, [("photos", ("notes.txt", b"text", "text/plain"))])

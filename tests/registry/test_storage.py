@@ -157,3 +157,30 @@ def test_the_sweep_removes_what_no_record_names_from_a_bucket_too(session, s3_ur
     swept = sweep_orphans(session, settings)
     assert sorted(swept) == ["enrol-previews/c3", "evidence/" + "b" * 64, "uploads/a1"]
     assert list(store.keys("")) == ["held-photos/1-tok"]  # held photos have their own half-hour clock
+
+
+def test_a_host_starting_leaves_other_hosts_young_uploads_in_a_shared_bucket(
+    session, s3_url: str, tmp_path: Path
+) -> None:
+    """Another host may be between writing an upload and committing its row, or a worker reading a photo
+    handed to it: a host's start sweeps a bucket only of what is older than that could be."""
+    import os
+    import time
+
+    from registry.core.files import SHARED_STORE_GRACE_SECONDS, sweep_at_start
+
+    folder = Settings(environment="test", data_dir=tmp_path / "own")
+    storage_for(folder).put("uploads/a1", b"an interrupted write of this host's own")
+    assert sweep_at_start(session, folder) == ["uploads/a1"]  # its own folder: nothing else is in flight
+
+    shared = Settings(environment="test", data_dir=tmp_path / "host", storage_url=s3_url)
+    store = storage_for(shared)
+    store.put("uploads/in-flight", b"another host's upload, its row not yet committed")
+    store.put("analysis/t1.photo", b"a photo a worker is reading")
+    assert sweep_at_start(session, shared) == []
+    old = FileStorage(tmp_path / "old")  # an object's age, as a folder store can set it
+    old.put("analysis/t2.photo", b"left by a service stopped mid-wait")
+    hour_ago = time.time() - SHARED_STORE_GRACE_SECONDS - 60
+    os.utime(old.path("analysis/t2.photo"), (hour_ago, hour_ago))
+    assert sweep_at_start(session, Settings(environment="test", data_dir=tmp_path / "old")) == ["analysis/t2.photo"]
+    assert sorted(store.keys("")) == ["analysis/t1.photo", "uploads/in-flight"]
