@@ -33,7 +33,7 @@ Numbers are measured in ``benchmarks/recall.py``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import dlib
@@ -206,12 +206,18 @@ def _tell_apart(
     for candidate in new:
         comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
         face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if comparable else None
+        upright = candidate
+        if comparable and face is None:
+            # a network that sees a face upside down reads its eyes the wrong way round: turned half a turn
+            upside_down = replace(candidate, degrees=(candidate.degrees + 180) % 360)
+            face = _encoded_upright(upright_crop(rgb, upside_down), upside_down, rgb.shape, encode=encode)
+            upright = upside_down if face is not None else candidate
         if face is not None and face.box.size < min_face_px:
             face = None
             small.add(id(candidate))
-        if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
+        if face is not None and not any(_same_face(upright, box, degrees) for box, degrees in found):
             faces.append(face)
-            found.append((candidate.box, candidate.degrees))
+            found.append((upright.box, upright.degrees))
         elif face is None:
             rest.append(candidate)
     # what an earlier search could not compare stays, unless a face to compare was found there now
