@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces, smallest_found
-from media.finding import SearchLimits, Unrecognisable, look_closer, without_patterns
+from media.finding import SearchLimits, Unrecognisable, look_closer, look_upright, without_patterns
 from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
 from media.redact import face_thumbnail_jpeg
 
@@ -46,6 +46,11 @@ class AnalysisSettings:
     # The faces the first search found in this very photo, when the closer look follows it: they are not
     # searched for and encoded again (``None``: search for them).
     first_faces: tuple[Face, ...] | None = None
+    first_unrecognisable: tuple[Unrecognisable, ...] = ()  # and what it found and could not compare
+    # The first search: "upright" (YuNet, each face checked by HOG: media/finding.py ``look_upright``) for a
+    # photo to clear; "hog" (dlib's HOG alone, as face_recognition finds faces) for a reference photo to enrol,
+    # which must show one clear, upright face.
+    first_search: str = "upright"
     first_searches: tuple[str, ...] = ()  # and what that search was, with its milliseconds
     # False where the district uses no face recognition: faces are found, never turned into encodings
     # (each ``Face.encoding`` is then empty, and nothing can compare it).
@@ -81,7 +86,14 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     global _last_finished
     try:
         started = time.perf_counter()
-        if how.first_faces is None and not how.encode:
+        unrecognisable: tuple[Unrecognisable, ...] = how.first_unrecognisable
+        first_limits = replace(how.harder, side=how.detect_max_side, encode=how.encode)
+        if how.first_faces is None and how.first_search == "upright":
+            photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
+            decoded = f"decoded {1000 * (time.perf_counter() - started):.0f} ms"
+            first = look_upright(photo.rgb, limits=first_limits)
+            faces, unrecognisable = list(first.faces), first.unrecognisable
+        elif how.first_faces is None and not how.encode:
             photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
             faces = [Face(box, NOT_ENCODED) for box in detect_boxes(photo.rgb, detect_max_side=how.detect_max_side)]
         elif how.first_faces is None:
@@ -96,18 +108,26 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             faces = list(how.first_faces)
         side = min(how.detect_max_side, max(photo.width, photo.height))
         searches: tuple[str, ...] = how.first_searches or (
-            f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",
+            (decoded, *first.searches)
+            if how.first_faces is None and how.first_search == "upright"
+            else (f"hog@{side} {1000 * (time.perf_counter() - started):.0f} ms",)
         )
-        if how.first_faces is None and faces:
+        if how.first_faces is None and how.first_search == "hog" and faces:
             started = time.perf_counter()
             faces, patterns = without_patterns(photo.rgb, faces)
             checked = f"{patterns} set aside as no face" if patterns else "all faces"
             searches += (f"checked (face presence, yunet): {checked} {1000 * (time.perf_counter() - started):.0f} ms",)
-        unrecognisable: tuple[Unrecognisable, ...] = ()
         unfinished = None
         if how.search_harder:
             limits = replace(how.harder, encode=how.encode)
-            closer = look_closer(photo.rgb, known=tuple(face.box for face in faces), limits=limits)
+            known = tuple(face.box for face in faces)
+            closer = look_closer(
+                photo.rgb,
+                known=known,
+                pending=unrecognisable,
+                upright_searched=how.first_search == "upright",
+                limits=limits,
+            )
             faces = sorted((*faces, *closer.faces), key=lambda face: (face.box.left, face.box.top))
             searches, unrecognisable, unfinished = (
                 (*searches, *closer.searches),

@@ -33,7 +33,7 @@ Numbers are measured in ``benchmarks/recall.py``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import dlib
@@ -72,6 +72,9 @@ NO_FACE_PRESENCE = 0.05
 # The upright crop HOG checks: this many face sizes wide, the face scaled to about HOG_FACE_PX.
 CROP_FACES = 2.4
 HOG_FACE_PX = 120
+# The upright crop of a larger face is shrunk to this side before it is turned: the face about 250 px, twice
+# what HOG is shown, and more than the face-presence network's input.
+CROP_MAX_SIDE = 600
 # YuNet draws a face's box tighter than dlib's HOG does (0.8-0.9 of its width on the faces of tests/data): a
 # candidate this share of ``min_face_px`` or more is shown to HOG, and HOG's own size decides whether it is
 # large enough to compare.
@@ -89,9 +92,21 @@ class SearchLimits:
     encode: bool = True  # False (a district without face recognition): new faces come back with empty encodings
 
 
-def pipeline(limits: SearchLimits) -> tuple[Detector, ...]:
-    """The detectors of the closer look, in the order they run. A new detector is one line here."""
-    return (YuNet(side=limits.side, upright_side=limits.upright_side), People(side=limits.people_side))
+def pipeline(
+    limits: SearchLimits, *, right_way_up: bool = False, upright_searched: bool = False
+) -> tuple[Detector, ...]:
+    """The detectors of the closer look, in the order they run. A new detector is one line here.
+    ``right_way_up``: the first search found an upright face, so the photo is the right way up;
+    ``upright_searched``: the first search was ``look_upright``, so only a larger upright copy adds anything."""
+    return (
+        YuNet(
+            side=limits.side,
+            upright_side=limits.upright_side,
+            right_way_up=right_way_up,
+            upright_searched=upright_searched,
+        ),
+        People(side=limits.people_side),
+    )
 
 
 @dataclass(frozen=True)
@@ -116,23 +131,41 @@ class CloserLook:
     unfinished: str | None = None  # why the search stopped short, for a reviewer
 
 
+def look_upright(rgb: np.ndarray, *, limits: SearchLimits = SearchLimits()) -> CloserLook:  # noqa: B008
+    """The first search: the upright faces of every size from about 30 px in a 1600 px copy (YuNet at
+    ``limits.side`` and at a quarter of it), each checked upright by HOG and encoded from its upright crop,
+    or told apart as unrecognisable (too small, cut off, unclear), as in the closer look."""
+    started = time.perf_counter()
+    detector = YuNet(side=limits.side, turns=(0,), upright_side=limits.side)
+    candidates = detector.upright(rgb)
+    searches = [f"yunet@{limits.side} upright {1000 * (time.perf_counter() - started):.0f} ms"]
+    started = time.perf_counter()
+    faces, unrecognisable = _tell_apart(rgb, candidates, known=(), min_face_px=limits.min_face_px, encode=limits.encode)
+    searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
+    return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches))
+
+
 def look_closer(
     rgb: np.ndarray,
     *,
     known: tuple[Box, ...] = (),
+    pending: tuple[Unrecognisable, ...] = (),
+    upright_searched: bool = False,
     limits: SearchLimits = SearchLimits(),  # noqa: B008
 ) -> CloserLook:
-    """Everyone in ``rgb`` the first search did not find (``known`` are the faces it found)."""
+    """Everyone in ``rgb`` the first search did not find (``known`` are the faces it found; ``pending`` what it
+    found and could not compare, kept unless the closer look finds a face to compare there; ``upright_searched``:
+    that first search was ``look_upright``)."""
     height, width = rgb.shape[:2]
     if width * height > limits.max_pixels:
         why = f"the photo has too many pixels for the closer look ({width * height / 1e6:.0f} MP; "
         why += f"the limit is {limits.max_pixels / 1e6:g} MP)"
-        return CloserLook((), (), (), unfinished=why)
+        return CloserLook((), pending, (), unfinished=why)
     deadline = time.monotonic() + limits.seconds
     candidates: list[Candidate] = []
     searches: list[str] = []
     unfinished = None
-    for detector in pipeline(limits):
+    for detector in pipeline(limits, right_way_up=bool(known), upright_searched=upright_searched):
         if time.monotonic() > deadline:
             unfinished = f"the closer look did not finish within {limits.seconds:g} s ({detector.name} not run)"
             searches.append(f"{detector.name} (not run)")
@@ -142,21 +175,29 @@ def look_closer(
         searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
     started = time.perf_counter()
     faces, unrecognisable = _tell_apart(
-        rgb, candidates, known=known, min_face_px=limits.min_face_px, encode=limits.encode
+        rgb, candidates, known=known, pending=pending, min_face_px=limits.min_face_px, encode=limits.encode
     )
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
     return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
 
 
 def _tell_apart(
-    rgb: np.ndarray, candidates: list[Candidate], *, known: tuple[Box, ...], min_face_px: int, encode: bool = True
+    rgb: np.ndarray,
+    candidates: list[Candidate],
+    *,
+    known: tuple[Box, ...],
+    pending: tuple[Unrecognisable, ...] = (),
+    min_face_px: int,
+    encode: bool = True,
 ) -> tuple[list[Face], list[Unrecognisable]]:
     """First the faces HOG confirms upright (their orientation is then sure), then the rest."""
     found: list[tuple[Box, float]] = [(box, 0.0) for box in known]  # the first search's faces are upright
+    # a face the first search found, seen again (at another orientation: an echo) is that face; told by
+    # its place alone, before anything is turned upright and checked
     new = [
         c
         for c in sorted(one_per_face([c for c in candidates if c.kind == "face"]), key=lambda c: -c.score)
-        if not any(c.box.same_place(box) for box in known)
+        if not any(_same_face(c, box, 0.0) for box in known)
     ]
     faces: list[Face] = []
     rest: list[Candidate] = []
@@ -165,15 +206,22 @@ def _tell_apart(
     for candidate in new:
         comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
         face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if comparable else None
+        upright = candidate
+        if comparable and face is None:
+            # a network that sees a face upside down reads its eyes the wrong way round: turned half a turn
+            upside_down = replace(candidate, degrees=(candidate.degrees + 180) % 360)
+            face = _encoded_upright(upright_crop(rgb, upside_down), upside_down, rgb.shape, encode=encode)
+            upright = upside_down if face is not None else candidate
         if face is not None and face.box.size < min_face_px:
             face = None
             small.add(id(candidate))
-        if face is not None and not any(_same_face(candidate, box, degrees) for box, degrees in found):
+        if face is not None and not any(_same_face(upright, box, degrees) for box, degrees in found):
             faces.append(face)
-            found.append((candidate.box, candidate.degrees))
+            found.append((upright.box, upright.degrees))
         elif face is None:
             rest.append(candidate)
-    unrecognisable: list[Unrecognisable] = []
+    # what an earlier search could not compare stays, unless a face to compare was found there now
+    unrecognisable = [u for u in pending if not any(face.box.same_place(u.box) for face in faces)]
     for candidate in rest:
         # an echo is told only against faces whose orientation HOG confirmed: two faces that cannot be
         # checked are both kept unless they are plainly one (a child's face must never vanish into another)
@@ -235,15 +283,26 @@ def _encoded_upright(
     """The face in its upright ``crop``, found there again by dlib's HOG, and encoded (unless ``encode`` is
     False: an empty encoding); None if HOG does not see it. Its box is the candidate's, at the size HOG
     measured (the size every face the first search finds has)."""
-    scaled = _scaled_for_hog(crop, candidate.face_px)
+    scaled = _scaled_for_hog(crop, candidate.face_px * crop.shape[0] / crop_side(candidate))
     box = _hog_face_at_centre(scaled)
     if box is None:
         return None
-    size = max(1, round(box.size * crop.shape[0] / scaled.shape[0]))
+    size = max(1, round(box.size * crop_side(candidate) / scaled.shape[0]))
     centred = _centred(candidate.box, size, width=shape[1], height=shape[0])
     if not encode:
         return Face(box=centred, encoding=np.empty(0))
-    return Face(box=centred, encoding=encode_faces(scaled, [box])[0].encoding)
+    back = crop.shape[0] / scaled.shape[0]
+    if back <= 1:
+        return Face(box=centred, encoding=encode_faces(scaled, [box])[0].encoding)
+    # the crop shows the face larger than HOG was shown it: encoded from there, with every pixel it has
+    side = crop.shape[0]
+    larger = Box(
+        top=max(0, round(box.top * back)),
+        right=min(side, round(box.right * back)),
+        bottom=min(side, round(box.bottom * back)),
+        left=max(0, round(box.left * back)),
+    )
+    return Face(box=centred, encoding=encode_faces(np.ascontiguousarray(crop), [larger])[0].encoding)
 
 
 def _centred(box: Box, size: int, *, width: int, height: int) -> Box:
@@ -281,23 +340,29 @@ def upright_crop(rgb: np.ndarray, candidate: Candidate) -> np.ndarray:
     photo's edge the photo is mirrored: half a face cut by the edge is shown with its mirror image as a
     whole face, which is what the checking networks were made for (a wall stays a wall)."""
     height, width = rgb.shape[:2]
-    half = max(8.0, CROP_FACES * max(candidate.face_px, candidate.box.size) / 2)
+    side = crop_side(candidate)
     cx, cy = (candidate.box.left + candidate.box.right) / 2, (candidate.box.top + candidate.box.bottom) / 2
-    left, top = round(cx - half), round(cy - half)
-    side = round(2 * half)
+    left, top = round(cx - side / 2), round(cy - side / 2)
     inside = rgb[max(0, top) : min(height, top + side), max(0, left) : min(width, left + side)]
     if inside.size == 0:
         return np.zeros((side, side, 3), dtype=np.uint8)
     pad_top, pad_left = max(0, -top), max(0, -left)
     pad_bottom, pad_right = side - pad_top - inside.shape[0], side - pad_left - inside.shape[1]
     square = np.pad(inside, ((pad_top, pad_bottom), (pad_left, pad_right), (0, 0)), mode="symmetric")
+    image = Image.fromarray(np.ascontiguousarray(square))
+    if side > CROP_MAX_SIDE:  # a large face is checked at the size the checking networks use, not turned whole
+        image = image.resize((CROP_MAX_SIDE, CROP_MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
     if candidate.degrees % 360 == 0:
-        return np.ascontiguousarray(square)
-    image = Image.fromarray(np.ascontiguousarray(square)).rotate(candidate.degrees, Image.Resampling.BILINEAR)
-    return np.asarray(image)
+        return np.asarray(image)
+    return np.asarray(image.rotate(candidate.degrees, Image.Resampling.BILINEAR))
 
 
-def _scaled_for_hog(crop: np.ndarray, face_px: int) -> np.ndarray:
+def crop_side(candidate: Candidate) -> int:
+    """The side of ``upright_crop``'s square, in the photo's pixels (the crop itself may be smaller)."""
+    return round(2 * max(8.0, CROP_FACES * max(candidate.face_px, candidate.box.size) / 2))
+
+
+def _scaled_for_hog(crop: np.ndarray, face_px: float) -> np.ndarray:
     scale = HOG_FACE_PX / max(1, face_px)
     side = max(1, round(crop.shape[0] * scale))
     return np.asarray(Image.fromarray(crop).resize((side, side), Image.Resampling.BILINEAR))

@@ -40,6 +40,7 @@ UPRIGHT_SURE = 80
 # 6; at 3200 px, 6 of 6 and 16 px faces too, at 1.8x the cost of 2400 px and 3.5x that of 1600 px.
 UPRIGHT_SIDE = 3200
 BORDER = 0.05  # of the copy's long side, on every edge
+SMALL_FACES_BORDER = 0.02  # on the upright pass's large copy: faces cut by the edge up to about 120 px in it
 _lock = threading.Lock()
 
 
@@ -65,8 +66,15 @@ class YuNet:
         *,
         upright_side: int = UPRIGHT_SIDE,
         turned_side: int = TURNED_SIDE,
+        right_way_up: bool = False,
+        upright_searched: bool = False,
     ) -> None:
         self.side, self.turns = side, turns
+        # The first search already ran ``upright``: the upright pass here is only for the larger copy.
+        self.upright_searched = upright_searched
+        # The first search already found an upright face: the photo is the right way up, as when the
+        # upright pass is sure of a face (a large face, which the upright pass's large copy scores low).
+        self.right_way_up = right_way_up
         self.upright_side, self.turned_side = max(side, upright_side), min(side, turned_side)
         self.name = f"yunet@{side} turned {'/'.join(str(90 * k) for k in turns)}°"
         if self.upright_side > side:
@@ -78,19 +86,42 @@ class YuNet:
             self.name += f" (turned @{self.turned_side} when upright faces are sure)"
 
     def run(self, rgb: np.ndarray) -> list[Candidate]:
+        copies: dict[int, tuple[np.ndarray, float]] = {}
         found: list[Candidate] = []
-        sure_upright = False
+        sure_upright = self.right_way_up
         for k in self.turns:
             side = self.upright_side if k == 0 else self.turned_side if sure_upright else self.side
-            for row, candidate in self._pass(rgb, side, k):
+            if k == 0 and self.upright_searched and max(rgb.shape[:2]) <= self.side:
+                continue  # the first search's upright passes saw this photo whole
+            # the large upright copy is there for small faces, which need only a narrow border to be seen
+            # whole at the edge; large faces cut by the edge are seen by the turned passes' wider border
+            border = SMALL_FACES_BORDER if k == 0 and side > self.side else BORDER
+            for row, candidate in self._pass(rgb, side, k, border_share=border, copies=copies):
                 found.append(candidate)
                 sure_upright = sure_upright or (k == 0 and row[0] >= UPRIGHT_SURE)
         return found
 
-    def _pass(self, rgb: np.ndarray, side: int, k: int) -> list[tuple[np.ndarray, Candidate]]:
-        small, scale = downscale(rgb, max_side=side)
+    def upright(self, rgb: np.ndarray) -> list[Candidate]:
+        """The upright faces of every size: a pass at ``side`` (faces from about 13 px in that copy up to a
+        few hundred), and one at a quarter of it for a face larger than that (YuNet scores such a face low)."""
+        copies: dict[int, tuple[np.ndarray, float]] = {}
+        found = [candidate for _, candidate in self._pass(rgb, self.side, 0, copies=copies)]
+        if max(rgb.shape[:2]) > self.side // 4 * 2:
+            found.extend(candidate for _, candidate in self._pass(rgb, self.side // 4, 0, copies=copies))
+        return found
+
+    def _pass(
+        self,
+        rgb: np.ndarray,
+        side: int,
+        k: int,
+        *,
+        border_share: float = BORDER,
+        copies: dict[int, tuple[np.ndarray, float]] | None = None,
+    ) -> list[tuple[np.ndarray, Candidate]]:
+        small, scale = _copy(rgb, side, {} if copies is None else copies)
         height, width = small.shape[:2]
-        border = round(max(height, width) * BORDER)
+        border = round(max(height, width) * border_share)
         bgr = np.pad(small[:, :, ::-1], ((border, border), (border, border), (0, 0)))
         turned = np.ascontiguousarray(np.rot90(bgr, k))
         with _lock:  # the native detector is not known to be re-entrant
@@ -130,3 +161,13 @@ class YuNet:
             outside=outside,
             size=float(min(w, h)) * scale,
         )
+
+
+def _copy(rgb: np.ndarray, side: int, copies: dict[int, tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
+    """``downscale(rgb, max_side=side)``, made once per search, from the smallest larger copy already made."""
+    if side not in copies:
+        larger = [s for s in copies if s > side]
+        source, scale = copies[min(larger)] if larger else (rgb, 1.0)
+        small, more = downscale(source, max_side=side)
+        copies[side] = (small, scale * more)
+    return copies[side]

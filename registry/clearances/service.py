@@ -12,7 +12,7 @@ from sqlmodel import Session, col, or_, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.faces import DETECTOR, ENGINE, Box
-from media.finding import SearchLimits, Unrecognisable
+from media.finding import Unrecognisable
 from registry.accounts.permissions import Permission, may
 from registry.clearances.caption import caption_tags
 from registry.clearances.check import Clearing, PhotoCheck, PhotoContext
@@ -25,7 +25,7 @@ from registry.core.files import crash_here_if_testing
 from registry.core.settings import Settings
 from registry.core.storage import NotStored, Storage, storage_for
 from registry.events.service import get_event
-from registry.faces.analysis_pool import analysis_settings
+from registry.faces.analysis_pool import analysis_settings, search_limits
 from registry.faces.recognition import TO_BE_NAMED, match_in_mode, must_look_closer
 from registry.models.accounts import User
 from registry.models.base import id_of, utcnow
@@ -364,18 +364,14 @@ def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSe
     over, so that they are neither searched for nor encoded again."""
     return AnalysisSettings(
         first_faces=first.faces,
+        first_unrecognisable=first.unrecognisable,
         first_searches=first.searches,
         detect_max_side=settings.detect_max_side,
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,
         search_harder=True,
         encode=settings.face_recognition != "off",
-        harder=SearchLimits(
-            side=settings.detect_max_side,
-            min_face_px=settings.min_face_px,
-            seconds=settings.harder_search_seconds,
-            max_pixels=settings.harder_search_max_pixels,
-        ),
+        harder=search_limits(settings),
     )
 
 

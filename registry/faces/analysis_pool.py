@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
+from media.finding import SearchLimits
 from media.images import ImageRejected
 from registry.core.settings import Settings
 
@@ -38,12 +39,26 @@ class EngineStopped(ImageRejected):
 
 
 def analysis_settings(settings: Settings, *, face_thumbnails: bool = False) -> AnalysisSettings:
+    """The first search of a photo to clear; with ``face_thumbnails``, of a reference photo to enrol (dlib's HOG:
+    a reference photo must show one clear, upright face)."""
     return AnalysisSettings(
         detect_max_side=settings.detect_max_side,
         max_pixels=settings.max_pixels,
         max_decode_bytes=settings.max_decode_bytes,
         face_thumbnails=face_thumbnails,
         encode=settings.face_recognition != "off",
+        first_search="hog" if face_thumbnails else "upright",
+        harder=search_limits(settings),
+    )
+
+
+def search_limits(settings: Settings) -> SearchLimits:
+    """The numbers every search of a photo to clear keeps to."""
+    return SearchLimits(
+        side=settings.detect_max_side,
+        min_face_px=settings.min_face_px,
+        seconds=settings.harder_search_seconds,
+        max_pixels=settings.harder_search_max_pixels,
     )
 
 

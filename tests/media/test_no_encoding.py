@@ -19,10 +19,16 @@ def test_the_first_search_finds_the_faces_without_encoding_them() -> None:
 
 
 def test_the_closer_look_finds_faces_without_encoding_them() -> None:
-    """Given no first faces, the closer look finds both faces itself: encoded only when asked to."""
+    """Given no first faces (and no upright first search), the closer look finds both faces itself: encoded
+    only when asked to."""
     for encode, size in ((True, 128), (False, 0)):
         how = AnalysisSettings(
-            encode=encode, search_harder=True, harder=HARDER, first_faces=(), first_searches=("none",)
+            encode=encode,
+            search_harder=True,
+            harder=HARDER,
+            first_faces=(),
+            first_searches=("none",),
+            first_search="hog",
         )
         faces = analyse_photo(PHOTO, how).faces
         assert len(faces) == 2 and {f.encoding.size for f in faces} == {size}
