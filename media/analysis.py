@@ -18,6 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
+from media.detectors import Candidate
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces, smallest_found
 from media.finding import SearchLimits, Unrecognisable, look_closer, look_upright, without_patterns
 from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
@@ -47,6 +48,7 @@ class AnalysisSettings:
     # searched for and encoded again (``None``: search for them).
     first_faces: tuple[Face, ...] | None = None
     first_unrecognisable: tuple[Unrecognisable, ...] = ()  # and what it found and could not compare
+    first_candidates: tuple[Candidate, ...] = ()  # and every detection it checked
     # The first search: "upright" (YuNet, each face checked by HOG: media/finding.py ``look_upright``) for a
     # photo to clear; "hog" (dlib's HOG alone, as face_recognition finds faces) for a reference photo to enrol,
     # which must show one clear, upright face.
@@ -74,6 +76,7 @@ class PhotoAnalysis:
     unrecognisable: tuple[Unrecognisable, ...] = ()
     unfinished: str | None = None  # why the closer look stopped short of its end
     searched_harder: bool = False
+    candidates: tuple[Candidate, ...] = ()  # every detection the first search checked (for the closer look)
 
     @property
     def smallest_face_found(self) -> int:
@@ -87,12 +90,13 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     try:
         started = time.perf_counter()
         unrecognisable: tuple[Unrecognisable, ...] = how.first_unrecognisable
+        candidates: tuple[Candidate, ...] = how.first_candidates
         first_limits = replace(how.harder, side=how.detect_max_side, encode=how.encode)
         if how.first_faces is None and how.first_search == "upright":
             photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
             decoded = f"decoded {1000 * (time.perf_counter() - started):.0f} ms"
             first = look_upright(photo.rgb, limits=first_limits)
-            faces, unrecognisable = list(first.faces), first.unrecognisable
+            faces, unrecognisable, candidates = list(first.faces), first.unrecognisable, first.candidates
         elif how.first_faces is None and not how.encode:
             photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
             faces = [Face(box, NOT_ENCODED) for box in detect_boxes(photo.rgb, detect_max_side=how.detect_max_side)]
@@ -126,6 +130,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
                 known=known,
                 pending=unrecognisable,
                 upright_searched=how.first_search == "upright",
+                earlier=candidates,
                 limits=limits,
             )
             faces = sorted((*faces, *closer.faces), key=lambda face: (face.box.left, face.box.top))
@@ -152,6 +157,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             unrecognisable=unrecognisable,
             unfinished=unfinished,
             searched_harder=how.search_harder,
+            candidates=candidates,
         )
     finally:
         _last_finished = time.monotonic()

@@ -129,6 +129,9 @@ class CloserLook:
     unrecognisable: tuple[Unrecognisable, ...]  # faces and people that cannot be compared with anyone
     searches: tuple[str, ...]  # each detector that ran, with its milliseconds
     unfinished: str | None = None  # why the search stopped short, for a reviewer
+    # every detection the search checked, decided or not: a later search's detection at the same place
+    # competes with them, and the most confident of one place is the one that counts
+    candidates: tuple[Candidate, ...] = ()
 
 
 def look_upright(rgb: np.ndarray, *, limits: SearchLimits = SearchLimits()) -> CloserLook:  # noqa: B008
@@ -142,7 +145,7 @@ def look_upright(rgb: np.ndarray, *, limits: SearchLimits = SearchLimits()) -> C
     started = time.perf_counter()
     faces, unrecognisable = _tell_apart(rgb, candidates, known=(), min_face_px=limits.min_face_px, encode=limits.encode)
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
-    return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches))
+    return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), candidates=tuple(candidates))
 
 
 def look_closer(
@@ -151,11 +154,13 @@ def look_closer(
     known: tuple[Box, ...] = (),
     pending: tuple[Unrecognisable, ...] = (),
     upright_searched: bool = False,
+    earlier: tuple[Candidate, ...] = (),
     limits: SearchLimits = SearchLimits(),  # noqa: B008
 ) -> CloserLook:
     """Everyone in ``rgb`` the first search did not find (``known`` are the faces it found; ``pending`` what it
     found and could not compare, kept unless the closer look finds a face to compare there; ``upright_searched``:
-    that first search was ``look_upright``)."""
+    that first search was ``look_upright``, and ``earlier`` the detections it checked: the most confident
+    detection of a place counts, and one of those was decided already)."""
     height, width = rgb.shape[:2]
     if width * height > limits.max_pixels:
         why = f"the photo has too many pixels for the closer look ({width * height / 1e6:.0f} MP; "
@@ -175,7 +180,13 @@ def look_closer(
         searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
     started = time.perf_counter()
     faces, unrecognisable = _tell_apart(
-        rgb, candidates, known=known, pending=pending, min_face_px=limits.min_face_px, encode=limits.encode
+        rgb,
+        candidates,
+        known=known,
+        pending=pending,
+        earlier=earlier,
+        min_face_px=limits.min_face_px,
+        encode=limits.encode,
     )
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
     return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
@@ -187,17 +198,21 @@ def _tell_apart(
     *,
     known: tuple[Box, ...],
     pending: tuple[Unrecognisable, ...] = (),
+    earlier: tuple[Candidate, ...] = (),
     min_face_px: int,
     encode: bool = True,
 ) -> tuple[list[Face], list[Unrecognisable]]:
-    """First the faces HOG confirms upright (their orientation is then sure), then the rest."""
+    """First the faces HOG confirms upright (their orientation is then sure), then the rest. ``earlier``: the
+    detections an earlier search decided; where one of them is the most confident of its place, the place is
+    decided already (a weaker detection there, at another turn, is that same thing seen worse)."""
     found: list[tuple[Box, float]] = [(box, 0.0) for box in known]  # the first search's faces are upright
+    decided = {id(c) for c in earlier}
     # a face the first search found, seen again (at another orientation: an echo) is that face; told by
     # its place alone, before anything is turned upright and checked
     new = [
         c
-        for c in sorted(one_per_face([c for c in candidates if c.kind == "face"]), key=lambda c: -c.score)
-        if not any(_same_face(c, box, 0.0) for box in known)
+        for c in sorted(one_per_face([c for c in (*candidates, *earlier) if c.kind == "face"]), key=lambda c: -c.score)
+        if id(c) not in decided and not any(_same_face(c, box, 0.0) for box in known)
     ]
     faces: list[Face] = []
     rest: list[Candidate] = []

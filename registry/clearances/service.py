@@ -365,6 +365,7 @@ def closer_look_settings(settings: Settings, first: PhotoAnalysis) -> AnalysisSe
     return AnalysisSettings(
         first_faces=first.faces,
         first_unrecognisable=first.unrecognisable,
+        first_candidates=first.candidates,
         first_searches=first.searches,
         detect_max_side=settings.detect_max_side,
         max_pixels=settings.max_pixels,
