@@ -17,12 +17,11 @@ from api.responses import jpeg
 from api.web.auth import FormDep, PageRoute, PageUser
 from api.web.forms import FORM, checked, optional, text_values, uploaded
 from api.web.held_photos import HeldAlbum, forget_album, held_album, hold_album
-from api.web.pages_clearances import check_request, form_page
+from api.web.pages_clearances import check_request, form_page, photo_check
 from api.web.templating import render
 from api.web.uploads import too_large
 from registry.albums import service as albums
 from registry.albums.files import IncomingPhoto, display_name, keep_photo, photos_in_zip
-from registry.clearances.check import PhotoCheck
 from registry.core.db import discard, hand_over
 from registry.core.errors import RegistryError, TooLarge
 from registry.core.settings import Settings
@@ -125,22 +124,8 @@ def _started_album(
     errors: dict[str, str],
 ) -> AlbumJob | None:
     """The album with its photos; or None, ``errors`` filled in and nothing kept of it."""
-    event_id = optional(values, "event_id")
     try:
-        job = albums.start_album(
-            session,
-            PhotoCheck(
-                uploader=user,
-                destination=str(values["destination"]),
-                event_id=int(event_id) if event_id else None,
-                context_kind=None if event_id else str(values.get("context_kind")),
-                context_public=None if event_id else values.get("context_public") == "yes",
-                tags=tuple(values["tags"]),
-                caption=optional(values, "caption"),
-            ),
-            source="web",
-            pack=pack,
-        )
+        job = albums.start_album(session, photo_check(values, user), source="web", pack=pack)
     except RegistryError as exc:
         discard(session)
         errors[FORM] = exc.message

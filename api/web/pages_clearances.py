@@ -33,6 +33,7 @@ from registry.clearances.schemas import ClearanceSummary
 from registry.core.db import discard, hand_over
 from registry.core.errors import NotFound, RegistryError
 from registry.events import service as events
+from registry.models.accounts import User
 from registry.models.base import as_utc, id_of
 from registry.policy import PolicyPack
 from registry.policy.vocabulary import CONTEXT_KINDS, DESTINATIONS
@@ -73,6 +74,21 @@ def new_clearance_form(request: Request, session: SessionDep, pack: PackDep, _: 
     return form_page(request, session, pack, values={"destination": "personal_social_media", "tags": []}, errors={})
 
 
+def photo_check(values: dict[str, Any], user: User, *, file_name: str | None = None) -> PhotoCheck:
+    """The question a photo form asks (a photo's or an album's), from its checked values."""
+    event_id = optional(values, "event_id")
+    return PhotoCheck(
+        uploader=user,
+        destination=str(values["destination"]),
+        event_id=int(event_id) if event_id else None,
+        context_kind=None if event_id else str(values.get("context_kind")),
+        context_public=None if event_id else values.get("context_public") == "yes",
+        tags=tuple(values["tags"]),
+        caption=optional(values, "caption"),
+        file_name=file_name,
+    )
+
+
 def check_request(values: dict[str, Any], has_photo: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not has_photo:
@@ -111,18 +127,8 @@ def clear_photo(
         if len(data) > settings.max_upload_bytes:
             errors["photo"], data = too_large(settings, "photo", size=photo.size), None
     if not errors and data is not None:
-        event_id = optional(values, "event_id")
         try:
-            check = PhotoCheck(
-                uploader=user,
-                destination=str(values["destination"]),
-                event_id=int(event_id) if event_id else None,
-                context_kind=None if event_id else str(values.get("context_kind")),
-                context_public=None if event_id else values.get("context_public") == "yes",
-                tags=tuple(values["tags"]),
-                caption=optional(values, "caption"),
-                file_name=file_name,
-            )
+            check = photo_check(values, user, file_name=file_name)
             if queued_instead(request):  # many photos are being read: this one is followed like an album
                 job = albums.queue_photo(session, check, data, source="web", pack=pack, settings=settings)
                 hand_over(session)

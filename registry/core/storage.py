@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from registry.core.storage_keys import CHUNK_BYTES, KEY_PATTERN, NotStored, StorageError, Stored, checked_key
@@ -104,26 +104,24 @@ class FileStorage:
             raise StorageError(f"The folder {self.root} cannot be written by this account.")
 
     def put(self, key: str, data: bytes) -> None:
+        self._write(key, lambda out: out.write(data))
+
+    def put_file(self, key: str, path: Path) -> None:
+        def copy(out: BinaryIO) -> None:
+            with path.open("rb") as source:
+                while chunk := source.read(CHUNK_BYTES):
+                    out.write(chunk)
+
+        self._write(key, copy)
+
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
+        """Writes a ``.partial`` file beside the object, synced, then renamed into place: whole or not there."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.partial")
         try:
             with partial.open("wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
-
-    def put_file(self, key: str, path: Path) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.partial")
-        try:
-            with path.open("rb") as source, partial.open("wb") as out:
-                while chunk := source.read(CHUNK_BYTES):
-                    out.write(chunk)
+                fill(out)
                 out.flush()
                 os.fsync(out.fileno())
             partial.replace(target)
