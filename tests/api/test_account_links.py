@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -17,6 +18,9 @@ from registry.models.takedowns import Takedown
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 from tests.api.test_reviewer_acts import _account, _page_sign_in
 from tests.conftest import PASSWORD
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def _coach(session: Session) -> User:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.memory_probe import peak_growth
 
 SETUP = """
@@ -43,6 +45,7 @@ def _upload(members: int, member_mb: int) -> tuple[int, str]:
     return peak_growth(SETUP.replace("MEMBERS", str(members)).replace("MEMBER_MB", str(member_mb)), WORK)
 
 
+@pytest.mark.slow
 def test_a_40_member_zip_is_kept_with_bounded_memory():
     growth, result = _upload(40, 25)  # 1 GiB unpacked, about 1 MiB zipped
     assert result == f"(202, 40, 40, {25 * 1024 * 1024})"

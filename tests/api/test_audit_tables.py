@@ -8,6 +8,9 @@ from sqlalchemy import text
 
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
+
 
 def _verify(client, admin) -> dict:
     response = client.get("/api/v1/audit/verify", headers=admin)

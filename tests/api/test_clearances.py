@@ -8,6 +8,9 @@ import pytest
 
 from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, face_of, full_view, now, public_event, record
 
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
+
 
 @pytest.fixture
 def school(client, office):

@@ -18,6 +18,9 @@ from registry.accounts.schemas import UserCreate
 from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, now, public_event, record
 from tests.conftest import PASSWORD
 
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
+
 GAME_PHOTO = "people/obama/obama-1080p.jpg"  # no camera time: nothing to check against the event's hours
 
 

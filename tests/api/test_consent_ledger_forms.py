@@ -12,12 +12,16 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 
 from registry.policy import load_builtin_pack
 from registry.policy.ledger import day_label
 from tests.api.clearance_helpers import TODAY, clear, full_view, public_event, record
 from tests.api.test_consent_ledger import GAME_PHOTO, _sign_in, employee, student, takedowns_of
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 __all__ = ["employee"]  # the coach fixture, shared with tests/api/test_consent_ledger.py
 

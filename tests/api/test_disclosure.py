@@ -12,6 +12,9 @@ from registry.accounts.schemas import UserCreate
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 from tests.conftest import FACES, PASSWORD
 
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
+
 NAMES = ("Barack Obama", "Joe Biden", "Obama", "Biden")
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.api.clearance_helpers import TODAY, add_person, clear, enrol, full_view, record
 from tests.conftest import FACES
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def upload_face(client, headers, person_id: int, photo: str, **form: str):

@@ -18,6 +18,9 @@ from registry.models.faces import FaceTemplate
 from tests.api.clearance_helpers import add_person, clear, enrol, full_view, record
 from tests.api.test_disclosure import sign_in_page
 
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
+
 OBAMA_PHOTO = "people/obama/obama-2.jpg"
 
 

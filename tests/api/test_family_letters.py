@@ -8,6 +8,7 @@ from io import BytesIO
 
 import cv2
 import numpy as np
+import pytest
 import segno
 from fpdf import FPDF
 from pypdf import PageObject, PdfReader
@@ -88,6 +89,7 @@ def test_letters_are_for_office_staff_only(client, employee):
     assert client.get("/api/v1/consent-requests/letters.pdf", headers=employee).status_code == 403
 
 
+@pytest.mark.slow
 def test_every_link_s_qr_code_reads_back():
     pdf = FPDF(format="letter")
     urls = [

@@ -6,7 +6,12 @@ photo (an unknown face), unless their family said no: then a near match sends th
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.clearance_helpers import add_person, clear, enrol, full_view, record
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def at_school(client, office, person_id: int, school: str) -> None:

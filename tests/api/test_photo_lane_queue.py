@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -58,6 +59,7 @@ def while_a_photo_is_read(client: TestClient, headers: dict[str, str]) -> tuple[
     return reading, answers
 
 
+@pytest.mark.slow
 def test_an_upload_with_no_turn_is_queued_and_decided_like_an_album(tmp_path, album_engine):  # noqa: F811
     settings = one_turn(tmp_path)
     teacher = add_account(album_engine, settings, "employee", "teacher@district.example.org")
@@ -81,6 +83,7 @@ def test_an_upload_with_no_turn_is_queued_and_decided_like_an_album(tmp_path, al
         assert clearance["file_name"] == "second.jpg"
 
 
+@pytest.mark.slow
 def test_a_page_upload_with_no_turn_follows_its_photo_like_an_album(tmp_path, album_engine):  # noqa: F811
     settings = one_turn(tmp_path)
     teacher = add_account(album_engine, settings, "employee", "teacher@district.example.org")
@@ -114,6 +117,7 @@ def test_a_page_upload_with_no_turn_follows_its_photo_like_an_album(tmp_path, al
         assert f'href="/clearances/{item["clearance_id"]}"' in page.text
 
 
+@pytest.mark.slow
 def test_enrolment_with_no_turn_is_answered_503_with_retry_after(tmp_path, album_engine):  # noqa: F811
     settings = one_turn(tmp_path)
     teacher = add_account(album_engine, settings, "employee", "teacher@district.example.org")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from registry.models.audit import AuditEntry
@@ -14,6 +15,9 @@ from registry.models.faces import FaceTemplate
 from registry.trust import audit_log, retention
 from tests.api.clearance_helpers import add_person, clear, enrol, face_of, full_view, record
 from tests.district import DISTRICT
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def _faces(client, office, person_id: int) -> list:

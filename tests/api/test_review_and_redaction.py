@@ -6,10 +6,14 @@ import io
 from datetime import datetime
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.api.clearance_helpers import add_person, clear, enrol, face_of, full_view, record
 from tests.conftest import FACES
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def test_a_reviewer_resolves_a_possible_match_and_the_decision_is_recomputed(

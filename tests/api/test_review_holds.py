@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session
@@ -21,6 +22,9 @@ from tests.api.clearance_helpers import add_person, clear, enrol, full_view, rec
 from tests.api.test_reviewer_acts import _account, _page_sign_in
 from tests.conftest import FACES
 from tests.hard_faces import face_photo
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 COVERED_IN_A_SUIT = "people/biden/biden-2.jpg"  # head, shoulders and chest in view
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, col, select
@@ -38,6 +39,9 @@ from tests.api.clearance_helpers import (
     with_camera_time,
 )
 from tests.conftest import FACES, PASSWORD
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def _account(session: Session, settings: Settings, role: str, name: str) -> tuple[User, dict[str, str]]:

@@ -103,6 +103,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     drop_pg_database(name)
 
 
+@pytest.mark.slow
 def test_a_40000_row_roster_imports_in_seconds_while_the_service_keeps_answering(tmp_path, database_url):
     content = roster_csv(ROWS)
     with serving(tmp_path / "data", database_url) as url, httpx.Client(base_url=url, timeout=900) as client:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, select
@@ -19,6 +20,9 @@ from tests.api.clearance_helpers import TODAY, add_person, enrol, public_event, 
 from tests.api.test_disclosure import disclosures, leads, sign_in_page
 from tests.api.test_reviewer_acts import _page_sign_in
 from tests.conftest import FACES
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 SECRETS = ("Maya", "Lopez", "Ana ")
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from registry.takedowns import service as takedowns
 from tests.api.clearance_helpers import add_person, clear, enrol, record
 from tests.district import DISTRICT
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def posted_photo(client, office, employee) -> tuple[int, dict, dict]:

@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -14,6 +15,9 @@ from registry.core.storage import storage_for
 from tests.api.hostile_helpers import SQLITE_ONLY
 from tests.api.test_web_pages import _sign_in
 from tests.conftest import FACES
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 PHOTO = "people/obama/obama-2.jpg"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session, select
@@ -16,6 +17,9 @@ from tests.api.clearance_helpers import add_person, enrol, record
 from tests.api.hostile_helpers import SQLITE_ONLY
 from tests.api.test_web_pages import _sign_in
 from tests.conftest import FACES
+
+# What is decided from a photo's faces, not how they are found: each photo is read once (tests/api/conftest.py).
+pytestmark = pytest.mark.reuses_analysis
 
 
 def _clear_on_the_page(client: TestClient, token: str, photo: str, caption: str) -> int:

@@ -28,6 +28,7 @@ del image, draw, out
 """
 
 
+@pytest.mark.slow
 def test_a_40_megapixel_png_is_analysed_within_one_copy_of_its_pixels():
     growth, result = peak_growth(
         PNG_40_MP,

@@ -424,6 +424,7 @@ class ConsentLedgerMachine(RuleBasedStateMachine):
                 )
 
 
+@pytest.mark.slow
 def test_no_act_leaves_a_photo_allowed_that_the_rules_forbid(machine_engine: Engine) -> None:
     ConsentLedgerMachine.engine = machine_engine
     run = ConsentLedgerMachine.TestCase
@@ -635,6 +636,7 @@ class ReviewedLedgerMachine(ConsentLedgerMachine):
                 assert self._may_post(photo), (photo, recorded.reasons)
 
 
+@pytest.mark.slow
 def test_no_reviewers_act_or_account_link_leaves_a_photo_allowed_that_the_rules_forbid(
     machine_engine: Engine,
 ) -> None:
