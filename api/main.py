@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from functools import partial
+from functools import cache, partial
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access_log import hide_private_links
@@ -151,6 +152,33 @@ def start_album_runner(app: FastAPI) -> AlbumRunner | None:
     return runner
 
 
+@cache
+def service_routes() -> tuple[BaseRoute, ...]:
+    """The API's and the pages' routes, built once per process (building them is most of making an app): a
+    route holds nothing of any one app, and every app of the process serves the same ones. No route depends
+    on an app's ``dependency_overrides``, so they are included in a router of their own."""
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for module in (
+        auth,
+        people,
+        faces,
+        consents,
+        consent_requests,
+        events,
+        clearances,
+        takedowns,
+        audit,
+        albums,
+        groups,
+        class_lists,
+    ):
+        api.include_router(module.router)
+    every = APIRouter()
+    every.include_router(api)
+    every.include_router(web_router())
+    return tuple(every.routes)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -224,24 +252,7 @@ def create_app(
     install_not_found_page(app)
     hide_private_links()
 
-    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (
-        auth,
-        people,
-        faces,
-        consents,
-        consent_requests,
-        events,
-        clearances,
-        takedowns,
-        audit,
-        albums,
-        groups,
-        class_lists,
-    ):
-        api.include_router(module.router)
-    app.include_router(api)
-    app.include_router(web_router())
+    app.router.routes.extend(service_routes())
     app.mount("/static", static_files(), name="static")
     install_docs(app)
 
