@@ -1,9 +1,10 @@
 """Several hosts on one machine: each host a network namespace (``ip netns``, which needs root), joined by a veth
 pair to a bridge in the root namespace, with its own address on a private /24 that this module picks unused.
 
-On them run a PostgreSQL of its own (initdb into a temporary folder, as the ``postgres`` OS user, listening on its
-host's address only), SeaweedFS (tests/object_store.py), API hosts (``registry serve``) and worker hosts
-(``registry worker``), every process with the same DATABASE_URL, store, keys and REGISTRY_ANALYSIS=external.
+On them run a PostgreSQL instance of its own (the machine's server binaries, ``PG_BIN``: initdb into a temporary
+folder, as the ``postgres`` OS user, listening on its host's address only), SeaweedFS (tests/object_store.py),
+API hosts (``registry serve``) and worker hosts (``registry worker``), every process with the same DATABASE_URL,
+store, keys and REGISTRY_ANALYSIS=external.
 The test or the benchmark runs in the root namespace and reaches each host at its address, as a proxy would.
 
 A host is cut off by taking its link down (its TCP connections stall, as when a cable is pulled) and brought back
@@ -35,7 +36,11 @@ import psycopg
 from tests.object_store import S3Server, seaweedfs
 from tests.paths import ROOT
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_BIN = max(  # the newest PostgreSQL Debian's packages installed (15 on the project's machines)
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
+    default=Path("/usr/lib/postgresql/15/bin"),
+)
 ADMIN, ADMIN_PASSWORD = "principal@district.example.org", "a long admin password"
 API_PORT, PG_PORT = 8000, 5432
 START_SECONDS = 180
@@ -266,9 +271,8 @@ class Cluster:
             return cursor.fetchall() if cursor.description else []
 
     def sign_in(self, api: str) -> dict[str, str]:
-        token = httpx.post(
-            f"{self.url(api)}/api/v1/auth/token", data={"username": ADMIN, "password": ADMIN_PASSWORD}, timeout=30
-        )
+        account = {"username": self.env["REGISTRY_ADMIN_EMAIL"], "password": self.env["REGISTRY_ADMIN_PASSWORD"]}
+        token = httpx.post(f"{self.url(api)}/api/v1/auth/token", data=account, timeout=30)
         token.raise_for_status()
         return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
