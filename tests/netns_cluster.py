@@ -189,6 +189,12 @@ def postgres_on(host: Host, log: Path) -> Iterator[str]:
             "fsync": "off",  # a test's database: nothing here must survive a power cut
             "synchronous_commit": "off",
             "full_page_writes": "off",
+            # A host cut off mid-transaction must not hold its row locks for the hours the OS would wait: its
+            # connections are given up after about 20 s of silence, as a district's server should be set.
+            "tcp_keepalives_idle": "10",
+            "tcp_keepalives_interval": "2",
+            "tcp_keepalives_count": "3",
+            "tcp_user_timeout": "20000",
         }
         options = [part for key, value in settings.items() for part in ("-c", f"{key}={value}")]
         server = host.start([*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), *options], env={}, log=log)
