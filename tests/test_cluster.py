@@ -22,7 +22,7 @@ from PIL import Image
 from tests.conftest import FACES
 from tests.netns_cluster import Cluster, cluster, netns_refusal
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.s3]
 
 GAME = {"destination": "personal_social_media", "context_kind": "sporting_event", "context_public": "true"}
 ALBUM = sorted(p for p in (FACES / "people").rglob("*.jpg") if "1080p" not in p.name)
