@@ -66,14 +66,14 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _command(folder: Path, ports: list[int], config: Path) -> list[str]:
+def _command(folder: Path, ports: list[int], config: Path, ip: str) -> list[str]:
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
     return [
         str(WEED),
         "server",
         f"-dir={folder}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
+        f"-ip={ip}",
+        f"-ip.bind={ip}",
         f"-master.port={master}",
         f"-master.port.grpc={master_grpc}",
         "-master.volumeSizeLimitMB=64",
@@ -115,8 +115,11 @@ def _ready(server: S3Server, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @contextmanager
-def seaweedfs(folder: Path) -> Iterator[S3Server]:
-    """A running SeaweedFS with an S3 gateway and one bucket; stopped (its whole process group) at the end."""
+def seaweedfs(folder: Path, *, ip: str = "127.0.0.1", launcher: tuple[str, ...] = ()) -> Iterator[S3Server]:
+    """A running SeaweedFS with an S3 gateway and one bucket; stopped (its whole process group) at the end.
+
+    ``ip`` is the address it listens on; ``launcher`` goes before its command (``ip netns exec <host>`` to run
+    it on a network namespace's address, tests/netns_cluster.py)."""
     if not WEED.exists():
         raise RuntimeError(f"{WEED} is missing: install the dev packages (./scripts/bootstrap --dev)")
     config = folder / "s3.json"
@@ -131,12 +134,12 @@ def seaweedfs(folder: Path) -> Iterator[S3Server]:
         log = folder / f"weed-{attempt}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                _command(data, ports, config),
+                [*launcher, *_command(data, ports, config, ip)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        server = S3Server(f"http://127.0.0.1:{ports[6]}", BUCKET)
+        server = S3Server(f"http://{ip}:{ports[6]}", BUCKET)
         try:
             _ready(server, process, log)
         except RuntimeError:
