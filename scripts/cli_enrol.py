@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from media.analysis import PhotoAnalysis
+from media.analysis import AnalysisSettings, PhotoAnalysis
 from media.images import ImageRejected
+from registry.analysis.mode import analyser
+from registry.analysis.queue import Dispatcher, ExternalAnalysisUnavailable, conninfo
 from registry.core.db import new_session, unit_of_work
 from registry.core.errors import RegistryError
+from registry.core.settings import Settings
 from registry.faces.analysis_pool import AnalysisPool, analysis_settings, pool_size
 from registry.faces.enrolment import check_enrolable, enrol_analysed
 from registry.faces.recognition import check_recognition_allows_enrolment
@@ -61,6 +65,12 @@ def enrol_folder(
         console.print(f"[red]{folder} holds no JPEG, PNG or WebP files.[/red]")
         raise typer.Exit(2)
     settings, engine = database()
+    if settings.analysis == "external":
+        try:
+            conninfo(settings)
+        except ExternalAnalysisUnavailable as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
     district = district_of(settings)
     rows: list[dict[str, Any]] = []
     plan: list[tuple[Path, int]] = []
@@ -77,14 +87,14 @@ def enrol_folder(
                 rows.append(_row(path, "skipped" if person else "failed", exc.message))
                 continue
             plan.append((path, int(person.id or 0)))
-    pool = AnalysisPool(pool_size(settings))
+    reader = FaceReader(settings, engine)
     how = analysis_settings(settings, face_thumbnails=True)
     in_flight: deque[tuple[Path, int, Future[PhotoAnalysis]]] = deque()
 
     def finish() -> None:
         path, person_id, future = in_flight.popleft()
         try:
-            analysis = pool.result(future)
+            analysis = reader.result(future)
             with unit_of_work(engine, actor=f"user:{user_id}") as session:
                 person, creator = session.get(Person, person_id), session.get(User, user_id)
                 assert person is not None and creator is not None
@@ -100,15 +110,15 @@ def enrol_folder(
         with Progress(TextColumn("[bold]Enrolling"), BarColumn(), MofNCompleteColumn(), console=console) as progress:
             task = progress.add_task("", total=len(plan))
             for path, person_id in plan:
-                in_flight.append((path, person_id, pool.submit(path.read_bytes(), how)))
-                if len(in_flight) > pool.processes:
+                in_flight.append((path, person_id, reader.submit(path.read_bytes(), how)))
+                if len(in_flight) > reader.at_once:
                     finish()
                     progress.advance(task)
             while in_flight:
                 finish()
                 progress.advance(task)
     finally:
-        pool.shutdown()
+        reader.close()
     outcome = Counter(row["outcome"] for row in rows)
     table = Table(title=f"{len(files)} reference photos")
     for column in ("outcome", "photos", "for example"):
@@ -125,3 +135,43 @@ def enrol_folder(
 
 def _row(path: Path, outcome: str, problem: str) -> dict[str, Any]:
     return {"file": path.name, "outcome": outcome, "problem": problem}
+
+
+class FaceReader:
+    """Reads the reference photos' faces where the district reads faces: this host's own pool of face-engine
+    processes (``REGISTRY_ANALYSIS=local``), or the workers of the queue (``external``: the command reads no
+    face itself, and keeps as many photos in hand as there are workers alive, at least two)."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.pool: AnalysisPool | None = None
+        self.dispatcher: Dispatcher | None = None
+        if settings.analysis == "external":
+            self.dispatcher = Dispatcher(engine, settings)
+            self.dispatcher.open()  # the queue's tables, made on first use
+            with new_session(engine) as session:
+                self.at_once = max(2, self.dispatcher.workers_alive(session))
+            self._threads = ThreadPoolExecutor(max_workers=self.at_once, thread_name_prefix="enrol")
+            self._analyse = analyser(settings, pool=self._no_pool, dispatcher=self.dispatcher)
+        else:
+            self.pool = AnalysisPool(pool_size(settings))
+            self.at_once = self.pool.processes
+
+    @staticmethod
+    def _no_pool() -> AnalysisPool:
+        raise RuntimeError("faces are read by the workers")
+
+    def submit(self, photo: bytes, how: AnalysisSettings) -> Future[PhotoAnalysis]:
+        if self.pool is not None:
+            return self.pool.submit(photo, how)
+        return self._threads.submit(self._analyse, photo, how)
+
+    def result(self, future: Future[PhotoAnalysis]) -> PhotoAnalysis:
+        return self.pool.result(future) if self.pool is not None else future.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        else:
+            self._threads.shutdown(cancel_futures=True)
+            assert self.dispatcher is not None
+            self.dispatcher.close()

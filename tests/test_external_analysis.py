@@ -30,6 +30,7 @@ from registry.core.db import make_engine
 from registry.core.settings import Settings
 from registry.core.storage import storage_for
 from registry.faces.analysis_pool import AnalysisPool, analysis_settings
+from tests.api.clearance_helpers import add_person, record
 from tests.conftest import FACES, ROOT, create_pg_database, drop_pg_database, sqlalchemy_pg_url
 from tests.test_service_start import free_port, wait_healthy
 
@@ -337,3 +338,27 @@ def test_the_clear_command_hands_its_album_to_the_workers(cluster: Cluster, tmp_
     assert [status for _, status in items] == ["done", "done"]
     for item_id, _ in items:  # each read and recorded by a worker's job, none by the command itself
         assert cluster.query(JOBS_OF_ITEM, str(item_id)) == [("succeeded", 1)]
+
+
+def test_the_enrol_folder_command_has_the_workers_read_the_reference_faces(cluster: Cluster, tmp_path: Path) -> None:
+    """With faces read elsewhere, the command reads none itself: each reference photo goes to a worker."""
+    cluster.start_worker()
+    folder = tmp_path / "references"
+    folder.mkdir()
+    (folder / "S-ENROL-1.jpg").write_bytes(SMALL.read_bytes())
+    with httpx.Client(base_url=cluster.url, timeout=30) as client:
+        person_id = add_person(client, cluster.headers, "S-ENROL-1", "student", "Enrol Test")  # type: ignore[arg-type]
+        record(client, cluster.headers, person_id, "biometric", signer="parent")  # type: ignore[arg-type]
+    (before,) = cluster.query("SELECT count(*) FROM procrastinate_jobs")[0]
+    assert isinstance(before, int)
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "enrol-folder", str(folder)],
+        cwd=ROOT,
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert cluster.query("SELECT count(*) FROM face_templates WHERE person_id = %s", person_id) == [(1,)]
+    assert cluster.query("SELECT count(*) FROM procrastinate_jobs")[0][0] == before + 1  # read by a worker
