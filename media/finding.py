@@ -222,11 +222,14 @@ def _tell_apart(
         comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
         face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if comparable else None
         upright = candidate
-        if comparable and face is None:
-            # a network that sees a face upside down reads its eyes the wrong way round: turned half a turn
-            upside_down = replace(candidate, degrees=(candidate.degrees + 180) % 360)
-            face = _encoded_upright(upright_crop(rgb, upside_down), upside_down, rgb.shape, encode=encode)
-            upright = upside_down if face is not None else candidate
+        for turn in (180, 90, 270) if comparable and face is None else ():
+            # a network that sees a face upside down or sideways reads its eyes wrongly: tried a quarter turn
+            # and half a turn away
+            turned = replace(candidate, degrees=(candidate.degrees + turn) % 360)
+            face = _encoded_upright(upright_crop(rgb, turned), turned, rgb.shape, encode=encode)
+            if face is not None:
+                upright = turned
+                break
         if face is not None and face.box.size < min_face_px:
             face = None
             small.add(id(candidate))

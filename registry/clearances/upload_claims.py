@@ -5,14 +5,14 @@ question, the pack and the thresholds) and commits it before the slow reading of
 meanwhile at any worker on any host finds the row and waits, polling, until the first request's clearance is
 recorded (the row is deleted in the same commit). A request that fails deletes its claim, so that the next one
 checks the photo itself. A claim older than ``Settings.repeat_upload_wait_seconds`` belongs to a process that
-died (or one far slower than any check): it is taken over, so nothing waits for ever.
+died (or one far slower than any check): it is taken over, so nothing waits for ever; a claim of a process of
+this host that runs no more (the service crashed or was restarted) is taken over at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from registry.core.db import claim_in_the_open, discard, end_before_slow_work, keep_for_a_repeat
+from registry.core.leases import gone_from_this_host, holder_name
 from registry.models.base import as_utc, utcnow
 from registry.models.state import UploadClaim
 
@@ -46,7 +47,7 @@ def claim_key(*parts: Any) -> str:
 def try_claim(session: Session, key: str, *, stale_after: timedelta) -> Claim | None:
     """This request's claim on ``key``, committed; None while another request, alive, holds it."""
     now = utcnow()
-    holder = secrets.token_hex(16)
+    holder = holder_name()
     held = session.execute(
         select(col(UploadClaim.holder), col(UploadClaim.claimed_at)).where(col(UploadClaim.key) == key)
     ).first()
@@ -58,9 +59,9 @@ def try_claim(session: Session, key: str, *, stale_after: timedelta) -> Claim | 
         except IntegrityError:  # another request claimed it between the look and the insert
             claim_in_the_open(session)
             return None
-    elif as_utc(held.claimed_at) > now - stale_after:
+    elif as_utc(held.claimed_at) > now - stale_after and not gone_from_this_host(held.holder):
         return None
-    else:  # its process died: taken over, by one request only
+    else:  # its process died (long ago, or on this host): taken over, by one request only
         taken = session.execute(
             update(UploadClaim)
             .where(col(UploadClaim.key) == key, col(UploadClaim.holder) == held.holder)

@@ -24,8 +24,30 @@ _TABLE = Lease.__table__  # type: ignore[attr-defined]
 
 
 def holder_name() -> str:
-    """Names this process among every host's: host name, process id, and a random part for restarts."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Names this process among every host's: host name, process id, when the process started (a process id
+    is used again after a restart), and a random part."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_started(os.getpid())}:{uuid.uuid4().hex[:8]}"
+
+
+def _started(pid: int) -> str:
+    """When the process started, in clock ticks since the machine started ("" where /proc cannot say)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def gone_from_this_host(holder: str) -> bool:
+    """True when ``holder`` (``holder_name``) is a process of this host that runs no more: a service that
+    crashed or was restarted here need not wait out its own claims and leases. Another host's holder is never
+    known to be gone (its claim or lease ends on its own clock)."""
+    host, _, rest = holder.partition(":")
+    pid, _, rest = rest.partition(":")
+    started = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid.isdigit() or not started:
+        return False
+    return _started(int(pid)) != started
 
 
 def take_lease(
@@ -47,8 +69,18 @@ def take_lease(
     )
     if session.execute(statement).first() is not None:
         return None
-    until = session.exec(select(Lease.expires_at).where(Lease.name == name)).first()
-    return as_utc(until) if until is not None else now
+    held = session.exec(select(Lease.holder, Lease.expires_at).where(Lease.name == name)).first()
+    if held is None:
+        return now
+    if gone_from_this_host(held[0]):  # its holder crashed or was restarted on this very host: taken over now
+        taken = session.execute(
+            _TABLE.update()
+            .where(_TABLE.c.name == name, _TABLE.c.holder == held[0])
+            .values(holder=holder, expires_at=now + length)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            return None
+    return as_utc(held[1])
 
 
 def release_lease(session: Session, *, name: str, holder: str) -> None:

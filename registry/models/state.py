@@ -22,6 +22,6 @@ class UploadClaim(SQLModel, table=True):
 
     __tablename__ = "upload_claims"
     key: str = Field(primary_key=True, max_length=64)  # SHA-256 of the account, the photo and the question
-    holder: str = Field(max_length=32)  # the claiming request's random token
+    holder: str = Field(max_length=100)  # the claiming process (registry/core/leases.py holder_name)
     claimed_at: datetime = Field(index=True)
     finished_at: datetime | None = None

@@ -23,8 +23,8 @@ CLASSROOM = {"destination": "personal_social_media", "context_kind": "classroom"
 
 def _twelve_megapixels() -> bytes:
     """A 12 MP classroom photo of two people enrolled nowhere, turned without an orientation tag: the first
-    search finds no face, the closer look finds both (blocked), and the turn is held for seconds, not the
-    fraction of a second a small photo takes."""
+    search sees both faces sideways and checks each a quarter turn away (blocked), and the turn is held for a
+    second or more, not the fraction of a second a small photo takes."""
     out = io.BytesIO()
     turned = Image.open(FACES / "groups" / "kit-rose.jpg").convert("RGB").transpose(Image.Transpose.ROTATE_90)
     turned.resize((4000, 2800)).save(out, "JPEG", quality=90)

@@ -34,3 +34,18 @@ def test_a_late_release_does_not_take_the_lease_from_the_host_that_took_it_over(
     assert take_lease(session, name="daily_recheck", holder="host-c", length=HALF_HOUR, now=now) is not None
     release_lease(session, name="daily_recheck", holder="host-b")
     assert take_lease(session, name="daily_recheck", holder="host-c", length=HALF_HOUR, now=now) is None
+
+
+def test_a_lease_of_a_process_of_this_host_that_runs_no_more_is_taken_over_before_it_ends(session):
+    """A host restarted in the middle of the daily re-check takes the work up again at once; a lease of another
+    host's process still runs its course."""
+    from registry.core.leases import holder_name
+
+    here, pid, started, rest = holder_name().split(":", 3)
+    crashed = f"{here}:{pid}:{int(started) + 1}:{rest}"  # this host, a process that is not running
+    take_lease(session, name="daily_recheck", holder=crashed, length=HALF_HOUR, now=START)
+    assert take_lease(session, name="daily_recheck", holder=holder_name(), length=HALF_HOUR, now=START) is None
+    take_lease(session, name="other_work", holder="another-host:1:1:abcdef12", length=HALF_HOUR, now=START)
+    assert (
+        take_lease(session, name="other_work", holder=holder_name(), length=HALF_HOUR, now=START) == START + HALF_HOUR
+    )

@@ -181,3 +181,29 @@ def test_a_check_that_fails_lets_go_of_its_claim_at_once(engine: Engine, tmp_pat
     assert second.readings == 1
     assert clearance_id and _clearances(engine) == 1
     assert _claims(engine) == 0
+
+
+def test_a_claim_of_a_process_of_this_host_that_runs_no_more_is_taken_over_at_once(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The service crashed while checking the photo, and was started again: the teacher sending the photo again
+    does not wait out the dead process's claim (three minutes). A claim of another host's process is waited for."""
+    coach_id = _coach(engine)
+    start, results = SPAWN.Barrier(1), SPAWN.Queue()
+    dying = _process(engine, tmp_path, coach_id, start, results, seconds=0.0, then="die", wait_seconds=180)
+    dying.join(timeout=120)
+    assert dying.exitcode == 3 and _claims(engine) == 1
+    started = time.monotonic()
+    analyse = _Analyse(seconds=0.0)
+    _upload(engine, coach_id, _settings(tmp_path / "data", wait_seconds=180), analyse)
+    assert analyse.readings == 1 and _clearances(engine) == 1 and _claims(engine) == 0
+    assert time.monotonic() - started < 60  # not the 180 s a claim of another host is given
+
+
+def test_a_claim_held_on_another_host_is_not_taken_for_dead() -> None:
+    from registry.core.leases import gone_from_this_host, holder_name
+
+    assert not gone_from_this_host(holder_name())  # this very process
+    assert not gone_from_this_host("another-host:1:1:abcdef12")
+    here, pid, started, rest = holder_name().split(":", 3)
+    assert gone_from_this_host(f"{here}:{pid}:{int(started) + 1}:{rest}")  # the same id, another process
