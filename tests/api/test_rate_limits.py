@@ -14,6 +14,7 @@ from registry.accounts.schemas import UserCreate
 from registry.core.db import make_engine, unit_of_work
 from registry.core.migrate import upgrade
 from tests.api.family_helpers import add_student, ask, open_link, prove
+from tests.api.rate_windows import within_one_window
 from tests.conftest import PASSWORD
 
 NOT_A_PHOTO = ("photo.jpg", b"plain text, not a photo", "image/jpeg")
@@ -26,7 +27,8 @@ def limited(settings, connection) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(**limits: int) -> TestClient:
-        app = create_app(settings.model_copy(update={f"rate_limit_{k}": v for k, v in limits.items()}), bind=connection)
+        update = {"rate_limit_window_seconds": within_one_window(), **{f"rate_limit_{k}": v for k, v in limits.items()}}
+        app = create_app(settings.model_copy(update=update), bind=connection)
         clients.append(TestClient(app).__enter__())
         return clients[-1]
 
@@ -158,7 +160,11 @@ def behind_proxy(settings, connection) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(peer: str, *, trusted: str = "", **limits: int) -> TestClient:
-        update = {"trusted_proxies": trusted, **{f"rate_limit_{k}": v for k, v in limits.items()}}
+        update = {
+            "trusted_proxies": trusted,
+            "rate_limit_window_seconds": within_one_window(),
+            **{f"rate_limit_{k}": v for k, v in limits.items()},
+        }
         app = create_app(settings.model_copy(update=update), bind=connection)
         clients.append(TestClient(app, client=(peer, 40000)).__enter__())
         return clients[-1]
