@@ -156,6 +156,7 @@ print(json.dumps({"held": held, "after": rss()}))
 """
 
 
+@pytest.mark.slow  # real processes: the whole suite runs it, the fast lane does not
 def test_an_idle_worker_hands_its_memory_back() -> None:
     out = subprocess.run(
         [sys.executable, "-c", IDLE], cwd=ROOT, capture_output=True, text=True, check=True, timeout=180

@@ -140,6 +140,7 @@ def test_a_run_that_finds_the_day_recorded_meanwhile_by_another_host_is_rolled_b
             assert take_lease(session, name=daily_recheck.LEASE_NAME, holder="host-b", length=timedelta(1)) is None
 
 
+@pytest.mark.slow  # real processes: the whole suite runs it, the fast lane does not
 def test_the_operators_command_waits_for_a_host_that_is_running_it(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
     upgrade(engine)

@@ -124,6 +124,7 @@ def _claims(engine: Engine) -> int:
         return int(session.exec(select(func.count()).select_from(UploadClaim)).one())
 
 
+@pytest.mark.slow  # real processes: the whole suite runs it, the fast lane does not
 def test_two_processes_receiving_the_same_upload_at_once_check_it_once(engine: Engine, tmp_path: Path) -> None:
     coach_id = _coach(engine)
     start, results = SPAWN.Barrier(2), SPAWN.Queue()
@@ -141,6 +142,7 @@ def test_two_processes_receiving_the_same_upload_at_once_check_it_once(engine: E
     assert _claims(engine) == 0  # let go with the clearance
 
 
+@pytest.mark.slow  # real processes: the whole suite runs it, the fast lane does not
 def test_a_claim_whose_process_died_is_taken_over_after_the_time_out(engine: Engine, tmp_path: Path) -> None:
     coach_id = _coach(engine)
     start, results = SPAWN.Barrier(1), SPAWN.Queue()
@@ -183,6 +185,7 @@ def test_a_check_that_fails_lets_go_of_its_claim_at_once(engine: Engine, tmp_pat
     assert _claims(engine) == 0
 
 
+@pytest.mark.slow  # real processes: the whole suite runs it, the fast lane does not
 def test_a_claim_of_a_process_of_this_host_that_runs_no_more_is_taken_over_at_once(
     engine: Engine, tmp_path: Path
 ) -> None:
