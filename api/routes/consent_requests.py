@@ -29,17 +29,8 @@ router = APIRouter(tags=["consent requests"])
 def request_consents(
     data: ConsentRequestCreate, session: SessionDep, settings: SettingsDep, district: DistrictDep, user: OfficeUser
 ) -> ConsentRequestsMade:
-    return _ask(
-        session,
-        settings,
-        district,
-        students=requests.students_asked(session, data),
-        kind=data.kind,
-        language=data.language,
-        group_id=data.group_id,
-        send_email=data.send_email,
-        requested_by_id=user.id or 0,
-    )
+    asked = outreach.ask_as_requested(session, data, requested_by_id=user.id or 0, district=district, settings=settings)
+    return _made(session, settings, district, asked)
 
 
 @router.post("/consent-requests/renewal", response_model=ConsentRequestsMade, status_code=201)
@@ -87,6 +78,12 @@ def _ask(
         settings=settings,
         school_year=school_year,
     )
+    return _made(session, settings, district, asked)
+
+
+def _made(
+    session: SessionDep, settings: SettingsDep, district: DistrictDep, asked: outreach.Asked
+) -> ConsentRequestsMade:
     links, at = requests.Links.of(settings), district.now()
     return ConsentRequestsMade(
         items=[requests.request_public(session, r, links_=links, at=at) for r in asked.made],

@@ -96,16 +96,8 @@ def ask_families(
             }
         )
         with session.begin_nested():
-            asked = outreach.ask_families(
-                session,
-                students=requests.students_asked(session, data),
-                kind=data.kind,
-                language=data.language,
-                group_id=data.group_id,
-                send_email=data.send_email,
-                requested_by_id=user.id or 0,
-                district=district,
-                settings=settings,
+            asked = outreach.ask_as_requested(
+                session, data, requested_by_id=user.id or 0, district=district, settings=settings
             )
     except ValidationError as exc:
         errors = field_errors(exc)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from registry.consent_requests import mail
 from registry.consent_requests import service as requests
 from registry.consent_requests.letters import Letter, letters_pdf
-from registry.consent_requests.schemas import Skipped
+from registry.consent_requests.schemas import ConsentRequestCreate, Skipped
 from registry.core.settings import Settings
 from registry.models.consent_requests import ConsentRequest
 from registry.models.people import Person
@@ -22,6 +22,24 @@ class Asked:
     made: list[ConsentRequest]
     skipped: list[Skipped]
     emailed: int
+
+
+def ask_as_requested(
+    session: Session, data: ConsentRequestCreate, *, requested_by_id: int, district: District, settings: Settings
+) -> Asked:
+    """The families of the students ``data`` names (a person, a group, a school and grade), asked as it says:
+    what the API's request and the office's page both do."""
+    return ask_families(
+        session,
+        students=requests.students_asked(session, data),
+        kind=data.kind,
+        language=data.language,
+        group_id=data.group_id,
+        send_email=data.send_email,
+        requested_by_id=requested_by_id,
+        district=district,
+        settings=settings,
+    )
 
 
 def ask_families(
