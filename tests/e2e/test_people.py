@@ -100,7 +100,11 @@ def _search(page: Page, words: str, *, release: str = "Any", faces: str = "Any")
     page.get_by_label("Name, parent's name or ID").fill(words)
     page.get_by_label("Photo release").select_option(label=release)
     page.get_by_label("Reference faces").select_option(label=faces)
-    page.get_by_role("button", name="Search").click()
+    # The search is a form sent by GET: wait for the new page to be loaded before reading its rows, or the rows
+    # read may be those of a page still being parsed.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Search").click()
+    expect(page.get_by_label("Name, parent's name or ID")).to_have_value(words)
 
 
 def _listed(page: Page) -> list[str]:
