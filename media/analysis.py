@@ -21,7 +21,15 @@ import numpy as np
 from media.detectors import Candidate
 from media.faces import DEFAULT_DETECT_MAX_SIDE, Face, detect_boxes, find_faces, smallest_found
 from media.finding import SearchLimits, Unrecognisable, look_closer, look_upright, without_patterns
-from media.images import DEFAULT_MAX_DECODE_BYTES, DEFAULT_MAX_PIXELS, decode_photo, thumbnail_jpeg
+from media.images import (
+    DEFAULT_MAX_DECODE_BYTES,
+    DEFAULT_MAX_PIXELS,
+    Photo,
+    Reduced,
+    decode_photo,
+    decode_reduced,
+    thumbnail_jpeg,
+)
 from media.redact import face_thumbnail_jpeg
 
 THUMBNAIL_SIDE = 240
@@ -90,6 +98,7 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
     try:
         started = time.perf_counter()
         unrecognisable: tuple[Unrecognisable, ...] = how.first_unrecognisable
+        reduced: Reduced | None = None
         candidates: tuple[Candidate, ...] = how.first_candidates
         first_limits = replace(how.harder, side=how.detect_max_side, encode=how.encode)
         if how.first_faces is None and how.first_search == "upright":
@@ -107,6 +116,21 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
                 max_pixels=how.max_pixels,
                 max_decode_bytes=how.max_decode_bytes,
             )
+        elif how.search_harder and not how.face_thumbnails:
+            # the closer look after a first search: its detectors need a copy no larger than the largest they
+            # search (the JPEG decoder makes one nearly free); the whole photo only for something new to check
+            largest = how.harder.side if how.first_search == "upright" else how.harder.upright_side
+            reduced = decode_reduced(
+                data, min_side=largest, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes
+            )
+            photo = Photo(
+                rgb=reduced.rgb,
+                width=reduced.width,
+                height=reduced.height,
+                format=reduced.format,
+                taken_at=reduced.taken_at,
+            )
+            faces = list(how.first_faces)
         else:
             photo = decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes)
             faces = list(how.first_faces)
@@ -127,6 +151,8 @@ def analyse_photo(data: bytes, how: AnalysisSettings = AnalysisSettings()) -> Ph
             known = tuple(face.box for face in faces)
             closer = look_closer(
                 photo.rgb,
+                reduced=reduced,
+                full=lambda: decode_photo(data, max_pixels=how.max_pixels, max_decode_bytes=how.max_decode_bytes).rgb,
                 known=known,
                 pending=unrecognisable,
                 upright_searched=how.first_search == "upright",

@@ -33,6 +33,7 @@ Numbers are measured in ``benchmarks/recall.py``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -45,6 +46,7 @@ from media.detectors.people import People
 from media.detectors.presence import face_presence
 from media.detectors.yunet import UPRIGHT_SIDE, YuNet
 from media.faces import Box, Face, encode_faces
+from media.images import Reduced
 
 DEFAULT_SIDE = 1600
 DEFAULT_SECONDS = 60.0
@@ -135,13 +137,14 @@ class CloserLook:
 
 
 def look_upright(rgb: np.ndarray, *, limits: SearchLimits = SearchLimits()) -> CloserLook:  # noqa: B008
-    """The first search: the upright faces of every size from about 30 px in a 1600 px copy (YuNet at
-    ``limits.side`` and at a quarter of it), each checked upright by HOG and encoded from its upright crop,
-    or told apart as unrecognisable (too small, cut off, unclear), as in the closer look."""
+    """The first search: the upright faces of every size, from about 13 px in a copy up to
+    ``limits.upright_side`` long (16 px in a 12 MP photo; ``YuNet.upright``), each checked upright by HOG and
+    encoded from its upright crop, or told apart as unrecognisable (too small, cut off, unclear), as in the
+    closer look."""
     started = time.perf_counter()
-    detector = YuNet(side=limits.side, turns=(0,), upright_side=limits.side)
+    detector = YuNet(side=limits.side, turns=(0,), upright_side=limits.upright_side)
     candidates = detector.upright(rgb)
-    searches = [f"yunet@{limits.side} upright {1000 * (time.perf_counter() - started):.0f} ms"]
+    searches = [f"{detector.upright_passes(rgb)} {1000 * (time.perf_counter() - started):.0f} ms"]
     started = time.perf_counter()
     faces, unrecognisable = _tell_apart(rgb, candidates, known=(), min_face_px=limits.min_face_px, encode=limits.encode)
     searches.append(f"checked upright (dlib hog, face presence) {1000 * (time.perf_counter() - started):.0f} ms")
@@ -156,12 +159,23 @@ def look_closer(
     upright_searched: bool = False,
     earlier: tuple[Candidate, ...] = (),
     limits: SearchLimits = SearchLimits(),  # noqa: B008
+    reduced: Reduced | None = None,
+    full: Callable[[], np.ndarray] | None = None,
 ) -> CloserLook:
     """Everyone in ``rgb`` the first search did not find (``known`` are the faces it found; ``pending`` what it
     found and could not compare, kept unless the closer look finds a face to compare there; ``upright_searched``:
     that first search was ``look_upright``, and ``earlier`` the detections it checked: the most confident
-    detection of a place counts, and one of those was decided already)."""
-    height, width = rgb.shape[:2]
+    detection of a place counts, and one of those was decided already).
+
+    ``reduced`` instead of ``rgb`` (which is then ignored): the detectors search that reduced copy, and ``full``
+    gives the photo's own pixels, decoded only when a new detection must be checked and encoded on them. An
+    everyday photo whose closer look finds nobody new is never decoded whole again."""
+    if reduced is not None:
+        height, width, scale = reduced.height, reduced.width, reduced.scale
+        searched, photo = reduced.rgb, full or (lambda: reduced.rgb)
+    else:
+        height, width, scale = rgb.shape[0], rgb.shape[1], 1.0
+        searched, photo = rgb, lambda: rgb
     if width * height > limits.max_pixels:
         why = f"the photo has too many pixels for the closer look ({width * height / 1e6:.0f} MP; "
         why += f"the limit is {limits.max_pixels / 1e6:g} MP)"
@@ -176,11 +190,11 @@ def look_closer(
             searches.append(f"{detector.name} (not run)")
             break
         started = time.perf_counter()
-        candidates.extend(detector.run(rgb))
+        candidates.extend(_scaled(c, scale, width=width, height=height) for c in detector.run(searched))
         searches.append(f"{detector.name} {1000 * (time.perf_counter() - started):.0f} ms")
     started = time.perf_counter()
     faces, unrecognisable = _tell_apart(
-        rgb,
+        photo,
         candidates,
         known=known,
         pending=pending,
@@ -192,8 +206,25 @@ def look_closer(
     return CloserLook(tuple(faces), tuple(unrecognisable), tuple(searches), unfinished)
 
 
+def _scaled(candidate: Candidate, scale: float, *, width: int, height: int) -> Candidate:
+    """A detection on a reduced copy, in the photo's own pixels."""
+    if scale == 1.0:
+        return candidate
+    box = candidate.box
+    return replace(
+        candidate,
+        box=Box(
+            top=max(0, round(box.top * scale)),
+            right=min(width, round(box.right * scale)),
+            bottom=min(height, round(box.bottom * scale)),
+            left=max(0, round(box.left * scale)),
+        ),
+        size=candidate.size * scale,
+    )
+
+
 def _tell_apart(
-    rgb: np.ndarray,
+    pixels: np.ndarray | Callable[[], np.ndarray],
     candidates: list[Candidate],
     *,
     known: tuple[Box, ...],
@@ -216,6 +247,8 @@ def _tell_apart(
     ]
     faces: list[Face] = []
     rest: list[Candidate] = []
+    # the photo's pixels, only when there is something new to check on them
+    rgb = (pixels() if callable(pixels) else pixels) if new else np.zeros((0, 0, 3), dtype=np.uint8)
     crops = {id(c): upright_crop(rgb, c) for c in new}  # each candidate turned upright once, for both checks
     small: set[int] = set()  # candidates HOG measured under ``min_face_px``
     for candidate in new:

@@ -118,6 +118,38 @@ def decode_photo(
     return Photo(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt, taken_at=taken_at)
 
 
+@dataclass(frozen=True, eq=False)
+class Reduced:
+    """An upright copy of a photo decoded at a reduced size where the format allows it (a JPEG at 1/2, 1/4 or
+    1/8), with what the full photo is: its size, when it was taken, and the factor from the copy's pixels to it."""
+
+    rgb: np.ndarray = field(repr=False)
+    scale: float
+    width: int
+    height: int
+    format: str
+    taken_at: datetime | None = None
+
+
+def decode_reduced(
+    data: bytes,
+    *,
+    min_side: int,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+) -> Reduced:
+    """The photo decoded as small as the JPEG decoder can make it while its longest side stays at least
+    ``min_side`` (or the whole photo, where it is smaller or not a JPEG): nearly free next to decoding it whole."""
+    image, fmt = _open_checked(data, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes)
+    full_w, full_h = _upright_size(image)
+    taken_at = _taken_at(image)
+    if image.format == "JPEG" and max(image.size) > min_side:
+        ratio = min_side / max(image.size)
+        image.draft("RGB", (max(1, math.ceil(image.width * ratio)), max(1, math.ceil(image.height * ratio))))
+    rgb = _upright_rgb(image)
+    return Reduced(rgb=rgb, scale=full_w / rgb.shape[1], width=full_w, height=full_h, format=fmt, taken_at=taken_at)
+
+
 def check_image_decodes(
     data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
 ) -> str:

@@ -1,0 +1,71 @@
+"""The first search's large upright copy is searched in tiles (media/detectors/yunet.py): each face once, from
+the tile that holds it whole, wherever the tiles' edges fall, and the same faces as the copy searched whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from media.detectors import yunet
+from media.faces import find_faces
+from media.finding import TOO_SMALL, look_upright
+from media.images import decode_photo
+from tests.conftest import FACES
+from tests.small_faces import PEOPLE, distant_faces_photo
+
+
+def _centres(rows: np.ndarray) -> list[tuple[float, float]]:
+    kept = rows[rows[:, 0] >= yunet.MIN_SCORE]
+    return sorted((round(float(x + w / 2)), round(float(y + h / 2))) for x, y, w, h in kept[:, 1:5])
+
+
+def _face_crop(file: str, face_px: int) -> Image.Image:
+    photo, faces = find_faces((FACES / file).read_bytes())
+    area = faces[0].box.padded(0.8, width=photo.width, height=photo.height)
+    crop = Image.fromarray(photo.rgb[area.top : area.bottom, area.left : area.right])
+    scale = face_px / faces[0].box.width
+    return crop.resize((max(1, round(area.width * scale)), max(1, round(area.height * scale))))
+
+
+def _across_tile_edges() -> np.ndarray:
+    """A 2000 x 1400 BGR copy with faces of 40-90 px centred on the edges and corners of the tiles' cores."""
+    canvas = Image.new("RGB", (2000, 1400), (150, 140, 120))
+    cores_x, cores_y = yunet._cores(2000), yunet._cores(1400)
+    spots = [(cores_x[1][0], cores_y[0][1]), (cores_x[2][0], cores_y[1][0]), (cores_x[0][1] + 200, cores_y[1][1])]
+    spots += [(cores_x[3][0] + 60, 300), (1700, cores_y[2][0] - 30)]
+    for n, (x, y) in enumerate(spots):
+        crop = _face_crop(PEOPLE[n % len(PEOPLE)], 40 + 12 * n)
+        canvas.paste(crop, (x - crop.width // 2, y - crop.height // 2))
+    return np.ascontiguousarray(np.asarray(canvas)[:, :, ::-1])
+
+
+def test_faces_on_the_tiles_edges_are_found_once_each_as_in_the_copy_searched_whole() -> None:
+    bgr = _across_tile_edges()
+    whole, tiled = _centres(yunet._detected(bgr)), _centres(yunet._in_tiles(bgr))
+    assert len(whole) == 5
+    assert len(tiled) == len(whole)
+    for (x, y), (wx, wy) in zip(tiled, whole, strict=True):
+        assert abs(x - wx) <= 4 and abs(y - wy) <= 4
+
+
+def test_the_cores_cover_the_copy_in_equal_parts() -> None:
+    for length in (1, 511, 512, 513, 1600, 3328):
+        cores = yunet._cores(length)
+        assert cores[0][0] == 0 and cores[-1][1] == length
+        assert all(a[1] == b[0] for a, b in zip(cores, cores[1:], strict=False))
+        sizes = [end - start for start, end in cores]
+        assert max(sizes) <= yunet.TILE and min(sizes) >= max(sizes) - len(cores)  # no sliver of a tile
+
+
+@pytest.mark.parametrize("face_px", [22, 50])
+def test_the_first_search_finds_faces_far_away_in_a_12_mp_photo(face_px: int) -> None:
+    """16-50 px faces in a 4000 x 3000 photo are under what a 1600 px copy shows: the first search's large copy
+    finds all six people, and those under the smallest face to compare are too small to recognise."""
+    rgb = decode_photo(distant_faces_photo(face_px)).rgb
+    found = look_upright(rgb)
+    assert found.searches[0].startswith("yunet@3200 upright (in 512 px tiles")
+    if face_px < 40:
+        assert found.faces == () and [u.why for u in found.unrecognisable] == [TOO_SMALL] * 6
+    else:
+        assert len(found.faces) == 6 and found.unrecognisable == ()
