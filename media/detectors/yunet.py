@@ -52,6 +52,7 @@ EDGE_PX = 2
 BORDER = 0.05  # of the copy's long side, on every edge
 SMALL_FACES_BORDER = 0.02  # on the upright pass's large copy: faces cut by the edge up to about 120 px in it
 _lock = threading.Lock()
+_ROTATIONS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
 
 
 @cache
@@ -158,8 +159,16 @@ class YuNet:
         small, scale = _copy(rgb, side, {} if copies is None else copies)
         height, width = small.shape[:2]
         border = round(max(height, width) * border_share)
-        bgr = np.pad(small[:, :, ::-1], ((border, border), (border, border), (0, 0)))
-        turned = np.ascontiguousarray(np.rot90(bgr, k))
+        bgr = cv2.copyMakeBorder(
+            cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2BGR),
+            border,
+            border,
+            border,
+            border,
+            cv2.BORDER_CONSTANT,
+            value=(0, 0, 0),
+        )
+        turned = bgr if k % 4 == 0 else cv2.rotate(bgr, _ROTATIONS[k % 4])  # as np.rot90(bgr, k)
         rows = _in_tiles(turned) if tiled else _detected(turned)
         return [
             (row, self._candidate(row, k, bgr.shape, border, scale, rgb.shape)) for row in rows if row[0] >= MIN_SCORE
