@@ -9,7 +9,7 @@ from PIL import Image
 
 from media.detectors import yunet
 from media.faces import find_faces
-from media.finding import TOO_SMALL, look_upright
+from media.finding import CUT_BY_EDGE, TOO_SMALL, look_upright
 from media.images import decode_photo
 from tests.conftest import FACES
 from tests.small_faces import PEOPLE, distant_faces_photo
@@ -21,11 +21,21 @@ def _centres(rows: np.ndarray) -> list[tuple[float, float]]:
 
 
 def _face_crop(file: str, face_px: int) -> Image.Image:
+    return _face_and_centre(file, face_px)[0]
+
+
+def _face_and_centre(file: str, face_px: int) -> tuple[Image.Image, tuple[int, int]]:
+    """The person's head and shoulders with the face ``face_px`` wide, and where the face's centre is in it."""
     photo, faces = find_faces((FACES / file).read_bytes())
-    area = faces[0].box.padded(0.8, width=photo.width, height=photo.height)
+    box = faces[0].box
+    area = box.padded(0.8, width=photo.width, height=photo.height)
     crop = Image.fromarray(photo.rgb[area.top : area.bottom, area.left : area.right])
-    scale = face_px / faces[0].box.width
-    return crop.resize((max(1, round(area.width * scale)), max(1, round(area.height * scale))))
+    scale = face_px / box.width
+    centre = (
+        round(((box.left + box.right) / 2 - area.left) * scale),
+        round(((box.top + box.bottom) / 2 - area.top) * scale),
+    )
+    return crop.resize((max(1, round(area.width * scale)), max(1, round(area.height * scale)))), centre
 
 
 def _across_tile_edges() -> np.ndarray:
@@ -69,3 +79,21 @@ def test_the_first_search_finds_faces_far_away_in_a_12_mp_photo(face_px: int) ->
         assert found.faces == () and [u.why for u in found.unrecognisable] == [TOO_SMALL] * 6
     else:
         assert len(found.faces) == 6 and found.unrecognisable == ()
+
+
+@pytest.mark.parametrize(("edge", "face_px"), [("left", 60), ("right", 140), ("top", 90), ("bottom", 300)])
+def test_half_a_face_cut_by_a_12_mp_photos_edge_is_found_by_the_first_search(edge: str, face_px: int) -> None:
+    """Faces cut in half by the edge of a 4000 x 3000 photo, from a child's far away to a close one: the
+    large copy's border shows the small ones whole-ish, the smaller copies' wider border the larger ones."""
+    face, (fx, fy) = _face_and_centre(PEOPLE[1], face_px)
+    canvas = Image.new("RGB", (4000, 3000), (150, 140, 120))
+    x, y = {  # the face's centre on the edge
+        "left": (-fx, 1500),
+        "right": (4000 - fx, 900),
+        "top": (2100, -fy),
+        "bottom": (700, 3000 - fy),
+    }[edge]
+    canvas.paste(face, (x, y))
+    found = look_upright(np.asarray(canvas))
+    assert found.faces == ()  # half a face could match the wrong child
+    assert [u.why for u in found.unrecognisable] == [CUT_BY_EDGE]
