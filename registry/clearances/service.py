@@ -330,9 +330,9 @@ def needs_closer_look(
 ) -> bool:
     """Whether a photo must be searched harder before it may be allowed.
 
-    The first search (HOG on a reduced copy, ``detect_max_side``) misses faces smaller than
-    ``analysis.smallest_face_found``, and faces that are not upright and frontal: a photo turned
-    without an orientation tag, a tilted head, a profile, a covered face, hard light. Such a face,
+    The first search (YuNet upright, each face checked by HOG: ``media/finding.py`` ``look_upright``)
+    misses faces that are not upright: a photo turned without an orientation tag, a head rolled far,
+    lying down or upside down; and people whose face cannot be seen at all. Such a face,
     were it there, would be an unknown face. So when the photo would be allowed, but would not be
     with one unknown face more, it is searched again (``closer_look_settings``): a missed face must
     never be what allows a photo. Photos that are blocked or need review already, or are allowed
