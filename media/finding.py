@@ -65,6 +65,16 @@ CUT_PRESENT = 0.2
 # A face with more than this share of its box outside the photo is cut off: it cannot be compared
 # (a face at the edge whose box YuNet drew 11 % outside scored 0.43 for presence: benchmarks/recall.py).
 CUT_OFF = 0.05
+# Faces under this many pixels wide in the photo (YuNet's box), seen upright (a roll of at most ``UPRIGHT_ROLL``
+# degrees), are faces on YuNet's score alone from ``TINY_SURE``: the presence network, shown a few pixels blown
+# up, cannot judge them. The far-away faces of benchmarks/precision.py (16 px in a 12 MP photo, six people)
+# scored 0.53-0.86 with YuNet on the 3600 px copy (5 of 6 from 0.7) and 0.0-0.74 with the presence network.
+# Upright detections under 24 px on photos without people: none from 0.5 (what YuNet keeps) on the 40 photos
+# at their own size, nor on 22 photos of consented people made 12 MP; on the 40 made 12 MP (blown up: smooth
+# blobs), six from 0.5 in two photos, one from 0.7.
+TINY_FACE_PX = 24
+TINY_SURE = 0.7
+UPRIGHT_ROLL = 60
 # A detection this far from the orientation of a face HOG confirmed, touching it, is that face seen by a
 # turned copy (echoes measured at 88-178°); neighbours in one tilted photo differ by up to 55° (YuNet's
 # roll from the eyes is rough), and must both be kept.
@@ -382,8 +392,18 @@ def _overlap(a: Box, b: Box) -> int:
 
 
 def _confirmed(candidate: Candidate, crop: np.ndarray, *, bar: float = PRESENT) -> bool:
-    """Sure enough on its own, or a second, independent network says a face is in the upright crop."""
-    return candidate.score >= SURE or face_presence(crop, faces_wide=CROP_FACES) >= bar
+    """Sure enough on its own, or a second, independent network says a face is in the upright crop. A face
+    seen upright under ``TINY_FACE_PX`` is one by YuNet's word alone: the presence network, shown it blown up
+    many times, cannot judge it."""
+    if candidate.score >= SURE or (
+        candidate.face_px < TINY_FACE_PX and candidate.score >= TINY_SURE and _upright(candidate)
+    ):
+        return True
+    return face_presence(crop, faces_wide=CROP_FACES) >= bar
+
+
+def _upright(candidate: Candidate) -> bool:
+    return abs((candidate.degrees + 180) % 360 - 180) <= UPRIGHT_ROLL
 
 
 def upright_crop(rgb: np.ndarray, candidate: Candidate) -> np.ndarray:

@@ -34,11 +34,13 @@ DEFAULT_SIDE = 1600
 # tag has no sure upright face, and every pass runs at ``side`` (measured in benchmarks/recall.py).
 TURNED_SIDE = 1024
 UPRIGHT_SURE = 80
-# The upright pass, where most faces are, runs on a larger copy of a large photo: faces from about 16 px in a
-# 12 MP photo (the network sees faces from about 13 px in the copy it searches). Measured on faces of three
+# The upright pass, where most faces are, runs on a larger copy of a large photo: faces from about 14 px in a
+# 12 MP photo (the network sees faces from about 12 px in the copy it searches). Measured on faces of three
 # people pasted 20-40 px wide into 12 MP scenes: at 1600 px, 2 of 6 faces of 20-25 px found; at 2400 px, 4 of
-# 6; at 3200 px, 6 of 6 and 16 px faces too, at 1.8x the cost of 2400 px and 3.5x that of 1600 px.
-UPRIGHT_SIDE = 3200
+# 6; at 3200 px, 6 of 6. A person far away whose face is 16 px wide (as dlib measures it) in a 12 MP photo
+# (benchmarks/precision.py, six people): 3 of 6 seen at 3200 px, 6 of 6 at 3600 px (YuNet's scores 0.53-0.86),
+# for about a quarter more time than 3200 px.
+UPRIGHT_SIDE = 3600
 # The large upright copy is searched in tiles: YuNet's time per pixel grows with the size of the image it is
 # given (the network's feature maps stop fitting in the processor's caches). On a 3200 x 2400 copy: 1.71 CPU s
 # whole, 1.18 s in tiles of 512 px (measured with benchmarks/precision.py's 12 MP photos). Each tile is a core

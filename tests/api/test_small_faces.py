@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from media.detectors.yunet import UPRIGHT_SIDE
 from registry.policy import load_builtin_pack
 from tests.api.album_helpers import add_account, album_client, album_engine, album_settings, blank_jpeg, wait_finished
 from tests.api.clearance_helpers import now, public_event, with_camera_time
@@ -13,9 +14,10 @@ __all__ = ["album_engine"]
 
 
 def found_by_the_first_search(searches: list[str]) -> bool:
-    """Faces of 50 px in 12 MP are found by the first search (YuNet on the 3200 px copy, in tiles); the photo goes
+    """Faces of 50 px in 12 MP are found by the first search (YuNet on the large copy, in tiles); the photo goes
     to a reviewer on them, so no closer look is needed (its turned passes are not in the record)."""
-    return any(s.startswith("yunet@3200 upright") for s in searches) and not any("90/180/270" in s for s in searches)
+    large = f"yunet@{UPRIGHT_SIDE} upright"
+    return any(s.startswith(large) for s in searches) and not any("90/180/270" in s for s in searches)
 
 
 def clear_bytes(client, headers, photo: bytes, *, context_kind: str, public: bool, event_id: int | None = None) -> dict:

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from media.detectors import yunet
-from media.faces import find_faces
+from media import finding
+from media.detectors import Candidate, yunet
+from media.faces import Box, find_faces
 from media.finding import CUT_BY_EDGE, TOO_SMALL, look_upright
 from media.images import decode_photo
 from tests.conftest import FACES
@@ -74,7 +75,7 @@ def test_the_first_search_finds_faces_far_away_in_a_12_mp_photo(face_px: int) ->
     finds all six people, and those under the smallest face to compare are too small to recognise."""
     rgb = decode_photo(distant_faces_photo(face_px)).rgb
     found = look_upright(rgb)
-    assert found.searches[0].startswith("yunet@3200 upright (in 512 px tiles")
+    assert found.searches[0].startswith(f"yunet@{yunet.UPRIGHT_SIDE} upright (in {yunet.TILE} px tiles")
     if face_px < 40:
         assert found.faces == () and [u.why for u in found.unrecognisable] == [TOO_SMALL] * 6
     else:
@@ -97,3 +98,37 @@ def test_half_a_face_cut_by_a_12_mp_photos_edge_is_found_by_the_first_search(edg
     found = look_upright(np.asarray(canvas))
     assert found.faces == ()  # half a face could match the wrong child
     assert [u.why for u in found.unrecognisable] == [CUT_BY_EDGE]
+
+
+def test_a_person_far_away_with_a_16_px_face_in_a_12_mp_photo_is_too_small_to_recognise() -> None:
+    face, (fx, fy) = _face_and_centre(PEOPLE[4], 16)
+    canvas = Image.new("RGB", (4000, 3000), (150, 140, 120))
+    canvas.paste(face, (1333 - fx, 1500 - fy))
+    found = look_upright(np.asarray(canvas))
+    assert [u.why for u in found.unrecognisable] == [TOO_SMALL]
+    assert found.unrecognisable[0].box.left < 1333 < found.unrecognisable[0].box.right
+
+
+@pytest.mark.parametrize(
+    ("face_px", "score", "degrees", "counts"),
+    [
+        (14, 0.75, 0.0, True),  # tiny and upright: YuNet's word is enough
+        (14, 0.75, 20.0, True),
+        (14, 0.6, 0.0, False),  # not sure enough: the presence network decides, and sees nothing
+        (14, 0.75, 90.0, False),  # a turned pass's tiny detection: the presence network decides
+        (40, 0.75, 0.0, False),  # large enough for the presence network to judge
+        (40, 0.85, 0.0, True),  # sure on its own
+    ],
+)
+def test_a_face_under_what_the_presence_network_can_judge_counts_on_yunets_word(
+    face_px: int, score: float, degrees: float, counts: bool
+) -> None:
+    candidate = Candidate(
+        box=Box(top=100, right=100 + face_px, bottom=100 + face_px, left=100),
+        detector="yunet",
+        score=score,
+        degrees=degrees,
+        size=float(face_px),
+    )
+    blank = np.full((96, 96, 3), 128, dtype=np.uint8)  # nothing there for the presence network
+    assert finding._confirmed(candidate, blank) is counts
