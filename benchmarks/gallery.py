@@ -18,7 +18,8 @@ thresholds (``Settings.match_threshold`` and ``review_threshold``):
   galleries drawn from the faces themselves, as a check on that formula.
 
 The baseline measured in the same run is the whole-district gallery; each smaller gallery is given as a
-ratio of its false matches to the baseline's.
+ratio of its false matches to the baseline's. ``--quick`` encodes the first 3 group photos only, draws 200
+galleries instead of 1,000 and shrinks the probes to QUICK_SHRUNK only.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from media.faces import Box, encode_faces, find_faces
+from media.faces import Box, Face, encode_faces, find_faces
+from media.images import Photo
 from registry.core.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 GALLERIES = (30, 200, 2_000, 20_000)
 WATCHED = (10, 50, 200)  # within the review threshold: the stricter rule for refusals outside the circle
 SHRUNK = (32, 36, 44, 60, 100)  # face sizes a probe is shrunk to: what the smallest face to compare is set by
+QUICK_SHRUNK = (32, 36, 60)
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,26 @@ class Encoded:
     encoding: np.ndarray
 
 
-def encoded_faces(quick: bool) -> list[Encoded]:
-    faces: list[Encoded] = []
+@dataclass(frozen=True)
+class Portrait:
+    who: str
+    photo: Photo
+    face: Face
+
+
+def portraits() -> list[Portrait]:
+    """The photos of ``tests/data/faces/people`` with one face each (that person's), detected once."""
+    found_once = []
     for folder in sorted((DATA / "faces" / "people").iterdir()):
-        for photo in sorted(folder.iterdir()):
-            _, found = find_faces(photo.read_bytes())
-            if len(found) == 1:  # a portrait: the face is that person's
-                faces.append(Encoded(folder.name, found[0].encoding))
+        for path in sorted(folder.iterdir()):
+            photo, found = find_faces(path.read_bytes())
+            if len(found) == 1:
+                found_once.append(Portrait(folder.name, photo, found[0]))
+    return found_once
+
+
+def encoded_faces(people: list[Portrait], quick: bool) -> list[Encoded]:
+    faces = [Encoded(p.who, p.face.encoding) for p in people]
     groups = sorted((DATA / "faces-wild").glob("*.jpg")) + sorted((DATA / "groups-wild").glob("*.jpg"))
     for photo in groups[: 3 if quick else None]:
         _, found = find_faces(photo.read_bytes())
@@ -80,26 +96,22 @@ def drawn_galleries(faces: list[Encoded], size: int, threshold: float, draws: in
     return hits / draws
 
 
-def shrunk_pairs(face_px: int) -> tuple[np.ndarray, np.ndarray]:
+def shrunk_pairs(people: list[Portrait], face_px: int) -> tuple[np.ndarray, np.ndarray]:
     """Distances from each portrait's face shrunk to ``face_px`` (the photo scaled down, as in a wide shot) to
     every full-size portrait face: impostor and genuine."""
     faces = []
-    for folder in sorted((DATA / "faces" / "people").iterdir()):
-        for photo in sorted(folder.iterdir()):
-            decoded, found = find_faces(photo.read_bytes())
-            if len(found) != 1:
-                continue
-            scale = face_px / found[0].box.width
-            size = (max(1, round(decoded.width * scale)), max(1, round(decoded.height * scale)))
-            small = np.asarray(Image.fromarray(decoded.rgb).resize(size, Image.Resampling.LANCZOS))
-            box = found[0].box
-            shrunk = Box(
-                top=round(box.top * scale),
-                right=round(box.right * scale),
-                bottom=round(box.bottom * scale),
-                left=round(box.left * scale),
-            )
-            faces.append((folder.name, found[0].encoding, encode_faces(small, [shrunk])[0].encoding))
+    for portrait in people:
+        decoded, box = portrait.photo, portrait.face.box
+        scale = face_px / box.width
+        size = (max(1, round(decoded.width * scale)), max(1, round(decoded.height * scale)))
+        small = np.asarray(Image.fromarray(decoded.rgb).resize(size, Image.Resampling.LANCZOS))
+        shrunk = Box(
+            top=round(box.top * scale),
+            right=round(box.right * scale),
+            bottom=round(box.bottom * scale),
+            left=round(box.left * scale),
+        )
+        faces.append((portrait.who, portrait.face.encoding, encode_faces(small, [shrunk])[0].encoding))
     impostor: list[float] = []
     genuine: list[float] = []
     for (a, _, probe), (b, reference, _) in itertools.permutations(faces, 2):
@@ -109,10 +121,11 @@ def shrunk_pairs(face_px: int) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer group photos")
+    parser.add_argument("--quick", action="store_true", help="fewer group photos, fewer face sizes shrunk to")
     quick = parser.parse_args().quick
     settings = Settings()
-    faces = encoded_faces(quick)
+    people_photos = portraits()
+    faces = encoded_faces(people_photos, quick)
     impostor, genuine = pair_distances(faces)
     people = len({f.who for f in faces})
     print(f"\n## Gallery size and false matches ({len(faces)} faces of {people} people; ", end="")
@@ -147,8 +160,8 @@ def main() -> None:
     )
     print("| impostor pairs within the match / review threshold | nearest impostor |")
     print("| --- | --- | --- | --- |")
-    for face_px in SHRUNK:
-        far, near = shrunk_pairs(face_px)
+    for face_px in QUICK_SHRUNK if quick else SHRUNK:
+        far, near = shrunk_pairs(people_photos, face_px)
         print(
             f"| {face_px} px | {float(np.mean(near <= settings.match_threshold)):.2f} "
             f"| {float(np.mean(far <= settings.match_threshold)):.4f} "

@@ -6,7 +6,7 @@ done in a transaction that is rolled back, and timed: the batched re-check the s
 against a baseline in the same run that decides each affected clearance one at a time
 (`decide_again`, as a reviewer's change does).
 
-Run from the repository root:  .venv/bin/python -m benchmarks.recheck [--quick]
+Run from the repository root:  .venv/bin/python -m benchmarks.recheck [--quick]   (--quick: 2 acts of each kind)
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer acts sampled")
     parser.add_argument("--clearances", type=int, default=10_000)
     args = parser.parse_args()
-    samples = 5 if args.quick else 20
+    samples = 2 if args.quick else 20
     district = District(load_builtin_pack("litchfield-4118.51"), "UTC", clock=lambda: NOW)
     print(machine())
     results = {}
