@@ -150,10 +150,13 @@ def mixed_photos() -> list[Photo]:
     ]
 
 
-def portrait_faces() -> list[tuple[str, np.ndarray, Box]]:
-    """The consented portraits with their one face, for the 12 MP and wide-shot photos made from them."""
-    found = []
+def portrait_faces(limit: int | None = None) -> list[tuple[str, np.ndarray, Box]]:
+    """The consented portraits with their one face (the first ``limit`` of them), for the 12 MP and wide-shot
+    photos made from them."""
+    found: list[tuple[str, np.ndarray, Box]] = []
     for _, path in PORTRAITS:
+        if limit is not None and len(found) >= limit:
+            break
         photo, faces = find_faces((FACES / path).read_bytes())
         if len(faces) == 1:
             found.append((path, photo.rgb, faces[0].box))

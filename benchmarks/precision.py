@@ -147,7 +147,7 @@ def without_people_rows(school: School, limit: int | None, *, made: bool = False
 
 def consented_rows(school: School, quick: bool, made: int | None) -> tuple[list[str], list[str], int, int]:
     photos = sets.consented_photos()
-    portraits = sets.portrait_faces()[:made]
+    portraits = sets.portrait_faces(made)
     if quick:
         photos = [photos[0], photos[-1]]
     backgrounds = list(sets.without_people().values())

@@ -250,11 +250,18 @@ def _tell_apart(
     decided = {id(c) for c in earlier}
     # a face the first search found, seen again (at another orientation: an echo) is that face; told by
     # its place alone, before anything is turned upright and checked
+    every = [c for c in (*candidates, *earlier) if c.kind == "face"]
     new = [
         c
-        for c in sorted(one_per_face([c for c in (*candidates, *earlier) if c.kind == "face"]), key=lambda c: -c.score)
+        for c in sorted(one_per_face(every), key=lambda c: -c.score)
         if id(c) not in decided and not any(_same_face(c, box, 0.0) for box in known)
     ]
+    # the other detections of each place, most confident first: each draws its own box, and HOG may find the
+    # face on the crop around one where it did not on the crop around another
+    others = {
+        id(c): [o for o in sorted(every, key=lambda o: -o.score) if o is not c and o.box.same_place(c.box)]
+        for c in new
+    }
     faces: list[Face] = []
     rest: list[Candidate] = []
     # the photo's pixels, only when there is something new to check on them
@@ -272,6 +279,13 @@ def _tell_apart(
             face = _encoded_upright(upright_crop(rgb, turned), turned, rgb.shape, encode=encode)
             if face is not None:
                 upright = turned
+                break
+        for other in others[id(candidate)] if comparable and face is None else ():
+            if _cut_off(other) or other.face_px < DRAWN_TIGHTER * min_face_px:
+                continue
+            face = _encoded_upright(upright_crop(rgb, other), other, rgb.shape, encode=encode)
+            if face is not None:
+                upright = other
                 break
         if face is not None and face.box.size < min_face_px:
             face = None
