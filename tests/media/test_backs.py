@@ -35,7 +35,7 @@ def test_people_walking_far_off_are_found_where_the_people_detector_sees_almost_
 
 
 def test_nobody_is_found_in_photos_without_people() -> None:
-    """The two photos without people in which this detector, asked for less (a score of 0.5), saw a person:
-    the reflections of a lake at dawn and a pagoda above a lake."""
+    """Lines on water: a lake at dawn (in which this detector, asked for less, a score of 0.5, saw a person) and
+    a pagoda above a lake."""
     for photo in ("scenes/lake-at-dawn.jpg", "no-people/china.jpg"):
         assert FarPeople().run(decode_photo((DATA / photo).read_bytes()).rgb) == []
