@@ -42,6 +42,7 @@ import numpy as np
 from PIL import Image
 
 from media.detectors import Candidate, Detector
+from media.detectors.far_people import FarPeople
 from media.detectors.people import People
 from media.detectors.presence import face_presence
 from media.detectors.yunet import UPRIGHT_SIDE, YuNet
@@ -118,6 +119,7 @@ def pipeline(
             upright_searched=upright_searched,
         ),
         People(side=limits.people_side),
+        FarPeople(),
     )
 
 
