@@ -261,8 +261,7 @@ def _tell_apart(
     # the other detections of each place, most confident first: each draws its own box, and HOG may find the
     # face on the crop around one where it did not on the crop around another
     others = {
-        id(c): [o for o in sorted(every, key=lambda o: -o.score) if o is not c and o.box.same_place(c.box)]
-        for c in new
+        id(c): [o for o in sorted(every, key=lambda o: -o.score) if o is not c and o.box.same_place(c.box)] for c in new
     }
     faces: list[Face] = []
     rest: list[Candidate] = []
