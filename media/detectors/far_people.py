@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from media.detectors import Candidate, box_around
+from media.detectors.people import DEFAULT_SIDE as PEOPLE_SIDE
 from media.detectors.people import SCALE_STEP, STRIDE, WINDOW, _detector
 
 DEFAULT_SIDE = 1280
@@ -38,6 +39,9 @@ class FarPeople:
 
     def run(self, rgb: np.ndarray) -> list[Candidate]:
         height, width = rgb.shape[:2]
+        if max(height, width) <= PEOPLE_SIDE:
+            # the people detector searches such a photo whole; its people would be under 64 px tall here
+            return []
         ratio = self.side / max(height, width)
         size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
         # scaled up as well as down: a small photo's far-off people are as small a share of it

@@ -121,7 +121,7 @@ class YuNet:
         """What ``upright`` runs on ``rgb``, in words for a clearance's record."""
         if self._large(rgb):
             big = self.upright_side
-            return f"yunet@{big} upright (in {TILE} px tiles; @{big // 4} and @{big // 8} for larger faces)"
+            return f"yunet@{big} upright (in {TILE} px tiles; @{self.side} and @{self.side // 4} for larger faces)"
         return f"yunet@{self.side} upright (@{self.side // 4} for larger faces)"
 
     def _large(self, rgb: np.ndarray) -> bool:
@@ -140,7 +140,7 @@ class YuNet:
                 candidate
                 for _, candidate in self._pass(rgb, big, 0, border_share=SMALL_FACES_BORDER, copies=copies, tiled=True)
             ]
-            for side in (big // 4, big // 8):
+            for side in (self.side, self.side // 4):
                 found.extend(candidate for _, candidate in self._pass(rgb, side, 0, copies=copies))
             return found
         found = [candidate for _, candidate in self._pass(rgb, self.side, 0, copies=copies)]
