@@ -108,7 +108,7 @@ def test_an_album_through_one_api_host_followed_through_another_survives_a_worke
         lambda: (
             worker_one.poll() is not None or httpx.get(f"{two}/healthz", timeout=10).json()["face_engine_workers"] == 2
         ),
-        seconds=60,
+        seconds=180,  # it first finishes the photo it was reading, with a closer look that now does more
         what="the host that was cut off is back or has stopped",
     )
     eventually(lambda: hosts.query(DOING)[0][0] == 0, seconds=60, what="no photo under way")
