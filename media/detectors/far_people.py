@@ -20,7 +20,7 @@ import numpy as np
 
 from media.detectors import Candidate, box_around
 from media.detectors.people import DEFAULT_SIDE as PEOPLE_SIDE
-from media.detectors.people import SCALE_STEP, STRIDE, WINDOW, _detector
+from media.detectors.people import people_in
 
 DEFAULT_SIDE = 1280
 # The SVM's score a window needs in the 1280 px copy (benchmarks/backs.py): at 0.5 it found 33 of the 43
@@ -47,18 +47,10 @@ class FarPeople:
         # scaled up as well as down: a small photo's far-off people are as small a share of it
         resample = cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR
         copy = cv2.resize(np.ascontiguousarray(rgb), size, interpolation=resample)
-        if copy.shape[0] < WINDOW[1] or copy.shape[1] < WINDOW[0]:
-            return []  # smaller than one person: OpenCV would read past the image
-        rects, weights = _detector().detectMultiScale(
-            cv2.cvtColor(copy, cv2.COLOR_RGB2BGR),
-            hitThreshold=SCORE,
-            winStride=(STRIDE, STRIDE),
-            padding=(16, 16),
-            scale=SCALE_STEP,
-        )
+        rects, weights = people_in(copy, score=SCORE)
         scale = width / size[0]
         found = []
-        for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=True):
+        for (x, y, w, h), weight in zip(rects, weights, strict=True):
             box, _ = box_around([(x * scale, y * scale), ((x + w) * scale, (y + h) * scale)], width, height)
             found.append(Candidate(box=box, detector="far people", score=float(weight), kind="person"))
         return found

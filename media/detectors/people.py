@@ -39,6 +39,21 @@ def _detector() -> cv2.HOGDescriptor:
     return detector
 
 
+def people_in(rgb: np.ndarray, *, score: float) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of ``rgb`` (as searched, unscaled) where the people model scores at least ``score``, and
+    their scores; none in an image smaller than one person (OpenCV would read past it)."""
+    if rgb.shape[0] < WINDOW[1] or rgb.shape[1] < WINDOW[0]:
+        return np.empty((0, 4)), np.empty(0)
+    rects, weights = _detector().detectMultiScale(
+        cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR),
+        hitThreshold=score,
+        winStride=(STRIDE, STRIDE),
+        padding=(16, 16),
+        scale=SCALE_STEP,
+    )
+    return np.asarray(rects).reshape(-1, 4), np.ravel(weights)
+
+
 class People:
     finds = "people standing or sitting upright, about 128 px tall or more in a 640 px copy, face or no face"
 
@@ -48,18 +63,10 @@ class People:
 
     def run(self, rgb: np.ndarray) -> list[Candidate]:
         small, scale = downscale(rgb, max_side=self.side)
-        if small.shape[0] < WINDOW[1] or small.shape[1] < WINDOW[0]:
-            return []  # smaller than one person: OpenCV would read past the image
-        rects, weights = _detector().detectMultiScale(
-            cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2BGR),
-            hitThreshold=SCORE,
-            winStride=(STRIDE, STRIDE),
-            padding=(16, 16),
-            scale=SCALE_STEP,
-        )
+        rects, weights = people_in(small, score=SCORE)
         height, width = rgb.shape[:2]
         found = []
-        for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=True):
+        for (x, y, w, h), weight in zip(rects, weights, strict=True):
             box = Box(
                 top=max(0, round(y * scale)),
                 right=min(width, round((x + w) * scale)),
