@@ -362,3 +362,31 @@ def test_the_enrol_folder_command_has_the_workers_read_the_reference_faces(clust
     assert done.returncode == 0, done.stdout + done.stderr
     assert cluster.query("SELECT count(*) FROM face_templates WHERE person_id = %s", person_id) == [(1,)]
     assert cluster.query("SELECT count(*) FROM procrastinate_jobs")[0][0] == before + 1  # read by a worker
+
+
+def test_a_worker_the_others_gave_up_joins_the_queue_again_and_reads_photos(cluster: Cluster) -> None:
+    """A worker whose row a starting worker pruned (its heartbeat was late: its host was cut off, the database was
+    away) beats into nothing: it must notice, join again as a new worker, and go on reading photos."""
+    cluster.start_worker()
+    eventually(lambda: cluster.query("SELECT count(*) FROM procrastinate_workers")[0][0] == 1, what="it beats")
+    ((first,),) = cluster.query("SELECT id FROM procrastinate_workers")
+    cluster.query("DELETE FROM procrastinate_workers WHERE id = %s", first)  # what a starting worker's prune does
+
+    eventually(
+        lambda: cluster.query("SELECT count(*) FROM procrastinate_workers WHERE id <> %s", first)[0][0] == 1,
+        seconds=60,
+        what="the worker joins the queue again",
+    )
+    eventually(
+        lambda: httpx.get(f"{cluster.url}/healthz").json()["face_engine_workers"] == 1,
+        seconds=30,
+        what="the service counts it again",
+    )
+    assert cluster.workers[-1].poll() is None  # the same process, still running
+    answer = cluster.clear(SMALL, GAME)
+    if answer.status_code == 202:  # the wait ran out: the photo completes later
+        album_id = answer.json()["id"]
+        eventually(lambda: cluster.album(album_id)["finished"], what="the worker records the photo")
+    else:
+        assert answer.status_code == 201, answer.text
+        assert len(answer.json()["faces"]) == 1  # read by the worker that joined again

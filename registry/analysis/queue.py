@@ -22,11 +22,12 @@ import procrastinate
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from registry.core.db import new_session
+from registry.core.db import new_session, postgres_link_options
 from registry.core.settings import Settings
 from registry.models.albums import AlbumItem, AlbumJob
 
@@ -52,7 +53,8 @@ def conninfo(settings: Settings) -> str:
             "(the workers on other hosts use the same database), or leave REGISTRY_ANALYSIS unset (local) "
             "to read faces in this service's own processes."
         )
-    return "postgresql://" + url.split("://", 1)[1]
+    url = "postgresql://" + url.split("://", 1)[1]
+    return make_conninfo(url, **postgres_link_options(url))
 
 
 def task_app(settings: Settings) -> procrastinate.App:

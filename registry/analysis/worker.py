@@ -10,6 +10,10 @@ under a job that is over goes back to the queue.
 Recorded once: a photo is claimed under its job's name (``job:<id>``), which a job taken up again keeps, and
 its clearance is recorded only while that claim holds, under a row lock (``record_item``); the second of two
 runs of one job finds it recorded and records nothing.
+
+A worker the others gave up (its heartbeat did not reach the database for three heartbeats) notices, finishes
+the photo it holds and joins the queue again as a new worker (``keep_beating``); procrastinate's own heartbeat
+stops for good after one failure, unnoticed, when no periodic task is defined.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import re
 from dataclasses import dataclass
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.job_context import JobContext
+from procrastinate.worker import Worker
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from media.analysis import AnalysisSettings, PhotoAnalysis, analyse_photo, start_worker
@@ -147,8 +153,17 @@ async def look_after(app: procrastinate.App, engine: Engine, *, stalled_after: f
             for item_id, priority in (await asyncio.to_thread(album_priorities, engine)).items():
                 with contextlib.suppress(AlreadyEnqueued):
                     await job_for(app, item_id, priority).defer_async(item_id=item_id)
-        except Exception:  # noqa: BLE001 - the database may be away for a moment; never die for it
+        except (ConnectorException, DBAPIError) as exc:  # the database away for a moment (or this host cut off)
+            log.warning("the database could not be reached to look after the queue; trying again (%s)", _cause(exc))
+        except Exception:  # noqa: BLE001 - never die for it
             log.exception("looking after the queue failed; trying again")
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of what went wrong underneath (procrastinate's own message is only "Database error.")."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _held_by_jobs_over(app: procrastinate.App, engine: Engine) -> list[int]:
@@ -197,15 +212,75 @@ def run_worker(settings: Settings, *, queues: tuple[str, ...] = QUEUES) -> None:
 
 
 async def _work(app: procrastinate.App, engine: Engine, *, queues: tuple[str, ...], heartbeat: float) -> None:
+    """Takes jobs until stopped. A worker the others gave up (its heartbeat did not reach the database for three
+    heartbeats: its host was cut off, the database was away) finishes the photo it holds, recording nothing if
+    another worker took it up, and joins the queue again as a new worker."""
     async with app.open_async():
         caretaker = asyncio.create_task(look_after(app, engine, stalled_after=3 * heartbeat))
         try:
-            await app.run_worker_async(
-                queues=list(queues),
-                concurrency=1,  # dlib holds the interpreter: one photo per process, one process per core
-                name="registry-worker",
-                update_heartbeat_interval=heartbeat,
-                stalled_worker_timeout=3 * heartbeat,
-            )
+            while True:
+                try:
+                    rejoin = await _one_worker(app, queues=queues, heartbeat=heartbeat)
+                except ConnectorException as exc:  # joining needs the database: it may be away for a moment
+                    log.warning("this worker could not join the queue; trying again (%s)", _cause(exc))
+                    rejoin = True
+                if not rejoin:
+                    return  # stopped (SIGTERM, SIGINT)
+                await asyncio.sleep(heartbeat)
         finally:
             caretaker.cancel()
+
+
+async def _one_worker(app: procrastinate.App, *, queues: tuple[str, ...], heartbeat: float) -> bool:
+    """Runs one procrastinate worker until it stops; True if it stopped because the others gave it up."""
+    worker = Worker(
+        app=app,
+        queues=list(queues),
+        concurrency=1,  # dlib holds the interpreter: one photo per process, one process per core
+        name="registry-worker",
+        update_heartbeat_interval=heartbeat,
+        stalled_worker_timeout=3 * heartbeat,
+    )
+    given_up = asyncio.Event()
+    guard = asyncio.create_task(keep_beating(app, worker, heartbeat=heartbeat, given_up=given_up))
+    try:
+        await worker.run()
+    finally:
+        guard.cancel()
+    return given_up.is_set()
+
+
+BEAT = "UPDATE procrastinate_workers SET last_heartbeat = now() WHERE id = %(worker_id)s RETURNING id"
+
+
+async def keep_beating(app: procrastinate.App, worker: Worker, *, heartbeat: float, given_up: asyncio.Event) -> None:
+    """Beats for ``worker`` every heartbeat, beside procrastinate's own beat (which stops for good, unnoticed,
+    after one failure). When its row is gone (a starting worker pruned it) or no beat has reached the database
+    for three heartbeats (its jobs were taken up again by the others), sets ``given_up`` and stops the worker."""
+    loop = asyncio.get_running_loop()
+    reached = loop.time()
+    while True:
+        await asyncio.sleep(heartbeat)
+        if worker.worker_id is None:
+            reached = loop.time()  # not registered yet
+            continue
+        try:
+            beats = await asyncio.wait_for(
+                app.connector.execute_query_all_async(BEAT, worker_id=worker.worker_id), timeout=heartbeat
+            )
+        except (ConnectorException, TimeoutError):
+            if loop.time() - reached < 3 * heartbeat:
+                continue
+            log.warning("this worker's heartbeat has not reached the database for %.0f s", loop.time() - reached)
+            beats = []
+        if beats:  # no row: a starting worker pruned this one
+            reached = loop.time()
+            continue
+        log.warning(
+            "worker %s was given up by the others (its photo is taken up again): it finishes the photo it holds "
+            "and joins the queue again",
+            worker.worker_id,
+        )
+        given_up.set()
+        worker.stop()
+        return
