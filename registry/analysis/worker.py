@@ -273,9 +273,10 @@ async def keep_beating(app: procrastinate.App, worker: Worker, *, heartbeat: flo
                 continue
             log.warning("this worker's heartbeat has not reached the database for %.0f s", loop.time() - reached)
             beats = []
-        if beats:  # no row: a starting worker pruned this one
+        if beats:
             reached = loop.time()
             continue
+        # no row (a starting worker pruned this one), or no beat for three heartbeats
         log.warning(
             "worker %s was given up by the others (its photo is taken up again): it finishes the photo it holds "
             "and joins the queue again",
