@@ -258,11 +258,11 @@ def _tell_apart(
         for c in sorted(one_per_face(every), key=lambda c: -c.score)
         if id(c) not in decided and not any(_same_face(c, box, 0.0) for box in known)
     ]
-    # the other detections of each place, most confident first: each draws its own box, and HOG may find the
-    # face on the crop around one where it did not on the crop around another
-    others = {
-        id(c): [o for o in sorted(every, key=lambda o: -o.score) if o is not c and o.box.same_place(c.box)] for c in new
-    }
+    by_score = sorted(every, key=lambda c: -c.score)
+
+    def comparable(c: Candidate) -> bool:
+        return not _cut_off(c) and c.face_px >= DRAWN_TIGHTER * min_face_px
+
     faces: list[Face] = []
     rest: list[Candidate] = []
     # the photo's pixels, only when there is something new to check on them
@@ -270,10 +270,10 @@ def _tell_apart(
     crops = {id(c): upright_crop(rgb, c) for c in new}  # each candidate turned upright once, for both checks
     small: set[int] = set()  # candidates HOG measured under ``min_face_px``
     for candidate in new:
-        comparable = not _cut_off(candidate) and candidate.face_px >= DRAWN_TIGHTER * min_face_px
-        face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if comparable else None
+        checkable = comparable(candidate)
+        face = _encoded_upright(crops[id(candidate)], candidate, rgb.shape, encode=encode) if checkable else None
         upright = candidate
-        for turn in (180, 90, 270) if comparable and face is None else ():
+        for turn in (180, 90, 270) if checkable and face is None else ():
             # a network that sees a face upside down or sideways reads its eyes wrongly: tried a quarter turn
             # and half a turn away
             turned = replace(candidate, degrees=(candidate.degrees + turn) % 360)
@@ -281,9 +281,10 @@ def _tell_apart(
             if face is not None:
                 upright = turned
                 break
-        for other in others[id(candidate)] if comparable and face is None else ():
-            if _cut_off(other) or other.face_px < DRAWN_TIGHTER * min_face_px:
-                continue
+        # the other detections of its place, most confident first: each draws its own box, and HOG may find
+        # the face on the crop around one where it did not on the crop around another
+        others = (o for o in by_score if o is not candidate and o.box.same_place(candidate.box) and comparable(o))
+        for other in others if checkable and face is None else ():
             face = _encoded_upright(upright_crop(rgb, other), other, rgb.shape, encode=encode)
             if face is not None:
                 upright = other
